@@ -1,0 +1,138 @@
+package salvo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// StatusError is an HTTP answer that was not a success. Clients return it
+// (as a pointer) so callers can decide with [errors.As] and [Retryable].
+type StatusError struct {
+	StatusCode int           // HTTP status
+	Message    string        // the server's error message, or a digest of a non-JSON body
+	Endpoint   string        // URL that answered
+	RetryAfter time.Duration // parsed Retry-After header, 0 if none
+}
+
+func (e *StatusError) Error() string {
+	msg := e.Message
+	if msg == "" {
+		msg = http.StatusText(e.StatusCode)
+	}
+	return fmt.Sprintf("%s: %d %s", e.Endpoint, e.StatusCode, msg)
+}
+
+// ModelNotFoundError says the server does not have the model. It is never
+// retried: the fix is to pull the model.
+type ModelNotFoundError struct {
+	Model    string
+	Endpoint string
+	Message  string // the server's words
+}
+
+func (e *ModelNotFoundError) Error() string {
+	return fmt.Sprintf("model %q not found on %s (%s): run `ollama pull %s` on that server, or pass --pull", e.Model, e.Endpoint, e.Message, e.Model)
+}
+
+// ErrInvalidResponse marks an answer that was received but cannot be used:
+// wrong vector count, NaN, a body that is not the expected JSON. Such errors
+// wrap it.
+var ErrInvalidResponse = errors.New("invalid response")
+
+// ErrTruncated marks an input that the server cut to fit the model's context.
+var ErrTruncated = errors.New("input truncated by the server")
+
+// Retryable reports whether a request that failed with err may succeed if
+// sent again unchanged: server busy (503, 429), gateway errors (502, 504),
+// timeouts and connection failures. Cancellation of the caller's context is
+// never retryable.
+func Retryable(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return false
+	}
+	var nf *ModelNotFoundError
+	if errors.As(err, &nf) {
+		return false
+	}
+	var se *StatusError
+	if errors.As(err, &se) {
+		switch se.StatusCode {
+		case http.StatusServiceUnavailable, http.StatusTooManyRequests,
+			http.StatusBadGateway, http.StatusGatewayTimeout, http.StatusRequestTimeout:
+			return true
+		}
+		return false
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed) {
+		return true
+	}
+	// net/http reports a connection closed mid-answer as an unexported error.
+	s := err.Error()
+	return strings.Contains(s, "EOF") || strings.Contains(s, "connection reset") ||
+		strings.Contains(s, "server closed") || strings.Contains(s, "connection refused")
+}
+
+// Splittable reports whether a failed batch should be split in halves to
+// isolate a bad input: Ollama fails a whole /api/embed request with 400 or
+// 500 when one of its inputs cannot be embedded.
+func Splittable(err error) bool {
+	var se *StatusError
+	if errors.As(err, &se) {
+		return se.StatusCode == http.StatusBadRequest || se.StatusCode == http.StatusInternalServerError ||
+			se.StatusCode == http.StatusUnprocessableEntity || se.StatusCode == http.StatusRequestEntityTooLarge
+	}
+	return errors.Is(err, ErrInvalidResponse)
+}
+
+// RetryAfter returns the delay the server asked for, if any.
+func RetryAfter(err error) time.Duration {
+	var se *StatusError
+	if errors.As(err, &se) {
+		return se.RetryAfter
+	}
+	return 0
+}
+
+// ParseRetryAfter reads a Retry-After header value: delta-seconds or an
+// HTTP date. It returns 0 for an empty or unusable value.
+func ParseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(v); err == nil {
+		if n < 0 {
+			return 0
+		}
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+// Where formats a position as "file:line".
+func Where(file string, line int) string {
+	if line <= 0 {
+		return file
+	}
+	return file + ":" + strconv.Itoa(line)
+}

@@ -1,0 +1,127 @@
+package salvo
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// Key identifies embedded content: sha256 over the model, its digest, the
+// requested dimensions, the truncation setting and the text. Two records with
+// the same Key have the same vector, whatever their IDs or collections.
+type Key [32]byte
+
+// KeySpec is everything besides the text that decides a vector.
+type KeySpec struct {
+	Model      string
+	Digest     string // the model's digest where the server reports it
+	Dimensions int    // requested output dimensions, 0 for the model's own
+	Truncate   bool
+}
+
+// Key returns the content key of text under s.
+func (s KeySpec) Key(text string) Key {
+	h := sha256.New()
+	var n [8]byte
+	writeField := func(b []byte) {
+		binary.LittleEndian.PutUint64(n[:], uint64(len(b)))
+		h.Write(n[:])
+		h.Write(b)
+	}
+	writeField([]byte(s.Model))
+	writeField([]byte(s.Digest))
+	binary.LittleEndian.PutUint64(n[:], uint64(s.Dimensions))
+	h.Write(n[:])
+	if s.Truncate {
+		h.Write([]byte{1})
+	} else {
+		h.Write([]byte{0})
+	}
+	writeField([]byte(text))
+	var k Key
+	h.Sum(k[:0])
+	return k
+}
+
+// Collection is a named set of records embedded with one model.
+type Collection struct {
+	Name     string `json:"name"`
+	Model    string `json:"model"`
+	Dims     int    `json:"dims"` // 0 until the first vector is stored
+	Template string `json:"template,omitempty"`
+	Count    int    `json:"count"` // records stored
+}
+
+// Presence says what a store knows about an item.
+type Presence uint8
+
+const (
+	// Missing: the content must be embedded.
+	Missing Presence = iota
+	// Cached: the content's vector is in the cache (perhaps under another
+	// ID or collection); storing the item costs no request.
+	Cached
+	// Stored: this ID is already stored in the collection with this content.
+	Stored
+)
+
+// Item is a record's place in a collection: its ID and content key.
+type Item struct {
+	ID  string
+	Key Key
+}
+
+// Entry is a vector in the content cache.
+type Entry struct {
+	Key    Key
+	Vector []float32
+	Text   string
+}
+
+// Store keeps collections, their items and the content cache. Put is atomic:
+// all of its entries and items are stored, or none.
+//
+// Implementations are safe for concurrent use, though salvo's engine writes
+// from a single goroutine.
+type Store interface {
+	// OpenCollection creates the collection when it does not exist, and
+	// otherwise checks that c.Model matches (a *ModelMismatchError if not).
+	// It returns the stored collection (Dims is set once vectors exist).
+	OpenCollection(ctx context.Context, c Collection) (*Collection, error)
+	// Lookup fills out[i] with the presence of items[i] in the collection.
+	Lookup(ctx context.Context, collection string, items []Item, out []Presence) error
+	// Put stores entries in the cache and items in the collection in one
+	// transaction. Items may refer to entries of this call or to keys
+	// already cached.
+	Put(ctx context.Context, collection string, entries []Entry, items []Item) error
+	// Collections lists every collection with its item count.
+	Collections(ctx context.Context) ([]Collection, error)
+	// Each calls fn for every item of the collection in ID order.
+	Each(ctx context.Context, collection string, fn func(id string, v []float32) error) error
+	Close() error
+}
+
+// ModelMismatchError refuses to mix models in one collection.
+type ModelMismatchError struct {
+	Collection, Have, Want string
+}
+
+func (e *ModelMismatchError) Error() string {
+	return fmt.Sprintf("collection %q holds vectors of model %q, not %q: use --collection to start another collection, or --model %s to continue this one",
+		e.Collection, e.Have, e.Want, e.Have)
+}
+
+// DimensionError says a vector's length does not match its collection.
+type DimensionError struct {
+	Collection string
+	Have, Want int
+}
+
+func (e *DimensionError) Error() string {
+	return fmt.Sprintf("collection %q holds %d-dimensional vectors, got %d", e.Collection, e.Want, e.Have)
+}
+
+// ErrNoCollection is returned for a collection that does not exist.
+var ErrNoCollection = errors.New("no such collection")
