@@ -1,0 +1,233 @@
+// Package render builds the text that is embedded for each record: a Go
+// text/template over the record's fields, a list of fields, or the record's
+// "text" field.
+//
+// Start with [New] and call [Renderer.Render] for every record:
+//
+//	r, err := render.New(render.Options{Template: `{{.title}} ({{.year}}): {{.summary}}`})
+//	if err != nil { ... }
+//	text, err := r.Render(rec)
+//
+// Values print the way a person reads them, and the same way in templates
+// and field lists: a missing or null field prints as nothing (never
+// "<no value>"), numbers exactly as the source spelled them ("6.10" stays
+// "6.10"), arrays of scalars as "Action, Drama" (nulls left out), objects
+// and other arrays as compact JSON with sorted keys, booleans as true or
+// false.
+//
+// Templates reach keys that are not Go identifiers with index, as in
+// {{index . "Major Genre"}}, and nested values with dots ({{.director.name}}
+// prints nothing when director is null or missing). Besides Go's builtins
+// they can call:
+//
+//	join LIST SEP       the elements of LIST separated by SEP; also LIST | join SEP
+//	lower X, upper X    X in lower or upper case
+//	trim X              X without surrounding white space
+//	default FALLBACK X  X, or FALLBACK when X is missing, null or blank:
+//	                    {{.tagline | default "no tagline"}}
+//
+// The builtins index, len, print, printf and println are replaced by
+// versions that take a missing or null value as nothing (len 0) instead of
+// failing the record or printing "<nil>".
+//
+// A Renderer is safe for concurrent use.
+package render
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"text/template"
+
+	"github.com/salvoembed/salvo"
+)
+
+// ErrEmptyText is wrapped by the error for a record whose text is empty or
+// only white space: there is nothing to embed.
+var ErrEmptyText = errors.New("empty text")
+
+// DefaultField is the field embedded when neither a template nor fields are
+// given.
+const DefaultField = "text"
+
+// Options says how to build a record's text. The zero value embeds the
+// field "text".
+type Options struct {
+	// Template is a Go text/template executed over the record's fields,
+	// e.g. "{{.title}} ({{.year}}): {{.summary}}".
+	Template string
+	// Fields renders "a: <a>\nb: <b>" for each named field in order.
+	Fields []string
+	// Prefix is put before every text, e.g. "search_document: " for models
+	// trained with task prefixes.
+	Prefix string
+}
+
+// Renderer turns records into texts.
+type Renderer struct {
+	prefix string
+	tmpl   *template.Template // nil unless a template is used
+	fields []string           // the fields listed, or DefaultField alone
+	label  bool               // fields are printed "name: value"
+	desc   string
+	bufs   sync.Pool // *bytes.Buffer
+}
+
+// New checks opts and prepares a Renderer.
+func New(opts Options) (*Renderer, error) {
+	r := &Renderer{prefix: opts.Prefix}
+	switch {
+	case opts.Template != "" && len(opts.Fields) > 0:
+		return nil, errors.New("choose one way to build the text: a template (--text) or a list of fields (--fields), not both")
+	case opts.Template != "":
+		t, err := parseTemplate(opts.Template)
+		if err != nil {
+			return nil, err
+		}
+		r.tmpl = t
+		r.desc = opts.Template
+	case len(opts.Fields) > 0:
+		for i, f := range opts.Fields {
+			if strings.TrimSpace(f) == "" {
+				return nil, fmt.Errorf("field %d of the field list %q is empty", i+1, strings.Join(opts.Fields, ","))
+			}
+		}
+		r.fields = slices.Clone(opts.Fields)
+		r.label = true
+		r.desc = "fields:" + strings.Join(opts.Fields, ",")
+	default:
+		r.fields = []string{DefaultField}
+		r.desc = "field:" + DefaultField
+	}
+	if r.prefix != "" {
+		r.desc = "prefix:" + strconv.Quote(r.prefix) + " " + r.desc
+	}
+	return r, nil
+}
+
+// Describe returns what the texts are made of, for a collection to remember:
+// the template text, "fields:a,b,c" or "field:text", after
+// `prefix:"..." ` when there is a prefix.
+func (r *Renderer) Describe() string { return r.desc }
+
+// Render returns the text of rec. Errors begin with the record's file:line;
+// one for an empty text wraps [ErrEmptyText].
+func (r *Renderer) Render(rec *salvo.Record) (string, error) {
+	buf, _ := r.bufs.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	defer func() {
+		if buf.Cap() <= 64<<10 {
+			r.bufs.Put(buf)
+		}
+	}()
+	buf.Reset()
+	buf.WriteString(r.prefix)
+	var empty bool
+	switch {
+	case r.tmpl != nil:
+		if err := r.tmpl.Execute(buf, rec.Fields); err != nil {
+			return "", fmt.Errorf("%s: %w", where(rec), err)
+		}
+		empty = isSpace(buf.Bytes()[len(r.prefix):])
+	case r.label:
+		empty = true
+		for i, f := range r.fields {
+			if i > 0 {
+				buf.WriteByte('\n')
+			}
+			buf.WriteString(f)
+			buf.WriteString(": ")
+			n := buf.Len()
+			writeValue(buf, rec.Fields[f])
+			empty = empty && isSpace(buf.Bytes()[n:])
+		}
+	default:
+		v, ok := rec.Fields[DefaultField]
+		if !ok {
+			return "", fmt.Errorf("%s: %s", where(rec), noTextField(rec.Fields))
+		}
+		writeValue(buf, v)
+		empty = isSpace(buf.Bytes()[len(r.prefix):])
+	}
+	if empty {
+		return "", fmt.Errorf("%s: %w: %s", where(rec), ErrEmptyText, r.emptyHint())
+	}
+	return buf.String(), nil
+}
+
+func (r *Renderer) emptyHint() string {
+	switch {
+	case r.tmpl != nil:
+		return "the template printed nothing for this record (are the fields it names present?)"
+	case r.label:
+		return "all of the fields " + strings.Join(r.fields, ", ") + " are missing, null or empty"
+	}
+	return `the "text" field is null or empty`
+}
+
+// where names a record for an error: file:line, plus the ID when it says
+// something more.
+func where(rec *salvo.Record) string {
+	w := rec.Where()
+	if rec.ID != "" && rec.ID != w {
+		w += " (id " + rec.ID + ")"
+	}
+	return w
+}
+
+// noTextField explains how to choose what to embed, with the record's own
+// fields as the example.
+func noTextField(fields map[string]any) string {
+	names := make([]string, 0, len(fields))
+	for k := range fields {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	ex := exampleFields(names)
+	list := names
+	if len(list) > 30 {
+		list = append(list[:30:30], "…")
+	}
+	tmpl := "{{." + ex[0] + "}}"
+	if len(ex) > 1 {
+		tmpl += ": {{." + ex[1] + "}}"
+	}
+	return fmt.Sprintf("record has no %q field; choose what to embed with --fields %s or --text '%s' (fields: %s)",
+		DefaultField, strings.Join(ex, ","), tmpl, strings.Join(list, ", "))
+}
+
+// exampleFields picks up to two fields that likely hold prose.
+func exampleFields(names []string) []string {
+	var ex []string
+	for _, want := range []string{"title", "name", "summary", "description", "overview", "plot", "description_full", "synopsis"} {
+		if len(ex) < 2 && slices.Contains(names, want) && isIdent(want) {
+			ex = append(ex, want)
+		}
+	}
+	for _, n := range names {
+		if len(ex) < 2 && isIdent(n) && n != "id" && !slices.Contains(ex, n) {
+			ex = append(ex, n)
+		}
+	}
+	if len(ex) == 0 {
+		ex = []string{"title", "summary"}
+	}
+	return ex
+}
+
+func isIdent(s string) bool {
+	for i, c := range s {
+		if c != '_' && !(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && (i == 0 || !(c >= '0' && c <= '9')) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func isSpace(b []byte) bool { return len(bytes.TrimSpace(b)) == 0 }

@@ -1,0 +1,97 @@
+package source
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// jsonlReader reads one JSON object per line.
+type jsonlReader struct {
+	name  string
+	lines lineReader
+	br    bytes.Reader
+}
+
+func newJSONL(name string, br *bufio.Reader) *jsonlReader {
+	return &jsonlReader{name: name, lines: lineReader{br: br}}
+}
+
+func (r *jsonlReader) next() (map[string]any, int, error) {
+	for {
+		b, err := r.lines.next()
+		if errors.Is(err, errLineTooLong) {
+			return nil, 0, &LineError{File: r.name, Line: r.lines.line, Err: err}
+		}
+		if err != nil {
+			return nil, 0, err
+		}
+		if blank(b) {
+			continue
+		}
+		fields, err := r.decode(b)
+		if err != nil {
+			return nil, 0, &LineError{File: r.name, Line: r.lines.line, Err: err}
+		}
+		return fields, r.lines.line, nil
+	}
+}
+
+// decode parses one line, which must hold exactly one JSON object.
+func (r *jsonlReader) decode(b []byte) (map[string]any, error) {
+	r.br.Reset(b)
+	dec := json.NewDecoder(&r.br)
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, jsonLineError(err)
+	}
+	fields, ok := v.(map[string]any)
+	if !ok {
+		if _, isArray := v.([]any); isArray {
+			return nil, errors.New("expected a JSON object, got an array (a file holding one JSON array is read with --format json)")
+		}
+		return nil, fmt.Errorf("expected a JSON object, got %s", kindOf(v))
+	}
+	if off := int(dec.InputOffset()); !blank(b[off:]) {
+		col := off + 1
+		for b[col-1] == ' ' || b[col-1] == '\t' || b[col-1] == '\r' {
+			col++
+		}
+		return nil, fmt.Errorf("invalid JSON: unexpected data after the object at column %d (JSONL holds one object per line)", col)
+	}
+	return fields, nil
+}
+
+func jsonLineError(err error) error {
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Errorf("invalid JSON at column %d: %v", se.Offset, se)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New("invalid JSON: the line ends inside a value (JSONL needs each object on one line; a pretty-printed file is read with --format json)")
+	}
+	return fmt.Errorf("invalid JSON: %v", err)
+}
+
+// kindOf names the JSON type of a decoded value for error messages.
+func kindOf(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case json.Number, float64:
+		return "a number"
+	case string:
+		return "a string"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}

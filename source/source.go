@@ -1,0 +1,253 @@
+// Package source reads catalogs of records from JSONL, JSON, CSV and TSV
+// files (or standard input) and turns each entry into a [salvo.Record] that
+// knows the file and line it came from, so that every later error can point
+// at it.
+//
+// Start with [Open] and call [Reader.Next] until it returns io.EOF:
+//
+//	r, err := source.Open("movies.jsonl", source.Options{IDField: "imdb_code"})
+//	if err != nil { ... }
+//	defer r.Close()
+//	for {
+//		rec, err := r.Next()
+//		if err == io.EOF { break }
+//		var le *source.LineError
+//		if errors.As(err, &le) { report(le); continue } // a bad record: skip it
+//		if err != nil { return err }                  // the file itself failed
+//		use(rec)
+//	}
+//
+// Readers stream: memory stays flat whatever the size of the file. A bad
+// record (broken JSON, a row with the wrong number of fields, a stray quote)
+// is reported as a *[LineError] and reading goes on with the next record.
+//
+// Formats, chosen by the file extension or [Options.Format]:
+//
+//   - jsonl (.jsonl, .ndjson): one JSON object per line; blank lines are skipped.
+//   - json (.json): an array of objects, at the top level or inside an object
+//     at [Options.RecordsPath] (e.g. "data.movies" for a YTS API answer).
+//   - csv (.csv): RFC 4180 with a header row. Header names are trimmed of
+//     surrounding spaces; an empty name becomes "column_N" and a repeated
+//     name gets a suffix ("name", "name_2", "name_3").
+//   - tsv (.tsv): a header row and tab-separated fields without quoting (as
+//     in the IMDb datasets): quotes are ordinary characters, and a field that
+//     is exactly \N (their null marker) reads as the empty string. Header
+//     names follow the CSV rules.
+//
+// A UTF-8 byte order mark at the start of a file and CRLF line ends are
+// accepted in every format.
+package source
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/salvoembed/salvo"
+)
+
+// Format names accepted by [Options.Format].
+const (
+	FormatJSONL = "jsonl"
+	FormatJSON  = "json"
+	FormatCSV   = "csv"
+	FormatTSV   = "tsv"
+)
+
+// DefaultIDField is the field whose value becomes [salvo.Record.ID] when
+// [Options.IDField] is empty.
+const DefaultIDField = "id"
+
+// Stdin is the file name that means standard input.
+const Stdin = "-"
+
+// Options says how to read a file. The zero value reads by file extension
+// and takes IDs from the "id" field.
+type Options struct {
+	// Format is "jsonl", "json", "csv" or "tsv" ("ndjson" is taken as
+	// "jsonl"); empty means by file extension. Required for standard input.
+	Format string
+	// RecordsPath is, for JSON, the dotted path of the array of records
+	// inside a top-level object, e.g. "data.movies". Empty means the top
+	// level is the array.
+	RecordsPath string
+	// IDField names the field that holds a record's ID (default "id"). A
+	// record without it, or with a null or empty value, gets "<file>:<line>".
+	IDField string
+	// Stdin is read for the file name "-" (default os.Stdin).
+	Stdin io.Reader
+}
+
+// LineError is a record that could not be read. Reading can go on: the next
+// call to [Reader.Next] returns the following record.
+type LineError struct {
+	File string // file name as given
+	Line int    // 1-based line where the bad record starts
+	Err  error
+}
+
+func (e *LineError) Error() string { return salvo.Where(e.File, e.Line) + ": " + e.Err.Error() }
+
+func (e *LineError) Unwrap() error { return e.Err }
+
+// format is one file format's record decoder. next returns the fields and
+// starting line of the next record, a *LineError for a bad record, io.EOF at
+// the end, or another error when the input itself fails.
+type format interface {
+	next() (fields map[string]any, line int, err error)
+}
+
+// Reader yields the records of one file. It is not safe for concurrent use.
+type Reader struct {
+	name    string
+	idField string
+	f       format
+	closer  io.Closer
+	err     error // sticky error once the input failed
+}
+
+// Open opens name ("-" for standard input) and prepares to read its records.
+// For CSV and TSV it reads the header; for JSON it finds the array of
+// records, so a file that cannot hold records fails here.
+func Open(name string, opts Options) (*Reader, error) {
+	form, err := formatOf(name, opts.Format)
+	if err != nil {
+		return nil, err
+	}
+	rd, closer, err := openInput(name, opts)
+	if err != nil {
+		return nil, err
+	}
+	br := bufio.NewReaderSize(rd, 64<<10)
+	skipBOM(br)
+	var f format
+	switch form {
+	case FormatJSONL:
+		f = newJSONL(name, br)
+	case FormatJSON:
+		f, err = newJSON(name, br, opts.RecordsPath)
+	case FormatCSV:
+		f, err = newCSV(name, br)
+	case FormatTSV:
+		f, err = newTSV(name, br)
+	}
+	if err == nil && opts.RecordsPath != "" && form != FormatJSON {
+		err = fmt.Errorf("%s: a records path (%q) applies only to JSON files, and this one is read as %s", name, opts.RecordsPath, form)
+	}
+	if err != nil {
+		if closer != nil {
+			closer.Close()
+		}
+		return nil, err
+	}
+	id := opts.IDField
+	if id == "" {
+		id = DefaultIDField
+	}
+	return &Reader{name: name, idField: id, f: f, closer: closer}, nil
+}
+
+// Next returns the next record, io.EOF after the last one, or a *[LineError]
+// for a bad record (call Next again to go on). Any other error means the
+// input failed and no more records will come.
+func (r *Reader) Next() (*salvo.Record, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	fields, line, err := r.f.next()
+	if err != nil {
+		var le *LineError
+		if !errors.As(err, &le) {
+			r.err = err
+		}
+		return nil, err
+	}
+	return &salvo.Record{ID: r.id(fields, line), Source: r.name, Line: line, Fields: fields}, nil
+}
+
+func (r *Reader) id(fields map[string]any, line int) string {
+	switch v := fields[r.idField].(type) {
+	case nil:
+	case string:
+		if v != "" {
+			return v
+		}
+	case json.Number:
+		return string(v)
+	default:
+		if b, err := json.Marshal(v); err == nil {
+			return string(b)
+		}
+	}
+	return salvo.Where(r.name, line)
+}
+
+// Close closes the file. Standard input is left open.
+func (r *Reader) Close() error {
+	if r.closer == nil {
+		return nil
+	}
+	c := r.closer
+	r.closer = nil
+	return c.Close()
+}
+
+// formatOf picks the format from an explicit name or the file extension.
+func formatOf(name, explicit string) (string, error) {
+	if explicit != "" {
+		switch f := strings.ToLower(explicit); f {
+		case FormatJSONL, FormatJSON, FormatCSV, FormatTSV:
+			return f, nil
+		case "ndjson":
+			return FormatJSONL, nil
+		}
+		return "", fmt.Errorf("unknown format %q: use jsonl, json, csv or tsv", explicit)
+	}
+	if name == Stdin {
+		return "", errors.New("reading standard input needs a format: pass --format jsonl, json, csv or tsv")
+	}
+	switch ext := strings.ToLower(filepath.Ext(name)); ext {
+	case ".jsonl", ".ndjson":
+		return FormatJSONL, nil
+	case ".json":
+		return FormatJSON, nil
+	case ".csv":
+		return FormatCSV, nil
+	case ".tsv":
+		return FormatTSV, nil
+	default:
+		if ext == "" {
+			ext = "no extension"
+		} else {
+			ext = "extension " + ext
+		}
+		return "", fmt.Errorf("%s: cannot tell the format from its %s; salvo reads .jsonl/.ndjson, .json, .csv and .tsv files: pass --format jsonl, json, csv or tsv", name, ext)
+	}
+}
+
+func openInput(name string, opts Options) (io.Reader, io.Closer, error) {
+	if name == Stdin {
+		if opts.Stdin != nil {
+			return opts.Stdin, nil, nil
+		}
+		return os.Stdin, nil, nil
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, f, nil
+}
+
+// skipBOM drops a UTF-8 byte order mark, which spreadsheet programs put at
+// the start of CSV exports.
+func skipBOM(br *bufio.Reader) {
+	if b, err := br.Peek(3); err == nil && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF {
+		br.Discard(3)
+	}
+}
