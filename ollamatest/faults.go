@@ -1,0 +1,175 @@
+package ollamatest
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+type faultKind int
+
+const (
+	faultFail faultKind = iota
+	faultDrop
+	faultHTML
+	faultWrongDims
+	faultWrongCount
+	faultSlow
+)
+
+type fault struct {
+	kind       faultKind
+	n          int
+	status     int
+	body       string
+	retryAfter time.Duration
+	delay      time.Duration
+}
+
+type textFault int
+
+const (
+	textNaN textFault = iota + 1
+	textNull
+	textZero
+	textPoison
+)
+
+// Error messages of the embedding endpoints. All but MsgPoison are
+// Ollama 0.17.4's own.
+const (
+	// MsgNaN is the error when the model yields NaN: Ollama's runner cannot
+	// encode it and the whole request fails with 500.
+	MsgNaN = "failed to encode response: json: unsupported value: NaN"
+	// MsgTooLong is the error for an input longer than the context when
+	// truncation is off (400 on /api/embed, 500 on /api/embeddings).
+	MsgTooLong = "the input length exceeds the context length"
+	// MsgBusy is the 503 error when the queue is full.
+	MsgBusy = "server busy, please try again.  maximum pending requests exceeded"
+	// MsgPoison is the 500 error of a request that contains a Poison text.
+	MsgPoison = "failed to embed: the model failed to evaluate an input"
+)
+
+func (s *Server) queueFault(f fault) {
+	if f.n <= 0 {
+		return
+	}
+	if f.status < 100 || f.status > 999 { // net/http panics on such a status
+		f.status = http.StatusInternalServerError
+	}
+	s.mu.Lock()
+	s.faults = append(s.faults, f)
+	s.mu.Unlock()
+}
+
+// FailNext answers the next n embedding requests with status and body,
+// without evaluating them. A body starting with '{' is sent as JSON, any
+// other as text; an empty body becomes {"error":"<status text>"}.
+func (s *Server) FailNext(n, status int, body string) {
+	s.queueFault(fault{kind: faultFail, n: n, status: status, body: body})
+}
+
+// FailNextRetryAfter is FailNext with a Retry-After header of after,
+// rounded up to whole seconds.
+func (s *Server) FailNextRetryAfter(n, status int, body string, after time.Duration) {
+	s.queueFault(fault{kind: faultFail, n: n, status: status, body: body, retryAfter: after})
+}
+
+// DropNext closes the connection of the next n embedding requests without
+// answering them.
+func (s *Server) DropNext(n int) { s.queueFault(fault{kind: faultDrop, n: n}) }
+
+// HTMLNext answers the next n embedding requests with status and an HTML
+// error page, as a reverse proxy in front of Ollama does.
+func (s *Server) HTMLNext(n, status int) { s.queueFault(fault{kind: faultHTML, n: n, status: status}) }
+
+// WrongDimsNext makes the next n embedding requests answer vectors one
+// value short.
+func (s *Server) WrongDimsNext(n int) { s.queueFault(fault{kind: faultWrongDims, n: n}) }
+
+// WrongCountNext makes the next n embedding requests answer one vector
+// fewer than they had inputs.
+func (s *Server) WrongCountNext(n int) { s.queueFault(fault{kind: faultWrongCount, n: n}) }
+
+// SlowNext makes the next n embedding requests answer d later than they
+// would, after their evaluation, so that a client's timeout fires. The
+// wait ends early if the client goes away.
+func (s *Server) SlowNext(n int, d time.Duration) {
+	s.queueFault(fault{kind: faultSlow, n: n, delay: d})
+}
+
+// NaNFor makes the model yield NaN for text. Ollama 0.17.4 cannot encode
+// such a vector and fails the whole request with 500 {"error": MsgNaN}; it
+// does not say which input was at fault. See NullFor for servers that send
+// the NaN anyway.
+func (s *Server) NaNFor(text string) { s.setText(text, textNaN) }
+
+// NullFor makes text's vector carry a NaN that the server sends anyway, as
+// llama.cpp and TEI do on their OpenAI endpoint: null in JSON, NaN bits in
+// base64. Its first value is the NaN.
+func (s *Server) NullFor(text string) { s.setText(text, textNull) }
+
+// ZeroFor makes text's vector all zeros; normalising keeps it zero.
+func (s *Server) ZeroFor(text string) { s.setText(text, textZero) }
+
+// Poison makes every request that contains text fail whole with
+// 500 {"error": MsgPoison}, after its evaluation, as Ollama does when one
+// input of a batch fails.
+func (s *Server) Poison(text string) { s.setText(text, textPoison) }
+
+func (s *Server) setText(text string, f textFault) {
+	s.mu.Lock()
+	s.perText[text] = f
+	s.mu.Unlock()
+}
+
+// SetDown makes the server close every connection at once, without an
+// answer and with a TCP reset, on every path, until SetDown(false).
+// Requests already being served finish normally.
+func (s *Server) SetDown(down bool) {
+	s.mu.Lock()
+	s.down = down
+	s.mu.Unlock()
+}
+
+// ClearFaults forgets the queued faults and the per-text faults.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	s.faults = nil
+	s.perText = make(map[string]textFault)
+	s.mu.Unlock()
+}
+
+// writeFault answers a request with an arrival fault. It reports false for
+// the faults that only change the answer (wrong dims or count, slow).
+func writeFault(w http.ResponseWriter, f fault) bool {
+	switch f.kind {
+	case faultDrop:
+		hangUp(w, false)
+	case faultHTML:
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(f.status)
+		text := fmt.Sprintf("%d %s", f.status, http.StatusText(f.status))
+		fmt.Fprintf(w, "<html>\r\n<head><title>%s</title></head>\r\n<body>\r\n<center><h1>%s</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n", text, text)
+	case faultFail:
+		body := f.body
+		if body == "" {
+			body = string(appendErrorJSON(nil, http.StatusText(f.status)))
+		}
+		if f.retryAfter > 0 {
+			secs := (f.retryAfter + time.Second - 1) / time.Second
+			w.Header().Set("Retry-After", strconv.Itoa(int(secs)))
+		}
+		if body[0] == '{' {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		} else {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		}
+		w.WriteHeader(f.status)
+		w.Write([]byte(body))
+	default:
+		return false
+	}
+	return true
+}

@@ -1,0 +1,244 @@
+package ollamatest
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+const batch = `{"model":"nomic-embed-text","input":["good","bad","fine"]}`
+
+func TestFaults(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup func(s *Server)
+		path  string
+		body  string
+		check func(t *testing.T, r reply, err error)
+	}{
+		{"fail with JSON", func(s *Server) { s.FailNext(1, 500, `{"error":"boom"}`) }, "/api/embed", batch,
+			func(t *testing.T, r reply, err error) {
+				if err != nil || r.status != 500 || errorOf(t, r) != "boom" || r.ct() != "application/json; charset=utf-8" {
+					t.Errorf("got %d %q %s %v", r.status, r.ct(), r.body, err)
+				}
+			}},
+		{"fail with Retry-After", func(s *Server) { s.FailNextRetryAfter(1, 503, "", 1500*time.Millisecond) }, "/api/embed", batch,
+			func(t *testing.T, r reply, err error) {
+				if err != nil || r.status != 503 || r.header.Get("Retry-After") != "2" || errorOf(t, r) != "Service Unavailable" {
+					t.Errorf("got %d %v %s %v", r.status, r.header, r.body, err)
+				}
+			}},
+		{"fail with text", func(s *Server) { s.FailNext(1, 429, "slow down") }, "/v1/embeddings", batch,
+			func(t *testing.T, r reply, err error) {
+				if err != nil || r.status != 429 || string(r.body) != "slow down" || !strings.HasPrefix(r.ct(), "text/plain") {
+					t.Errorf("got %d %q %s %v", r.status, r.ct(), r.body, err)
+				}
+			}},
+		{"drop", func(s *Server) { s.DropNext(1) }, "/api/embed", batch,
+			func(t *testing.T, r reply, err error) {
+				if err == nil {
+					t.Errorf("got an answer %d %s, want a closed connection", r.status, r.body)
+				}
+			}},
+		{"proxy page", func(s *Server) { s.HTMLNext(1, 502) }, "/api/embeddings", `{"model":"nomic-embed-text","prompt":"a"}`,
+			func(t *testing.T, r reply, err error) {
+				if err != nil || r.status != 502 || r.ct() != "text/html" || !strings.Contains(string(r.body), "<title>502 Bad Gateway</title>") {
+					t.Errorf("got %d %q %s %v", r.status, r.ct(), r.body, err)
+				}
+			}},
+		{"wrong dims", func(s *Server) { s.WrongDimsNext(1) }, "/api/embed", batch,
+			func(t *testing.T, r reply, err error) {
+				got := decode[embedResponse](t, r)
+				if len(got.Embeddings) != 3 || len(got.Embeddings[0]) != 7 || len(got.Embeddings[2]) != 7 {
+					t.Errorf("got %s", r.body)
+				}
+			}},
+		{"wrong count", func(s *Server) { s.WrongCountNext(1) }, "/v1/embeddings", batch,
+			func(t *testing.T, r reply, err error) {
+				if got := decode[openAIResponse](t, r); len(got.Data) != 2 {
+					t.Errorf("got %d items, want 2", len(got.Data))
+				}
+			}},
+		{"wrong count, one input", func(s *Server) { s.WrongCountNext(1) }, "/api/embeddings", `{"model":"nomic-embed-text","prompt":"a"}`,
+			func(t *testing.T, r reply, err error) {
+				if string(r.body) != `{"embedding":[]}` {
+					t.Errorf("got %s", r.body)
+				}
+			}},
+		{"NaN fails the batch", func(s *Server) { s.NaNFor("bad") }, "/api/embed", batch,
+			func(t *testing.T, r reply, err error) {
+				if r.status != 500 || errorOf(t, r) != MsgNaN {
+					t.Errorf("got %d %s", r.status, r.body)
+				}
+			}},
+		{"NaN on /v1", func(s *Server) { s.NaNFor("bad") }, "/v1/embeddings", batch,
+			func(t *testing.T, r reply, err error) {
+				if e := decode[openAIError](t, r); r.status != 500 || e.Error.Message != MsgNaN || e.Error.Type != "api_error" {
+					t.Errorf("got %d %s", r.status, r.body)
+				}
+			}},
+		{"NaN sent as null", func(s *Server) { s.NullFor("bad") }, "/api/embed", batch,
+			func(t *testing.T, r reply, err error) {
+				var raw struct{ Embeddings []json.RawMessage }
+				json.Unmarshal(r.body, &raw)
+				if r.status != 200 || len(raw.Embeddings) != 3 || !strings.HasPrefix(string(raw.Embeddings[1]), "[null,") ||
+					strings.Contains(string(raw.Embeddings[0]), "null") {
+					t.Errorf("got %d %s", r.status, r.body)
+				}
+			}},
+		{"NaN sent as base64", func(s *Server) { s.NullFor("bad") }, "/v1/embeddings", `{"model":"nomic-embed-text","input":["bad"],"encoding_format":"base64"}`,
+			func(t *testing.T, r reply, err error) {
+				got := decode[openAIResponse](t, r)
+				var enc string
+				json.Unmarshal(got.Data[0].Embedding, &enc)
+				raw, _ := base64.StdEncoding.DecodeString(enc)
+				if len(raw) != 32 || !math.IsNaN(float64(math.Float32frombits(binary.LittleEndian.Uint32(raw)))) {
+					t.Errorf("got %s", r.body)
+				}
+			}},
+		{"zero vector", func(s *Server) { s.ZeroFor("bad") }, "/api/embed", batch,
+			func(t *testing.T, r reply, err error) {
+				got := decode[embedResponse](t, r)
+				if len(got.Embeddings) != 3 || length(got.Embeddings[1]) != 0 || len(got.Embeddings[1]) != 8 || length(got.Embeddings[0]) == 0 {
+					t.Errorf("got %s", r.body)
+				}
+			}},
+		{"poison", func(s *Server) { s.Poison("bad") }, "/api/embed", batch,
+			func(t *testing.T, r reply, err error) {
+				if r.status != 500 || errorOf(t, r) != MsgPoison {
+					t.Errorf("got %d %s", r.status, r.body)
+				}
+			}},
+		{"poison elsewhere", func(s *Server) { s.Poison("other") }, "/api/embed", batch,
+			func(t *testing.T, r reply, err error) {
+				if r.status != 200 {
+					t.Errorf("got %d %s", r.status, r.body)
+				}
+			}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := New(Config{Dims: 8})
+			defer s.Close()
+			tc.setup(s)
+			r, err := callErr(testCtx(t), "POST", s.URL()+tc.path, tc.body)
+			tc.check(t, r, err)
+			// The fault is spent: the next request is answered normally.
+			if r := post(t, s, "/api/embed", `{"model":"nomic-embed-text","input":["x"]}`); r.status != 200 {
+				t.Errorf("next request: %d %s", r.status, r.body)
+			}
+			if st := s.Stats(); st.Requests != 2 || st.Faults != 1 && !strings.Contains(tc.name, "elsewhere") {
+				t.Errorf("requests %d, faults %d", st.Requests, st.Faults)
+			}
+		})
+	}
+}
+
+func TestFaultQueueOrder(t *testing.T) {
+	s := New(Config{Dims: 4})
+	defer s.Close()
+	s.FailNext(2, 500, "")
+	s.HTMLNext(1, 504)
+	s.WrongCountNext(1)
+	var got []int
+	for range 5 {
+		r := post(t, s, "/api/embed", `{"model":"nomic-embed-text","input":["a","b"]}`)
+		n := r.status
+		if n == 200 {
+			n = len(decode[embedResponse](t, r).Embeddings)
+		}
+		got = append(got, n)
+	}
+	want := []int{500, 500, 504, 1, 2}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("answers = %v, want %v (statuses, or vector counts for 200)", got, want)
+		}
+	}
+	if st := s.Stats(); st.Faults != 4 || st.Inputs != 4 || st.Embedded != 3 {
+		t.Errorf("faults %d inputs %d embedded %d, want 4 4 3", st.Faults, st.Inputs, st.Embedded)
+	}
+}
+
+func TestSlowNextLetsClientTimeOut(t *testing.T) {
+	s := New(Config{})
+	defer s.Close()
+	s.SlowNext(1, time.Minute)
+	ctx, cancel := context.WithCancel(testCtx(t))
+	errc := make(chan error, 1)
+	go func() {
+		_, err := callErr(ctx, "POST", s.URL()+"/api/embed", `{"model":"nomic-embed-text","input":"a"}`)
+		errc <- err
+	}()
+	// Once the request has been evaluated it can only be waiting in SlowNext.
+	if err := s.Await(testCtx(t), func(st Stats) bool { return st.Requests == 1 && st.Holding == 0 && st.InFlight == 1 && st.BusyTime > 0 }); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := <-errc; err == nil {
+		t.Fatal("the slow request was answered")
+	}
+	if err := s.Await(testCtx(t), func(st Stats) bool { return st.Canceled == 1 && st.InFlight == 0 }); err != nil {
+		t.Fatalf("the server did not see the client leave: %v", err)
+	}
+	if st := s.Stats(); st.Embedded != 0 {
+		t.Errorf("embedded = %d, want 0", st.Embedded)
+	}
+}
+
+func TestSetDown(t *testing.T) {
+	s := New(Config{})
+	defer s.Close()
+	s.SetDown(true)
+	for _, p := range []string{"/", "/api/version", "/api/embed"} {
+		if r, err := callErr(testCtx(t), "POST", s.URL()+p, `{}`); err == nil {
+			t.Errorf("%s answered %d while down", p, r.status)
+		}
+	}
+	if st := s.Stats(); st.Refused != 3 || st.Requests != 0 || len(st.ByPath) != 0 {
+		t.Errorf("refused %d requests %d by path %v", st.Refused, st.Requests, st.ByPath)
+	}
+	s.SetDown(false)
+	if r := call(t, "GET", s.URL()+"/", ""); r.status != 200 {
+		t.Errorf("up again: %d", r.status)
+	}
+}
+
+func TestClearFaultsAndReset(t *testing.T) {
+	s := New(Config{})
+	defer s.Close()
+	s.Record(true)
+	s.FailNext(5, 500, "")
+	s.Poison("a")
+	s.ClearFaults()
+	if r := post(t, s, "/api/embed", `{"model":"nomic-embed-text","input":["a","b"]}`); r.status != 200 {
+		t.Fatalf("faults survived ClearFaults: %d", r.status)
+	}
+	if got := s.Texts(); len(got) != 2 || got[0] != "a" || got[1] != "b" {
+		t.Errorf("Texts() = %q", got)
+	}
+	if s.Requests() != 1 || s.Inputs() != 2 {
+		t.Errorf("requests %d inputs %d", s.Requests(), s.Inputs())
+	}
+	s.Reset()
+	if st := s.Stats(); st.Requests != 0 || st.Inputs != 0 || len(st.ByPath) != 0 || len(s.Texts()) != 0 || st.BusyTime != 0 {
+		t.Errorf("after Reset: %+v", st)
+	}
+}
+
+func TestFaultWithBadStatusAnswers500(t *testing.T) {
+	s := New(Config{})
+	defer s.Close()
+	s.FailNext(1, 0, "")
+	s.HTMLNext(1, 42)
+	for range 2 {
+		if r := post(t, s, "/api/embed", one); r.status != 500 {
+			t.Errorf("got %d %s", r.status, r.body)
+		}
+	}
+}
