@@ -1,0 +1,5 @@
+//go:build !race
+
+package moviegen
+
+const raceEnabled = false
