@@ -1,0 +1,263 @@
+package openai
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"unsafe"
+
+	"github.com/salvoembed/salvo/internal/httpx"
+)
+
+// item is one element of an answer's "data", before its vector is decoded.
+type item struct {
+	Index    int
+	HasIndex bool
+	Kind     byte      // 'f': Floats, 's': Base64, 0: no usable embedding
+	Floats   []float32 // the embedding as JSON numbers
+	Base64   []byte    // the embedding as base64; may point into the body
+}
+
+// list is the part of an embeddings answer salvo uses.
+type list struct {
+	Data         []item
+	HasData      bool
+	PromptTokens int
+}
+
+// decodeList reads an answer: {"data":[{"embedding":...,"index":i}],
+// "usage":{"prompt_tokens":n}}. It gives what encoding/json gives (but null
+// elements become NaN, see httpx.Float32); a fast path reads the usual
+// answer and hands anything unusual to encoding/json.
+func decodeList(body []byte) (*list, error) {
+	if l, ok := decodeListFast(body); ok {
+		return l, nil
+	}
+	return decodeListJSON(body)
+}
+
+func decodeListJSON(body []byte) (*list, error) {
+	var w struct {
+		Data []struct {
+			Embedding json.RawMessage `json:"embedding"`
+			Index     *int            `json:"index"`
+		} `json:"data"`
+		Usage struct {
+			PromptTokens int `json:"prompt_tokens"`
+		} `json:"usage"`
+	}
+	if err := json.Unmarshal(body, &w); err != nil {
+		return nil, err
+	}
+	l := &list{HasData: w.Data != nil, PromptTokens: w.Usage.PromptTokens}
+	if w.Data != nil {
+		l.Data = make([]item, len(w.Data))
+	}
+	for i, d := range w.Data {
+		it := &l.Data[i]
+		if d.Index != nil {
+			it.Index, it.HasIndex = *d.Index, true
+		}
+		if len(d.Embedding) == 0 {
+			continue
+		}
+		switch d.Embedding[0] {
+		case '"':
+			var s string
+			if err := json.Unmarshal(d.Embedding, &s); err != nil {
+				return nil, err
+			}
+			it.Kind, it.Base64 = 's', []byte(s)
+		case '[':
+			var v []httpx.Float32
+			if err := json.Unmarshal(d.Embedding, &v); err != nil {
+				return nil, err
+			}
+			it.Kind, it.Floats = 'f', httpx.Float32s(v)
+		}
+	}
+	return l, nil
+}
+
+var (
+	listFields = []string{"data", "usage"}
+	itemFields = []string{"embedding", "index"}
+)
+
+func decodeListFast(body []byte) (*list, bool) {
+	s := httpx.NewScanner(body)
+	l := &list{}
+	usage := false
+	ok := object(s, func(key []byte) bool {
+		switch string(key) {
+		case "data":
+			if l.HasData {
+				return false
+			}
+			l.HasData = true
+			return items(s, l)
+		case "usage":
+			if usage {
+				return false
+			}
+			usage = true
+			return object(s, func(key []byte) bool {
+				if string(key) == "prompt_tokens" {
+					v, ok := s.Int()
+					l.PromptTokens = int(v)
+					return ok && int64(l.PromptTokens) == v
+				}
+				return !httpx.MatchesFold(key, "prompt_tokens") && s.Skip()
+			})
+		}
+		return !httpx.MatchesFold(key, listFields...) && s.Skip()
+	})
+	if !ok || !s.End() {
+		return nil, false
+	}
+	return l, true
+}
+
+// object reads an object, calling member after each key to read its value.
+func object(s *httpx.Scanner, member func(key []byte) bool) bool {
+	if !s.Consume('{') {
+		return false
+	}
+	if s.Consume('}') {
+		return true
+	}
+	for {
+		key, ok := s.Key()
+		if !ok || !member(key) {
+			return false
+		}
+		more, ok := s.Next('}')
+		if !ok || !more {
+			return ok
+		}
+	}
+}
+
+func items(s *httpx.Scanner, l *list) bool {
+	if !s.Consume('[') {
+		return false
+	}
+	l.Data = []item{}
+	if s.Consume(']') {
+		return true
+	}
+	dim := 0 // length of the last vector of numbers, to size the next
+	for {
+		var it item
+		ok := object(s, func(key []byte) bool {
+			switch string(key) {
+			case "embedding":
+				if it.Kind != 0 {
+					return false
+				}
+				switch s.Peek() {
+				case '"':
+					b, ok := s.String()
+					it.Kind, it.Base64 = 's', b
+					return ok
+				case '[':
+					v, ok := s.Floats(make([]float32, 0, dim))
+					dim = len(v)
+					it.Kind, it.Floats = 'f', v
+					return ok
+				}
+				return false
+			case "index":
+				v, ok := s.Int()
+				it.Index, it.HasIndex = int(v), true
+				return ok && int64(it.Index) == v
+			}
+			return !httpx.MatchesFold(key, itemFields...) && s.Skip()
+		})
+		if !ok {
+			return false
+		}
+		l.Data = append(l.Data, it)
+		more, ok := s.Next(']')
+		if !ok || !more {
+			return ok
+		}
+	}
+}
+
+// vectors puts the vectors in input order, checking that there is one for
+// each of n inputs.
+func (l *list) vectors(n int) ([][]float32, error) {
+	if !l.HasData {
+		return nil, errors.New(`no "data" in the answer`)
+	}
+	if len(l.Data) != n {
+		return nil, fmt.Errorf("%d vectors for %d texts", len(l.Data), n)
+	}
+	positional := true
+	for _, it := range l.Data {
+		positional = positional && !it.HasIndex
+	}
+	out := make([][]float32, n)
+	for i, it := range l.Data {
+		at := it.Index
+		switch {
+		case positional:
+			at = i
+		case !it.HasIndex:
+			return nil, fmt.Errorf("item %d has no index while others have one", i)
+		case at < 0 || at >= n:
+			return nil, fmt.Errorf("index %d out of range for %d texts", at, n)
+		case out[at] != nil:
+			return nil, fmt.Errorf("index %d given twice", at)
+		}
+		switch it.Kind {
+		case 'f':
+			out[at] = it.Floats
+		case 's':
+			v, err := decodeBase64(it.Base64)
+			if err != nil {
+				return nil, fmt.Errorf("item %d: %w", i, err)
+			}
+			out[at] = v
+		default:
+			return nil, fmt.Errorf("item %d has no embedding (want a list of numbers or base64)", i)
+		}
+	}
+	return out, nil
+}
+
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// decodeBase64 reads little-endian float32s from base64, padded or not,
+// straight into the vector's memory where the CPU is little-endian.
+func decodeBase64(s []byte) ([]float32, error) {
+	enc := base64.StdEncoding
+	if len(s)%4 != 0 {
+		enc = base64.RawStdEncoding
+	}
+	out := make([]float32, (enc.DecodedLen(len(s))+3)/4)
+	var buf []byte
+	if littleEndian {
+		buf = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(out))), len(out)*4)
+	} else {
+		buf = make([]byte, len(out)*4)
+	}
+	m, err := enc.Decode(buf, s)
+	if err != nil {
+		return nil, fmt.Errorf("embedding is not base64: %w", err)
+	}
+	if m%4 != 0 {
+		return nil, fmt.Errorf("base64 embedding has %d bytes, not a whole number of float32s", m)
+	}
+	out = out[: m/4 : m/4]
+	if !littleEndian {
+		for i := range out {
+			out[i] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*i:]))
+		}
+	}
+	return out, nil
+}
