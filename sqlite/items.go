@@ -1,0 +1,226 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/salvoembed/salvo"
+)
+
+// Lookup fills out[i] with the presence of items[i]: Stored when the ID is
+// stored in the collection with the same key, Cached when the key's vector
+// is in the cache, Missing otherwise. It costs one query per call.
+func (s *Store) Lookup(ctx context.Context, collection string, items []salvo.Item, out []salvo.Presence) error {
+	if len(out) < len(items) {
+		return fmt.Errorf("lookup in collection %q: %d items but room for %d answers", collection, len(items), len(out))
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	cid, err := s.collectionID(ctx, collection)
+	if err != nil {
+		return err
+	}
+	ids := make([]byte, 0, 16*len(items))
+	keys := make([]byte, 0, 32*len(items))
+	ids = append(ids, '[')
+	for i, it := range items {
+		if i > 0 {
+			ids = append(ids, ',')
+		}
+		ids = appendJSONString(ids, it.ID)
+		keys = append(keys, it.Key[:]...)
+		out[i] = salvo.Missing
+	}
+	ids = append(ids, ']')
+	rows, err := s.st.lookup.QueryContext(ctx, cid, string(ids), keys)
+	if err != nil {
+		return fmt.Errorf("lookup in collection %q of %s: %w", collection, s.path, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			i      int
+			stored bool
+		)
+		if err := rows.Scan(&i, &stored); err != nil {
+			return fmt.Errorf("lookup in collection %q of %s: %w", collection, s.path, err)
+		}
+		if stored {
+			out[i] = salvo.Stored
+		} else {
+			out[i] = salvo.Cached
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("lookup in collection %q of %s: %w", collection, s.path, err)
+	}
+	return nil
+}
+
+// appendJSONString appends s as a JSON string for SQLite's json_each, which
+// gives back the exact bytes: unlike encoding/json it leaves bytes that are
+// not UTF-8 as they are (record IDs from a CSV file may hold any bytes).
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			dst = append(dst, '\\', c)
+		case c < 0x20:
+			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return append(dst, '"')
+}
+
+// Put stores entries in the cache and items in the collection in one
+// transaction. An entry whose key is cached already replaces the cached
+// vector. An item may refer to an entry of this call or to a cached key.
+//
+// The first vectors stored set the collection's dimensions; a vector of
+// other dimensions fails the whole Put with a *[salvo.DimensionError] and
+// nothing is stored.
+func (s *Store) Put(ctx context.Context, collection string, entries []salvo.Entry, items []salvo.Item) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store in collection %q of %s: %w", collection, s.path, err)
+	}
+	defer tx.Rollback()
+
+	var (
+		cid         int64
+		model, tmpl string
+		dims        int
+	)
+	err = tx.StmtContext(ctx, s.st.collByName).QueryRowContext(ctx, collection).Scan(&cid, &model, &dims, &tmpl)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s.noCollection(collection)
+	}
+	if err != nil {
+		return fmt.Errorf("store in collection %q of %s: %w", collection, s.path, err)
+	}
+
+	want := dims
+	for _, e := range entries {
+		if len(e.Vector) == 0 {
+			return fmt.Errorf("store in collection %q: the vector of key %x is empty", collection, e.Key[:8])
+		}
+		if want == 0 {
+			want = len(e.Vector)
+		}
+		if len(e.Vector) != want {
+			return &salvo.DimensionError{Collection: collection, Have: len(e.Vector), Want: want}
+		}
+	}
+
+	cacheIDs := make(map[salvo.Key]int64, len(entries))
+	insert := tx.StmtContext(ctx, s.st.insertCache)
+	for _, e := range entries {
+		id, err := s.putEntry(ctx, tx, insert, e)
+		if err != nil {
+			return fmt.Errorf("store vector of key %x in %s: %w", e.Key[:8], s.path, err)
+		}
+		cacheIDs[e.Key] = id
+	}
+
+	now := time.Now().UnixMilli()
+	byKey := tx.StmtContext(ctx, s.st.cacheByKey)
+	putItem := tx.StmtContext(ctx, s.st.upsertItem)
+	for _, it := range items {
+		id, ok := cacheIDs[it.Key]
+		if !ok {
+			var d int
+			err := byKey.QueryRowContext(ctx, it.Key[:]).Scan(&id, &d)
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("store item %q in collection %q: its key %x is neither among the entries given nor in the cache", it.ID, collection, it.Key[:8])
+			}
+			if err != nil {
+				return fmt.Errorf("store item %q in collection %q of %s: %w", it.ID, collection, s.path, err)
+			}
+			if want == 0 {
+				want = d
+			}
+			if d != want {
+				return &salvo.DimensionError{Collection: collection, Have: d, Want: want}
+			}
+			cacheIDs[it.Key] = id
+		}
+		if _, err := putItem.ExecContext(ctx, cid, it.ID, id, now); err != nil {
+			return fmt.Errorf("store item %q in collection %q of %s: %w", it.ID, collection, s.path, err)
+		}
+	}
+
+	if _, err := tx.StmtContext(ctx, s.st.touchColl).ExecContext(ctx, want, now, cid); err != nil {
+		return fmt.Errorf("store in collection %q of %s: %w", collection, s.path, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store in collection %q of %s: %w", collection, s.path, err)
+	}
+	return nil
+}
+
+// putEntry stores e in the cache, replacing the vector of a cached key, and
+// returns its row id.
+func (s *Store) putEntry(ctx context.Context, tx *sql.Tx, insert *sql.Stmt, e salvo.Entry) (int64, error) {
+	blob := encodeVector(e.Vector)
+	res, err := insert.ExecContext(ctx, e.Key[:], len(e.Vector), blob, e.Text)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
+	if n == 1 {
+		return res.LastInsertId()
+	}
+	var id int64
+	err = tx.StmtContext(ctx, s.st.replaceCache).QueryRowContext(ctx, e.Key[:], len(e.Vector), blob, e.Text).Scan(&id)
+	return id, err
+}
+
+// Each calls fn for every item of the collection in ID order (byte order),
+// with a vector fn may keep. It stops at the first error fn returns and
+// returns that error. fn may call the Store, including Put, but what Put
+// stores meanwhile may or may not be visited.
+func (s *Store) Each(ctx context.Context, collection string, fn func(id string, v []float32) error) error {
+	cid, err := s.collectionID(ctx, collection)
+	if err != nil {
+		return err
+	}
+	rows, err := s.st.each.QueryContext(ctx, cid)
+	if err != nil {
+		return fmt.Errorf("read collection %q of %s: %w", collection, s.path, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id   string
+			blob sql.RawBytes
+		)
+		if err := rows.Scan(&id, &blob); err != nil {
+			return fmt.Errorf("read collection %q of %s: %w", collection, s.path, err)
+		}
+		v, err := decodeVector(blob)
+		if err != nil {
+			return fmt.Errorf("read item %q of collection %q in %s: %w", id, collection, s.path, err)
+		}
+		if err := fn(id, v); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read collection %q of %s: %w", collection, s.path, err)
+	}
+	return nil
+}

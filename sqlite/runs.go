@@ -1,0 +1,79 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Run is one entry of the run ledger: what a salvo run did, kept in the
+// database next to the vectors it produced.
+type Run struct {
+	ID         int64           `json:"id"` // set by the store
+	Collection string          `json:"collection"`
+	Model      string          `json:"model"`
+	Started    time.Time       `json:"started"`
+	Finished   time.Time       `json:"finished"`
+	Stats      json.RawMessage `json:"stats,omitempty"` // any JSON value; null or empty is stored as {}
+	Args       []string        `json:"args,omitempty"`  // the command line
+}
+
+// RecordRun appends r to the run ledger. Times are kept to the millisecond.
+func (s *Store) RecordRun(ctx context.Context, r Run) error {
+	stats := []byte(r.Stats)
+	if len(stats) == 0 || string(stats) == "null" {
+		stats = []byte("{}")
+	}
+	if !json.Valid(stats) {
+		return fmt.Errorf("record run of collection %q: stats are not valid JSON: %.40q", r.Collection, stats)
+	}
+	args := r.Args
+	if args == nil {
+		args = []string{}
+	}
+	argsJSON, err := json.Marshal(args)
+	if err != nil {
+		return fmt.Errorf("record run of collection %q: %w", r.Collection, err)
+	}
+	_, err = s.st.insertRun.ExecContext(ctx, r.Collection, r.Model,
+		r.Started.UnixMilli(), r.Finished.UnixMilli(), string(stats), string(argsJSON))
+	if err != nil {
+		return fmt.Errorf("record run of collection %q in %s: %w", r.Collection, s.path, err)
+	}
+	return nil
+}
+
+// Runs returns the runs of a collection, or of all collections when
+// collection is "", newest first; at most limit of them when limit > 0.
+func (s *Store) Runs(ctx context.Context, collection string, limit int) ([]Run, error) {
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
+	}
+	rows, err := s.st.runs.QueryContext(ctx, collection, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list runs in %s: %w", s.path, err)
+	}
+	defer rows.Close()
+	var runs []Run
+	for rows.Next() {
+		var (
+			r                 Run
+			started, finished int64
+			stats, args       string
+		)
+		if err := rows.Scan(&r.ID, &r.Collection, &r.Model, &started, &finished, &stats, &args); err != nil {
+			return nil, fmt.Errorf("list runs in %s: %w", s.path, err)
+		}
+		r.Started, r.Finished = time.UnixMilli(started), time.UnixMilli(finished)
+		r.Stats = json.RawMessage(stats)
+		if err := json.Unmarshal([]byte(args), &r.Args); err != nil {
+			return nil, fmt.Errorf("list runs in %s: arguments of run %d: %w", s.path, r.ID, err)
+		}
+		runs = append(runs, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list runs in %s: %w", s.path, err)
+	}
+	return runs, nil
+}

@@ -1,0 +1,169 @@
+// Package sqlite keeps salvo's vectors, its content cache and its run ledger
+// in one SQLite file. It implements [salvo.Store] with the pure-Go
+// modernc.org/sqlite driver, so salvo needs no C compiler.
+//
+// Start with [Open]:
+//
+//	st, err := sqlite.Open("movies.db")
+//	if err != nil { ... }
+//	defer st.Close()
+//	coll, err := st.OpenCollection(ctx, salvo.Collection{Name: "movies", Model: "nomic-embed-text"})
+//
+// # Durability
+//
+// The file runs in WAL mode with synchronous=NORMAL. Every [Store.Put] is one
+// transaction: a process that is killed (kill -9, a crash, Ctrl-C) loses at
+// most the transaction in flight, and the next Open recovers the rest. A
+// power failure or an operating-system crash may also lose the last few
+// committed transactions, never the file's consistency.
+//
+// # Concurrency
+//
+// A Store is safe for concurrent use. Writes go through one connection and
+// are serialised; reads ([Store.Lookup], [Store.Each], [Store.Collections],
+// [Store.Runs]) use their own connections and proceed while a write is in
+// progress. Several processes may share a file: a writer waits up to
+// [BusyTimeout] for another process's transaction to finish.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/salvoembed/salvo"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+const (
+	// PageSize is the page size of new databases, in bytes; existing files
+	// keep theirs. Every Put inserts keys at random places in the cache's
+	// key index, so each entry rewrites about one index page: small pages
+	// write least (16 KiB pages cost ~20% more time per Put). Rows of 1024
+	// dimensions take 4.7 KB at 4 KiB (the rest of a row spills into a full
+	// overflow page), 8.3 KB at 8 KiB and 5.5 KB at 16 KiB; rows of 768
+	// dimensions take 4.2 KB at 4 or 8 KiB and 3.5 KB at 16 KiB.
+	PageSize = 4096
+	// BusyTimeout is how long a statement waits for another connection's
+	// lock (another salvo process on the same file) before failing.
+	BusyTimeout = 10 * time.Second
+	// maxReaders bounds the read connections. Lookup and Each run beside
+	// the writer; salvo's engine calls them from a goroutine or two.
+	maxReaders = 4
+)
+
+var _ salvo.Store = (*Store)(nil)
+
+// Store is a salvo store in a SQLite file. Create it with [Open].
+type Store struct {
+	path string
+	w    *sql.DB // one connection: every write, in order
+	r    *sql.DB // read-only connections
+	st   statements
+}
+
+// Open opens the salvo database at path, creating the file and its schema
+// when they do not exist and upgrading an older schema. The folder must
+// exist.
+func Open(path string) (*Store, error) {
+	ctx := context.Background()
+	if path == "" {
+		return nil, errors.New("open database: empty path: give the file to keep vectors in, such as salvo.db")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("open database %s: it is a folder: give a file path such as %s", path, filepath.Join(path, "salvo.db"))
+	}
+	dir := filepath.Dir(abs)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("open database %s: folder %s does not exist: create it first or choose another path", path, dir)
+	}
+
+	// A file: URI lets any file name through (SQLite decodes %-escapes), and
+	// the driver applies the _pragma parameters to every new connection, so
+	// connections the pool replaces are set up like the first ones.
+	uri := (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
+	busy := fmt.Sprintf("_pragma=busy_timeout(%d)", BusyTimeout.Milliseconds())
+	s := &Store{path: path}
+	s.w, err = sql.Open("sqlite", uri+"?"+busy+"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	s.w.SetMaxOpenConns(1)
+	s.w.SetMaxIdleConns(1)
+	s.w.SetConnMaxLifetime(0)
+	s.w.SetConnMaxIdleTime(0)
+
+	if err := s.setup(ctx, uri, busy); err != nil {
+		s.w.Close()
+		if s.r != nil {
+			s.r.Close()
+		}
+		if errNotADB(err) {
+			return nil, fmt.Errorf("%s is not a salvo database: %w; choose another path", path, err)
+		}
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) setup(ctx context.Context, uri, busy string) error {
+	// page_size only takes effect before the file has content, and WAL
+	// fixes it for good, so it must come first (a no-op on existing files).
+	// The first statement is also the first to read the file: a file that
+	// is not a database fails here with SQLITE_NOTADB, which Open reports.
+	if _, err := s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA page_size = %d", PageSize)); err != nil {
+		return s.openErr(err)
+	}
+	var mode string
+	if err := s.w.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode); err != nil {
+		return s.openErr(err)
+	}
+	if mode != "wal" {
+		return fmt.Errorf("open database %s: cannot switch to WAL mode (journal mode stays %q): put the file on a local file system", s.path, mode)
+	}
+	if err := migrate(ctx, s.w, s.path); err != nil {
+		return err
+	}
+	var err error
+	s.r, err = sql.Open("sqlite", uri+"?"+busy+"&_pragma=query_only(1)")
+	if err != nil {
+		return s.openErr(err)
+	}
+	s.r.SetMaxOpenConns(maxReaders)
+	s.r.SetMaxIdleConns(maxReaders)
+	s.r.SetConnMaxLifetime(0)
+	if err := s.st.prepare(ctx, s.w, s.r); err != nil {
+		return s.openErr(err)
+	}
+	return nil
+}
+
+// openErr wraps err with the path, except SQLITE_NOTADB, which Open words
+// itself.
+func (s *Store) openErr(err error) error {
+	if errNotADB(err) {
+		return err
+	}
+	return fmt.Errorf("open database %s: %w", s.path, err)
+}
+
+// Path returns the path the store was opened with.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the database. The last connection to close checkpoints the
+// write-ahead log into the main file.
+func (s *Store) Close() error {
+	err := s.st.close()
+	// Readers first, so that the writer's close is the last one and folds
+	// the WAL back into the database file.
+	return errors.Join(err, s.r.Close(), s.w.Close())
+}
