@@ -1,0 +1,379 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/salvoembed/salvo"
+	"github.com/salvoembed/salvo/engine"
+	"github.com/salvoembed/salvo/ollama"
+	"github.com/salvoembed/salvo/ollamatest"
+)
+
+func TestRunStoresEverythingOnce(t *testing.T) {
+	e := newEnv(t, ollamatest.Config{Slots: 2})
+	in := inputs(100)
+	rep := e.run(e.config(), in)
+	if rep.Read != 100 || rep.Embedded != 100 || rep.Failed != 0 || rep.Cached != 0 {
+		t.Fatalf("first run: %+v", rep)
+	}
+	if want := int64(13); rep.Requests != want { // ceil(100/8)
+		t.Errorf("requests = %d, want %d", rep.Requests, want)
+	}
+	if got := e.srv.Inputs(); got != 100 {
+		t.Errorf("server saw %d inputs, want 100", got)
+	}
+	e.checkStored(in)
+
+	// A second run sends nothing.
+	e.srv.Reset()
+	rep = e.run(e.config(), in)
+	if rep.Cached != 100 || rep.Embedded != 0 || rep.Requests != 0 || e.srv.Requests() != 0 {
+		t.Fatalf("re-run: %+v, server requests %d", rep, e.srv.Requests())
+	}
+}
+
+func TestChangedTextIsReembedded(t *testing.T) {
+	e := newEnv(t, ollamatest.Config{})
+	in := inputs(20)
+	e.run(e.config(), in)
+	e.srv.Reset()
+	in[3].Text += " (director's cut)"
+	in[17].Text = "something else entirely"
+	rep := e.run(e.config(), in)
+	if rep.Embedded != 2 || rep.Cached != 18 || e.srv.Inputs() != 2 {
+		t.Fatalf("report %+v, server inputs %d; want exactly the 2 changed records embedded", rep, e.srv.Inputs())
+	}
+	e.checkStored(in)
+}
+
+func TestDuplicateTextsCostOneInput(t *testing.T) {
+	e := newEnv(t, ollamatest.Config{})
+	in := inputs(30)
+	for i := 10; i < 30; i++ {
+		in[i].Text = in[i%3].Text // 20 duplicates of 3 texts, within and across batches
+	}
+	rep := e.run(e.config(), in)
+	if got := e.srv.Inputs(); got != 10 {
+		t.Errorf("server saw %d inputs, want 10 distinct texts", got)
+	}
+	if rep.Embedded != 10 || rep.Cached != 20 {
+		t.Errorf("report %+v", rep)
+	}
+	e.checkStored(in)
+
+	// Another collection over the same texts costs nothing either.
+	e.srv.Reset()
+	if _, err := e.st.OpenCollection(context.Background(), salvo.Collection{Name: "other", Model: model}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := e.config()
+	cfg.Collection = "other"
+	rep = e.run(cfg, in)
+	if e.srv.Requests() != 0 || rep.Cached != 30 {
+		t.Errorf("new collection over cached texts: %+v, %d requests", rep, e.srv.Requests())
+	}
+}
+
+func TestForceReembeds(t *testing.T) {
+	e := newEnv(t, ollamatest.Config{})
+	in := inputs(10)
+	e.run(e.config(), in)
+	e.srv.Reset()
+	cfg := e.config()
+	cfg.Force = true
+	rep := e.run(cfg, in)
+	if rep.Embedded != 10 || e.srv.Inputs() != 10 {
+		t.Errorf("--force: %+v, %d inputs sent", rep, e.srv.Inputs())
+	}
+}
+
+func TestReembedRestoresWithoutRequests(t *testing.T) {
+	e := newEnv(t, ollamatest.Config{})
+	in := inputs(10)
+	e.run(e.config(), in)
+	e.srv.Reset()
+	cfg := e.config()
+	cfg.Reembed = true
+	rep := e.run(cfg, in)
+	if e.srv.Requests() != 0 || rep.Cached != 10 {
+		t.Errorf("--skip-existing=false: %+v, %d requests", rep, e.srv.Requests())
+	}
+}
+
+func TestLimit(t *testing.T) {
+	e := newEnv(t, ollamatest.Config{})
+	cfg := e.config()
+	cfg.Limit = 25
+	rep := e.run(cfg, inputs(100))
+	if rep.Read != 25 || rep.Embedded != 25 || len(e.stored()) != 25 {
+		t.Errorf("limit 25: %+v, stored %d", rep, len(e.stored()))
+	}
+}
+
+func TestInputErrorsAreReportedAndTheRunGoesOn(t *testing.T) {
+	e := newEnv(t, ollamatest.Config{})
+	in := inputs(10)
+	in[4] = engine.Input{Where: "movies.jsonl:5", Err: errors.New("movies.jsonl:5: invalid JSON")}
+	rep := e.run(e.config(), in)
+	if rep.Failed != 1 || rep.Embedded != 9 {
+		t.Fatalf("report %+v", rep)
+	}
+	f := e.fails.list()
+	if len(f) != 1 || f[0].Where != "movies.jsonl:5" || f[0].Stage != engine.StageInput || !strings.Contains(f[0].Error, "invalid JSON") {
+		t.Errorf("failures %+v", f)
+	}
+}
+
+func TestPoisonInputIsIsolated(t *testing.T) {
+	e := newEnv(t, ollamatest.Config{})
+	in := inputs(40)
+	e.srv.Poison(in[13].Text)
+	rep := e.run(e.config(), in)
+	if rep.Failed != 1 || rep.Embedded != 39 || rep.Splits == 0 {
+		t.Fatalf("report %+v", rep)
+	}
+	if ids := e.fails.ids(); !slices.Equal(ids, []string{"14"}) {
+		t.Errorf("failed %v, want [14]", ids)
+	}
+	if f := e.fails.list()[0]; f.Where != "movies.jsonl:14" || f.Stage != engine.StageEmbed || !strings.Contains(f.Error, "500") {
+		t.Errorf("failure %+v", f)
+	}
+	e.checkStored(append(slices.Clone(in[:13]), in[14:]...))
+}
+
+func TestTransientFaultsAreRetried(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		inject func(s *ollamatest.Server)
+	}{
+		{"503 busy", func(s *ollamatest.Server) {
+			s.FailNext(3, 503, `{"error":"server busy, please try again.  maximum pending requests exceeded"}`)
+		}},
+		{"429 with Retry-After", func(s *ollamatest.Server) { s.FailNextRetryAfter(1, 429, `{"error":"slow down"}`, 0) }},
+		{"dropped connection", func(s *ollamatest.Server) { s.DropNext(2) }},
+		{"HTML 502 from a proxy", func(s *ollamatest.Server) { s.HTMLNext(2, 502) }},
+		{"504", func(s *ollamatest.Server) { s.FailNext(1, 504, "gateway timeout") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, ollamatest.Config{})
+			tc.inject(e.srv)
+			in := inputs(30)
+			rep := e.run(e.config(), in)
+			if rep.Failed != 0 || rep.Embedded != 30 || rep.Retries == 0 {
+				t.Fatalf("report %+v", rep)
+			}
+			e.checkStored(in)
+		})
+	}
+}
+
+func TestRetriesExhaustedFailTheBatch(t *testing.T) {
+	e := newEnv(t, ollamatest.Config{})
+	e.srv.HTMLNext(100, 502)
+	cfg := e.config()
+	cfg.Retries = 2
+	cfg.BatchSize = 10
+	rep := e.run(cfg, inputs(10))
+	if rep.Failed != 10 || rep.Retries != 2 || rep.Requests != 3 {
+		t.Fatalf("report %+v", rep)
+	}
+	if f := e.fails.list(); !strings.Contains(f[0].Error, "502") {
+		t.Errorf("failure should name the status: %+v", f[0])
+	}
+}
+
+func TestTimeoutIsRetried(t *testing.T) {
+	e := newEnv(t, ollamatest.Config{})
+	release := e.srv.Gate() // the first request waits at the gate until the client gives up
+	cfg := e.config()
+	cfg.Timeout = 50 * 1e6
+	cfg.BatchSize = 5
+	cfg.Hosts[0].Concurrency = 1
+	done := make(chan *engine.Report)
+	go func() { done <- e.run(cfg, inputs(5)) }()
+	if err := e.srv.Await(context.Background(), func(s ollamatest.Stats) bool { return s.Canceled >= 1 }); err != nil {
+		t.Fatal(err)
+	}
+	release()
+	rep := <-done
+	if rep.Failed != 0 || rep.Embedded != 5 || rep.Retries == 0 {
+		t.Fatalf("report %+v", rep)
+	}
+}
+
+func TestBadVectorsFailOnlyTheirRecords(t *testing.T) {
+	e := newEnv(t, ollamatest.Config{})
+	in := inputs(20)
+	e.srv.ZeroFor(in[2].Text)
+	e.srv.NullFor(in[11].Text)
+	rep := e.run(e.config(), in)
+	if rep.Failed != 2 || rep.Embedded != 18 {
+		t.Fatalf("report %+v", rep)
+	}
+	if ids := e.fails.ids(); !slices.Equal(ids, []string{"12", "3"}) {
+		t.Errorf("failed %v", ids)
+	}
+}
+
+func TestWrongVectorCountIsSplit(t *testing.T) {
+	e := newEnv(t, ollamatest.Config{})
+	e.srv.WrongCountNext(1)
+	in := inputs(16)
+	rep := e.run(e.config(), in)
+	if rep.Failed != 0 || rep.Embedded != 16 || rep.Splits == 0 {
+		t.Fatalf("report %+v", rep)
+	}
+	e.checkStored(in)
+}
+
+func TestWrongDimensionsFailThoseRecords(t *testing.T) {
+	e := newEnv(t, ollamatest.Config{})
+	cfg := e.config()
+	cfg.Dims = 768
+	cfg.BatchSize = 4
+	cfg.Hosts[0].Concurrency = 1
+	e.srv.WrongDimsNext(1)
+	rep := e.run(cfg, inputs(12))
+	if rep.Failed != 4 || rep.Embedded != 8 {
+		t.Fatalf("report %+v", rep)
+	}
+	if f := e.fails.list(); !strings.Contains(f[0].Error, "767-dimensional") {
+		t.Errorf("failure %+v", f[0])
+	}
+}
+
+func TestModelNotFoundIsFatal(t *testing.T) {
+	e := newEnv(t, ollamatest.Config{Models: []string{"other-model"}})
+	_, err := engine.Run(context.Background(), e.config(), slices.Values(inputs(50)))
+	var fe *engine.FatalError
+	var nf *salvo.ModelNotFoundError
+	if !errors.As(err, &fe) || !errors.As(err, &nf) || !strings.Contains(err.Error(), "ollama pull "+model) {
+		t.Fatalf("err = %v, want a fatal model-not-found error with the pull hint", err)
+	}
+	if n := e.srv.Requests(); n > 3 {
+		t.Errorf("%d requests after a 404: the run should stop at once", n)
+	}
+}
+
+func TestQueueLimitIsAbsorbed(t *testing.T) {
+	e := newEnv(t, ollamatest.Config{QueueLimit: 1, CostPerInput: 100_000})
+	cfg := e.config()
+	cfg.Hosts[0].Concurrency = 8
+	cfg.BatchSize = 2
+	in := inputs(60)
+	rep := e.run(cfg, in)
+	if rep.Failed != 0 || rep.Embedded != 60 {
+		t.Fatalf("report %+v", rep)
+	}
+	if e.srv.Stats().Rejected503 == 0 {
+		t.Log("no 503 was provoked; the queue limit was not reached")
+	}
+	e.checkStored(in)
+}
+
+func TestSeveralHostsShareTheWorkAndCoverForADeadOne(t *testing.T) {
+	a := newEnv(t, ollamatest.Config{})
+	b := ollamatest.New(ollamatest.Config{})
+	defer b.Close()
+	bc := newEnvClient(t, b)
+	cfg := a.config()
+	cfg.Hosts = append(cfg.Hosts, bcHost(b, bc))
+	in := inputs(80)
+	rep := a.run(cfg, in)
+	if rep.Embedded != 80 || a.srv.Requests() == 0 || b.Requests() == 0 {
+		t.Fatalf("report %+v; requests a=%d b=%d: both hosts should work", rep, a.srv.Requests(), b.Requests())
+	}
+
+	// b goes down: every batch is retried on a.
+	b.SetDown(true)
+	in2 := inputs(160)[80:]
+	rep = a.run(cfg, in2)
+	if rep.Failed != 0 || rep.Embedded != 80 {
+		t.Fatalf("with host b down: %+v", rep)
+	}
+	a.checkStored(inputs(160))
+}
+
+func TestCancelKeepsCommittedWork(t *testing.T) {
+	e := newEnv(t, ollamatest.Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var calls atomic.Int32
+	cfg := e.config()
+	cfg.Hosts[0].Concurrency = 1
+	cfg.Hosts[0].Embedder = embedFunc(func(ctx context.Context, texts []string) (*salvo.Embedding, error) {
+		if calls.Add(1) == 4 {
+			cancel() // Ctrl-C while the 4th request is in flight
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}
+		return e.client.Embed(ctx, texts)
+	})
+	in := inputs(80)
+	rep, err := engine.Run(ctx, cfg, slices.Values(in))
+	if !errors.Is(err, engine.ErrInterrupted) {
+		t.Fatalf("err = %v, want ErrInterrupted", err)
+	}
+	if rep.Failed != 0 {
+		t.Errorf("an interruption is not a failure: %+v", rep)
+	}
+	stored := len(e.stored())
+	if int64(stored) != rep.Embedded || stored != 24 {
+		t.Errorf("stored %d, report says %d embedded; want the 3 batches answered before the interruption (24)", stored, rep.Embedded)
+	}
+
+	// The next run does only the rest.
+	e.srv.Reset()
+	rep = e.run(e.config(), in)
+	if rep.Embedded != 56 || rep.Cached != 24 || e.srv.Inputs() != 56 {
+		t.Errorf("resumed run: %+v, %d inputs sent", rep, e.srv.Inputs())
+	}
+	e.checkStored(in)
+}
+
+type embedFunc func(ctx context.Context, texts []string) (*salvo.Embedding, error)
+
+func (f embedFunc) Embed(ctx context.Context, texts []string) (*salvo.Embedding, error) {
+	return f(ctx, texts)
+}
+
+func TestTruncationIsDetected(t *testing.T) {
+	long := strings.Repeat("word ", 200)
+	for _, allow := range []bool{true, false} {
+		t.Run(map[bool]string{true: "truncate", false: "no truncate"}[allow], func(t *testing.T) {
+			e := newEnv(t, ollamatest.Config{ContextTokens: 64})
+			if !allow {
+				no := false
+				c, err := ollama.New(e.srv.URL(), ollama.Options{Model: model, Truncate: &no})
+				if err != nil {
+					t.Fatal(err)
+				}
+				e.client = c
+			}
+			cfg := e.config()
+			cfg.Hosts[0].Embedder = e.client
+			cfg.ContextTokens = 64
+			cfg.Key.Truncate = allow
+			in := inputs(20)
+			in[7].Text = long
+			rep := e.run(cfg, in)
+			if allow {
+				if rep.Truncated != 1 || rep.Failed != 0 || rep.Embedded != 20 {
+					t.Fatalf("report %+v", rep)
+				}
+				return
+			}
+			if rep.Failed != 1 || rep.Embedded != 19 || rep.Truncated != 0 {
+				t.Fatalf("report %+v", rep)
+			}
+			if f := e.fails.list()[0]; f.ID != "8" || !strings.Contains(f.Error, "context is 64 tokens") {
+				t.Errorf("failure %+v", f)
+			}
+		})
+	}
+}

@@ -1,0 +1,171 @@
+package engine
+
+import (
+	"context"
+	"sync"
+
+	"github.com/salvoembed/salvo"
+)
+
+// ref is a record waiting for a vector.
+type ref struct {
+	id, where string
+}
+
+// pending is a record whose text is rendered and hashed.
+type pending struct {
+	ref
+	text string
+	key  salvo.Key
+}
+
+// group is one distinct text in flight and every record waiting for it, so
+// that duplicate texts under different IDs cost one request.
+type group struct {
+	key  salvo.Key
+	text string
+	refs []ref
+}
+
+// batch is a request's worth of distinct texts.
+type batch struct {
+	groups []*group
+}
+
+func (b *batch) texts() []string {
+	t := make([]string, len(b.groups))
+	for i, g := range b.groups {
+		t[i] = g.text
+	}
+	return t
+}
+
+// outcome is what the writer receives: the result of a batch (vecs[i] or
+// errs[i] for groups[i]), or items whose vectors are already cached.
+type outcome struct {
+	groups []*group
+	vecs   [][]float32
+	errs   []error
+	links  []salvo.Item
+}
+
+// dedup holds the groups in flight. The resolver adds to it; the writer
+// removes a group only after the group's vector is committed, holding the
+// lock across the commit, so a record resolved at any moment either joins a
+// group in flight or finds the vector in the store.
+type dedup struct {
+	mu     sync.Mutex
+	groups map[salvo.Key]*group
+}
+
+// resolve looks each chunk up in the store, sends items with cached vectors
+// to the writer, and batches the rest.
+func (r *run) resolve(ctx context.Context, chunks <-chan []pending, batches chan<- *batch, results chan<- *outcome) error {
+	cur := &batch{}
+	send := func() bool {
+		if len(cur.groups) == 0 {
+			return true
+		}
+		select {
+		case batches <- cur:
+			cur = &batch{groups: make([]*group, 0, r.cfg.BatchSize)}
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	var solo []*batch // texts that may exceed the model's context go alone
+	items := make([]salvo.Item, 0, lookupChunk)
+	presence := make([]salvo.Presence, lookupChunk)
+	for chunk := range chunks {
+		// Records whose text is already in flight join its group.
+		rest := chunk[:0]
+		r.dedup.mu.Lock()
+		for _, p := range chunk {
+			if g, ok := r.dedup.groups[p.key]; ok {
+				g.refs = append(g.refs, p.ref)
+				r.c.Cached.Add(1)
+				continue
+			}
+			rest = append(rest, p)
+		}
+		r.dedup.mu.Unlock()
+
+		presence = presence[:len(rest)]
+		clear(presence)
+		if !r.cfg.Force && len(rest) > 0 {
+			items = items[:0]
+			for _, p := range rest {
+				items = append(items, salvo.Item{ID: p.id, Key: p.key})
+			}
+			if err := r.cfg.Store.Lookup(ctx, r.cfg.Collection, items, presence); err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return &FatalError{err}
+			}
+		}
+
+		var links []salvo.Item
+		solo = solo[:0]
+		r.dedup.mu.Lock()
+		for i, p := range rest {
+			switch {
+			case presence[i] == salvo.Stored && !r.cfg.Reembed:
+				r.c.Cached.Add(1)
+			case presence[i] != salvo.Missing:
+				links = append(links, salvo.Item{ID: p.id, Key: p.key})
+			default:
+				if g, ok := r.dedup.groups[p.key]; ok { // a duplicate within this chunk
+					g.refs = append(g.refs, p.ref)
+					r.c.Cached.Add(1)
+					continue
+				}
+				g := &group{key: p.key, text: p.text, refs: []ref{p.ref}}
+				r.dedup.groups[p.key] = g
+				if r.mightTruncate(p.text) {
+					solo = append(solo, &batch{groups: []*group{g}})
+					continue
+				}
+				cur.groups = append(cur.groups, g)
+			}
+		}
+		r.dedup.mu.Unlock()
+
+		if len(links) > 0 {
+			select {
+			case results <- &outcome{links: links}:
+			case <-ctx.Done():
+				return nil
+			}
+		}
+		for _, b := range solo {
+			select {
+			case batches <- b:
+			case <-ctx.Done():
+				return nil
+			}
+		}
+		for len(cur.groups) >= r.cfg.BatchSize {
+			full := cur
+			cur = &batch{groups: full.groups[r.cfg.BatchSize:]}
+			full.groups = full.groups[:r.cfg.BatchSize:r.cfg.BatchSize]
+			select {
+			case batches <- full:
+			case <-ctx.Done():
+				return nil
+			}
+		}
+	}
+	send()
+	return nil
+}
+
+// mightTruncate reports whether text may be longer than the model's context.
+// Such a text is sent alone: Ollama truncates silently, and only the token
+// count of a single-text request (prompt_eval_count at the limit) tells.
+// A token covers at least one byte, and the model adds up to two special
+// tokens, so a shorter text cannot reach the limit.
+func (r *run) mightTruncate(text string) bool {
+	return r.cfg.ContextTokens > 0 && r.cfg.Key.Truncate && len(text)+2 >= r.cfg.ContextTokens
+}
