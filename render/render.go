@@ -50,6 +50,17 @@ import (
 // only white space: there is nothing to embed.
 var ErrEmptyText = errors.New("empty text")
 
+// ErrNoTextField is wrapped by the error for a record that has no "text"
+// field when neither a template nor fields were given. Its message lists the
+// record's fields and how to choose among them.
+var ErrNoTextField = errors.New(`no "text" field`)
+
+// noTextError explains ErrNoTextField in words of the record at hand.
+type noTextError struct{ msg string }
+
+func (e *noTextError) Error() string        { return e.msg }
+func (e *noTextError) Is(target error) bool { return target == ErrNoTextField }
+
 // DefaultField is the field embedded when neither a template nor fields are
 // given.
 const DefaultField = "text"
@@ -150,7 +161,7 @@ func (r *Renderer) Render(rec *salvo.Record) (string, error) {
 	default:
 		v, ok := rec.Fields[DefaultField]
 		if !ok {
-			return "", fmt.Errorf("%s: %s", where(rec), noTextField(rec.Fields))
+			return "", fmt.Errorf("%s: %w", where(rec), &noTextError{noTextField(rec.Fields)})
 		}
 		writeValue(buf, v)
 		empty = isSpace(buf.Bytes()[len(r.prefix):])
