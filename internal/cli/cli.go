@@ -1,0 +1,106 @@
+// Package cli is the salvo command line: flags in, calls to the engine and
+// the store, and the one place where errors become exit codes.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/salvoembed/salvo"
+	"github.com/salvoembed/salvo/engine"
+	"github.com/spf13/pflag"
+)
+
+// Exit codes.
+const (
+	ExitOK          = 0   // everything stored
+	ExitFatal       = 1   // bad flags, server unreachable, model missing, store unusable
+	ExitPartial     = 2   // the run finished but some records failed
+	ExitInterrupted = 130 // Ctrl-C: in-flight writes were committed first
+)
+
+// Stdio are the streams a command uses.
+type Stdio struct {
+	In       io.Reader
+	Out, Err io.Writer
+	// IsTerminal reports whether Err is a terminal (for the progress bar);
+	// nil means "check the file descriptor".
+	IsTerminal func() bool
+}
+
+// Getenv is how the commands read the environment (tests replace it).
+var Getenv = os.Getenv
+
+const usage = `salvo turns catalogs of records into embedding vectors through Ollama.
+
+Usage:
+  salvo embed [flags] FILE...   embed records into a SQLite collection
+  salvo status [flags]          list the collections of a database
+  salvo export [flags]          write a collection's vectors out
+  salvo bench [flags] FILE      measure strategies against your server and recommend flags
+  salvo version                 print salvo's version
+
+Run 'salvo COMMAND --help' for a command's flags.
+`
+
+// Version is salvo's version, set at build time.
+var Version = "dev"
+
+// Main runs the salvo command line with args (without the program name) and
+// returns the exit code.
+func Main(ctx context.Context, args []string, io Stdio) int {
+	if len(args) == 0 {
+		fmt.Fprint(io.Err, usage)
+		return ExitFatal
+	}
+	var err error
+	switch args[0] {
+	case "embed":
+		return runEmbed(ctx, args[1:], io)
+	case "status":
+		err = runStatus(ctx, args[1:], io)
+	case "export":
+		err = runExport(ctx, args[1:], io)
+	case "bench":
+		err = runBench(ctx, args[1:], io)
+	case "version", "--version":
+		fmt.Fprintln(io.Out, "salvo", Version)
+	case "help", "-h", "--help":
+		fmt.Fprint(io.Out, usage)
+	default:
+		fmt.Fprintf(io.Err, "salvo: unknown command %q\n\n%s", args[0], usage)
+		return ExitFatal
+	}
+	return exitCode(err, io)
+}
+
+// exitCode reports err and maps it to an exit code.
+func exitCode(err error, io Stdio) int {
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, pflag.ErrHelp):
+		return ExitOK
+	case errors.Is(err, engine.ErrInterrupted), errors.Is(err, context.Canceled):
+		fmt.Fprintln(io.Err, "salvo: interrupted; what was written is kept, run the same command again to continue")
+		return ExitInterrupted
+	case errors.Is(err, errPartial):
+		return ExitPartial
+	}
+	fmt.Fprintln(io.Err, "salvo:", strings.TrimPrefix(err.Error(), "salvo: "))
+	return ExitFatal
+}
+
+// errPartial marks a run that finished with failed records.
+var errPartial = errors.New("some records failed")
+
+// usageError is a mistake in the command line.
+func usageError(format string, a ...any) error {
+	return fmt.Errorf(format, a...)
+}
+
+var _ = salvo.Where

@@ -1,0 +1,65 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"text/tabwriter"
+
+	"github.com/salvoembed/salvo"
+	"github.com/salvoembed/salvo/sqlite"
+)
+
+const statusHelp = `Usage: salvo status [--db PATH] [--json]
+
+Lists the collections of a database: model, dimensions and record count.
+
+Flags:
+`
+
+func runStatus(ctx context.Context, args []string, stdio Stdio) error {
+	fs := newFlagSet("status", statusHelp, stdio)
+	db := fs.String("db", "salvo.db", "SQLite database `PATH`")
+	jsonOut := fs.Bool("json", false, "print {\"collections\":[…]} as JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	st, err := openExisting(*db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	colls, err := st.Collections(ctx)
+	if err != nil {
+		return err
+	}
+	if colls == nil {
+		colls = []salvo.Collection{}
+	}
+	if *jsonOut {
+		return json.NewEncoder(stdio.Out).Encode(struct {
+			Collections []salvo.Collection `json:"collections"`
+		}{colls})
+	}
+	if len(colls) == 0 {
+		fmt.Fprintf(stdio.Out, "%s has no collections yet: run salvo embed\n", *db)
+		return nil
+	}
+	tw := tabwriter.NewWriter(stdio.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "COLLECTION\tMODEL\tDIMS\tRECORDS")
+	for _, c := range colls {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\n", c.Name, c.Model, c.Dims, c.Count)
+	}
+	return tw.Flush()
+}
+
+// openExisting opens a database that must already exist: reading commands
+// never create an empty one by mistake.
+func openExisting(path string) (*sqlite.Store, error) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("database %s does not exist: run salvo embed first, or give --db", path)
+	}
+	return sqlite.Open(path)
+}
