@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Runs salvo's main job on the sample catalog: embeds examples/movies.jsonl,
+# prints the report and `salvo status`.
+#
+# It uses the Ollama at $OLLAMA_HOST (default 127.0.0.1:11434) when one
+# answers, with $SALVO_MODEL (default nomic-embed-text). Where no Ollama
+# answers, it builds and starts one with a small fixture model
+# (scripts/real-ollama.sh; the first build takes about 10 minutes) and stops
+# it afterwards.
+#
+#   scripts/demo.sh                 # embed, report, status
+#   scripts/demo.sh --limit 50      # extra flags go to salvo embed
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/salvo"
+mkdir -p "$cache/bin"
+echo "demo: building salvo" >&2
+go build -o "$cache/bin/salvo" ./cmd/salvo
+salvo="$cache/bin/salvo"
+
+host="${OLLAMA_HOST:-127.0.0.1:11434}"
+url="$host"
+[[ "$url" == *://* ]] || url="http://$url"
+model="${SALVO_MODEL:-nomic-embed-text}"
+
+if curl -fsS -m 3 "$url/api/version" >/dev/null 2>&1; then
+	echo "demo: using the Ollama at $host" >&2
+	if ! curl -fsS -m 5 "$url/api/tags" | grep -q "\"name\":\"$model"; then
+		echo "demo: the Ollama at $host does not have the model $model." >&2
+		echo "      Pull it with:  OLLAMA_HOST=$host ollama pull $model" >&2
+		echo "      or run:        SALVO_MODEL=<a model it has> scripts/demo.sh" >&2
+		exit 1
+	fi
+else
+	echo "demo: no Ollama answers at $host; starting one with the fixture model" >&2
+	echo "demo: (the first time, building Ollama takes about 10 minutes; later runs reuse it)" >&2
+	eval "$(scripts/real-ollama.sh up)"
+	trap 'scripts/real-ollama.sh down >&2 || true' EXIT
+	host="$OLLAMA_HOST"
+	model="$SALVO_TEST_MODEL"
+fi
+
+db="${SALVO_DEMO_DB:-salvo-demo.db}"
+set +e
+"$salvo" embed examples/movies.jsonl --host "$host" --model "$model" --db "$db" \
+	--text '{{.title}} ({{.year}}). {{join .genres ", "}}. {{.summary}}' "$@"
+code=$?
+set -e
+echo >&2
+"$salvo" status --db "$db"
+exit "$code"
