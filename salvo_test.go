@@ -1,0 +1,123 @@
+package salvo_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/salvoembed/salvo"
+)
+
+func TestRetryableAndSplittable(t *testing.T) {
+	status := func(code int) error { return &salvo.StatusError{StatusCode: code, Endpoint: "http://h/api/embed"} }
+	for _, tc := range []struct {
+		name             string
+		err              error
+		retry, splitting bool
+	}{
+		{"503 busy", status(503), true, false},
+		{"429", status(429), true, false},
+		{"502 proxy", fmt.Errorf("wrapped: %w", status(502)), true, false},
+		{"504", status(504), true, false},
+		{"400 bad input", status(400), false, true},
+		{"500 whole batch failed", status(500), false, true},
+		{"401", status(401), false, false},
+		{"model not found", &salvo.ModelNotFoundError{Model: "m"}, false, false},
+		{"timeout", fmt.Errorf("x: %w", context.DeadlineExceeded), true, false},
+		{"cancelled", context.Canceled, false, false},
+		{"refused", &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}, true, false},
+		{"reset", fmt.Errorf("read: %w", syscall.ECONNRESET), true, false},
+		{"invalid answer", fmt.Errorf("%w: 3 vectors for 4 inputs", salvo.ErrInvalidResponse), false, true},
+		{"nil", nil, false, false},
+	} {
+		if got := salvo.Retryable(tc.err); got != tc.retry {
+			t.Errorf("%s: Retryable = %v, want %v", tc.name, got, tc.retry)
+		}
+		if got := salvo.Splittable(tc.err); got != tc.splitting {
+			t.Errorf("%s: Splittable = %v, want %v", tc.name, got, tc.splitting)
+		}
+	}
+}
+
+func TestErrorsSayWhatToDo(t *testing.T) {
+	nf := (&salvo.ModelNotFoundError{Model: "nomic-embed-text", Endpoint: "http://h:11434"}).Error()
+	mm := (&salvo.ModelMismatchError{Collection: "movies", Have: "a", Want: "b"}).Error()
+	for _, c := range []struct{ msg, want string }{
+		{nf, "ollama pull nomic-embed-text"}, {mm, "--collection"}, {mm, "--model a"},
+	} {
+		if !strings.Contains(c.msg, c.want) {
+			t.Errorf("%q lacks %q", c.msg, c.want)
+		}
+	}
+	var se error = &salvo.StatusError{StatusCode: 502, Endpoint: "http://h/api/embed"}
+	if se.Error() != "http://h/api/embed: 502 Bad Gateway" {
+		t.Errorf("status error without a message: %q", se.Error())
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for in, want := range map[string]time.Duration{
+		"":                              0,
+		"3":                             3 * time.Second,
+		" 10 ":                          10 * time.Second,
+		"-1":                            0,
+		"soon":                          0,
+		"Fri, 02 Jan 2026 03:04:15 GMT": 10 * time.Second,
+		"Fri, 02 Jan 2026 03:00:00 GMT": 0, // in the past
+	} {
+		if got := salvo.ParseRetryAfter(in, now); got != want {
+			t.Errorf("ParseRetryAfter(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
+
+func FuzzParseRetryAfter(f *testing.F) {
+	for _, s := range []string{"", "0", "120", "-5", "Fri, 02 Jan 2026 03:04:15 GMT", "99999999999999999999", "1.5"} {
+		f.Add(s)
+	}
+	now := time.Unix(1_700_000_000, 0)
+	f.Fuzz(func(t *testing.T, s string) {
+		if d := salvo.ParseRetryAfter(s, now); d < 0 {
+			t.Fatalf("ParseRetryAfter(%q) = %v < 0", s, d)
+		}
+	})
+}
+
+func TestKeyDependsOnEverythingThatDecidesAVector(t *testing.T) {
+	base := salvo.KeySpec{Model: "m", Digest: "d", Dimensions: 0, Truncate: true}
+	k := base.Key("text")
+	if base.Key("text") != k {
+		t.Fatal("Key is not deterministic")
+	}
+	variants := []salvo.KeySpec{
+		{Model: "m2", Digest: "d", Truncate: true},
+		{Model: "m", Digest: "d2", Truncate: true},
+		{Model: "m", Digest: "d", Dimensions: 256, Truncate: true},
+		{Model: "m", Digest: "d", Truncate: false},
+		{Model: "md", Digest: "", Truncate: true}, // field boundaries matter
+	}
+	for _, v := range variants {
+		if v.Key("text") == k {
+			t.Errorf("%+v gives the same key as %+v", v, base)
+		}
+	}
+	if base.Key("text ") == k {
+		t.Error("a changed text gives the same key")
+	}
+}
+
+func TestRecordWhere(t *testing.T) {
+	r := salvo.Record{Source: "movies.jsonl", Line: 17}
+	if r.Where() != "movies.jsonl:17" || salvo.Where("-", 0) != "-" {
+		t.Errorf("Where = %q", r.Where())
+	}
+	if !errors.Is(fmt.Errorf("x: %w", salvo.ErrTruncated), salvo.ErrTruncated) {
+		t.Error("ErrTruncated does not wrap")
+	}
+}
