@@ -70,6 +70,7 @@ func TestParseRetryAfter(t *testing.T) {
 		"soon":                          0,
 		"Fri, 02 Jan 2026 03:04:15 GMT": 10 * time.Second,
 		"Fri, 02 Jan 2026 03:00:00 GMT": 0, // in the past
+		"9227000000":                    salvo.MaxRetryAfter,
 	} {
 		if got := salvo.ParseRetryAfter(in, now); got != want {
 			t.Errorf("ParseRetryAfter(%q) = %v, want %v", in, got, want)
