@@ -36,13 +36,13 @@ type Input struct {
 type Host struct {
 	Name        string // for messages, e.g. "http://127.0.0.1:11434"
 	Embedder    salvo.Embedder
-	Concurrency int // requests in flight; 0 means DefaultConcurrency
+	// Concurrency is a fixed number of requests in flight; 0 lets an
+	// adaptive Limiter find the server's knee.
+	Concurrency int
 }
 
 // Defaults for Config.
 const (
-	DefaultConcurrency = 4
-	DefaultBatchSize   = 64
 	DefaultRetries     = 5
 	DefaultTimeout     = 2 * time.Minute
 	// lookupChunk is how many inputs the resolver looks up in the store at
@@ -59,7 +59,7 @@ type Config struct {
 	Key        salvo.KeySpec
 	Dims       int // expected vector length; 0 = take it from the first answer
 
-	BatchSize int           // texts per request; default DefaultBatchSize
+	BatchSize int           // texts per request; 0 = adaptive (see Batcher)
 	Retries   int           // resends of a failing request; default DefaultRetries, <0 for none
 	Timeout   time.Duration // per request; default DefaultTimeout
 	Rate      float64       // max texts per second over all hosts; 0 = unlimited
@@ -138,12 +138,12 @@ func (c *Config) check() error {
 		if c.Hosts[i].Embedder == nil {
 			return fmt.Errorf("engine: host %q has no Embedder", c.Hosts[i].Name)
 		}
-		if c.Hosts[i].Concurrency <= 0 {
-			c.Hosts[i].Concurrency = DefaultConcurrency
+		if c.Hosts[i].Concurrency < 0 {
+			c.Hosts[i].Concurrency = 0
 		}
 	}
-	if c.BatchSize <= 0 {
-		c.BatchSize = DefaultBatchSize
+	if c.BatchSize < 0 {
+		c.BatchSize = 0
 	}
 	if c.Retries == 0 {
 		c.Retries = DefaultRetries
@@ -171,19 +171,21 @@ type run struct {
 	dedup   dedup
 	limiter *rate.Limiter
 	dims    dimsCheck
-	slots   []chan struct{} // per host: a token per request in flight
+	limits  []*Limiter // per host: requests in flight
+	batcher *Batcher
 }
 
 func newRun(cfg Config) *run {
 	r := &run{cfg: cfg, c: cfg.Counters}
 	r.dedup.groups = make(map[salvo.Key]*group)
 	r.dims.want.Store(int64(cfg.Dims))
+	r.batcher = NewBatcher(cfg.BatchSize, 0, 0, 0)
 	if cfg.Rate > 0 {
-		burst := max(cfg.BatchSize, int(cfg.Rate))
+		burst := max(DefaultBatchMax, cfg.BatchSize, int(cfg.Rate))
 		r.limiter = rate.NewLimiter(rate.Limit(cfg.Rate), burst)
 	}
 	for _, h := range cfg.Hosts {
-		r.slots = append(r.slots, make(chan struct{}, h.Concurrency))
+		r.limits = append(r.limits, NewLimiter(LimiterConfig{Fixed: h.Concurrency}))
 	}
 	return r
 }
@@ -213,8 +215,8 @@ func (r *run) report(elapsed time.Duration) *Report {
 func (r *run) run(ctx context.Context, inputs iter.Seq[Input]) error {
 	g, gctx := errgroup.WithContext(ctx)
 	workers := 0
-	for _, h := range r.cfg.Hosts {
-		workers += h.Concurrency
+	for _, l := range r.limits {
+		workers += l.Max()
 	}
 	chunks := make(chan []pending, 2)
 	batches := make(chan *batch, workers)
@@ -224,8 +226,8 @@ func (r *run) run(ctx context.Context, inputs iter.Seq[Input]) error {
 	g.Go(func() error { defer close(batches); return r.resolve(gctx, chunks, batches, results) })
 
 	var wg errgroup.Group
-	for hi, h := range r.cfg.Hosts {
-		for range h.Concurrency {
+	for hi, l := range r.limits {
+		for range l.Max() {
 			wg.Go(func() error { return r.work(gctx, hi, batches, results) })
 		}
 	}

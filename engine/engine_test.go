@@ -377,3 +377,19 @@ func TestTruncationIsDetected(t *testing.T) {
 		})
 	}
 }
+
+func TestAdaptiveDefaults(t *testing.T) {
+	e := newEnv(t, ollamatest.Config{Slots: 2, CostPerInput: 200_000})
+	cfg := e.config()
+	cfg.BatchSize = 0            // auto
+	cfg.Hosts[0].Concurrency = 0 // auto
+	in := inputs(500)
+	rep := e.run(cfg, in)
+	if rep.Embedded != 500 || rep.Failed != 0 {
+		t.Fatalf("report %+v", rep)
+	}
+	if st := e.srv.Stats(); st.Rejected503 != 0 || st.MaxInFlight > 32 {
+		t.Errorf("server stats %+v", st)
+	}
+	e.checkStored(in)
+}

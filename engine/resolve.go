@@ -68,7 +68,7 @@ func (r *run) resolve(ctx context.Context, chunks <-chan []pending, batches chan
 		}
 		select {
 		case batches <- cur:
-			cur = &batch{groups: make([]*group, 0, r.cfg.BatchSize)}
+			cur = &batch{}
 			return true
 		case <-ctx.Done():
 			return false
@@ -146,10 +146,10 @@ func (r *run) resolve(ctx context.Context, chunks <-chan []pending, batches chan
 				return nil
 			}
 		}
-		for len(cur.groups) >= r.cfg.BatchSize {
+		for size := r.batcher.Size(); len(cur.groups) >= size; size = r.batcher.Size() {
 			full := cur
-			cur = &batch{groups: full.groups[r.cfg.BatchSize:]}
-			full.groups = full.groups[:r.cfg.BatchSize:r.cfg.BatchSize]
+			cur = &batch{groups: full.groups[size:]}
+			full.groups = full.groups[:size:size]
 			select {
 			case batches <- full:
 			case <-ctx.Done():

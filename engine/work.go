@@ -121,12 +121,10 @@ func (r *run) request(ctx context.Context, h int, texts []string) (*salvo.Embedd
 			return nil, err
 		}
 	}
-	select {
-	case r.slots[h] <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	lim := r.limits[h]
+	if err := lim.Acquire(ctx); err != nil {
+		return nil, err
 	}
-	defer func() { <-r.slots[h] }()
 	rctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
 	defer cancel()
 	r.c.Requests.Add(1)
@@ -134,8 +132,12 @@ func (r *run) request(ctx context.Context, h int, texts []string) (*salvo.Embedd
 	r.c.InFlight.Add(1)
 	start := time.Now()
 	emb, err := r.cfg.Hosts[h].Embedder.Embed(rctx, texts)
-	r.lat.add(time.Since(start))
+	elapsed := time.Since(start)
 	r.c.InFlight.Add(-1)
+	s := Sample{Latency: elapsed, Inputs: len(texts), Outcome: outcomeOf(ctx, err)}
+	lim.Release(s)
+	r.batcher.Observe(s)
+	r.lat.add(elapsed)
 	if err != nil {
 		if rctx.Err() != nil && ctx.Err() == nil {
 			return nil, fmt.Errorf("%s: no answer within %v (--timeout): %w", r.cfg.Hosts[h].Name, r.cfg.Timeout, context.DeadlineExceeded)

@@ -29,12 +29,6 @@ func connect(ctx context.Context, f *embedFlags, stdio Stdio) ([]engine.Host, sa
 	default:
 		return nil, key, 0, usageError("--api %q: choose auto, embed, embeddings or openai", f.api)
 	}
-	if f.concurrency <= 0 {
-		return nil, key, 0, usageError("--concurrency must be at least 1")
-	}
-	if f.batchSize <= 0 {
-		return nil, key, 0, usageError("--batch-size must be at least 1")
-	}
 	var truncate *bool
 	if !f.truncate {
 		truncate = &f.truncate
@@ -61,7 +55,7 @@ func connect(ctx context.Context, f *embedFlags, stdio Stdio) ([]engine.Host, sa
 			}
 			emb = c
 		}
-		hosts = append(hosts, engine.Host{Name: oc.Host(), Embedder: emb, Concurrency: f.concurrency})
+		hosts = append(hosts, engine.Host{Name: oc.Host(), Embedder: emb, Concurrency: int(f.concurrency)})
 	}
 	return hosts, key, ctxTokens, nil
 }

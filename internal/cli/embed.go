@@ -44,8 +44,8 @@ type embedFlags struct {
 	hosts       hostList
 	model       string
 	api         string
-	concurrency int
-	batchSize   int
+	concurrency autoInt
+	batchSize   autoInt
 	text        string
 	fields      []string
 	prefix      string
@@ -71,8 +71,8 @@ type embedFlags struct {
 
 func (f *embedFlags) register(fs *pflag.FlagSet) {
 	f.registerServer(fs)
-	fs.IntVar(&f.concurrency, "concurrency", engine.DefaultConcurrency, "requests in flight per host (aliases: --concurrent, --workers)")
-	fs.IntVar(&f.batchSize, "batch-size", engine.DefaultBatchSize, "texts per request (--api embeddings sends one)")
+	fs.Var(&f.concurrency, "concurrency", "requests in flight per host, or auto: adapt to the server (aliases: --concurrent, --workers) (default auto)")
+	fs.Var(&f.batchSize, "batch-size", "texts per request, or auto: aim at ~2 s requests (--api embeddings sends one) (default auto)")
 	f.registerInput(fs)
 	fs.StringVar(&f.db, "db", "salvo.db", "SQLite database `PATH`")
 	fs.StringVar(&f.collection, "collection", "", "collection `NAME` (default: the first file's name without extension)")
@@ -221,7 +221,7 @@ func embed(ctx context.Context, f *embedFlags, files []string, stdio Stdio) (*em
 		Collection:    coll.Name,
 		Key:           key,
 		Dims:          coll.Dims,
-		BatchSize:     f.batchSize,
+		BatchSize:     int(f.batchSize),
 		Retries:       f.retries,
 		Timeout:       f.timeout,
 		Rate:          f.rate,

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -33,4 +35,29 @@ func defaultHosts() []string {
 		h = hostList{"http://127.0.0.1:11434"}
 	}
 	return h
+}
+
+// autoInt is a flag that takes a positive number or "auto" (stored as 0).
+type autoInt int
+
+var _ pflag.Value = (*autoInt)(nil)
+
+func (a *autoInt) String() string {
+	if *a == 0 {
+		return "auto"
+	}
+	return strconv.Itoa(int(*a))
+}
+func (a *autoInt) Type() string { return "N|auto" }
+func (a *autoInt) Set(v string) error {
+	if strings.EqualFold(strings.TrimSpace(v), "auto") {
+		*a = 0
+		return nil
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 1 {
+		return fmt.Errorf("want a whole number of at least 1, or auto")
+	}
+	*a = autoInt(n)
+	return nil
 }
