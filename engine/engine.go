@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"sync/atomic"
 	"time"
 
 	"github.com/salvoembed/salvo"
@@ -34,8 +35,8 @@ type Input struct {
 
 // Host is one embedding server and how many requests it may have in flight.
 type Host struct {
-	Name        string // for messages, e.g. "http://127.0.0.1:11434"
-	Embedder    salvo.Embedder
+	Name     string // for messages, e.g. "http://127.0.0.1:11434"
+	Embedder salvo.Embedder
 	// Concurrency is a fixed number of requests in flight; 0 lets an
 	// adaptive Limiter find the server's knee.
 	Concurrency int
@@ -43,8 +44,8 @@ type Host struct {
 
 // Defaults for Config.
 const (
-	DefaultRetries     = 5
-	DefaultTimeout     = 2 * time.Minute
+	DefaultRetries = 5
+	DefaultTimeout = 2 * time.Minute
 	// lookupChunk is how many inputs the resolver looks up in the store at
 	// once: large enough to amortise a query, small enough to stay flat.
 	lookupChunk = 256
@@ -171,7 +172,8 @@ type run struct {
 	dedup   dedup
 	limiter *rate.Limiter
 	dims    dimsCheck
-	limits  []*Limiter // per host: requests in flight
+	limits  []*Limiter     // per host: requests in flight
+	loads   []atomic.Int64 // per host: the longest model load reported (ns)
 	batcher *Batcher
 }
 
@@ -180,6 +182,7 @@ func newRun(cfg Config) *run {
 	r.dedup.groups = make(map[salvo.Key]*group)
 	r.dims.want.Store(int64(cfg.Dims))
 	r.batcher = NewBatcher(cfg.BatchSize, 0, 0, 0)
+	r.loads = make([]atomic.Int64, len(cfg.Hosts))
 	if cfg.Rate > 0 {
 		burst := max(DefaultBatchMax, cfg.BatchSize, int(cfg.Rate))
 		r.limiter = rate.NewLimiter(rate.Limit(cfg.Rate), burst)
@@ -204,7 +207,9 @@ func (r *run) report(elapsed time.Duration) *Report {
 		Seconds:   elapsed.Seconds(),
 		P50:       float64(r.lat.quantile(0.50)) / 1e6,
 		P95:       float64(r.lat.quantile(0.95)) / 1e6,
-		LoadSecs:  time.Duration(c.LoadNanos.Load()).Seconds(),
+	}
+	for i := range r.loads {
+		rep.LoadSecs += time.Duration(r.loads[i].Load()).Seconds()
 	}
 	if rep.Seconds > 0 {
 		rep.PerSecond = float64(rep.Embedded) / rep.Seconds

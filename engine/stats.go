@@ -21,7 +21,6 @@ type Counters struct {
 	Retries   atomic.Int64 // requests sent again after a retryable error
 	Splits    atomic.Int64 // failed batches split in halves to isolate a bad input
 	InFlight  atomic.Int64 // requests being answered now
-	LoadNanos atomic.Int64 // summed model load time reported by the servers
 }
 
 // Done is the number of records settled: stored, skipped or failed.

@@ -94,7 +94,11 @@ func (r *run) embed(ctx context.Context, hi int, texts []string, vecs [][]float3
 			return r.embed(ctx, hi, texts[m:], vecs[m:], errs[m:])
 		}
 		if r.cfg.ContextTokens > 0 && strings.Contains(err.Error(), "context length") {
-			err = fmt.Errorf("%w (the model's context is %d tokens: shorten the text, or leave --truncate on to let the server cut it)", err, r.cfg.ContextTokens)
+			hint := "shorten the text, or drop --truncate=false to let the server cut it"
+			if r.cfg.Key.Truncate { // the endpoint refused although truncation was allowed
+				hint = "this endpoint does not truncate: use --api embed, or shorten the text"
+			}
+			err = fmt.Errorf("%w (the model's context is %d tokens: %s)", err, r.cfg.ContextTokens, hint)
 		}
 		failAll(errs, vecs, err)
 		return nil
@@ -144,7 +148,16 @@ func (r *run) request(ctx context.Context, h int, texts []string) (*salvo.Embedd
 		}
 		return nil, err
 	}
-	r.c.LoadNanos.Add(int64(emb.LoadDuration))
+	// Requests that waited for the same cold load all report it: keep the
+	// longest per host rather than counting one load many times.
+	if d := int64(emb.LoadDuration); d > 0 {
+		for m := &r.loads[h]; ; {
+			old := m.Load()
+			if d <= old || m.CompareAndSwap(old, d) {
+				break
+			}
+		}
+	}
 	return emb, nil
 }
 

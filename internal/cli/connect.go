@@ -26,6 +26,9 @@ func connect(ctx context.Context, f *embedFlags, stdio Stdio) ([]engine.Host, sa
 	case "auto", "embed", "embeddings":
 		api = ollama.API(f.api)
 	case "openai":
+		if !f.truncate {
+			return nil, key, 0, usageError("--truncate=false needs --api embed: /v1/embeddings always cuts texts to the model's context")
+		}
 	default:
 		return nil, key, 0, usageError("--api %q: choose auto, embed, embeddings or openai", f.api)
 	}
