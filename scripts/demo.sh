@@ -6,7 +6,9 @@
 # answers, with $SALVO_MODEL (default nomic-embed-text). Where no Ollama
 # answers, it builds and starts one with a small fixture model
 # (scripts/real-ollama.sh; the first build takes about 10 minutes) and stops
-# it afterwards.
+# it afterwards. That server is an instance of its own (SALVO_OLLAMA_INSTANCE,
+# default "demo"): a fixture server already running for the tests is neither
+# used nor stopped.
 #
 #   scripts/demo.sh                 # embed, report, status
 #   scripts/demo.sh --limit 50      # extra flags go to salvo embed
@@ -20,13 +22,17 @@ go build -o "$cache/bin/salvo" ./cmd/salvo
 salvo="$cache/bin/salvo"
 
 host="${OLLAMA_HOST:-127.0.0.1:11434}"
+[[ "${host#*://}" == *:* ]] || host="$host:11434" # Ollama's default port, as Ollama reads OLLAMA_HOST
 url="$host"
 [[ "$url" == *://* ]] || url="http://$url"
 model="${SALVO_MODEL:-nomic-embed-text}"
 
 if curl -fsS -m 3 "$url/api/version" >/dev/null 2>&1; then
 	echo "demo: using the Ollama at $host" >&2
-	if ! curl -fsS -m 5 "$url/api/tags" | grep -q "\"name\":\"$model"; then
+	# Read the list first: `curl | grep -q` under pipefail fails when grep
+	# stops reading early.
+	tags=$(curl -fsS -m 5 "$url/api/tags" || true)
+	if [[ "$tags" != *"\"name\":\"$model"[:\"]* ]]; then
 		echo "demo: the Ollama at $host does not have the model $model." >&2
 		echo "      Pull it with:  OLLAMA_HOST=$host ollama pull $model" >&2
 		echo "      or run:        SALVO_MODEL=<a model it has> scripts/demo.sh" >&2
@@ -35,8 +41,9 @@ if curl -fsS -m 3 "$url/api/version" >/dev/null 2>&1; then
 else
 	echo "demo: no Ollama answers at $host; starting one with the fixture model" >&2
 	echo "demo: (the first time, building Ollama takes about 10 minutes; later runs reuse it)" >&2
-	eval "$(scripts/real-ollama.sh up)"
+	export SALVO_OLLAMA_INSTANCE="${SALVO_OLLAMA_INSTANCE:-demo}"
 	trap 'scripts/real-ollama.sh down >&2 || true' EXIT
+	eval "$(scripts/real-ollama.sh up)"
 	host="$OLLAMA_HOST"
 	model="$SALVO_TEST_MODEL"
 fi

@@ -27,7 +27,16 @@
 # log, its pid file and the generated fixture.
 #
 # Other knobs:
-#   SALVO_OLLAMA_PORT     listen on this port instead of a free one
+#   SALVO_OLLAMA_INSTANCE run a separate server named NAME ([A-Za-z0-9_.-]):
+#                         `up`, `down` and `status` then use their own folder
+#                         serve-NAME (pid, log, host file, HOME) and leave the
+#                         default server alone. Every instance shares the
+#                         default one's model store: models are only created
+#                         under the lock that also covers every start-up (when
+#                         Ollama prunes unreferenced blobs), so no instance can
+#                         prune a blob another is uploading.
+#   SALVO_OLLAMA_PORT     listen on this port instead of a free one (to restart
+#                         an instance where its clients expect it)
 #   SALVO_OLLAMA_MARCH    -march for the C/C++ code (default x86-64-v3 when the
 #                         CPU has AVX2/FMA/F16C/BMI2, else x86-64; native on
 #                         other architectures)
@@ -45,15 +54,22 @@ MODEL_TAG=latest
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache=${SALVO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/salvo}
-serve_dir=$cache/serve
+instance=${SALVO_OLLAMA_INSTANCE:-}
+store_dir=$cache/serve
+serve_dir=$store_dir${instance:+-$instance}
+models_dir=$store_dir/models
+stamp_file=$store_dir/model.stamp
 pid_file=$serve_dir/ollama.pid
 host_file=$serve_dir/ollama.host
 log_file=$serve_dir/ollama.log
-stamp_file=$serve_dir/model.stamp
 include_dir=$cache/include
 
-log() { printf 'real-ollama: %s\n' "$*" >&2; }
+log() { printf 'real-ollama%s: %s\n' "${instance:+ [$instance]}" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+
+if [[ -n $instance && ! $instance =~ ^[A-Za-z0-9_.-]+$ ]]; then
+	die "SALVO_OLLAMA_INSTANCE=$instance: use letters, digits, '_', '.' and '-' only"
+fi
 
 # --- build ------------------------------------------------------------------
 
@@ -174,7 +190,7 @@ show_log_tail() {
 }
 
 start_server() {
-	mkdir -p "$serve_dir/home" "$serve_dir/models"
+	mkdir -p "$serve_dir/home" "$models_dir"
 	local port=${SALVO_OLLAMA_PORT:-0}
 	: >"$log_file"
 	rm -f "$pid_file" "$host_file"
@@ -185,7 +201,7 @@ start_server() {
 	# exec then hands to ollama.
 	# shellcheck disable=SC2016 # $$, $1 and $@ are the inner shell's
 	HOME="$serve_dir/home" \
-		OLLAMA_MODELS="$serve_dir/models" \
+		OLLAMA_MODELS="$models_dir" \
 		OLLAMA_HOST="127.0.0.1:$port" \
 		setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' real-ollama "$pid_file" "$ollama_bin" serve \
 		>>"$log_file" 2>&1 </dev/null 9>&- &

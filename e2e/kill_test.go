@@ -1,0 +1,105 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/salvoembed/salvo/ollamatest"
+)
+
+// buildSalvo builds cmd/salvo into a temporary folder.
+func buildSalvo(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "salvo")
+	if runtime.GOOS == "windows" {
+		bin += ".exe"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/salvo")
+	cmd.Dir = repoRoot(t)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/salvo: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// A salvo process killed with SIGKILL in the middle of a run loses nothing
+// it committed: the next run sends only the rest, and every record is stored
+// exactly once.
+func TestKilledRunResumes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds salvo and runs it as a process")
+	}
+	bin := buildSalvo(t)
+	// One slot and 10ms per text: the 300 movies take about 3 seconds, long
+	// enough to kill the run after its first commits.
+	srv := ollamatest.New(ollamatest.Config{Slots: 1, CostPerInput: 10 * time.Millisecond})
+	t.Cleanup(srv.Close)
+	in := moviesFile(t)
+	ids := movieIDs(t, in)
+	db := filepath.Join(t.TempDir(), "movies.db")
+	args := []string{"embed", in, "--host", srv.URL(), "--db", db, "--text", moviesTemplate, "--batch-size", "8", "--json"}
+
+	cmd := exec.Command(bin, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-exited
+	})
+	waitFor(t, "the first records to be committed", time.Minute, func() (bool, error) {
+		select {
+		case err := <-exited:
+			exited <- err
+			t.Fatalf("salvo exited (%v) before it could be killed\n%s", err, stderr.String())
+		default:
+		}
+		c, err := statusOf(db)
+		return c.Count > 0, err
+	})
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	err := <-exited
+	exited <- err // for the cleanup
+	if cmd.ProcessState == nil || cmd.ProcessState.Success() {
+		t.Fatalf("salvo was not killed: %v", err)
+	}
+	committed := status(t, db).Count
+	if committed == 0 || committed >= len(ids) {
+		t.Fatalf("%d of %d records committed at the kill: want some but not all", committed, len(ids))
+	}
+
+	srv.Reset()
+	s, _ := embedOK(t, args[1:]...)
+	if s.Read != len(ids) || s.Failed != 0 || s.Embedded+s.Cached != len(ids) {
+		t.Errorf("second run: summary %+v, want all %d records stored", s, len(ids))
+	}
+	if s.Cached < committed {
+		t.Errorf("second run: %d cached, want at least the %d committed before the kill", s.Cached, committed)
+	}
+	if sent := srv.Stats().Inputs; sent > len(ids)-committed {
+		t.Errorf("second run sent %d texts, want at most the %d not committed", sent, len(ids)-committed)
+	}
+	if c := status(t, db); c.Count != len(ids) {
+		t.Errorf("%d records stored, want %d", c.Count, len(ids))
+	}
+	vecs := exported(t, db) // fails on an ID exported twice
+	for _, id := range ids {
+		if len(vecs[id]) == 0 {
+			t.Errorf("record %s is missing from the export", id)
+		}
+	}
+	t.Logf("killed with %d of %d committed; the second run embedded %d and found %d cached", committed, len(ids), s.Embedded, s.Cached)
+}
