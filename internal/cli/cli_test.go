@@ -214,6 +214,8 @@ func TestFatalErrors(t *testing.T) {
 		{"stdin without format", []string{"embed", "-", "--host", s.URL()}, []string{"--format"}},
 		{"bad flag", []string{"embed", in, "--bogus"}, []string{"bogus", "--help"}},
 		{"bad api", []string{"embed", in, "--api", "grpc", "--host", s.URL()}, []string{"--api"}},
+		{"openai cannot refuse long texts", []string{"embed", in, "--api", "openai", "--truncate=false", "--host", s.URL(), "--fields", "title"}, []string{"--api embed"}},
+		{"bad concurrency", []string{"embed", in, "--concurrency", "0", "--host", s.URL()}, []string{"auto"}},
 		{"unknown command", []string{"embedd"}, []string{"unknown command"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
