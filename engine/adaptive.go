@@ -84,36 +84,47 @@ type LimiterConfig struct {
 }
 
 // Limiter bounds the requests in flight to one host. With a fixed limit it
-// is a plain semaphore. Adaptive, it looks for the server's knee: the fewest
-// requests in flight that keep every evaluation slot busy, plus a small
-// queue so that a slot never waits for the next request to arrive.
+// is a plain FIFO semaphore. Adaptive, it looks for the server's knee: the
+// fewest requests in flight that keep every evaluation slot busy, plus a
+// small queue so that no slot waits for the next request to arrive.
 //
-// It works in windows of about one round trip. A window starts when the
-// limit changes (once the requests in flight are within the new limit) and
-// ends when as many requests as the limit, all sent inside the window, have
-// answered. Latencies are normalised per input, so batch sizes may vary.
-// Over a window the limiter knows the mean number of requests in flight L
-// (time-averaged), their mean latency per input, and the base: the lowest
-// latency per input seen, i.e. without queueing. By Little's law the server
-// is evaluating S = L × base/latency requests at a time and the other
-// L − S wait in its queue. The limiter keeps that queue near max(1, √S):
-// below it by more than 0.5 it adds one request per window (doubling
-// instead during the initial slow start, which ends at the first sign of a
-// queue), above it by more than 1.5 it sets the limit to S + √S at once. A
-// healthy server with 4 slots thus settles at 6 in flight, one with a
-// single slot (Ollama on a CPU) at 2. When the server loses capacity (other
-// clients, fewer slots) the latency grows while base does not, so S falls
-// and the limit follows it within a window or two. A 503, 429 or timeout
-// multiplies the limit by 0.75, at most once per round trip and never for a
-// request sent before the previous cut; the limit it cut from becomes a
-// ceiling for a minute, so a queue limit (OLLAMA_MAX_QUEUE) is hit once,
-// not every few windows. Because base only ever decreases between
-// measurements, every 30 s (at least 10 round trips) the limiter probes:
-// for one window it lowers the limit to S, where nothing waits and slots
-// stay busy, and takes that window's lowest latency as the new base, so
-// slower inputs (longer texts, a bigger model) are not mistaken for a
-// queue. Requests that failed for other reasons or were cancelled say
-// nothing about load and are ignored.
+// It measures in windows of about one round trip. A window starts when the
+// limit changes, once the requests in flight fit under the new limit, and
+// ends when as many requests sent inside it as the limit have answered.
+// Latency is taken per input, so batch sizes may vary. A window gives L,
+// the time-averaged number of requests in flight, and their latency; the
+// limiter also keeps a base, the latency per input of a request that did
+// not queue. By Little's law the server is evaluating S = L × base/latency
+// of our requests at a time, and the other L − S wait in its queue. The
+// limiter keeps that queue near q = max(1, √S): below q − 0.5 it raises
+// the limit to S + q (by one at least), above q + 1 it lowers it to S + q
+// at once, in between it holds. A server with 4 slots thus settles at about
+// 6 requests in flight, a single-slot one (Ollama on a CPU) at 2. When the
+// server loses capacity (fewer slots, other clients) the latency grows while
+// the base does not, so S falls and the limit follows within a window or
+// two. It starts with a slow start that doubles the limit every window
+// until a queue shows beyond noise (more than max(0.5, L/8) requests). A
+// rise is paced, one more request per answer, so it sends no burst, and
+// the window after it may only lower the limit or go on with slow start:
+// the queue is still building up then.
+//
+// A 503, 429 or timeout multiplies the limit by 0.75, at most once per
+// round trip and never for a request sent before the previous cut. The
+// limit it cut from becomes a ceiling for 10 s, doubled each time the same
+// ceiling meets a 503 again (up to 5 min), so a queue limit such as
+// OLLAMA_MAX_QUEUE costs a few 503s, not one every few windows.
+//
+// The base comes from the first answers, the windows of slow start and,
+// once past it, windows faster than the base. So that it also follows inputs that get
+// slower (longer texts, another model), right after slow start and then
+// every 30 s (at least 10 round trips) the limiter probes: for a window of
+// at least 8 answers it lowers the limit to S, where nothing should wait
+// and the slots stay busy. If throughput fell, slots were idle, so nothing
+// waited and the probe's latency is the new base; if not, the probe may
+// have queued and only a lower latency is taken. Probe and slow-start
+// windows count only requests sent early enough that all of them have
+// answered, since the fast ones answer first. Other errors and cancelled
+// requests say nothing about load and are ignored.
 //
 // A Limiter is safe for concurrent use. Every successful Acquire must be
 // followed by exactly one Release.
@@ -124,19 +135,23 @@ type Limiter struct {
 
 	mu       sync.Mutex
 	limit    int
+	paced    int // the limit in force: it rises by one per answer up to limit, so a rise sends no burst
 	inFlight int
 	waiters  list.List // of chan struct{}: blocked Acquire calls, oldest first
 
 	// Adaptive state.
 	slowStart    bool
-	base         float64       // latency per input (ns) without queueing; 0 = none yet
-	booting      bool          // no window has ended yet: base is the fastest answer so far
+	base         float64 // latency per input (ns) without queueing; 0 = none yet
+	booting      bool    // no window has ended yet: base is the fastest answer so far
+	poolLatency  float64 // Σ latency per input × inputs over the windows of slow start
+	poolInputs   float64
 	rtt          time.Duration // smoothed latency of answered requests
 	win          window
 	draining     bool // more requests in flight than the limit: the window has not started
 	settling     bool // the limit rose: the first window after it sees the queue only build up
 	probing      bool
-	saved        int // the limit to return to after a probe
+	saved        int     // the limit to return to after a probe
+	probeFrom    float64 // throughput before the probe, in inputs per ns
 	lastProbe    time.Time
 	lastDecrease time.Time
 	ceiling      int
@@ -150,9 +165,7 @@ type window struct {
 	last    time.Time // when inFlight last changed
 	area    float64   // ∫ inFlight dt over the window, in request·ns
 	peak    int       // most requests in flight during the window
-	n       int       // answered requests sent during the window
-	latency time.Duration
-	inputs  int
+	answers []answer  // answered requests sent during the window
 }
 
 // NewLimiter returns a Limiter; see LimiterConfig for the defaults.
@@ -162,7 +175,7 @@ func NewLimiter(cfg LimiterConfig) *Limiter {
 		l.now = time.Now
 	}
 	if cfg.Fixed > 0 {
-		l.min, l.max, l.limit = cfg.Fixed, cfg.Fixed, cfg.Fixed
+		l.min, l.max, l.limit, l.paced = cfg.Fixed, cfg.Fixed, cfg.Fixed, cfg.Fixed
 		return l
 	}
 	l.adaptive, l.slowStart, l.booting = true, true, true
@@ -179,9 +192,8 @@ func NewLimiter(cfg LimiterConfig) *Limiter {
 		l.limit = DefaultLimitInitial
 	}
 	l.limit = min(max(l.limit, l.min), l.max)
-	now := l.now()
-	l.lastProbe = now
-	l.win.reset(now, 0)
+	l.paced = l.limit
+	l.win.reset(l.now(), 0) // lastProbe zero: the first probe follows slow start
 	return l
 }
 
@@ -192,10 +204,12 @@ func (l *Limiter) Acquire(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	now := l.now()
+	if l.tryAcquire() {
+		return nil
+	}
 	l.mu.Lock()
-	if l.inFlight < l.limit && l.waiters.Len() == 0 {
-		l.take(now)
+	if l.inFlight < l.paced && l.waiters.Len() == 0 { // released meanwhile
+		l.take(l.now())
 		l.mu.Unlock()
 		return nil
 	}
@@ -208,7 +222,7 @@ func (l *Limiter) Acquire(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 	}
-	now = l.now()
+	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	select {
@@ -219,6 +233,19 @@ func (l *Limiter) Acquire(ctx context.Context) error {
 		l.waiters.Remove(e)
 	}
 	return ctx.Err()
+}
+
+// tryAcquire is Acquire without waiting: it reports whether it counted a
+// request.
+func (l *Limiter) tryAcquire() bool {
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.inFlight < l.paced && l.waiters.Len() == 0 {
+		l.take(now)
+		return true
+	}
+	return false
 }
 
 // Release ends a request that Acquire admitted and learns from it.
@@ -232,11 +259,13 @@ func (l *Limiter) Release(s Sample) {
 	l.put(now)
 	if l.adaptive {
 		l.observe(s, now)
+		l.paced = min(l.paced+1, l.limit)
 	}
 	l.grant(now)
 }
 
-// Limit is the number of requests allowed in flight now.
+// Limit is the limit on requests in flight. A rise takes effect one request
+// per answer, so InFlight may stay below it for a round trip.
 func (l *Limiter) Limit() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -277,15 +306,52 @@ func (l *Limiter) advance(now time.Time) {
 }
 
 func (l *Limiter) grant(now time.Time) {
-	for l.inFlight < l.limit && l.waiters.Len() > 0 {
+	for l.inFlight < l.paced && l.waiters.Len() > 0 {
 		ch := l.waiters.Remove(l.waiters.Front()).(chan struct{})
 		l.take(now)
 		close(ch)
 	}
 }
 
+// answer is an answered request of a window.
+type answer struct {
+	sent    time.Time
+	latency time.Duration
+	inputs  int
+}
+
 func (w *window) reset(now time.Time, inFlight int) {
-	*w = window{start: now, last: now, peak: inFlight}
+	*w = window{start: now, last: now, peak: inFlight, answers: w.answers[:0]}
+}
+
+// latency is the mean latency per input of the window's first answers, or
+// 0 when fewer than need are in. Fast requests answer first, so counting
+// the first need answers to arrive would favour them; unbiased counts only
+// requests sent long enough ago that every one of them has answered (if
+// none is slower than the slowest seen), as a probe needs.
+func (w *window) latency(now time.Time, need int, unbiased bool) (float64, int) {
+	if len(w.answers) < need {
+		return 0, 0
+	}
+	cutoff := now
+	if unbiased {
+		var slowest time.Duration
+		for _, a := range w.answers {
+			slowest = max(slowest, a.latency)
+		}
+		cutoff = now.Add(-slowest)
+	}
+	var n, inputs int
+	var sum time.Duration
+	for _, a := range w.answers {
+		if !a.sent.After(cutoff) {
+			n, sum, inputs = n+1, sum+a.latency, inputs+a.inputs
+		}
+	}
+	if n < need {
+		return 0, 0
+	}
+	return float64(sum) / float64(inputs), inputs
 }
 
 // setLimit changes the limit and starts a new window, once the requests
@@ -294,6 +360,7 @@ func (l *Limiter) setLimit(n int, now time.Time) {
 	n = min(max(n, l.min), l.max)
 	l.settling = n > l.limit
 	l.limit = n
+	l.paced = min(l.paced, n)
 	l.draining = l.inFlight > l.limit
 	l.win.reset(now, l.inFlight)
 }
@@ -304,6 +371,9 @@ func (l *Limiter) observe(s Sample, now time.Time) {
 		l.backOff(s, now)
 		return
 	case OK:
+		if s.Latency <= 0 {
+			return // no measurement
+		}
 	default:
 		return
 	}
@@ -317,76 +387,83 @@ func (l *Limiter) observe(s Sample, now time.Time) {
 	} else {
 		l.rtt += (s.Latency - l.rtt) / 4
 	}
-	if l.draining || now.Add(-s.Latency).Before(l.win.start) {
+	sent := now.Add(-s.Latency)
+	if l.draining || sent.Before(l.win.start) || !now.After(l.win.start) {
 		return // sent under an earlier limit
 	}
 	w := &l.win
-	w.n++
-	w.latency += s.Latency
-	w.inputs += inputs
-	if w.n >= l.limit && (!l.probing || w.n >= probeSamples) && now.After(w.start) {
-		l.update(now)
+	w.answers = append(w.answers, answer{sent, s.Latency, inputs})
+	need := l.limit
+	if l.probing {
+		need = max(need, probeSamples)
+	}
+	if latency, inputs := w.latency(now, need, l.probing || l.slowStart); latency > 0 {
+		l.update(now, latency, inputs)
 	}
 }
 
 // update ends a window: it estimates the server's slots and queue and moves
 // the limit.
-func (l *Limiter) update(now time.Time) {
+func (l *Limiter) update(now time.Time, latency float64, inputs int) {
 	w := &l.win
-	latency := float64(w.latency) / float64(w.inputs)
 	l.booting = false
+	inFlight := w.area / float64(now.Sub(w.start))
 	if l.probing {
-		if debugLimiter != nil {
-			debugLimiter("t=%v probe end base %.2f -> %.2f", now.Sub(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)), l.base/1e6, latency/1e6)
+		l.probing, l.lastProbe = false, now
+		if inFlight/latency < 0.85*l.probeFrom {
+			l.base = latency // throughput fell: slots were idle, so nothing waited
+		} else {
+			l.base = min(l.base, latency) // still saturated: the probe may have queued
 		}
-		l.probing = false
-		l.base, l.lastProbe = latency, now
 		l.setLimit(l.saved, now)
 		return
 	}
-	l.base = min(l.base, latency)
-	inFlight := w.area / float64(now.Sub(w.start))
-	served := inFlight * l.base / latency
+	served := inFlight * min(1, l.base/latency)
 	queue := inFlight - served
-	allow := max(1, math.Sqrt(served))
-	if debugLimiter != nil {
-		debugLimiter("t=%v limit=%d L=%.2f lat=%.2fms base=%.2fms served=%.2f queue=%.2f n=%d probing=%v", now.Sub(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)), l.limit, inFlight, latency/1e6, l.base/1e6, served, queue, w.n, l.probing)
+	if latency < l.base { // the server got faster, or the base was a slow measurement
+		l.base = (l.base + latency) / 2
 	}
+	allow := max(1, math.Sqrt(served))
 
-	if queue > allow+1.5 {
+	if queue > allow+1 {
 		l.slowStart = false
 		l.setLimit(max(int(math.Round(served+allow)), l.limit/2), now)
 		return
 	}
-	if l.settling { // the queue was still building up: measure again
+	clean := queue < max(0.5, inFlight/8)      // within the noise of an empty queue
+	if l.settling && !(l.slowStart && clean) { // the queue was still building up: measure again
 		l.settling = false
 		w.reset(now, l.inFlight)
 		return
 	}
-	switch {
-	case l.slowStart && queue < 0.25, !l.slowStart && queue < allow-0.5:
-		next := l.limit + 1
+	l.settling = false
+	if l.slowStart && clean { // nothing waits yet: every window measures the base
+		l.poolLatency += latency * float64(inputs)
+		l.poolInputs += float64(inputs)
+		l.base = l.poolLatency / l.poolInputs
+	}
+	l.slowStart = l.slowStart && clean
+	due := !l.slowStart && now.Sub(l.lastProbe) >= max(probeEvery, probeRTTs*l.rtt)
+	if p := max(l.min, int(math.Round(served))); due && queue >= 0.5 && p < l.limit {
+		l.probing, l.saved, l.probeFrom = true, l.limit, inFlight/latency // is base still right?
+		l.setLimit(p, now)
+		return
+	}
+	if due {
+		l.lastProbe = now // nothing waited: this window was a probe
+	}
+	if (l.slowStart || queue < allow-0.5) && w.peak >= l.limit {
+		next := max(l.limit+1, int(math.Round(served+allow)))
 		if l.slowStart {
 			next = 2 * l.limit
 		}
 		if l.ceiling > 0 && now.Before(l.ceilingUntil) {
 			next = min(next, l.ceiling-1)
 		}
-		if w.peak >= l.limit && next > l.limit {
+		if next > l.limit {
 			l.setLimit(next, now)
 			return
 		}
-	default:
-		l.slowStart = false
-	}
-	// Holding: time to check that base is still right?
-	if !l.slowStart && now.Sub(l.lastProbe) >= max(probeEvery, probeRTTs*l.rtt) {
-		if p := max(l.min, int(math.Round(served))); queue >= 0.5 && p < l.limit {
-			l.probing, l.saved = true, l.limit
-			l.setLimit(p, now)
-			return
-		}
-		l.base, l.lastProbe = latency, now // nothing waited: this window was a probe
 	}
 	w.reset(now, l.inFlight)
 }
@@ -410,101 +487,3 @@ func (l *Limiter) backOff(s Sample, now time.Time) {
 	l.ceiling, l.ceilingUntil = from, now.Add(l.ceilingFor)
 	l.setLimit(int(float64(from)*limitDecrease), now)
 }
-
-// Defaults for NewBatcher.
-const (
-	DefaultBatchInitial = 32
-	DefaultBatchMin     = 8
-	DefaultBatchMax     = 256
-)
-
-// Tuning of the automatic batch size; the Batcher doc explains each.
-const (
-	batchTarget = 2 * time.Second // the request latency aimed at
-	batchEvery  = 8               // answered requests between two decisions
-)
-
-// Batcher chooses the batch size ("--batch-size auto"). Bigger batches
-// amortise what a server pays per request (about 20 ms on a CPU Ollama);
-// smaller ones make a failed batch cheaper to bisect, lose less on kill -9
-// and stay far from the request timeout. The Batcher aims at requests that
-// take about 2 s as the client sees them, queueing included: every 8
-// answered requests it predicts the latency of the current size from their
-// mean latency per input and, only when the prediction is off by more than
-// a factor of 2, moves towards 2 s, by at most a factor of 2 at a time and
-// within [min, max]. Starting at 32, it keeps 32 on a CPU Ollama (about
-// 50 ms per input: 1.6 s per request, 3 s with one queued), settles at 64
-// when inputs cost 20 ms, grows to 256 on a fast GPU and shrinks to 8 for a
-// model that takes a second per input. Only answered requests count.
-//
-// A Batcher is safe for concurrent use.
-type Batcher struct {
-	fixed    bool
-	min, max int
-
-	mu      sync.Mutex
-	size    int
-	n       int
-	latency time.Duration
-	inputs  int
-}
-
-// NewBatcher returns a Batcher. fixed > 0 is a fixed size (--batch-size N)
-// that never changes; otherwise the size starts at initial and stays within
-// [lo, hi]. Zero values mean DefaultBatchInitial, DefaultBatchMin and
-// DefaultBatchMax.
-func NewBatcher(fixed, initial, lo, hi int) *Batcher {
-	if fixed > 0 {
-		return &Batcher{fixed: true, size: fixed, min: fixed, max: fixed}
-	}
-	b := &Batcher{min: lo, max: hi, size: initial}
-	if b.min <= 0 {
-		b.min = DefaultBatchMin
-	}
-	if b.max <= 0 {
-		b.max = DefaultBatchMax
-	}
-	b.max = max(b.max, b.min)
-	if b.size <= 0 {
-		b.size = DefaultBatchInitial
-	}
-	b.size = clamp(b.size, b.min, b.max)
-	return b
-}
-
-// Size is the number of texts to put in the next request.
-func (b *Batcher) Size() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.size
-}
-
-// Observe learns from one finished request.
-func (b *Batcher) Observe(s Sample) {
-	if b.fixed || s.Outcome != OK || s.Inputs <= 0 {
-		return
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.n++
-	b.latency += s.Latency
-	b.inputs += s.Inputs
-	if b.n < batchEvery && b.latency < batchEvery*batchTarget {
-		return // too few answers to decide, unless they were very slow
-	}
-	per := float64(b.latency) / float64(b.inputs)
-	b.n, b.latency, b.inputs = 0, 0, 0
-	if per <= 0 {
-		return
-	}
-	predicted := per * float64(b.size)
-	if predicted*2 >= float64(batchTarget) && predicted <= 2*float64(batchTarget) {
-		return
-	}
-	want := int(math.Round(float64(batchTarget) / per))
-	b.size = clamp(clamp(want, b.size/2, 2*b.size), b.min, b.max)
-}
-
-func clamp(v, lo, hi int) int { return min(max(v, lo), hi) }
-
-var debugLimiter func(string, ...any)
