@@ -55,7 +55,7 @@ func runBench(ctx context.Context, args []string, stdio Stdio) error {
 	if err != nil {
 		return err
 	}
-	if _, _, _, err := connect(ctx, &f, stdio); err != nil {
+	if _, _, _, _, err := connect(ctx, &f, stdio); err != nil {
 		return err
 	}
 	var truncate *bool

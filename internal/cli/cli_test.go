@@ -334,3 +334,27 @@ func TestExportJSONL(t *testing.T) {
 		}
 	}
 }
+
+func TestAutoPrefersBase64WhereTheServerHasIt(t *testing.T) {
+	for _, tc := range []struct {
+		version string
+		extra   []string
+		want    string
+	}{
+		{"0.17.4", nil, "/v1/embeddings"},
+		{"0.12.7", nil, "/v1/embeddings"},
+		{"0.12.6", nil, "/api/embed"},
+		{"0.17.4", []string{"--keep-alive", "5m"}, "/api/embed"},
+		{"0.17.4", []string{"--truncate=false"}, "/api/embed"},
+		{"0.0.0-dev+x", nil, "/api/embed"},
+	} {
+		s := server(t, ollamatest.Config{Version: tc.version})
+		dir := t.TempDir()
+		in := writeFile(t, dir, "m.jsonl", `{"id":1,"text":"one"}`+"\n")
+		r := run(t, "", append([]string{"embed", in, "--host", s.URL(), "--db", filepath.Join(dir, "m.db"), "--json"}, tc.extra...)...)
+		m := r.summary(t)
+		if r.code != ExitOK || m["endpoint"] != tc.want || s.Stats().ByPath[tc.want] != 1 {
+			t.Errorf("version %s %v: exit %d, endpoint %v, requests by path %v; want %s", tc.version, tc.extra, r.code, m["endpoint"], s.Stats().ByPath, tc.want)
+		}
+	}
+}

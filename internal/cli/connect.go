@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/salvoembed/salvo"
@@ -18,8 +20,9 @@ const preflightTimeout = 5 * time.Second
 
 // connect makes a client per host, checks that each server answers and has
 // the model (pulling it with --pull), and returns the engine's hosts, the
-// cache key spec and the model's context length when known.
-func connect(ctx context.Context, f *embedFlags, stdio Stdio) ([]engine.Host, salvo.KeySpec, int, error) {
+// cache key spec, the model's context length when known, and the endpoint
+// in use.
+func connect(ctx context.Context, f *embedFlags, stdio Stdio) ([]engine.Host, salvo.KeySpec, int, string, error) {
 	key := salvo.KeySpec{Model: f.model, Dimensions: f.dimensions, Truncate: f.truncate}
 	var api ollama.API
 	switch f.api {
@@ -27,81 +30,142 @@ func connect(ctx context.Context, f *embedFlags, stdio Stdio) ([]engine.Host, sa
 		api = ollama.API(f.api)
 	case "openai":
 		if !f.truncate {
-			return nil, key, 0, usageError("--truncate=false needs --api embed: /v1/embeddings always cuts texts to the model's context")
+			return nil, key, 0, "", usageError("--truncate=false needs --api embed: /v1/embeddings always cuts texts to the model's context")
 		}
 	default:
-		return nil, key, 0, usageError("--api %q: choose auto, embed, embeddings or openai", f.api)
+		return nil, key, 0, "", usageError("--api %q: choose auto, embed, embeddings or openai", f.api)
 	}
 	var truncate *bool
 	if !f.truncate {
 		truncate = &f.truncate
 	}
 	var hosts []engine.Host
-	ctxTokens := 0
+	ctxTokens, endpoint := 0, ""
 	for i, h := range f.hosts {
 		oc, err := ollama.New(h, ollama.Options{Model: f.model, API: api, Dimensions: f.dimensions, Truncate: truncate, KeepAlive: f.keepAlive, UserAgent: "salvo/" + Version})
 		if err != nil {
-			return nil, key, 0, usageError("--host %q: %v", h, err)
+			return nil, key, 0, "", usageError("--host %q: %v", h, err)
 		}
-		digest, n, err := preflight(ctx, oc, f, stdio)
+		info, err := preflight(ctx, oc, f, stdio)
 		if err != nil {
-			return nil, key, 0, err
+			return nil, key, 0, "", err
 		}
 		if i == 0 {
-			key.Digest, ctxTokens = digest, n
+			key.Digest, ctxTokens = info.digest, info.ctxTokens
 		}
 		var emb salvo.Embedder = oc
-		if f.api == "openai" {
+		ep := "/api/" + string(api)
+		if f.api == "openai" || f.api == "auto" && preferOpenAI(info.version, f) {
 			c, err := openai.New(h, openai.Options{Model: f.model, Dimensions: f.dimensions, APIKey: Getenv("OPENAI_API_KEY"), UserAgent: "salvo/" + Version})
 			if err != nil {
-				return nil, key, 0, usageError("--host %q: %v", h, err)
+				return nil, key, 0, "", usageError("--host %q: %v", h, err)
 			}
-			emb = c
+			emb, ep = c, "/v1/embeddings"
+		} else if api == ollama.APIAuto {
+			ep = "/api/embed"
+		}
+		if endpoint == "" {
+			endpoint = ep
 		}
 		hosts = append(hosts, engine.Host{Name: oc.Host(), Embedder: emb, Concurrency: int(f.concurrency)})
 	}
-	return hosts, key, ctxTokens, nil
+	return hosts, key, ctxTokens, endpoint, nil
+}
+
+// base64Since is the first Ollama that answers /v1/embeddings with
+// "encoding_format":"base64": vectors as little-endian float32, which costs
+// the client no float parsing.
+var base64Since = [3]int{0, 12, 7}
+
+// preferOpenAI says whether --api auto should use /v1/embeddings: the server
+// is recent enough for base64 vectors, and nothing asked for what only
+// /api/embed offers (keep_alive, truncate=false).
+func preferOpenAI(version string, f *embedFlags) bool {
+	if f.keepAlive != "" || !f.truncate {
+		return false
+	}
+	v, ok := parseVersion(version)
+	if !ok {
+		return false
+	}
+	for i := range v {
+		if v[i] != base64Since[i] {
+			return v[i] > base64Since[i]
+		}
+	}
+	return true
+}
+
+// parseVersion reads "0.17.4" (or "v0.17.4-rc1") as three numbers.
+func parseVersion(s string) ([3]int, bool) {
+	var v [3]int
+	s = strings.TrimPrefix(strings.TrimSpace(s), "v")
+	if i := strings.IndexAny(s, "-+ "); i >= 0 {
+		s = s[:i]
+	}
+	parts := strings.Split(s, ".")
+	if len(parts) != 3 {
+		return v, false
+	}
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 {
+			return v, false
+		}
+		v[i] = n
+	}
+	return v, true
+}
+
+// serverInfo is what preflight learnt about a server.
+type serverInfo struct {
+	version   string
+	digest    string
+	ctxTokens int
 }
 
 // preflight checks that the server answers and has the model; it returns the
-// model's digest and context length where the server reports them. A server
-// that is not Ollama (an OpenAI-compatible one) passes with --api openai.
-func preflight(ctx context.Context, c *ollama.Client, f *embedFlags, stdio Stdio) (string, int, error) {
+// server's version and the model's digest and context length where the
+// server reports them. A server that is not Ollama (an OpenAI-compatible
+// one) passes with --api openai.
+func preflight(ctx context.Context, c *ollama.Client, f *embedFlags, stdio Stdio) (serverInfo, error) {
+	var info serverInfo
 	pctx, cancel := context.WithTimeout(ctx, preflightTimeout)
 	defer cancel()
-	if _, err := c.Version(pctx); err != nil {
+	version, err := c.Version(pctx)
+	if err != nil {
 		if ctx.Err() != nil {
-			return "", 0, ctx.Err()
+			return info, ctx.Err()
 		}
 		var se *salvo.StatusError
 		if f.api == "openai" && errors.As(err, &se) {
-			return "", 0, nil // not an Ollama: the first request will tell
+			return info, nil // not an Ollama: the first request will tell
 		}
-		return "", 0, fmt.Errorf("cannot reach Ollama at %s: %v\nStart it with `ollama serve`, or point --host (or OLLAMA_HOST) at a running server", c.Host(), err)
+		return info, fmt.Errorf("cannot reach Ollama at %s: %v\nStart it with `ollama serve`, or point --host (or OLLAMA_HOST) at a running server", c.Host(), err)
 	}
+	info.version = version
 	models, err := c.Models(pctx)
 	if err != nil {
-		return "", 0, fmt.Errorf("listing the models of %s: %w", c.Host(), err)
+		return info, fmt.Errorf("listing the models of %s: %w", c.Host(), err)
 	}
 	m, found := ollama.FindModel(models, f.model)
-	digest := m.Digest
 	if !found {
 		if !f.pull {
-			return "", 0, &salvo.ModelNotFoundError{Model: f.model, Endpoint: c.Host(), Message: "not in /api/tags"}
+			return info, &salvo.ModelNotFoundError{Model: f.model, Endpoint: c.Host(), Message: "not in /api/tags"}
 		}
 		if err := pull(ctx, c, f.model, stdio, f.quiet); err != nil {
-			return "", 0, err
+			return info, err
 		}
 		return preflight(ctx, c, &embedFlags{model: f.model, api: f.api}, stdio)
 	}
-	n := 0
+	info.digest = m.Digest
 	if show, err := c.Show(pctx, f.model); err == nil {
 		// The server cuts inputs at the model's context, or at num_ctx
 		// when the model sets a smaller one.
-		n = show.ContextLength()
-		if nc := show.NumCtx(); nc > 0 && (n == 0 || nc < n) {
-			n = nc
+		info.ctxTokens = show.ContextLength()
+		if nc := show.NumCtx(); nc > 0 && (info.ctxTokens == 0 || nc < info.ctxTokens) {
+			info.ctxTokens = nc
 		}
 	}
-	return digest, n, nil
+	return info, nil
 }

@@ -160,6 +160,7 @@ type embedReport struct {
 	DB         string `json:"db"`
 	Failures   string `json:"failures_file,omitempty"`
 	Hosts      int    `json:"hosts"`
+	Endpoint   string `json:"endpoint"` // the API used: /api/embed, /v1/embeddings, /api/embeddings
 }
 
 func embed(ctx context.Context, f *embedFlags, files []string, stdio Stdio) (*embedReport, error) {
@@ -195,7 +196,7 @@ func embed(ctx context.Context, f *embedFlags, files []string, stdio Stdio) (*em
 		f.failures = strings.TrimSuffix(f.db, filepath.Ext(f.db)) + ".failures.jsonl"
 	}
 
-	hosts, key, ctxTokens, err := connect(ctx, f, stdio)
+	hosts, key, ctxTokens, endpoint, err := connect(ctx, f, stdio)
 	if err != nil {
 		return nil, err
 	}
@@ -249,7 +250,7 @@ func embed(ctx context.Context, f *embedFlags, files []string, stdio Stdio) (*em
 	if cerr := failures.Close(); cerr != nil && runErr == nil {
 		runErr = cerr
 	}
-	out := &embedReport{Report: *rep, Collection: coll.Name, Model: f.model, DB: f.db, Hosts: len(hosts)}
+	out := &embedReport{Report: *rep, Collection: coll.Name, Model: f.model, DB: f.db, Hosts: len(hosts), Endpoint: endpoint}
 	if rep.Failed > 0 {
 		out.Failures = f.failures
 	}
@@ -353,7 +354,7 @@ func printReport(w io.Writer, r *embedReport) {
 		fmt.Fprintf(w, "; model load %.1fs (a cold start, not slowness)", r.LoadSecs)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "       collection %q in %s (model %s)\n", r.Collection, r.DB, r.Model)
+	fmt.Fprintf(w, "       collection %q in %s (model %s, %s)\n", r.Collection, r.DB, r.Model, r.Endpoint)
 	if r.Failed > 0 {
 		fmt.Fprintf(w, "       failed records are listed in %s; run the same command again to retry them\n", r.Failures)
 	}
