@@ -32,7 +32,7 @@ type Strategy struct {
 // Flags are the salvo embed flags that select s.
 func (s Strategy) Flags() string {
 	var f []string
-	if s.API != "embed" {
+	if s.API != "embed" && !(s.API == "openai" && s.Concurrency == 0 && s.BatchSize == 0) {
 		f = append(f, "--api "+s.API)
 	}
 	if s.Concurrency > 0 {
@@ -223,7 +223,7 @@ func Recommend(results []Result) string {
 		return "no strategy finished without failures: check the server"
 	}
 	for _, r := range results {
-		if r.Concurrency == 0 && r.BatchSize == 0 && r.API == "embed" && r.Failed == 0 && r.PerSecond >= 0.95*best.PerSecond {
+		if r.Concurrency == 0 && r.BatchSize == 0 && r.API != "embeddings" && r.Failed == 0 && r.PerSecond >= 0.95*best.PerSecond {
 			return fmt.Sprintf("use salvo's defaults (adaptive: %.1f emb/s, best measured %.1f emb/s with %s)", r.PerSecond, best.PerSecond, best.Flags())
 		}
 	}

@@ -55,7 +55,8 @@ func runBench(ctx context.Context, args []string, stdio Stdio) error {
 	if err != nil {
 		return err
 	}
-	if _, _, _, _, err := connect(ctx, &f, stdio); err != nil {
+	_, _, _, endpoint, err := connect(ctx, &f, stdio)
+	if err != nil {
 		return err
 	}
 	var truncate *bool
@@ -79,6 +80,11 @@ func runBench(ctx context.Context, args []string, stdio Stdio) error {
 	strategies := bench.DefaultStrategies()
 	if *quick {
 		strategies = bench.QuickStrategies()
+	}
+	for i := range strategies { // salvo's defaults use the endpoint --api auto picks
+		if s := &strategies[i]; s.Concurrency == 0 && s.BatchSize == 0 && endpoint == "/v1/embeddings" {
+			s.API = "openai"
+		}
 	}
 	fmt.Fprintf(stdio.Err, "bench: %d strategies × %d texts against %v, model %s\n", len(strategies), len(texts), f.hosts, f.model)
 	results, err := bench.Run(ctx, cfg, strategies)
