@@ -3,8 +3,8 @@ package moviegen
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/salvoembed/salvo/internal/httpx"
 	"strconv"
-	"unicode/utf8"
 )
 
 // AppendJSON appends the record as one compact JSON object, fields in YTS's
@@ -31,13 +31,13 @@ func (m *Movie) AppendJSON(b []byte) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, g)
+		b = httpx.AppendString(b, g)
 	}
 	b = append(b, ']')
 	// The three texts are usually one string; escape it once.
 	b = append(b, `,"summary":`...)
 	start := len(b)
-	b = appendString(b, m.Summary)
+	b = httpx.AppendString(b, m.Summary)
 	summary := b[start:]
 	b = append(b, `,"description_full":`...)
 	b = appendSame(b, m.DescriptionFull, m.Summary, summary)
@@ -78,7 +78,7 @@ func (m *Movie) Fields() map[string]any {
 
 func (t *Torrent) appendJSON(b []byte) []byte {
 	b = append(b, `{"url":`...)
-	b = appendString(b, t.URL)
+	b = httpx.AppendString(b, t.URL)
 	b = appendField(b, "hash", t.Hash)
 	b = appendField(b, "quality", t.Quality)
 	b = appendField(b, "type", t.Type)
@@ -98,7 +98,7 @@ func appendSame(b []byte, s, prev string, encoded []byte) []byte {
 	if s == prev {
 		return append(b, encoded...)
 	}
-	return appendString(b, s)
+	return httpx.AppendString(b, s)
 }
 
 func appendRating(b []byte, r Rating) []byte {
@@ -110,64 +110,5 @@ func appendField(b []byte, key, value string) []byte {
 	b = append(b, ",\""...)
 	b = append(b, key...)
 	b = append(b, "\":"...)
-	return appendString(b, value)
-}
-
-// plain marks the ASCII bytes that stand for themselves inside a JSON string.
-var plain = func() (t [utf8.RuneSelf]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
-// appendString appends s as a JSON string. Like encoding/json it replaces
-// invalid UTF-8 with U+FFFD and escapes U+2028 and U+2029, which some
-// JavaScript parsers take for line ends; unlike it, it leaves <, > and &
-// alone, since the output is data, not HTML.
-func appendString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if plain[c] {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			switch r {
-			case utf8.RuneError:
-				b = append(b, `\ufffd`...)
-			default:
-				b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
-			}
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return httpx.AppendString(b, value)
 }
