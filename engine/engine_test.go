@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -392,4 +393,37 @@ func TestAdaptiveDefaults(t *testing.T) {
 		t.Errorf("server stats %+v", st)
 	}
 	e.checkStored(in)
+}
+
+func TestTailBatchesShrinkWhenTheTotalIsKnown(t *testing.T) {
+	e := newEnv(t, ollamatest.Config{})
+	var mu sync.Mutex
+	var sizes []int
+	cfg := e.config()
+	cfg.BatchSize = 0
+	cfg.Hosts[0].Concurrency = 2
+	cfg.Hosts[0].Embedder = embedFunc(func(ctx context.Context, texts []string) (*salvo.Embedding, error) {
+		mu.Lock()
+		sizes = append(sizes, len(texts))
+		mu.Unlock()
+		return e.client.Embed(ctx, texts)
+	})
+	cfg.Counters = new(engine.Counters)
+	cfg.Counters.Total.Store(600)
+	rep := e.run(cfg, inputs(600))
+	if rep.Embedded != 600 {
+		t.Fatalf("report %+v", rep)
+	}
+	slices.Sort(sizes)
+	// Besides the final remainder, no batch is under 8, and several are
+	// under the starting size of 32.
+	small := 0
+	for _, n := range sizes {
+		if n < 32 {
+			small++
+		}
+	}
+	if sizes[1] < 8 || small < 4 {
+		t.Errorf("batch sizes %v: the tail should be cut into smaller batches, no smaller than 8", sizes)
+	}
 }

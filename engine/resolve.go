@@ -77,7 +77,9 @@ func (r *run) resolve(ctx context.Context, chunks <-chan []pending, batches chan
 	var solo []*batch // texts that may exceed the model's context go alone
 	items := make([]salvo.Item, 0, lookupChunk)
 	presence := make([]salvo.Presence, lookupChunk)
+	seen := 0 // records resolved so far
 	for chunk := range chunks {
+		seen += len(chunk)
 		// Records whose text is already in flight join its group.
 		rest := chunk[:0]
 		r.dedup.mu.Lock()
@@ -146,7 +148,7 @@ func (r *run) resolve(ctx context.Context, chunks <-chan []pending, batches chan
 				return nil
 			}
 		}
-		for size := r.batcher.Size(); len(cur.groups) >= size; size = r.batcher.Size() {
+		for size := r.batchSize(seen, len(cur.groups)); len(cur.groups) >= size; size = r.batchSize(seen, len(cur.groups)) {
 			full := cur
 			cur = &batch{groups: full.groups[size:]}
 			full.groups = full.groups[:size:size]
@@ -168,4 +170,29 @@ func (r *run) resolve(ctx context.Context, chunks <-chan []pending, batches chan
 // tokens, so a shorter text cannot reach the limit.
 func (r *run) mightTruncate(text string) bool {
 	return r.cfg.ContextTokens > 0 && r.cfg.Key.Truncate && len(text)+2 >= r.cfg.ContextTokens
+}
+
+// minTailBatch is the smallest batch the tail is cut into: below it, the
+// server's cost per request outweighs what is gained.
+const minTailBatch = 8
+
+// batchSize is the size of the next batch. Near the end of a run whose total
+// is known (Counters.Total) and whose batch size is automatic, batches shrink so that the last ones finish together: a final
+// wave of full batches would leave most of the server's slots idle while
+// the last few requests run.
+func (r *run) batchSize(seen, pending int) int {
+	size := r.batcher.Size()
+	total := r.c.Total.Load()
+	if r.cfg.BatchSize > 0 || total <= 0 || r.cfg.Limit > 0 && int64(r.cfg.Limit) < total {
+		return size
+	}
+	inFlight := 0
+	for _, l := range r.limits {
+		inFlight += l.Limit()
+	}
+	remaining := int(total) - seen + pending
+	if remaining >= 2*inFlight*size {
+		return size
+	}
+	return max(minTailBatch, min(size, (remaining+2*inFlight-1)/(2*inFlight)))
 }
