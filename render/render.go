@@ -30,6 +30,9 @@
 // versions that take a missing or null value as nothing (len 0) instead of
 // failing the record or printing "<nil>".
 //
+// [Renderer.Fields] names the fields the texts are made of, so that a
+// reader can leave the others undecoded.
+//
 // A Renderer is safe for concurrent use.
 package render
 
@@ -86,6 +89,9 @@ type Renderer struct {
 	label  bool               // fields are printed "name: value"
 	desc   string
 	bufs   sync.Pool // *bytes.Buffer
+
+	fieldNames []string // what Fields returns, unless allFields
+	allFields  bool
 }
 
 // New checks opts and prepares a Renderer.
@@ -95,11 +101,11 @@ func New(opts Options) (*Renderer, error) {
 	case opts.Template != "" && len(opts.Fields) > 0:
 		return nil, errors.New("choose one way to build the text: a template (--text) or a list of fields (--fields), not both")
 	case opts.Template != "":
-		t, err := parseTemplate(opts.Template)
+		t, names, all, err := parseTemplate(opts.Template)
 		if err != nil {
 			return nil, err
 		}
-		r.tmpl = t
+		r.tmpl, r.fieldNames, r.allFields = t, names, all
 		r.desc = opts.Template
 	case len(opts.Fields) > 0:
 		for i, f := range opts.Fields {
@@ -113,6 +119,9 @@ func New(opts Options) (*Renderer, error) {
 	default:
 		r.fields = []string{DefaultField}
 		r.desc = "field:" + DefaultField
+	}
+	if r.tmpl == nil {
+		r.fieldNames = slices.Compact(slices.Sorted(slices.Values(r.fields)))
 	}
 	if r.prefix != "" {
 		r.desc = "prefix:" + strconv.Quote(r.prefix) + " " + r.desc

@@ -41,18 +41,22 @@ var funcs = template.FuncMap{
 //     prints as "" rather than text/template's "<no value>".
 //
 // html/template edits parse trees the same way to add its escapers.
-func parseTemplate(text string) (*template.Template, error) {
-	t, err := template.New("text").Funcs(funcs).Parse(text)
+//
+// It also returns the fields the template reads, as [Renderer.Fields] does.
+func parseTemplate(text string) (t *template.Template, fields []string, all bool, err error) {
+	t, err = template.New("text").Funcs(funcs).Parse(text)
 	if err != nil {
-		return nil, parseError(err)
+		return nil, nil, false, parseError(err)
 	}
+	// From the trees as written: the rewrite hides fields in calls.
+	fields, all = templateFields(t)
 	for _, tt := range t.Templates() {
 		if tt.Tree != nil && tt.Tree.Root != nil {
 			// Only the main template is sure to run with the record as dot.
 			rewriteList(tt.Tree.Root, tt == t)
 		}
 	}
-	return t, nil
+	return t, fields, all, nil
 }
 
 func parseError(err error) error {

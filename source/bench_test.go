@@ -1,10 +1,14 @@
 package source
 
 import (
+	"bytes"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/salvoembed/salvo/internal/moviegen"
 )
 
 // genReader produces a JSON array or JSONL of n movie records on the fly,
@@ -93,3 +97,62 @@ func benchmarkRead(b *testing.B, format string, array bool) {
 
 func BenchmarkReadJSONL_10000(b *testing.B) { benchmarkRead(b, "jsonl", false) }
 func BenchmarkReadJSON_10000(b *testing.B)  { benchmarkRead(b, "json", true) }
+
+// moviesJSONL holds n YTS-shaped records of about 2 KB each, as salvo
+// embed reads them.
+func moviesJSONL(b *testing.B, n int) []byte {
+	var buf bytes.Buffer
+	if err := moviegen.Generate(3, n, &buf); err != nil {
+		b.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// BenchmarkJSONL reads movie records whole, and with the fields of the
+// template {{.title}} ({{.year}}). {{join .genres ", "}}. {{.summary}}.
+func BenchmarkJSONL(b *testing.B) {
+	const n = 2000
+	benchmarkFields(b, "jsonl", moviesJSONL(b, n), n)
+}
+
+// BenchmarkJSON is BenchmarkJSONL with the records in one JSON array.
+func BenchmarkJSON(b *testing.B) {
+	const n = 2000
+	lines := bytes.Split(bytes.TrimSpace(moviesJSONL(b, n)), []byte("\n"))
+	data := append(append([]byte("[\n"), bytes.Join(lines, []byte(",\n"))...), "\n]\n"...)
+	benchmarkFields(b, "json", data, n)
+}
+
+func benchmarkFields(b *testing.B, format string, data []byte, n int) {
+	for _, bc := range []struct {
+		name   string
+		fields []string
+	}{
+		{"all", nil},
+		{"fields", []string{"genres", "summary", "title", "year"}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			var ms0, ms1 runtime.MemStats
+			runtime.ReadMemStats(&ms0)
+			for b.Loop() {
+				r, err := Open("-", Options{Format: format, Fields: bc.fields, Stdin: bytes.NewReader(data)})
+				if err != nil {
+					b.Fatal(err)
+				}
+				for {
+					if _, err := r.Next(); err == io.EOF {
+						break
+					} else if err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			runtime.ReadMemStats(&ms1)
+			records := float64(b.N * n)
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/records, "ns/record")
+			b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/records, "allocs/record")
+			b.ReportMetric(float64(ms1.TotalAlloc-ms0.TotalAlloc)/records, "B/record")
+		})
+	}
+}

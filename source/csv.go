@@ -14,13 +14,14 @@ import (
 type csvReader struct {
 	name   string
 	cr     *csv.Reader
-	header []string // nil for an empty file
+	header []string   // nil for an empty file
+	proj   *projector // nil: keep every field
 }
 
-func newCSV(name string, br *bufio.Reader) (*csvReader, error) {
+func newCSV(name string, br *bufio.Reader, proj *projector) (*csvReader, error) {
 	cr := csv.NewReader(br)
 	cr.ReuseRecord = true
-	r := &csvReader{name: name, cr: cr}
+	r := &csvReader{name: name, cr: cr, proj: proj}
 	head, err := cr.Read()
 	switch {
 	case err == io.EOF:
@@ -51,7 +52,7 @@ func (r *csvReader) next() (map[string]any, int, error) {
 	line, _ := r.cr.FieldPos(0)
 	fields := make(map[string]any, len(r.header))
 	for i, h := range r.header {
-		fields[h] = row[i]
+		fields[h] = r.proj.keep(h, row[i])
 	}
 	return fields, line, nil
 }
@@ -77,14 +78,15 @@ func csvProblem(pe *csv.ParseError, got, want int) error {
 type tsvReader struct {
 	name   string
 	lines  lineReader
-	header []string // nil for an empty file
+	header []string   // nil for an empty file
+	proj   *projector // nil: keep every field
 }
 
 // tsvNull is the null marker of IMDb datasets and database dumps.
 const tsvNull = `\N`
 
-func newTSV(name string, br *bufio.Reader) (*tsvReader, error) {
-	r := &tsvReader{name: name, lines: lineReader{br: br}}
+func newTSV(name string, br *bufio.Reader, proj *projector) (*tsvReader, error) {
+	r := &tsvReader{name: name, lines: lineReader{br: br}, proj: proj}
 	for {
 		b, err := r.lines.next()
 		switch {
@@ -128,7 +130,7 @@ func (r *tsvReader) next() (map[string]any, int, error) {
 			if v == tsvNull {
 				v = ""
 			}
-			fields[h] = v
+			fields[h] = r.proj.keep(h, v)
 		}
 		return fields, r.lines.line, nil
 	}

@@ -134,6 +134,13 @@ func FuzzJSON(f *testing.F) {
 			}
 		}
 		fuzzReadOpts(t, Options{Format: "json", RecordsPath: "data.movies"}, input)
+		// Options.Fields changes the values only.
+		whole, err := Open("-", Options{Format: "json", Stdin: strings.NewReader(input)})
+		if err != nil {
+			return
+		}
+		got, full := readAll(t, whole)
+		checkFieldsAgree(t, stdinOpener("json", input), Options{}, got, full)
 		if c, err := countJSONString(input); err == nil && len(bad) == 0 && c != n {
 			t.Fatalf("Count says %d, reader read %d", c, n)
 		}

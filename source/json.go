@@ -23,11 +23,12 @@ type jsonReader struct {
 	topLevel bool // the array is the whole document: check for trailing data
 	inArray  bool // findArray is done: errors end the reading of records
 	done     bool
+	proj     *projector // nil: decode every field
 }
 
-func newJSON(name string, br *bufio.Reader, path string) (*jsonReader, error) {
+func newJSON(name string, br *bufio.Reader, path string, proj *projector) (*jsonReader, error) {
 	lc := &lineCounter{r: br}
-	r := &jsonReader{name: name, lc: lc, dec: json.NewDecoder(lc)}
+	r := &jsonReader{name: name, lc: lc, dec: json.NewDecoder(lc), proj: proj}
 	r.dec.UseNumber()
 	if err := r.findArray(path); err != nil {
 		return nil, err
@@ -205,6 +206,11 @@ func (r *jsonReader) next() (map[string]any, int, error) {
 	if r.raw[0] != '{' {
 		return nil, 0, &LineError{File: r.name, Line: line, Err: fmt.Errorf("record %d of the array is %s, not an object", r.n, rawKind(r.raw))}
 	}
+	if r.proj != nil {
+		if fields, ok := r.proj.decode(r.raw); ok {
+			return fields, line, nil
+		}
+	}
 	r.br.Reset(r.raw)
 	dec := json.NewDecoder(&r.br)
 	dec.UseNumber()
@@ -212,6 +218,9 @@ func (r *jsonReader) next() (map[string]any, int, error) {
 	if err := dec.Decode(&fields); err != nil {
 		// The outer decoder has validated the element already.
 		return nil, 0, &LineError{File: r.name, Line: line, Err: fmt.Errorf("invalid JSON: %v", err)}
+	}
+	if r.proj != nil {
+		r.proj.project(fields)
 	}
 	return fields, line, nil
 }

@@ -113,20 +113,22 @@ func TestJSONLinesAcrossBuffers(t *testing.T) {
 		b.WriteString(`{"id":` + strings.Repeat(" ", i%300) + "\n" + `"x"}`)
 	}
 	b.WriteString("\n]\n")
-	r, err := Open("-", Options{Format: "json", Stdin: strings.NewReader(b.String())})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range n {
-		rec, err := r.Next()
+	for _, fields := range [][]string{nil, {}} {
+		r, err := Open("-", Options{Format: "json", Fields: fields, Stdin: strings.NewReader(b.String())})
 		if err != nil {
-			t.Fatalf("record %d: %v", i, err)
+			t.Fatal(err)
 		}
-		if want := 2 + 2*i; rec.Line != want || rec.ID != "x" {
-			t.Fatalf("record %d at line %d with id %q, want line %d", i, rec.Line, rec.ID, want)
+		for i := range n {
+			rec, err := r.Next()
+			if err != nil {
+				t.Fatalf("record %d: %v", i, err)
+			}
+			if want := 2 + 2*i; rec.Line != want || rec.ID != "x" {
+				t.Fatalf("Fields %q: record %d at line %d with id %q, want line %d", fields, i, rec.Line, rec.ID, want)
+			}
 		}
-	}
-	if _, err := r.Next(); err == nil {
-		t.Error("no end after the last record")
+		if _, err := r.Next(); err == nil {
+			t.Errorf("Fields %q: no end after the last record", fields)
+		}
 	}
 }

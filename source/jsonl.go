@@ -14,10 +14,11 @@ type jsonlReader struct {
 	name  string
 	lines lineReader
 	br    bytes.Reader
+	proj  *projector // nil: decode every field
 }
 
-func newJSONL(name string, br *bufio.Reader) *jsonlReader {
-	return &jsonlReader{name: name, lines: lineReader{br: br}}
+func newJSONL(name string, br *bufio.Reader, proj *projector) *jsonlReader {
+	return &jsonlReader{name: name, lines: lineReader{br: br}, proj: proj}
 }
 
 func (r *jsonlReader) next() (map[string]any, int, error) {
@@ -42,6 +43,24 @@ func (r *jsonlReader) next() (map[string]any, int, error) {
 
 // decode parses one line, which must hold exactly one JSON object.
 func (r *jsonlReader) decode(b []byte) (map[string]any, error) {
+	if r.proj == nil {
+		return r.decodeAll(b)
+	}
+	if fields, ok := r.proj.decode(b); ok {
+		return fields, nil
+	}
+	// A bad line, or one the projector leaves to encoding/json: the errors
+	// are the same as without Options.Fields.
+	fields, err := r.decodeAll(b)
+	if err != nil {
+		return nil, err
+	}
+	r.proj.project(fields)
+	return fields, nil
+}
+
+// decodeAll decodes every field of a line with encoding/json.
+func (r *jsonlReader) decodeAll(b []byte) (map[string]any, error) {
 	r.br.Reset(b)
 	dec := json.NewDecoder(&r.br)
 	dec.UseNumber()

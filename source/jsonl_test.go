@@ -88,6 +88,7 @@ func TestJSONLLongLines(t *testing.T) {
 	if len(fields) > 0 && fields[0]["t"] != big {
 		t.Error("long value was not read whole")
 	}
+	checkFieldsAgree(t, stdinOpener("jsonl", content), Options{}, got, fields)
 
 	// Over the limit: reported and skipped, the next line is read.
 	defer func(old int) { lineLimit = old }(lineLimit)
@@ -96,6 +97,7 @@ func TestJSONLLongLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _ = readAll(t, r)
+	got, fields = readAll(t, r)
 	checkOutcomes(t, got, []string{"err -:1: line longer than", "-:2 id=2", "err -:3: line longer than", "-:4 id=2"})
+	checkFieldsAgree(t, stdinOpener("jsonl", content+content), Options{}, got, fields)
 }

@@ -17,6 +17,11 @@
 //		use(rec)
 //	}
 //
+// A program that uses a few fields of large records names them in
+// [Options.Fields] (salvo embed passes those its template reads): the other
+// values are checked but not decoded, which makes reading several times
+// faster.
+//
 // Readers stream: memory stays flat whatever the size of the file. A bad
 // record (broken JSON, a row with the wrong number of fields, a stray quote)
 // is reported as a *[LineError] and reading goes on with the next record.
@@ -81,6 +86,14 @@ type Options struct {
 	IDField string
 	// Stdin is read for the file name "-" (default os.Stdin).
 	Stdin io.Reader
+	// Fields, when not nil, names the only fields a record needs, besides
+	// IDField; nil keeps every field. The other fields stay in
+	// [salvo.Record.Fields] with a nil value, so that the record's field
+	// names are all there. JSON and JSONL readers do not decode those
+	// values, which makes reading a few fields of large records several
+	// times faster, but still check them: a broken record is a *[LineError]
+	// whichever part of it is broken.
+	Fields []string
 }
 
 // LineError is a record that could not be read. Reading can go on: the next
@@ -125,16 +138,21 @@ func Open(name string, opts Options) (*Reader, error) {
 	}
 	br := bufio.NewReaderSize(rd, 64<<10)
 	skipBOM(br)
+	id := opts.IDField
+	if id == "" {
+		id = DefaultIDField
+	}
+	proj := newProjector(opts.Fields, id)
 	var f format
 	switch form {
 	case FormatJSONL:
-		f = newJSONL(name, br)
+		f = newJSONL(name, br, proj)
 	case FormatJSON:
-		f, err = newJSON(name, br, opts.RecordsPath)
+		f, err = newJSON(name, br, opts.RecordsPath, proj)
 	case FormatCSV:
-		f, err = newCSV(name, br)
+		f, err = newCSV(name, br, proj)
 	case FormatTSV:
-		f, err = newTSV(name, br)
+		f, err = newTSV(name, br, proj)
 	}
 	if err == nil && opts.RecordsPath != "" && form != FormatJSON {
 		err = fmt.Errorf("%s: a records path (%q) applies only to JSON files, and this one is read as %s", name, opts.RecordsPath, form)
@@ -144,10 +162,6 @@ func Open(name string, opts Options) (*Reader, error) {
 			closer.Close()
 		}
 		return nil, err
-	}
-	id := opts.IDField
-	if id == "" {
-		id = DefaultIDField
 	}
 	return &Reader{name: name, idField: id, f: f, closer: closer}, nil
 }

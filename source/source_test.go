@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -94,6 +96,8 @@ func runReadCases(t *testing.T, cases []readCase) {
 			if tc.fields != nil && !reflect.DeepEqual(fields, tc.fields) {
 				t.Errorf("fields:\n got %#v\nwant %#v", fields, tc.fields)
 			}
+			open := func(o Options) (*Reader, error) { return Open(tc.file, o) }
+			checkFieldsAgree(t, open, tc.opts, got, fields)
 		})
 	}
 }
@@ -184,11 +188,12 @@ func TestStdin(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, _ := readAll(t, r)
+			got, fields := readAll(t, r)
 			checkOutcomes(t, got, tc.want)
 			if err := r.Close(); err != nil {
 				t.Errorf("Close: %v", err)
 			}
+			checkFieldsAgree(t, stdinOpener(tc.format, tc.input), Options{}, got, fields)
 		})
 	}
 }
@@ -207,17 +212,19 @@ func TestIDs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _ := readAll(t, r)
+	got, fields := readAll(t, r)
 	checkOutcomes(t, got, []string{"-:1 id=42", "-:2 id=tt0111161", "-:3 id=-:3", "-:4 id=-:4", "-:5 id=true", "-:6 id=[1,2]", "-:7 id=1.50", "-:8 id=-:8"})
+	checkFieldsAgree(t, stdinOpener("jsonl", input), Options{}, got, fields)
 
 	r, err = Open("-", Options{Format: "jsonl", IDField: "imdb", Stdin: strings.NewReader(input)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _ = readAll(t, r)
+	got, fields = readAll(t, r)
 	if got[7] != "-:8 id=tt1" || got[0] != "-:1 id=-:1" {
 		t.Errorf("with IDField imdb: %q", got)
 	}
+	checkFieldsAgree(t, stdinOpener("jsonl", input), Options{IDField: "imdb"}, got, fields)
 }
 
 func TestIDsDifferByPath(t *testing.T) {
@@ -282,19 +289,22 @@ func TestCount(t *testing.T) {
 
 // The decoded values keep the types the renderer relies on.
 func TestFieldTypes(t *testing.T) {
-	r, err := Open("-", Options{Format: "jsonl", Stdin: strings.NewReader(`{"r":6.10,"e":1e3,"n":null,"b":false,"g":["A","B"],"o":{"k":1}}`)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, err := r.Next()
-	if err != nil {
-		t.Fatal(err)
-	}
 	want := map[string]any{
 		"r": json.Number("6.10"), "e": json.Number("1e3"), "n": nil, "b": false,
 		"g": []any{"A", "B"}, "o": map[string]any{"k": json.Number("1")},
 	}
-	if !reflect.DeepEqual(rec.Fields, want) {
-		t.Errorf("fields = %#v", rec.Fields)
+	// The same with Options.Fields naming every key.
+	for _, fields := range [][]string{nil, slices.Collect(maps.Keys(want))} {
+		r, err := Open("-", Options{Format: "jsonl", Fields: fields, Stdin: strings.NewReader(`{"r":6.10,"e":1e3,"n":null,"b":false,"g":["A","B"],"o":{"k":1}}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, err := r.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(rec.Fields, want) {
+			t.Errorf("with Fields %q: fields = %#v", fields, rec.Fields)
+		}
 	}
 }

@@ -109,7 +109,11 @@ func benchTexts(file string, f *embedFlags, stdio Stdio) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := source.Open(file, source.Options{Format: f.format, RecordsPath: f.records, IDField: f.idField, Stdin: stdio.In})
+	opts := source.Options{Format: f.format, RecordsPath: f.records, IDField: f.idField, Stdin: stdio.In}
+	if names, all := rd.Fields(); !all {
+		opts.Fields = names
+	}
+	r, err := source.Open(file, opts)
 	if err != nil {
 		return nil, err
 	}

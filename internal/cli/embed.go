@@ -175,6 +175,9 @@ func embed(ctx context.Context, f *embedFlags, files []string, stdio Stdio) (*em
 		return nil, err
 	}
 	srcOpts := source.Options{Format: f.format, RecordsPath: f.records, IDField: f.idField, Stdin: stdio.In}
+	if names, all := renderer.Fields(); !all {
+		srcOpts.Fields = names // decode only what the texts are made of
+	}
 	for _, name := range files {
 		if name == "-" {
 			if f.format == "" {
