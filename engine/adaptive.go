@@ -58,7 +58,7 @@ type Sample struct {
 
 // Defaults for LimiterConfig.
 const (
-	DefaultLimitInitial = 2
+	DefaultLimitInitial = 4
 	DefaultLimitMin     = 1
 	DefaultLimitMax     = 32
 )

@@ -414,14 +414,19 @@ func TestSimulation(t *testing.T) {
 			}
 			return "settled: " + r.summary(20, 60)
 		}},
-		{"slow model: 1 s/input", with(cpu, func(c *simConfig) { c.perInput, c.duration = s, 120*s }), func(t *testing.T, r simResult) string {
-			if b := r.batch[119]; b != DefaultBatchMin {
+		{"slow model: 1 s/input", with(cpu, func(c *simConfig) { c.perInput, c.duration = s, 300*s }), func(t *testing.T, r simResult) string {
+			// Round trips take tens of seconds here, so settling takes minutes;
+			// the single slot is busy all along.
+			if b := r.batch[299]; b != DefaultBatchMin {
 				t.Errorf("batch %d, want %d", b, DefaultBatchMin)
 			}
-			if lo, hi := r.limits(0, 120); !r.settled(0, 120, 1, 3) {
+			if lo, hi := r.limits(150, 300); !r.settled(150, 300, 1, 3) {
 				t.Errorf("limit %d..%d, want mostly within 1..3", lo, hi)
 			}
-			return "0-120 s: " + r.summary(0, 120)
+			if u := r.util(0, 300); u < 0.99 {
+				t.Errorf("utilisation %.3f", u)
+			}
+			return "0-300 s: " + r.summary(0, 300)
 		}},
 		{"fixed: 10 single texts in flight", with(target, func(c *simConfig) { c.limiter.Fixed, c.batch = 10, 1 }), func(t *testing.T, r simResult) string {
 			// The serial cost per request caps this at 50%: what salvo replaces.
