@@ -219,13 +219,13 @@ func (r *run) report(elapsed time.Duration) *Report {
 
 func (r *run) run(ctx context.Context, inputs iter.Seq[Input]) error {
 	g, gctx := errgroup.WithContext(ctx)
-	workers := 0
-	for _, l := range r.limits {
-		workers += l.Max()
-	}
+	// Small buffers: the workers waiting for a permit already hold the
+	// next batches, and the writer commits faster than any server answers.
+	// Each buffered outcome holds a batch's vectors, so a large buffer would
+	// only cost memory.
 	chunks := make(chan []pending, 2)
-	batches := make(chan *batch, workers)
-	results := make(chan *outcome, workers+2)
+	batches := make(chan *batch, 2*len(r.limits))
+	results := make(chan *outcome, 2*len(r.limits)+2)
 
 	g.Go(func() error { defer close(chunks); return r.read(gctx, inputs, chunks) })
 	g.Go(func() error { defer close(batches); return r.resolve(gctx, chunks, batches, results) })
