@@ -3,9 +3,11 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,28 +48,7 @@ func TestKilledRunResumes(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "movies.db")
 	args := []string{"embed", in, "--host", srv.URL(), "--db", db, "--text", moviesTemplate, "--batch-size", "8", "--json"}
 
-	cmd := exec.Command(bin, args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-	})
-	waitFor(t, "the first records to be committed", time.Minute, func() (bool, error) {
-		select {
-		case err := <-exited:
-			exited <- err
-			t.Fatalf("salvo exited (%v) before it could be killed\n%s", err, stderr.String())
-		default:
-		}
-		c, err := statusOf(db)
-		return c.Count > 0, err
-	})
+	cmd, exited, _ := startUntilCommitted(t, bin, args, db)
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
@@ -102,4 +83,63 @@ func TestKilledRunResumes(t *testing.T) {
 		}
 	}
 	t.Logf("killed with %d of %d committed; the second run embedded %d and found %d cached", committed, len(ids), s.Embedded, s.Cached)
+}
+
+// startUntilCommitted starts salvo with args and returns once the database
+// holds some records, with the process still running.
+func startUntilCommitted(t *testing.T, bin string, args []string, db string) (*exec.Cmd, chan error, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	stderr := new(bytes.Buffer)
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-exited
+	})
+	waitFor(t, "the first records to be committed", time.Minute, func() (bool, error) {
+		select {
+		case err := <-exited:
+			exited <- err
+			t.Fatalf("salvo exited (%v) before it could be stopped\n%s", err, stderr.String())
+		default:
+		}
+		c, err := statusOf(db)
+		return c.Count > 0, err
+	})
+	return cmd, exited, stderr
+}
+
+// Ctrl-C (SIGINT) mid-run: salvo commits the writes in flight, says how to
+// continue, and exits 130; what it reported as embedded is stored.
+func TestInterruptedRunExits130(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds salvo and runs it as a process")
+	}
+	bin := buildSalvo(t)
+	srv := ollamatest.New(ollamatest.Config{Slots: 1, CostPerInput: 10 * time.Millisecond})
+	t.Cleanup(srv.Close)
+	in := moviesFile(t)
+	db := filepath.Join(t.TempDir(), "movies.db")
+	args := []string{"embed", in, "--host", srv.URL(), "--db", db, "--text", moviesTemplate, "--batch-size", "8", "--json"}
+	cmd, exited, stderr := startUntilCommitted(t, bin, args, db)
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err := <-exited
+	exited <- err
+	if code := cmd.ProcessState.ExitCode(); code != 130 {
+		t.Fatalf("exit code %d after SIGINT, want 130 (%v)\n%s", code, err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "interrupted") || !strings.Contains(stderr.String(), "run the same command again") {
+		t.Errorf("stderr should say it was interrupted and how to go on:\n%s", stderr.String())
+	}
+	stored := status(t, db).Count
+	if stored == 0 || stored >= len(movieIDs(t, in)) {
+		t.Errorf("%d records stored after the interruption: want some but not all", stored)
+	}
 }
