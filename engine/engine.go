@@ -184,7 +184,11 @@ func newRun(cfg Config) *run {
 	r.batcher = NewBatcher(cfg.BatchSize, 0, 0, 0)
 	r.loads = make([]atomic.Int64, len(cfg.Hosts))
 	if cfg.Rate > 0 {
-		burst := max(DefaultBatchMax, cfg.BatchSize, int(cfg.Rate))
+		// The bucket holds one batch: the largest request that may be sent.
+		burst := cfg.BatchSize
+		if burst == 0 {
+			burst = DefaultBatchMax
+		}
 		r.limiter = rate.NewLimiter(rate.Limit(cfg.Rate), burst)
 	}
 	for _, h := range cfg.Hosts {

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/engine"
@@ -425,5 +426,21 @@ func TestTailBatchesShrinkWhenTheTotalIsKnown(t *testing.T) {
 	}
 	if sizes[1] < 8 || small < 4 {
 		t.Errorf("batch sizes %v: the tail should be cut into smaller batches, no smaller than 8", sizes)
+	}
+}
+
+func TestRateCapsTextsPerSecond(t *testing.T) {
+	e := newEnv(t, ollamatest.Config{})
+	cfg := e.config()
+	cfg.Rate = 400 // texts per second; the bucket holds one batch of 8
+	start := time.Now()
+	rep := e.run(cfg, inputs(200))
+	elapsed := time.Since(start)
+	if rep.Embedded != 200 {
+		t.Fatalf("report %+v", rep)
+	}
+	// A lower bound only: a slow machine makes the run longer, never shorter.
+	if min := time.Duration(float64(200-8) / 400 * float64(time.Second)); elapsed < min {
+		t.Errorf("200 texts at --rate 400 took %v, want at least %v", elapsed, min)
 	}
 }

@@ -100,3 +100,20 @@ func TestTrimDefaultPort(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseHost: any input gives a usable http(s) URL with a host and a
+// port, or an error; never a panic.
+func FuzzParseHost(f *testing.F) {
+	for _, s := range []string{"", "localhost", "127.0.0.1:11434", ":7", "http://h", "https://h:443/base/", "[::1]:80", "h:99999", "ftp://x", "http://", "  gpu1:11434  "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		u, err := ParseHost(s)
+		if err != nil {
+			return
+		}
+		if u.Scheme != "http" && u.Scheme != "https" || u.Hostname() == "" || u.Port() == "" {
+			t.Fatalf("ParseHost(%q) = %q: want an http(s) URL with host and port", s, u)
+		}
+	})
+}
