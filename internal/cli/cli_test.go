@@ -247,6 +247,10 @@ func TestModelMismatchIsRefused(t *testing.T) {
 	if r.code != ExitFatal || !strings.Contains(r.err, "--collection") {
 		t.Errorf("exit %d: %s", r.code, r.err)
 	}
+	r = run(t, "", "embed", in, "--host", s.URL(), "--db", db, "--dimensions", "64")
+	if r.code != ExitFatal || !strings.Contains(r.err, "768-dimensional") || !strings.Contains(r.err, "--collection") {
+		t.Errorf("--dimensions on a 768-dimensional collection: exit %d: %s", r.code, r.err)
+	}
 }
 
 func TestStdinAndFlagsAfterFiles(t *testing.T) {

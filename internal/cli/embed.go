@@ -213,6 +213,9 @@ func embed(ctx context.Context, f *embedFlags, files []string, stdio Stdio) (*em
 	if err != nil {
 		return nil, err
 	}
+	if f.dimensions > 0 && coll.Dims > 0 && coll.Dims != f.dimensions {
+		return nil, usageError("collection %q holds %d-dimensional vectors; --dimensions %d would mix sizes: use --collection to start another collection", coll.Name, coll.Dims, f.dimensions)
+	}
 
 	counters := new(engine.Counters)
 	counters.Total.Store(-1)
