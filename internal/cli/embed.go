@@ -91,7 +91,7 @@ func (f *embedFlags) register(fs *pflag.FlagSet) {
 func (f *embedFlags) registerServer(fs *pflag.FlagSet) {
 	fs.Var(&f.hosts, "host", "Ollama server `URL`; repeat or comma-separate for several (default $OLLAMA_HOST, else http://127.0.0.1:11434)")
 	fs.StringVar(&f.model, "model", "nomic-embed-text", "embedding model `NAME`")
-	fs.StringVar(&f.api, "api", "auto", "endpoint: auto (/api/embed, else /api/embeddings), embed, embeddings, openai (/v1/embeddings)")
+	fs.StringVar(&f.api, "api", "auto", "endpoint: auto (/v1/embeddings with base64 vectors on Ollama ≥ 0.12.7, else /api/embed, else /api/embeddings), embed, embeddings, openai (/v1/embeddings)")
 	fs.IntVar(&f.dimensions, "dimensions", 0, "ask the model for `N`-dimensional vectors (models that support it)")
 	fs.StringVar(&f.keepAlive, "keep-alive", "", "how long Ollama keeps the model loaded after the run, e.g. 10m or -1")
 	fs.BoolVar(&f.truncate, "truncate", true, "let the server cut texts longer than the model's context (reported as truncated); false: such records fail")
