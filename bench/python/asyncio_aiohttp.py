@@ -9,7 +9,6 @@ appends to it.
 
     asyncio_aiohttp.py --input movies.jsonl --concurrent 10 --skip-existing --out out.jsonl
 """
-import argparse
 import asyncio
 import json
 import os
@@ -18,25 +17,9 @@ import time
 
 import aiohttp
 
+from common import host_url, load_movies, movie_text, parser, report, write_results
+
 OLLAMA_HOST = OLLAMA_EMBEDDING_MODEL = semaphore = None
-
-
-def parse_args():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--input", required=True, help="movies, one JSON object per line")
-    p.add_argument("--host", default=os.environ.get("OLLAMA_HOST", "http://127.0.0.1:11434"))
-    p.add_argument("--model", default="nomic-embed-text")
-    p.add_argument("--limit", type=int, default=0, help="embed only the first N movies")
-    p.add_argument("--out", help="write {id, embedding} JSON lines here")
-    p.add_argument("--concurrent", type=int, default=10, help="requests in flight")
-    p.add_argument("--skip-existing", action="store_true", help="skip movies whose id is already in --out")
-    return p.parse_args()
-
-
-def load_movies(path, limit, skip=()):
-    with open(path) as f:
-        movies = [m for m in map(json.loads, filter(str.strip, f)) if m.get("id") not in skip]
-    return movies[:limit] if limit else movies
 
 
 def existing_ids(path):
@@ -45,9 +28,6 @@ def existing_ids(path):
     with open(path) as f:
         return {json.loads(line)["id"] for line in f if line.strip()}
 
-
-def movie_text(m):
-    return f"{m['title']} ({m['year']}). {', '.join(m['genres'])}. {m['summary']}"
 
 
 async def generate_embedding(session, text):
@@ -79,9 +59,11 @@ async def generate_batch(texts):
 
 def main():
     global OLLAMA_HOST, OLLAMA_EMBEDDING_MODEL, semaphore
-    args = parse_args()
-    OLLAMA_HOST = args.host.rstrip("/") if "://" in args.host else "http://" + args.host.rstrip("/")
-    OLLAMA_EMBEDDING_MODEL = args.model
+    p = parser(__doc__)
+    p.add_argument("--concurrent", type=int, default=10, help="requests in flight")
+    p.add_argument("--skip-existing", action="store_true", help="skip movies whose id is already in --out")
+    args = p.parse_args()
+    OLLAMA_HOST, OLLAMA_EMBEDDING_MODEL = host_url(args.host), args.model
     semaphore = asyncio.Semaphore(args.concurrent)
     movies = load_movies(args.input, args.limit, existing_ids(args.out) if args.skip_existing else ())
 
@@ -89,14 +71,8 @@ def main():
     embeddings = asyncio.run(generate_batch([movie_text(m) for m in movies]))
     results = [{"id": m.get("id"), "embedding": e} for m, e in zip(movies, embeddings)
                if not isinstance(e, BaseException)]
-    if args.out:
-        with open(args.out, "a" if args.skip_existing else "w") as f:
-            f.writelines(json.dumps(r) + "\n" for r in results)
-    elapsed = time.time() - start
-
-    print("RESULT " + json.dumps({"approach": "asyncio", "embedded": len(results),
-                                  "failed": len(movies) - len(results),
-                                  "seconds": round(elapsed, 3), "per_second": round(len(results) / elapsed, 2)}))
+    write_results(args.out, results, append=args.skip_existing)
+    report("asyncio", len(results), len(movies) - len(results), time.time() - start)
 
 
 if __name__ == "__main__":

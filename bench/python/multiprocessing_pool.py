@@ -11,39 +11,15 @@ Note the guide's CLI defaults: 400 movies in chunks of 100 keep only 4 of
 the 10 processes busy. The guide's own sizing advice is
 --batch-size = movies // (workers * 2).
 """
-import argparse
-import json
-import os
 import sys
 import time
 from multiprocessing import Pool
 
 import requests
 
-TIMEOUT = 60  # seconds per request: the guide's "Timeout handling"
+from common import TIMEOUT, host_url, load_movies, movie_text, parser, report, write_results
+
 OLLAMA_HOST = OLLAMA_EMBEDDING_MODEL = None
-
-
-def parse_args():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--input", required=True, help="movies, one JSON object per line")
-    p.add_argument("--host", default=os.environ.get("OLLAMA_HOST", "http://127.0.0.1:11434"))
-    p.add_argument("--model", default="nomic-embed-text")
-    p.add_argument("--limit", type=int, default=0, help="embed only the first N movies")
-    p.add_argument("--out", help="write {id, embedding} JSON lines here")
-    p.add_argument("--workers", type=int, default=10, help="processes")
-    p.add_argument("--batch-size", type=int, default=100, help="movies per process chunk")
-    return p.parse_args()
-
-
-def load_movies(path, limit):
-    with open(path) as f:
-        movies = [json.loads(line) for line in f if line.strip()]
-    return movies[:limit] if limit else movies
-
-
-def movie_text(m):
-    return f"{m['title']} ({m['year']}). {', '.join(m['genres'])}. {m['summary']}"
 
 
 def configure(host, model):
@@ -70,23 +46,19 @@ def process_batch(batch):
 
 
 def main():
-    args = parse_args()
-    host = args.host.rstrip("/") if "://" in args.host else "http://" + args.host.rstrip("/")
+    p = parser(__doc__)
+    p.add_argument("--workers", type=int, default=10, help="processes")
+    p.add_argument("--batch-size", type=int, default=100, help="movies per process chunk")
+    args = p.parse_args()
     movies = load_movies(args.input, args.limit)
     batches = [movies[i:i + args.batch_size] for i in range(0, len(movies), args.batch_size)]
 
     start = time.time()
-    with Pool(processes=args.workers, initializer=configure, initargs=(host, args.model)) as pool:
+    with Pool(processes=args.workers, initializer=configure, initargs=(host_url(args.host), args.model)) as pool:
         chunks = pool.map(process_batch, batches)
     results = [{"id": id, "embedding": e} for chunk in chunks for id, e in chunk if e is not None]
-    if args.out:
-        with open(args.out, "w") as f:
-            f.writelines(json.dumps(r) + "\n" for r in results)
-    elapsed = time.time() - start
-
-    print("RESULT " + json.dumps({"approach": "multiprocessing", "embedded": len(results),
-                                  "failed": len(movies) - len(results),
-                                  "seconds": round(elapsed, 3), "per_second": round(len(results) / elapsed, 2)}))
+    write_results(args.out, results)
+    report("multiprocessing", len(results), len(movies) - len(results), time.time() - start)
 
 
 if __name__ == "__main__":

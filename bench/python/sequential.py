@@ -5,7 +5,6 @@ each vector written out as it arrives.
 
     sequential.py --input movies.jsonl --model nomic-embed-text --out out.jsonl
 """
-import argparse
 import json
 import os
 import sys
@@ -13,32 +12,12 @@ import time
 
 import requests
 
-TIMEOUT = 60  # seconds per request: the guide's "Timeout handling"
-
-
-def parse_args():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--input", required=True, help="movies, one JSON object per line")
-    p.add_argument("--host", default=os.environ.get("OLLAMA_HOST", "http://127.0.0.1:11434"))
-    p.add_argument("--model", default="nomic-embed-text")
-    p.add_argument("--limit", type=int, default=0, help="embed only the first N movies")
-    p.add_argument("--out", help="write {id, embedding} JSON lines here")
-    return p.parse_args()
-
-
-def load_movies(path, limit):
-    with open(path) as f:
-        movies = [json.loads(line) for line in f if line.strip()]
-    return movies[:limit] if limit else movies
-
-
-def movie_text(m):
-    return f"{m['title']} ({m['year']}). {', '.join(m['genres'])}. {m['summary']}"
+from common import TIMEOUT, host_url, load_movies, movie_text, parser, report
 
 
 def main():
-    args = parse_args()
-    OLLAMA_HOST = args.host.rstrip("/") if "://" in args.host else "http://" + args.host.rstrip("/")
+    args = parser(__doc__).parse_args()
+    OLLAMA_HOST = host_url(args.host)
     OLLAMA_EMBEDDING_MODEL = args.model
     movies = load_movies(args.input, args.limit)
 
@@ -60,10 +39,7 @@ def main():
                 continue
             out.write(json.dumps({"id": movie.get("id"), "embedding": embedding}) + "\n")
             embedded += 1
-    elapsed = time.time() - start
-
-    print("RESULT " + json.dumps({"approach": "sequential", "embedded": embedded, "failed": failed,
-                                  "seconds": round(elapsed, 3), "per_second": round(embedded / elapsed, 2)}))
+    report("sequential", embedded, failed, time.time() - start)
 
 
 if __name__ == "__main__":
