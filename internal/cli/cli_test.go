@@ -362,3 +362,24 @@ func TestAutoPrefersBase64WhereTheServerHasIt(t *testing.T) {
 		}
 	}
 }
+
+func TestOneDeadHostOfSeveralIsSkipped(t *testing.T) {
+	s := server(t, ollamatest.Config{})
+	dead := ollamatest.New(ollamatest.Config{})
+	deadURL := dead.URL()
+	dead.Close()
+	dir := t.TempDir()
+	in := writeFile(t, dir, "m.jsonl", `{"id":1,"text":"one"}`+"\n"+`{"id":2,"text":"two"}`+"\n")
+	r := run(t, "", "embed", in, "--host", deadURL+","+s.URL(), "--db", filepath.Join(dir, "m.db"), "--json")
+	m := r.summary(t)
+	if r.code != ExitOK || num(m, "embedded") != 2 || num(m, "hosts") != 1 {
+		t.Fatalf("exit %d %v: %s", r.code, m, r.err)
+	}
+	if !strings.Contains(r.err, "warning: cannot reach Ollama at "+deadURL) {
+		t.Errorf("stderr should warn about the dead host:\n%s", r.err)
+	}
+	r = run(t, "", "embed", in, "--host", deadURL+","+deadURL, "--db", filepath.Join(dir, "m.db"))
+	if r.code != ExitFatal || !strings.Contains(r.err, "none of the 2 servers answers") {
+		t.Errorf("all hosts dead: exit %d: %s", r.code, r.err)
+	}
+}

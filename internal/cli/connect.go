@@ -41,16 +41,24 @@ func connect(ctx context.Context, f *embedFlags, stdio Stdio) ([]engine.Host, sa
 	}
 	var hosts []engine.Host
 	ctxTokens, endpoint := 0, ""
-	for i, h := range f.hosts {
+	var unreachable []error
+	for _, h := range f.hosts {
 		oc, err := ollama.New(h, ollama.Options{Model: f.model, API: api, Dimensions: f.dimensions, Truncate: truncate, KeepAlive: f.keepAlive, UserAgent: "salvo/" + Version})
 		if err != nil {
 			return nil, key, 0, "", usageError("--host %q: %v", h, err)
 		}
 		info, err := preflight(ctx, oc, f, stdio)
+		var ue *unreachableError
+		if errors.As(err, &ue) && len(f.hosts) > 1 {
+			// One server down out of several: go on with the others.
+			unreachable = append(unreachable, err)
+			fmt.Fprintf(stdio.Err, "salvo: warning: %v; going on without it\n", firstLine(err))
+			continue
+		}
 		if err != nil {
 			return nil, key, 0, "", err
 		}
-		if i == 0 {
+		if len(hosts) == 0 {
 			key.Digest, ctxTokens = info.digest, info.ctxTokens
 		}
 		var emb salvo.Embedder = oc
@@ -69,7 +77,27 @@ func connect(ctx context.Context, f *embedFlags, stdio Stdio) ([]engine.Host, sa
 		}
 		hosts = append(hosts, engine.Host{Name: oc.Host(), Embedder: emb, Concurrency: int(f.concurrency)})
 	}
+	if len(hosts) == 0 {
+		return nil, key, 0, "", fmt.Errorf("none of the %d servers answers: %w", len(f.hosts), errors.Join(unreachable...))
+	}
 	return hosts, key, ctxTokens, endpoint, nil
+}
+
+// unreachableError is a server that does not answer at all.
+type unreachableError struct {
+	host string
+	err  error
+}
+
+func (e *unreachableError) Error() string {
+	return fmt.Sprintf("cannot reach Ollama at %s: %v\nStart it with `ollama serve`, or point --host (or OLLAMA_HOST) at a running server", e.host, e.err)
+}
+
+func (e *unreachableError) Unwrap() error { return e.err }
+
+func firstLine(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return s
 }
 
 // base64Since is the first Ollama that answers /v1/embeddings with
@@ -141,7 +169,7 @@ func preflight(ctx context.Context, c *ollama.Client, f *embedFlags, stdio Stdio
 		if f.api == "openai" && errors.As(err, &se) {
 			return info, nil // not an Ollama: the first request will tell
 		}
-		return info, fmt.Errorf("cannot reach Ollama at %s: %v\nStart it with `ollama serve`, or point --host (or OLLAMA_HOST) at a running server", c.Host(), err)
+		return info, &unreachableError{host: c.Host(), err: err}
 	}
 	info.version = version
 	models, err := c.Models(pctx)
