@@ -264,7 +264,7 @@ func watchRSS() func() float64 {
 	peak := make(chan float64)
 	go func() {
 		var max float64
-		t := time.NewTicker(20 * time.Millisecond)
+		t := time.NewTicker(100 * time.Millisecond) // rare enough to cost nothing next to the run
 		defer t.Stop()
 		for {
 			if r := rssMB(); r > max {
