@@ -24,16 +24,25 @@ func decodeError(err error) string {
 	return err.Error()
 }
 
-// handleEmbed serves POST /api/embed.
-func (s *Server) handleEmbed(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
-	f, hasFault := s.arrive()
-	lw := &leaver{ResponseWriter: w, s: s}
-	defer lw.leave()
-	w = lw
-	if hasFault && writeFault(w, f) {
-		return
+// embedding wraps the handler of an embedding endpoint: it counts the
+// request in and out, and answers an arrival fault (failure, dropped
+// connection, HTML page) before the handler sees the request. Faults that
+// change the answer are passed on.
+func (s *Server) embedding(h func(http.ResponseWriter, *http.Request, fault, bool)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		f, hasFault := s.arrive()
+		lw := &leaver{ResponseWriter: w, s: s}
+		defer lw.leave()
+		if hasFault && writeFault(lw, f) {
+			return
+		}
+		h(lw, r, f, hasFault)
 	}
+}
+
+// handleEmbed serves POST /api/embed.
+func (s *Server) handleEmbed(w http.ResponseWriter, r *http.Request, f fault, hasFault bool) {
+	start := time.Now()
 	// Named as in Ollama, so decoding errors read the same.
 	type EmbedRequest struct {
 		Model      string          `json:"model"`
@@ -111,14 +120,7 @@ func (s *Server) handleEmbed(w http.ResponseWriter, r *http.Request) {
 
 // handleEmbeddings serves the legacy POST /api/embeddings: one prompt, a
 // vector of float64 that is not normalised.
-func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
-	f, hasFault := s.arrive()
-	lw := &leaver{ResponseWriter: w, s: s}
-	defer lw.leave()
-	w = lw
-	if hasFault && writeFault(w, f) {
-		return
-	}
+func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request, f fault, hasFault bool) {
 	type EmbeddingRequest struct {
 		Model     string         `json:"model"`
 		Prompt    string         `json:"prompt"`
@@ -177,14 +179,7 @@ func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
 
 // handleOpenAI serves POST /v1/embeddings as Ollama's OpenAI layer does on
 // top of /api/embed.
-func (s *Server) handleOpenAI(w http.ResponseWriter, r *http.Request) {
-	f, hasFault := s.arrive()
-	lw := &leaver{ResponseWriter: w, s: s}
-	defer lw.leave()
-	w = lw
-	if hasFault && writeFault(w, f) {
-		return
-	}
+func (s *Server) handleOpenAI(w http.ResponseWriter, r *http.Request, f fault, hasFault bool) {
 	type EmbedRequest struct {
 		Input          json.RawMessage `json:"input"`
 		Model          string          `json:"model"`

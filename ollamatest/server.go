@@ -227,11 +227,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/v1/models":
 		h, get = s.handleOpenAIModels, true
 	case "/api/embed":
-		h = s.handleEmbed
+		h = s.embedding(s.handleEmbed)
 	case "/api/embeddings":
-		h = s.handleEmbeddings
+		h = s.embedding(s.handleEmbeddings)
 	case "/v1/embeddings":
-		h = s.handleOpenAI
+		h = s.embedding(s.handleOpenAI)
 	case "/api/show":
 		h = s.handleShow
 	case "/api/pull":
