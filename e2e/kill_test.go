@@ -38,15 +38,8 @@ func TestKilledRunResumes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds salvo and runs it as a process")
 	}
-	bin := buildSalvo(t)
-	// One slot and 10ms per text: the 300 movies take about 3 seconds, long
-	// enough to kill the run after its first commits.
-	srv := ollamatest.New(ollamatest.Config{Slots: 1, CostPerInput: 10 * time.Millisecond})
-	t.Cleanup(srv.Close)
-	in := moviesFile(t)
+	bin, srv, in, db, args := slowRun(t)
 	ids := movieIDs(t, in)
-	db := filepath.Join(t.TempDir(), "movies.db")
-	args := []string{"embed", in, "--host", srv.URL(), "--db", db, "--text", moviesTemplate, "--batch-size", "8", "--json"}
 
 	cmd, exited, _ := startUntilCommitted(t, bin, args, db)
 	if err := cmd.Process.Kill(); err != nil {
@@ -85,6 +78,20 @@ func TestKilledRunResumes(t *testing.T) {
 	t.Logf("killed with %d of %d committed; the second run embedded %d and found %d cached", committed, len(ids), s.Embedded, s.Cached)
 }
 
+// slowRun builds salvo and prepares a run of the sample movies against a
+// slow server: one slot and 10 ms per text, so the 300 movies take about 3
+// seconds, long enough to stop the run after its first commits.
+func slowRun(t *testing.T) (bin string, srv *ollamatest.Server, in, db string, args []string) {
+	t.Helper()
+	bin = buildSalvo(t)
+	srv = ollamatest.New(ollamatest.Config{Slots: 1, CostPerInput: 10 * time.Millisecond})
+	t.Cleanup(srv.Close)
+	in = moviesFile(t)
+	db = filepath.Join(t.TempDir(), "movies.db")
+	args = []string{"embed", in, "--host", srv.URL(), "--db", db, "--text", moviesTemplate, "--batch-size", "8", "--json"}
+	return bin, srv, in, db, args
+}
+
 // startUntilCommitted starts salvo with args and returns once the database
 // holds some records, with the process still running.
 func startUntilCommitted(t *testing.T, bin string, args []string, db string) (*exec.Cmd, chan error, *bytes.Buffer) {
@@ -120,12 +127,7 @@ func TestInterruptedRunExits130(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds salvo and runs it as a process")
 	}
-	bin := buildSalvo(t)
-	srv := ollamatest.New(ollamatest.Config{Slots: 1, CostPerInput: 10 * time.Millisecond})
-	t.Cleanup(srv.Close)
-	in := moviesFile(t)
-	db := filepath.Join(t.TempDir(), "movies.db")
-	args := []string{"embed", in, "--host", srv.URL(), "--db", db, "--text", moviesTemplate, "--batch-size", "8", "--json"}
+	bin, _, in, db, args := slowRun(t)
 	cmd, exited, stderr := startUntilCommitted(t, bin, args, db)
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
