@@ -117,11 +117,10 @@ func ParseHost(s string) (*url.URL, error) { return httpx.ParseHost(s) }
 
 // New returns a client for the Ollama server at host (see [ParseHost]).
 func New(host string, opts Options) (*Client, error) {
-	base, err := httpx.ParseHost(host)
+	base, err := httpx.BaseURL(host)
 	if err != nil {
 		return nil, err
 	}
-	base = httpx.TrimDefaultPort(base)
 	if strings.TrimSpace(opts.Model) == "" {
 		return nil, errors.New("ollama: no model given: name an embedding model, e.g. nomic-embed-text")
 	}

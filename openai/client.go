@@ -78,11 +78,10 @@ var _ salvo.Embedder = (*Client)(nil)
 // the endpoint is <base>/v1/embeddings, and a base that already ends in
 // /v1 or /v1/embeddings is used as it is.
 func New(baseURL string, opts Options) (*Client, error) {
-	base, err := httpx.ParseHost(baseURL)
+	base, err := httpx.BaseURL(baseURL)
 	if err != nil {
 		return nil, err
 	}
-	base = httpx.TrimDefaultPort(base)
 	if strings.TrimSpace(opts.Model) == "" {
 		return nil, errors.New("openai: no model given: name the embedding model the server serves")
 	}

@@ -106,3 +106,13 @@ func TrimDefaultPort(u *url.URL) *url.URL {
 	}
 	return &out
 }
+
+// BaseURL is ParseHost followed by TrimDefaultPort: the base of a client's
+// request URLs.
+func BaseURL(s string) (*url.URL, error) {
+	u, err := ParseHost(s)
+	if err != nil {
+		return nil, err
+	}
+	return TrimDefaultPort(u), nil
+}
