@@ -145,18 +145,6 @@ func exported(t *testing.T, db string) map[string][]float64 {
 
 // cosine compares two vectors whatever their lengths (salvo stores unit
 // vectors, but the test should not depend on it).
-func cosine(a, b []float64) float64 {
-	if len(a) != len(b) {
-		return math.NaN()
-	}
-	var dot, na, nb float64
-	for i := range a {
-		dot += a[i] * b[i]
-		na += a[i] * a[i]
-		nb += b[i] * b[i]
-	}
-	return dot / math.Sqrt(na*nb)
-}
 
 func norm(v []float64) float64 {
 	var s float64

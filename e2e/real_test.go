@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/salvoembed/salvo/internal/cli"
+	"github.com/salvoembed/salvo/ollamatest"
 )
 
 // The same movies through /api/embed, /api/embeddings and /v1/embeddings:
@@ -40,7 +41,7 @@ func TestRealEndpointsAgree(t *testing.T) {
 			continue
 		}
 		for _, api := range []string{"embeddings", "openai"} {
-			if c := cosine(want, vecs[api][id]); !(c > 0.999) {
+			if c := ollamatest.Cosine(want, vecs[api][id]); !(c > 0.999) {
 				t.Errorf("record %s: cosine(embed, %s) = %.5f, want > 0.999", id, api, c)
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/salvoembed/salvo/internal/cli"
+	"github.com/salvoembed/salvo/ollamatest"
 )
 
 // With OLLAMA_MAX_QUEUE=1 and 16 requests in flight the server answers most
@@ -129,7 +130,7 @@ func TestRealKeepAliveAndDimensions(t *testing.T) {
 			t.Errorf("record %s: %d dims, norm %.4f; want a unit vector of 128", id, len(v), norm(v))
 			continue
 		}
-		if w := whole[id]; len(w) != 384 || !(cosine(v, w[:128]) > 0.999) {
+		if w := whole[id]; len(w) != 384 || !(ollamatest.Cosine(v, w[:128]) > 0.999) {
 			t.Errorf("record %s: the 128-dim vector is not the start of the 384-dim one", id)
 		}
 	}

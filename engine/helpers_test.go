@@ -3,7 +3,6 @@ package engine_test
 import (
 	"context"
 	"fmt"
-	"math"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -100,20 +99,10 @@ func (e *env) checkStored(in []engine.Input) {
 			continue
 		}
 		want := ollamatest.Vector(model, x.Text, len(v))
-		if cos := cosine(v, want); cos < 0.99999 {
+		if cos := ollamatest.Cosine(v, want); cos < 0.99999 {
 			e.t.Errorf("record %s: stored vector differs from the server's (cosine %v)", x.ID, cos)
 		}
 	}
-}
-
-func cosine(a, b []float32) float64 {
-	var ab, aa, bb float64
-	for i := range a {
-		ab += float64(a[i]) * float64(b[i])
-		aa += float64(a[i]) * float64(a[i])
-		bb += float64(b[i]) * float64(b[i])
-	}
-	return ab / math.Sqrt(aa*bb)
 }
 
 // inputs makes n records with distinct texts.

@@ -3,12 +3,12 @@ package ollama
 import (
 	"context"
 	"errors"
-	"math"
 	"os"
 	"testing"
 	"time"
 
 	"github.com/salvoembed/salvo"
+	"github.com/salvoembed/salvo/ollamatest"
 )
 
 // realServer returns a client for the Ollama server named by OLLAMA_HOST and
@@ -57,7 +57,7 @@ func TestRealServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range texts {
-		if cos := cosine(batch.Vectors[i], legacy.Vectors[i]); cos < 0.999 {
+		if cos := ollamatest.Cosine(batch.Vectors[i], legacy.Vectors[i]); cos < 0.999 {
 			t.Errorf("text %d: /api/embed and /api/embeddings vectors differ, cosine %.4f", i, cos)
 		}
 	}
@@ -71,14 +71,4 @@ func TestRealServer(t *testing.T) {
 	if !errors.As(err, &nf) {
 		t.Errorf("missing model: got %v, want a ModelNotFoundError", err)
 	}
-}
-
-func cosine(a, b []float32) float64 {
-	var ab, aa, bb float64
-	for i := range a {
-		ab += float64(a[i]) * float64(b[i])
-		aa += float64(a[i]) * float64(a[i])
-		bb += float64(b[i]) * float64(b[i])
-	}
-	return ab / math.Sqrt(aa*bb)
 }

@@ -127,3 +127,15 @@ func fitContext(text string, limit int) (kept string, tokens int, cut bool) {
 	}
 	return text, max(words, 1), false
 }
+
+// Cosine is the cosine similarity of a and b, for tests that compare
+// vectors: what a server answered with what was stored or exported.
+func Cosine[T float32 | float64](a, b []T) float64 {
+	var ab, aa, bb float64
+	for i := range a {
+		ab += float64(a[i]) * float64(b[i])
+		aa += float64(a[i]) * float64(a[i])
+		bb += float64(b[i]) * float64(b[i])
+	}
+	return ab / math.Sqrt(aa*bb)
+}
