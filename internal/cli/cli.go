@@ -10,7 +10,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/engine"
 	"github.com/spf13/pflag"
 )
@@ -102,5 +101,3 @@ var errPartial = errors.New("some records failed")
 func usageError(format string, a ...any) error {
 	return fmt.Errorf(format, a...)
 }
-
-var _ = salvo.Where

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-
-	"github.com/salvoembed/salvo"
 )
 
 const exportHelp = `Usage: salvo export [--db PATH] [--collection NAME] [--format jsonl] [--out FILE]
@@ -83,5 +81,3 @@ func runExport(ctx context.Context, args []string, stdio Stdio) error {
 	}
 	return nil
 }
-
-var _ = salvo.Where

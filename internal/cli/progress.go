@@ -105,7 +105,7 @@ func printLine(w io.Writer, c *engine.Counters, elapsed time.Duration) {
 			line += fmt.Sprintf(", ETA %s", eta.Round(time.Second))
 		}
 	}
-	line += fmt.Sprintf(" — %.1f emb/s, %d embedded, %d cached, %d failed, %d retries, %s elapsed",
-		rate, c.Embedded.Load(), c.Cached.Load(), c.Failed.Load(), c.Retries.Load(), elapsed.Round(time.Second))
+	line += fmt.Sprintf(" — %.1f emb/s, %d embedded, %d cached, %d failed, %d retries, %d requests in flight, %s elapsed",
+		rate, c.Embedded.Load(), c.Cached.Load(), c.Failed.Load(), c.Retries.Load(), c.InFlight.Load(), elapsed.Round(time.Second))
 	fmt.Fprintln(w, line)
 }
