@@ -64,14 +64,24 @@ func csvProblem(pe *csv.ParseError, got, want int) error {
 		at = fmt.Sprintf("line %d, column %d", pe.Line, pe.Column)
 	}
 	switch {
+	case errors.Is(pe.Err, csv.ErrFieldCount) && got > want:
+		return fmt.Errorf("row has %s, the header has %d (an unquoted comma inside a value?)", fieldCount(got), want)
 	case errors.Is(pe.Err, csv.ErrFieldCount):
-		return fmt.Errorf("row has %d fields, the header has %d (an unquoted comma inside a value?)", got, want)
+		return fmt.Errorf("row has %s, the header has %d (a missing field, or a line break inside an unquoted value?)", fieldCount(got), want)
 	case errors.Is(pe.Err, csv.ErrBareQuote):
 		return fmt.Errorf(`bad CSV quoting at %s: a " inside an unquoted field; quote the whole field and double the quote, as in "5"" tall"`, at)
 	case errors.Is(pe.Err, csv.ErrQuote):
 		return fmt.Errorf(`bad CSV quoting at %s: a quoted field is not closed properly; a " inside a quoted field must be doubled ("")`, at)
 	}
 	return fmt.Errorf("bad CSV at %s: %v", at, pe.Err)
+}
+
+// fieldCount says "1 field" or "N fields".
+func fieldCount(n int) string {
+	if n == 1 {
+		return "1 field"
+	}
+	return strconv.Itoa(n) + " fields"
 }
 
 // tsvReader reads tab-separated values with a header row and no quoting.
@@ -122,7 +132,7 @@ func (r *tsvReader) next() (map[string]any, int, error) {
 		row := strings.Split(string(b), "\t")
 		if len(row) != len(r.header) {
 			return nil, 0, &LineError{File: r.name, Line: r.lines.line,
-				Err: fmt.Errorf("row has %d fields, the header has %d (a tab inside a value, or a missing field?)", len(row), len(r.header))}
+				Err: fmt.Errorf("row has %s, the header has %d (a tab inside a value, or a missing field?)", fieldCount(len(row)), len(r.header))}
 		}
 		fields := make(map[string]any, len(r.header))
 		for i, h := range r.header {

@@ -29,8 +29,8 @@ func TestCSV(t *testing.T) {
 			content: "id,t\n1,a\n2,b,c\n3\n4,d\n",
 			want: []string{
 				"m.csv:2 id=1",
-				"err m.csv:3: row has 3 fields, the header has 2",
-				"err m.csv:4: row has 1 fields, the header has 2",
+				"err m.csv:3: row has 3 fields, the header has 2 (an unquoted comma inside a value?)",
+				"err m.csv:4: row has 1 field, the header has 2 (a missing field, or a line break inside an unquoted value?)",
 				"m.csv:5 id=4",
 			},
 		},
@@ -94,7 +94,7 @@ func TestTSV(t *testing.T) {
 			want: []string{
 				"m.TSV:2 id=1",
 				"err m.TSV:3: row has 3 fields, the header has 2",
-				"err m.TSV:4: row has 1 fields, the header has 2",
+				"err m.TSV:4: row has 1 field, the header has 2",
 				"m.TSV:5 id=4",
 			},
 		},

@@ -126,7 +126,8 @@ type Reader struct {
 
 // Open opens name ("-" for standard input) and prepares to read its records.
 // For CSV and TSV it reads the header; for JSON it finds the array of
-// records, so a file that cannot hold records fails here.
+// records, so a file that cannot hold records fails here, with an
+// *[InputError].
 func Open(name string, opts Options) (*Reader, error) {
 	form, err := formatOf(name, opts.Format)
 	if err != nil {
@@ -161,7 +162,7 @@ func Open(name string, opts Options) (*Reader, error) {
 		if closer != nil {
 			closer.Close()
 		}
-		return nil, err
+		return nil, &InputError{File: name, Err: err}
 	}
 	return &Reader{name: name, idField: id, f: f, closer: closer}, nil
 }
