@@ -282,7 +282,7 @@ func (r *run) read(ctx context.Context, inputs iter.Seq[Input], out chan<- []pen
 		n++
 		r.c.Read.Add(1)
 		if in.Err != nil {
-			if err := r.fail(Failure{ID: in.ID, Where: in.Where, Stage: StageInput, Error: in.Err.Error()}); err != nil {
+			if err := r.fail(Failure{ID: in.ID, Where: in.Where, Stage: StageInput, Error: in.Err.Error(), Err: in.Err}); err != nil {
 				return err
 			}
 		} else {

@@ -17,6 +17,7 @@ type Failure struct {
 	Error string    `json:"error"`
 	Text  string    `json:"text,omitempty"` // the rendered text, cut to 200 bytes
 	Time  time.Time `json:"time"`
+	Err   error     `json:"-"` // the error itself, for callers that classify failures
 }
 
 // Stages of a Failure.

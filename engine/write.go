@@ -58,17 +58,15 @@ func (r *run) write(ctx context.Context, results <-chan *outcome) error {
 			fatal = &FatalError{err}
 			continue
 		}
-		// Counted once committed: a record is "embedded" only when stored.
-		// Duplicates that shared a request were counted as cached when they
-		// joined the group.
+		// Counted once committed, so that every count is true of the store
+		// even after an interruption: a group's first record is embedded,
+		// the duplicates that shared its request are cached.
 		r.c.Embedded.Add(embedded)
+		r.c.Cached.Add(int64(len(items)) - embedded)
 		r.c.Truncated.Add(truncated)
 		for i, g := range failed {
-			for j, rf := range g.refs {
-				if j > 0 {
-					r.c.Cached.Add(-1) // it was counted when it joined; it failed instead
-				}
-				if err := r.fail(Failure{ID: rf.id, Where: rf.where, Stage: StageEmbed, Error: failedErr[i].Error(), Text: g.text}); err != nil && fatal == nil {
+			for _, rf := range g.refs {
+				if err := r.fail(Failure{ID: rf.id, Where: rf.where, Stage: StageEmbed, Error: failedErr[i].Error(), Err: failedErr[i], Text: g.text}); err != nil && fatal == nil {
 					fatal = err
 				}
 			}
