@@ -24,16 +24,9 @@ const preflightTimeout = 5 * time.Second
 // in use.
 func connect(ctx context.Context, f *embedFlags, stdio Stdio) ([]engine.Host, salvo.KeySpec, int, string, error) {
 	key := salvo.KeySpec{Model: f.model, Dimensions: f.dimensions, Truncate: f.truncate}
-	var api ollama.API
-	switch f.api {
-	case "auto", "embed", "embeddings":
-		api = ollama.API(f.api)
-	case "openai":
-		if !f.truncate {
-			return nil, key, 0, "", usageError("--truncate=false needs --api embed: /v1/embeddings always cuts texts to the model's context")
-		}
-	default:
-		return nil, key, 0, "", usageError("--api %q: choose auto, embed, embeddings or openai", f.api)
+	api, err := apiOf(f)
+	if err != nil {
+		return nil, key, 0, "", err
 	}
 	var truncate *bool
 	if !f.truncate {
@@ -81,6 +74,21 @@ func connect(ctx context.Context, f *embedFlags, stdio Stdio) ([]engine.Host, sa
 		return nil, key, 0, "", fmt.Errorf("none of the %d servers answers: %w", len(f.hosts), errors.Join(unreachable...))
 	}
 	return hosts, key, ctxTokens, endpoint, nil
+}
+
+// apiOf checks --api against the other flags and returns the Ollama API it
+// names ("" for openai).
+func apiOf(f *embedFlags) (ollama.API, error) {
+	switch f.api {
+	case "auto", "embed", "embeddings":
+		return ollama.API(f.api), nil
+	case "openai":
+		if !f.truncate {
+			return "", usageError("--truncate=false needs --api embed: /v1/embeddings always cuts texts to the model's context")
+		}
+		return "", nil
+	}
+	return "", usageError("--api %q: choose auto, embed, embeddings or openai", f.api)
 }
 
 // unreachableError is a server that does not answer at all.

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"iter"
 	"os"
 	"path/filepath"
 	"strings"
@@ -137,9 +135,9 @@ func runEmbed(ctx context.Context, args []string, stdio Stdio) int {
 		fmt.Fprintf(stdio.Err, "salvo embed: %v\nRun 'salvo embed --help' for the flags.\n", err)
 		return ExitFatal
 	}
-	rep, err := embed(ctx, &f, fs.Args(), stdio)
+	rep, err := embed(ctx, &f, fs, stdio)
 	if rep != nil && !f.quiet {
-		printReport(stdio.Err, rep)
+		printReport(stdio.Err, rep, errors.Is(err, engine.ErrInterrupted))
 	}
 	if rep != nil && f.jsonOut {
 		b, _ := json.Marshal(rep)
@@ -161,11 +159,21 @@ type embedReport struct {
 	Failures   string `json:"failures_file,omitempty"`
 	Hosts      int    `json:"hosts"`
 	Endpoint   string `json:"endpoint"` // the API used: /api/embed, /v1/embeddings, /api/embeddings
+	// Reasons groups the failed records by reason, the most frequent first.
+	Reasons []*failureGroup `json:"failure_reasons,omitempty"`
 }
 
-func embed(ctx context.Context, f *embedFlags, files []string, stdio Stdio) (*embedReport, error) {
+// embed runs salvo embed. Everything that can be checked before the first
+// request is checked before anything is created: the flags, the inputs and
+// a sample of their records, the servers and the model. A mistake there
+// returns a nil report and leaves no database behind.
+func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (*embedReport, error) {
+	files := fs.Args()
 	if len(files) == 0 {
 		return nil, usageError("no input files: give one or more FILEs (or - for standard input with --format)\nRun 'salvo embed --help' for the flags.")
+	}
+	if _, err := apiOf(f); err != nil {
+		return nil, err
 	}
 	if f.force && !f.skip {
 		f.skip = true // --force already re-embeds everything
@@ -187,6 +195,24 @@ func embed(ctx context.Context, f *embedFlags, files []string, stdio Stdio) (*em
 		}
 		if _, err := os.Stat(name); err != nil {
 			return nil, fmt.Errorf("input file: %w", err)
+		}
+	}
+	ins, err := openInputs(ctx, files, srcOpts)
+	if err != nil {
+		return nil, err
+	}
+	defer closeInputs(ins)
+	flag := "--text"
+	if len(f.fields) > 0 {
+		flag = "--fields"
+	}
+	warnings, err := sampleCheck(ins, renderer, srcOpts, flag, fs.Changed("id"))
+	if err != nil {
+		return nil, err
+	}
+	if !f.quiet {
+		for _, w := range warnings {
+			fmt.Fprintln(stdio.Err, "salvo: warning:", w)
 		}
 	}
 	if len(f.hosts) == 0 {
@@ -222,6 +248,7 @@ func embed(ctx context.Context, f *embedFlags, files []string, stdio Stdio) (*em
 	go countTotal(files, srcOpts, f.limit, counters)
 
 	failures := &engine.FailureFile{Path: f.failures}
+	tally := &failureTally{next: failures}
 	cfg := engine.Config{
 		Hosts:         hosts,
 		Store:         st,
@@ -236,7 +263,7 @@ func embed(ctx context.Context, f *embedFlags, files []string, stdio Stdio) (*em
 		Force:         f.force,
 		Reembed:       !f.skip,
 		ContextTokens: ctxTokens,
-		Failures:      failures,
+		Failures:      tally,
 		Counters:      counters,
 	}
 	if f.retries == 0 {
@@ -247,11 +274,7 @@ func embed(ctx context.Context, f *embedFlags, files []string, stdio Stdio) (*em
 	}
 	stopProgress := startProgress(stdio, f.quiet, counters)
 	started := time.Now()
-	var inputErr error
-	rep, runErr := engine.Run(ctx, cfg, inputs(files, srcOpts, renderer, &inputErr))
-	if inputErr != nil && runErr == nil {
-		runErr = inputErr
-	}
+	rep, runErr := engine.Run(ctx, cfg, records(ins, srcOpts, renderer))
 	stopProgress()
 	if cerr := failures.Close(); cerr != nil && runErr == nil {
 		runErr = cerr
@@ -259,6 +282,7 @@ func embed(ctx context.Context, f *embedFlags, files []string, stdio Stdio) (*em
 	out := &embedReport{Report: *rep, Collection: coll.Name, Model: f.model, DB: f.db, Hosts: len(hosts), Endpoint: endpoint}
 	if rep.Failed > 0 {
 		out.Failures = f.failures
+		out.Reasons = tally.list()
 	}
 	recordRun(st, out, started)
 	return out, runErr
@@ -274,55 +298,6 @@ func collectionName(file string) string {
 		base = strings.TrimSuffix(base, ext)
 	}
 	return base
-}
-
-// inputs reads every file in turn and renders each record's text. When the
-// very first record has no "text" field and no template or fields were
-// given, it stops and sets *fatal: every record would fail the same way.
-func inputs(files []string, opts source.Options, rd *render.Renderer, fatal *error) iter.Seq[engine.Input] {
-	return func(yield func(engine.Input) bool) {
-		first := true
-		for _, name := range files {
-			r, err := source.Open(name, opts)
-			if err != nil {
-				if !yield(engine.Input{Where: name, Err: err}) {
-					return
-				}
-				continue
-			}
-			for {
-				rec, err := r.Next()
-				if err == io.EOF {
-					break
-				}
-				var in engine.Input
-				var le *source.LineError
-				switch {
-				case errors.As(err, &le):
-					in = engine.Input{Where: salvo.Where(le.File, le.Line), Err: err}
-				case err != nil:
-					in = engine.Input{Where: name, Err: err}
-				default:
-					in = engine.Input{ID: rec.ID, Where: rec.Where()}
-					in.Text, in.Err = rd.Render(rec)
-					if first && errors.Is(in.Err, render.ErrNoTextField) {
-						*fatal = in.Err
-						r.Close()
-						return
-					}
-					first = false
-				}
-				if !yield(in) {
-					r.Close()
-					return
-				}
-				if err != nil && le == nil {
-					break // an error that is not about one line ends this file
-				}
-			}
-			r.Close()
-		}
-	}
 }
 
 // countTotal estimates the number of records for the progress display.
@@ -347,24 +322,4 @@ func recordRun(st *sqlite.Store, rep *embedReport, started time.Time) {
 		Collection: rep.Collection, Model: rep.Model, Started: started, Finished: time.Now(),
 		Stats: stats, Args: os.Args,
 	})
-}
-
-func printReport(w io.Writer, r *embedReport) {
-	fmt.Fprintf(w, "salvo: %d read, %d embedded, %d cached, %d failed", r.Read, r.Embedded, r.Cached, r.Failed)
-	if r.Truncated > 0 {
-		fmt.Fprintf(w, ", %d truncated", r.Truncated)
-	}
-	fmt.Fprintf(w, " in %.1fs (%.1f emb/s)\n", r.Seconds, r.PerSecond)
-	fmt.Fprintf(w, "       %d requests, %d retries, %d splits; latency p50 %.0fms p95 %.0fms", r.Requests, r.Retries, r.Splits, r.P50, r.P95)
-	if r.LoadSecs > 0.05 {
-		fmt.Fprintf(w, "; model load %.1fs (a cold start, not slowness)", r.LoadSecs)
-	}
-	fmt.Fprintln(w)
-	fmt.Fprintf(w, "       collection %q in %s (model %s, %s)\n", r.Collection, r.DB, r.Model, r.Endpoint)
-	if r.Failed > 0 {
-		fmt.Fprintf(w, "       failed records are listed in %s; run the same command again to retry them\n", r.Failures)
-	}
-	if r.Truncated > 0 {
-		fmt.Fprintf(w, "       truncated texts were cut to the model's context; --truncate=false makes them fail instead\n")
-	}
 }

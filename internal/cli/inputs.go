@@ -1,0 +1,304 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/salvoembed/salvo"
+	"github.com/salvoembed/salvo/engine"
+	"github.com/salvoembed/salvo/render"
+	"github.com/salvoembed/salvo/source"
+)
+
+// sampleSize is how many records of each input salvo reads before it sends
+// anything, to catch a mistake about the whole input (a template field that
+// no record has) before it fails every record. A smaller input is checked
+// whole.
+const sampleSize = 1000
+
+// sampleWait bounds the wait for a sample of standard input once its first
+// record came: a slow stream is checked on what came meanwhile, and the run
+// starts.
+var sampleWait = 2 * time.Second
+
+// item is one result of reading: a record, or the error for one.
+type item struct {
+	rec *salvo.Record
+	err error
+}
+
+// input is one input, opened and sampled before the run.
+type input struct {
+	name  string
+	r     *source.Reader // nil when closed after the check: the run opens it again
+	head  []item         // the sample; the run starts with it while r is open
+	whole bool           // head is every record of the input
+	rest  <-chan item    // standard input: what follows the sample, from a reading goroutine
+	stop  chan struct{}  // closing it ends that goroutine
+}
+
+// openInputs opens every input and reads a sample of each. A mistake about
+// a whole input (a JSON object without --records, a records path that leads
+// nowhere) is returned at once: no record of it could be embedded. Only the
+// first file and standard input stay open; the run opens the others again,
+// so that a long list of files does not hold a descriptor each.
+func openInputs(ctx context.Context, files []string, opts source.Options) ([]*input, error) {
+	var ins []*input
+	for i, name := range files {
+		r, err := source.Open(name, opts)
+		if err != nil {
+			closeInputs(ins)
+			return nil, err
+		}
+		in := &input{name: name, r: r}
+		ins = append(ins, in)
+		if name == source.Stdin {
+			if err := in.sampleStream(ctx); err != nil {
+				closeInputs(ins)
+				return nil, err
+			}
+			continue
+		}
+		in.sampleFile()
+		if i > 0 {
+			r.Close()
+			in.r = nil
+		}
+	}
+	return ins, nil
+}
+
+func (in *input) sampleFile() {
+	for len(in.head) < sampleSize {
+		rec, err := in.r.Next()
+		if err == io.EOF {
+			in.whole = true
+			return
+		}
+		in.head = append(in.head, item{rec, err})
+		if err != nil && !isLineError(err) {
+			in.whole = true // the input failed: nothing more comes
+			return
+		}
+	}
+}
+
+// sampleStream starts the goroutine that reads standard input for the rest
+// of the run and collects its first records: sampleSize of them, all of
+// them, or those that came within sampleWait of the first.
+func (in *input) sampleStream(ctx context.Context) error {
+	ch := make(chan item, 64)
+	in.rest, in.stop = ch, make(chan struct{})
+	go func(r *source.Reader, stop <-chan struct{}) {
+		defer close(ch)
+		for {
+			rec, err := r.Next()
+			if err == io.EOF {
+				return
+			}
+			select {
+			case ch <- item{rec, err}:
+			case <-stop:
+				return
+			}
+			if err != nil && !isLineError(err) {
+				return
+			}
+		}
+	}(in.r, in.stop)
+	var wait <-chan time.Time
+	for len(in.head) < sampleSize {
+		select {
+		case it, ok := <-ch:
+			if !ok {
+				in.whole = true
+				return nil
+			}
+			in.head = append(in.head, it)
+			if wait == nil {
+				wait = time.After(sampleWait)
+			}
+		case <-wait:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+func isLineError(err error) bool {
+	var le *source.LineError
+	return errors.As(err, &le)
+}
+
+func closeInputs(ins []*input) {
+	for _, in := range ins {
+		if in.stop != nil {
+			close(in.stop)
+			in.stop = nil
+		}
+		if in.r != nil {
+			in.r.Close()
+			in.r = nil
+		}
+	}
+}
+
+// sampleCheck looks at the sampled records for mistakes that would fail or
+// spoil every record: a field the texts are built from that no record has,
+// a missing "text" field, an --id field that no record has. It returns a
+// fatal error when the sample tells for sure (it is the whole input, or
+// the header of a CSV or TSV file), or when no sampled record gives a text
+// anyway; otherwise the same findings come back as warnings.
+func sampleCheck(ins []*input, rd *render.Renderer, opts source.Options, flag string, idSet bool) (warnings []string, err error) {
+	seen := map[string]bool{}
+	n, usable := 0, 0
+	sure := true // every input's field names are known
+	var noText error
+	for _, in := range ins {
+		form, _ := source.FormatOf(in.name, opts.Format)
+		header := false
+		for _, it := range in.head {
+			if it.rec == nil {
+				continue
+			}
+			n++
+			header = form == source.FormatCSV || form == source.FormatTSV
+			for k := range it.rec.Fields {
+				seen[k] = true
+			}
+			_, err := rd.Render(it.rec)
+			switch {
+			case err == nil:
+				usable++
+			case errors.Is(err, render.ErrNoTextField) && noText == nil:
+				noText = err
+			}
+		}
+		sure = sure && (in.whole || header)
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	fatal := sure || usable == 0
+	if noText != nil && !seen[render.DefaultField] && fatal {
+		return nil, noText
+	}
+	have := slices.Sorted(func(yield func(string) bool) {
+		for k := range seen {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+	var found []string
+	for _, e := range rd.Absent(have) {
+		if !sure {
+			e.Sampled = n
+		}
+		found = append(found, flag+": "+e.Error())
+	}
+	if idSet && !seen[opts.IDField] {
+		e := &render.AbsentFieldError{Field: opts.IDField, Fields: have, Suggestion: render.Suggest(opts.IDField, have)}
+		if !sure {
+			e.Sampled = n
+		}
+		found = append(found, "--id: "+e.Error())
+	}
+	if len(found) == 0 {
+		return nil, nil
+	}
+	if fatal {
+		return nil, fmt.Errorf("%s\nNothing was sent: fix %s and run the same command again", strings.Join(found, "\n"), flagsOf(found))
+	}
+	for i := range found {
+		found[i] += "; the run goes on, those records lack it"
+	}
+	return found, nil
+}
+
+// flagsOf names the flags that findings are about.
+func flagsOf(found []string) string {
+	var flags []string
+	for _, f := range found {
+		flag, _, _ := strings.Cut(f, ":")
+		if !slices.Contains(flags, flag) {
+			flags = append(flags, flag)
+		}
+	}
+	return strings.Join(flags, " and ")
+}
+
+// records yields every record of the inputs with its text: first the
+// sampled ones, then the rest.
+func records(ins []*input, opts source.Options, rd *render.Renderer) iter.Seq[engine.Input] {
+	return func(yield func(engine.Input) bool) {
+		emit := func(name string, it item) bool {
+			var in engine.Input
+			var le *source.LineError
+			switch {
+			case errors.As(it.err, &le):
+				in = engine.Input{Where: salvo.Where(le.File, le.Line), Err: it.err}
+			case it.err != nil:
+				in = engine.Input{Where: name, Err: it.err}
+			default:
+				in = engine.Input{ID: it.rec.ID, Where: it.rec.Where()}
+				in.Text, in.Err = rd.Render(it.rec)
+			}
+			return yield(in)
+		}
+		for _, in := range ins {
+			if !in.each(opts, func(it item) bool { return emit(in.name, it) }) {
+				return
+			}
+		}
+	}
+}
+
+// each calls f for every record of the input until f returns false, and
+// reports whether it got to the end.
+func (in *input) each(opts source.Options, f func(item) bool) bool {
+	defer closeInputs([]*input{in})
+	if in.r == nil { // closed after the check: read it from the start
+		r, err := source.Open(in.name, opts)
+		if err != nil {
+			return f(item{err: err})
+		}
+		in.r, in.head, in.whole = r, nil, false
+	}
+	for _, it := range in.head {
+		if !f(it) {
+			return false
+		}
+	}
+	in.head = nil
+	switch {
+	case in.rest != nil:
+		for it := range in.rest {
+			if !f(it) {
+				return false
+			}
+		}
+	case !in.whole:
+		for {
+			rec, err := in.r.Next()
+			if err == io.EOF {
+				break
+			}
+			if !f(item{rec, err}) {
+				return false
+			}
+			if err != nil && !isLineError(err) {
+				break // an error that is not about one record ends this input
+			}
+		}
+	}
+	return true
+}

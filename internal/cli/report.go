@@ -1,0 +1,186 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/salvoembed/salvo"
+	"github.com/salvoembed/salvo/engine"
+)
+
+// failureTally passes failures on to the failures file and groups them by
+// reason for the report: a thousand records that failed for one reason are
+// one line with a count and an example, not a bare "1000 failed".
+type failureTally struct {
+	next engine.FailureSink
+
+	mu     sync.Mutex
+	groups map[string]*failureGroup
+}
+
+// failureGroup is the failures that share a reason.
+type failureGroup struct {
+	Reason  string `json:"reason"`
+	Count   int64  `json:"count"`
+	Example string `json:"example"` // where the first one is: file:line, and its ID
+	Stage   string `json:"stage"`
+	Retry   bool   `json:"retry"` // sending it again may succeed: the server failed, not the record
+	order   int
+}
+
+// digits stands for the numbers in a reason, so that "row has 3 fields" and
+// "row has 4 fields" are one reason.
+var digits = regexp.MustCompile(`[0-9]+`)
+
+func (t *failureTally) Fail(f engine.Failure) error {
+	reason := reasonOf(f)
+	key := f.Stage + "\x00" + digits.ReplaceAllString(reason, "#")
+	t.mu.Lock()
+	if t.groups == nil {
+		t.groups = map[string]*failureGroup{}
+	}
+	g := t.groups[key]
+	if g == nil {
+		ex := f.Where
+		if f.ID != "" && f.ID != f.Where {
+			ex += " (id " + f.ID + ")"
+		}
+		g = &failureGroup{Reason: reason, Example: ex, Stage: f.Stage, order: len(t.groups),
+			Retry: f.Stage == engine.StageEmbed && salvo.Retryable(f.Err)}
+		t.groups[key] = g
+	}
+	g.Count++
+	t.mu.Unlock()
+	if t.next == nil {
+		return nil
+	}
+	return t.next.Fail(f)
+}
+
+// reasonOf is a failure's message without the file:line (and ID) it starts
+// with: that goes in the example.
+func reasonOf(f engine.Failure) string {
+	msg := f.Error
+	if f.Where == "" || !strings.HasPrefix(msg, f.Where) {
+		return msg
+	}
+	rest := msg[len(f.Where):]
+	if strings.HasPrefix(rest, " (id ") {
+		if i := strings.Index(rest, "): "); i >= 0 {
+			return rest[i+3:]
+		}
+	}
+	if r, ok := strings.CutPrefix(rest, ": "); ok {
+		return r
+	}
+	return msg
+}
+
+// list returns the groups, the most frequent first.
+func (t *failureTally) list() []*failureGroup {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]*failureGroup, 0, len(t.groups))
+	for _, g := range t.groups {
+		out = append(out, g)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].order < out[j].order
+	})
+	return out
+}
+
+// maxReasons is how many reasons the report shows; the failures file has
+// every failed record.
+const maxReasons = 5
+
+func printReport(w io.Writer, r *embedReport, interrupted bool) {
+	fmt.Fprintf(w, "salvo: %d read, %d embedded, %d cached, %d failed", r.Read, r.Embedded, r.Cached, r.Failed)
+	if r.Truncated > 0 {
+		fmt.Fprintf(w, ", %d truncated", r.Truncated)
+	}
+	fmt.Fprintf(w, " in %.1fs (%.1f emb/s)\n", r.Seconds, r.PerSecond)
+	fmt.Fprintf(w, "       %s, %s, %s; latency p50 %.0fms p95 %.0fms",
+		plural(r.Requests, "request"), plural(r.Retries, "retry"), plural(r.Splits, "split"), r.P50, r.P95)
+	if r.LoadSecs > 0.05 {
+		fmt.Fprintf(w, "; model load %.1fs (a cold start, not slowness)", r.LoadSecs)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "       collection %q in %s (model %s, %s)\n", r.Collection, r.DB, r.Model, r.Endpoint)
+	if left := r.Read - r.Embedded - r.Cached - r.Failed; interrupted && left > 0 {
+		fmt.Fprintf(w, "       %s read but not stored yet: the next run embeds them\n", plural(left, "record"))
+	}
+	if r.Failed > 0 {
+		printFailures(w, r)
+	}
+	if r.Truncated > 0 {
+		fmt.Fprintf(w, "       truncated texts were cut to the model's context; --truncate=false makes them fail instead\n")
+	}
+}
+
+// printFailures shows why records failed, grouped by reason, and says what
+// helps: running again where the server failed, fixing the input where the
+// record did.
+func printFailures(w io.Writer, r *embedReport) {
+	groups := r.Reasons
+	fmt.Fprintf(w, "       %s failed", plural(r.Failed, "record"))
+	if len(groups) > 1 {
+		fmt.Fprintf(w, " for %d reasons", len(groups))
+	}
+	fmt.Fprintf(w, "; each is listed in %s:\n", r.Failures)
+	var retry, fix int64
+	for i, g := range groups {
+		if g.Retry {
+			retry += g.Count
+		} else {
+			fix += g.Count
+		}
+		if i >= maxReasons {
+			continue
+		}
+		reason := g.Reason
+		if len(reason) > 300 {
+			reason = reason[:300] + "…"
+		}
+		fmt.Fprintf(w, "       %6d × %s\n", g.Count, reason)
+		fmt.Fprintf(w, "                e.g. %s\n", g.Example)
+	}
+	if len(groups) > maxReasons {
+		fmt.Fprintf(w, "              and %d more reasons\n", len(groups)-maxReasons)
+	}
+	if fix > 0 {
+		what := "these"
+		if retry > 0 {
+			what = fmt.Sprintf("the other %s", plural(fix, "record"))
+		}
+		fmt.Fprintf(w, "       running again alone does not help %s: fix the input, the template or the flags, then run again (stored records are not sent again)\n", what)
+	}
+	if retry > 0 {
+		fmt.Fprintf(w, "       %s failed on the server's side (timeouts, busy or unreachable server): run the same command again to retry %s\n",
+			plural(retry, "record"), pick(retry == 1, "it", "them"))
+	}
+}
+
+func plural(n int64, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	if strings.HasSuffix(word, "y") {
+		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(word, "y"))
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+func pick[T any](c bool, a, b T) T {
+	if c {
+		return a
+	}
+	return b
+}
