@@ -43,7 +43,12 @@ Usage:
   salvo bench [flags] FILE      measure strategies against your server and recommend flags
   salvo version                 print salvo's version
 
-Run 'salvo COMMAND --help' for a command's flags.
+Start here, with Ollama running and the model pulled (ollama pull nomic-embed-text):
+  salvo embed examples/movies.jsonl --text '{{.title}} ({{.year}}): {{.summary}}'
+  salvo status
+  salvo export --out movies.vectors.jsonl
+
+Run 'salvo COMMAND --help' for a command's flags and examples.
 `
 
 // Version is salvo's version, set at build time.

@@ -45,7 +45,9 @@ func connect(ctx context.Context, f *embedFlags, stdio Stdio) ([]engine.Host, sa
 		if errors.As(err, &ue) && len(f.hosts) > 1 {
 			// One server down out of several: go on with the others.
 			unreachable = append(unreachable, err)
-			fmt.Fprintf(stdio.Err, "salvo: warning: %v; going on without it\n", firstLine(err))
+			if !f.quiet {
+				fmt.Fprintf(stdio.Err, "salvo: warning: %v; going on without it\n", firstLine(err))
+			}
 			continue
 		}
 		if err != nil {

@@ -69,8 +69,8 @@ type embedFlags struct {
 
 func (f *embedFlags) register(fs *pflag.FlagSet) {
 	f.registerServer(fs)
-	fs.Var(&f.concurrency, "concurrency", "requests in flight per host, or auto: adapt to the server (aliases: --concurrent, --workers) (default auto)")
-	fs.Var(&f.batchSize, "batch-size", "texts per request, or auto: aim at ~2 s requests (--api embeddings sends one) (default auto)")
+	fs.Var(&f.concurrency, "concurrency", "requests in flight per host, or auto: adapt to the server (aliases: --concurrent, --workers)")
+	fs.Var(&f.batchSize, "batch-size", "texts per request, or auto: aim at ~2 s requests (--api embeddings sends one)")
 	f.registerInput(fs)
 	fs.StringVar(&f.db, "db", "salvo.db", "SQLite database `PATH`")
 	fs.StringVar(&f.collection, "collection", "", "collection `NAME` (default: the first file's name without extension)")

@@ -5,12 +5,19 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 const exportHelp = `Usage: salvo export [--db PATH] [--collection NAME] [--format jsonl] [--out FILE]
 
-Writes a collection's vectors, one {"id":…,"vector":[…]} per line.
+Writes a collection's vectors, one {"id":…,"vector":[…]} per line, in the
+order of the record IDs. 'salvo status' lists the collections.
+
+Examples:
+  salvo export --out movies.vectors.jsonl
+  salvo export --db movies.db --collection movies | head -n 1
 
 Flags:
 `
@@ -32,19 +39,23 @@ func runExport(ctx context.Context, args []string, stdio Stdio) error {
 		return err
 	}
 	defer st.Close()
-	if *coll == "" {
-		colls, err := st.Collections(ctx)
-		if err != nil {
-			return err
-		}
-		if len(colls) != 1 {
-			names := make([]string, len(colls))
-			for i, c := range colls {
-				names[i] = c.Name
-			}
-			return usageError("%s holds %d collections %v: choose one with --collection", *db, len(colls), names)
-		}
+	colls, err := st.Collections(ctx)
+	if err != nil {
+		return err
+	}
+	names := make([]string, len(colls))
+	for i, c := range colls {
+		names[i] = c.Name
+	}
+	switch {
+	case len(colls) == 0:
+		return fmt.Errorf("%s has no collections yet: run salvo embed first", *db)
+	case *coll == "" && len(colls) > 1:
+		return usageError("%s holds %d collections (%s): choose one with --collection", *db, len(colls), strings.Join(names, ", "))
+	case *coll == "":
 		*coll = colls[0].Name
+	case !slices.Contains(names, *coll):
+		return usageError("%s has no collection %q; its collections: %s (choose one with --collection)", *db, *coll, strings.Join(names, ", "))
 	}
 	w := bufio.NewWriterSize(stdio.Out, 1<<16)
 	var file *os.File

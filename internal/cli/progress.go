@@ -89,7 +89,7 @@ func describe(c *engine.Counters, elapsed time.Duration) string {
 		s += fmt.Sprintf(", %d failed", f)
 	}
 	if r := c.Retries.Load(); r > 0 {
-		s += fmt.Sprintf(", %d retries", r)
+		s += ", " + plural(r, "retry")
 	}
 	return s
 }
@@ -105,7 +105,8 @@ func printLine(w io.Writer, c *engine.Counters, elapsed time.Duration) {
 			line += fmt.Sprintf(", ETA %s", eta.Round(time.Second))
 		}
 	}
-	line += fmt.Sprintf(" — %.1f emb/s, %d embedded, %d cached, %d failed, %d retries, %d requests in flight, %s elapsed",
-		rate, c.Embedded.Load(), c.Cached.Load(), c.Failed.Load(), c.Retries.Load(), c.InFlight.Load(), elapsed.Round(time.Second))
+	line += fmt.Sprintf(" — %.1f emb/s, %d embedded, %d cached, %d failed, %s, %s in flight, %s elapsed",
+		rate, c.Embedded.Load(), c.Cached.Load(), c.Failed.Load(), plural(c.Retries.Load(), "retry"),
+		plural(c.InFlight.Load(), "request"), elapsed.Round(time.Second))
 	fmt.Fprintln(w, line)
 }

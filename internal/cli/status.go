@@ -15,6 +15,12 @@ import (
 const statusHelp = `Usage: salvo status [--db PATH] [--json]
 
 Lists the collections of a database: model, dimensions and record count.
+The counts are what is stored, so they include every record an interrupted
+run committed.
+
+Examples:
+  salvo status
+  salvo status --db movies.db --json
 
 Flags:
 `
