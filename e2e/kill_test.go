@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -98,7 +99,7 @@ func startUntilCommitted(t *testing.T, bin string, args []string, db string) (*e
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	stderr := new(bytes.Buffer)
-	cmd.Stderr = stderr
+	cmd.Stdout, cmd.Stderr = new(bytes.Buffer), stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -143,5 +144,14 @@ func TestInterruptedRunExits130(t *testing.T) {
 	stored := status(t, db).Count
 	if stored == 0 || stored >= len(movieIDs(t, in)) {
 		t.Errorf("%d records stored after the interruption: want some but not all", stored)
+	}
+	// Every count printed is true of the store.
+	r := result{out: cmd.Stdout.(*bytes.Buffer).String(), err: stderr.String()}
+	s := r.summary(t)
+	if s.Embedded+s.Cached != stored {
+		t.Errorf("the report says %d embedded + %d cached; status says %d stored\n%s", s.Embedded, s.Cached, stored, stderr.String())
+	}
+	if want := fmt.Sprintf("%d embedded, %d cached", s.Embedded, s.Cached); !strings.Contains(stderr.String(), want) {
+		t.Errorf("the terminal report lacks %q:\n%s", want, stderr.String())
 	}
 }
