@@ -27,6 +27,18 @@ url="$host"
 [[ "$url" == *://* ]] || url="http://$url"
 model="${SALVO_MODEL:-nomic-embed-text}"
 
+# next_steps says how to go on once the demo's own server is stopped.
+next_steps() {
+	cat >&2 <<'HINT'
+
+demo: the demo's Ollama is stopped. To try every command of the README, keep one up:
+        go install ./cmd/salvo
+        set -a; eval "$(scripts/real-ollama.sh up)"; set +a
+        salvo embed examples/movies.jsonl --model salvo-fixture-minilm --fields title,summary
+      and stop it with scripts/real-ollama.sh down (README.md, "A tour of every command").
+HINT
+}
+
 if curl -fsS -m 3 "$url/api/version" >/dev/null 2>&1; then
 	echo "demo: using the Ollama at $host" >&2
 	# Read the list first: `curl | grep -q` under pipefail fails when grep
@@ -42,7 +54,7 @@ else
 	echo "demo: no Ollama answers at $host; starting one with the fixture model" >&2
 	echo "demo: (the first time, building Ollama takes about 10 minutes; later runs reuse it)" >&2
 	export SALVO_OLLAMA_INSTANCE="${SALVO_OLLAMA_INSTANCE:-demo}"
-	trap 'scripts/real-ollama.sh down >&2 || true' EXIT
+	trap 'scripts/real-ollama.sh down >&2 || true; next_steps' EXIT
 	eval "$(scripts/real-ollama.sh up)"
 	host="$OLLAMA_HOST"
 	model="$SALVO_TEST_MODEL"
