@@ -197,7 +197,7 @@ func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (
 			return nil, fmt.Errorf("input file: %w", err)
 		}
 	}
-	ins, err := openInputs(ctx, files, srcOpts)
+	ins, smp, err := openInputs(ctx, files, srcOpts, renderer)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +206,7 @@ func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (
 	if len(f.fields) > 0 {
 		flag = "--fields"
 	}
-	warnings, err := sampleCheck(ins, renderer, srcOpts, flag, fs.Changed("id"))
+	warnings, err := smp.check(renderer, srcOpts, flag, fs.Changed("id"))
 	if err != nil {
 		return nil, err
 	}

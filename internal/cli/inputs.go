@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -48,30 +49,66 @@ type input struct {
 // nowhere) is returned at once: no record of it could be embedded. Only the
 // first file and standard input stay open; the run opens the others again,
 // so that a long list of files does not hold a descriptor each.
-func openInputs(ctx context.Context, files []string, opts source.Options) ([]*input, error) {
+// The sample of each input is tallied into sample as it is read, so that
+// only the samples of the inputs kept open stay in memory.
+func openInputs(ctx context.Context, files []string, opts source.Options, rd *render.Renderer) ([]*input, *sample, error) {
 	var ins []*input
+	smp := &sample{seen: map[string]bool{}, sure: true}
 	for i, name := range files {
 		r, err := source.Open(name, opts)
 		if err != nil {
 			closeInputs(ins)
-			return nil, err
+			return nil, nil, err
 		}
 		in := &input{name: name, r: r}
 		ins = append(ins, in)
 		if name == source.Stdin {
-			if err := in.sampleStream(ctx); err != nil {
-				closeInputs(ins)
-				return nil, err
-			}
-			continue
+			err = in.sampleStream(ctx)
+		} else {
+			in.sampleFile()
 		}
-		in.sampleFile()
-		if i > 0 {
+		if err != nil {
+			closeInputs(ins)
+			return nil, nil, err
+		}
+		smp.add(in, opts, rd)
+		if i > 0 && name != source.Stdin {
 			r.Close()
-			in.r = nil
+			in.r, in.head = nil, nil
 		}
 	}
-	return ins, nil
+	return ins, smp, nil
+}
+
+// sample is what the first records of the inputs say.
+type sample struct {
+	seen      map[string]bool // field names
+	n, usable int             // records, and those that gave a text
+	sure      bool            // every input's field names are known: it was read whole, or it has a header
+	noText    error           // the first record without a "text" field, for the default renderer
+}
+
+func (smp *sample) add(in *input, opts source.Options, rd *render.Renderer) {
+	form, _ := source.FormatOf(in.name, opts.Format)
+	header := false
+	for _, it := range in.head {
+		if it.rec == nil {
+			continue
+		}
+		smp.n++
+		header = form == source.FormatCSV || form == source.FormatTSV
+		for k := range it.rec.Fields {
+			smp.seen[k] = true
+		}
+		_, err := rd.Render(it.rec)
+		switch {
+		case err == nil:
+			smp.usable++
+		case errors.Is(err, render.ErrNoTextField) && smp.noText == nil:
+			smp.noText = err
+		}
+	}
+	smp.sure = smp.sure && (in.whole || header)
 }
 
 func (in *input) sampleFile() {
@@ -151,53 +188,22 @@ func closeInputs(ins []*input) {
 	}
 }
 
-// sampleCheck looks at the sampled records for mistakes that would fail or
-// spoil every record: a field the texts are built from that no record has,
-// a missing "text" field, an --id field that no record has. It returns a
-// fatal error when the sample tells for sure (it is the whole input, or
-// the header of a CSV or TSV file), or when no sampled record gives a text
-// anyway; otherwise the same findings come back as warnings.
-func sampleCheck(ins []*input, rd *render.Renderer, opts source.Options, flag string, idSet bool) (warnings []string, err error) {
-	seen := map[string]bool{}
-	n, usable := 0, 0
-	sure := true // every input's field names are known
-	var noText error
-	for _, in := range ins {
-		form, _ := source.FormatOf(in.name, opts.Format)
-		header := false
-		for _, it := range in.head {
-			if it.rec == nil {
-				continue
-			}
-			n++
-			header = form == source.FormatCSV || form == source.FormatTSV
-			for k := range it.rec.Fields {
-				seen[k] = true
-			}
-			_, err := rd.Render(it.rec)
-			switch {
-			case err == nil:
-				usable++
-			case errors.Is(err, render.ErrNoTextField) && noText == nil:
-				noText = err
-			}
-		}
-		sure = sure && (in.whole || header)
-	}
+// check looks at the sampled records for mistakes that would fail or spoil
+// every record: a field the texts are built from that no record has, a
+// missing "text" field, an --id field that no record has. It returns a fatal
+// error when the sample tells for sure (it is the whole input, or the header
+// of a CSV or TSV file), or when no sampled record gives a text anyway;
+// otherwise the same findings come back as warnings.
+func (smp *sample) check(rd *render.Renderer, opts source.Options, flag string, idSet bool) (warnings []string, err error) {
+	n, seen, sure, noText := smp.n, smp.seen, smp.sure, smp.noText
 	if n == 0 {
 		return nil, nil
 	}
-	fatal := sure || usable == 0
+	fatal := sure || smp.usable == 0
 	if noText != nil && !seen[render.DefaultField] && fatal {
 		return nil, noText
 	}
-	have := slices.Sorted(func(yield func(string) bool) {
-		for k := range seen {
-			if !yield(k) {
-				return
-			}
-		}
-	})
+	have := slices.Sorted(maps.Keys(seen))
 	var found []string
 	for _, e := range rd.Absent(have) {
 		if !sure {

@@ -1,11 +1,15 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/salvoembed/salvo/ollamatest"
 )
@@ -162,5 +166,58 @@ func TestFailuresAreGroupedByReason(t *testing.T) {
 	}
 	if reasons, _ := m["failure_reasons"].([]any); len(reasons) != 2 {
 		t.Errorf("--json failure_reasons: %v", m["failure_reasons"])
+	}
+}
+
+// Every input is checked before the first request, not only the first; the
+// inputs closed after their check are read again from the start.
+func TestSeveralInputsAreCheckedFirst(t *testing.T) {
+	s := server(t, ollamatest.Config{Dims: 8})
+	dir := t.TempDir()
+	a := writeFile(t, dir, "a.jsonl", `{"id":"a1","text":"one"}`+"\n"+`{"id":"a2","text":"two"}`+"\n")
+	b := writeFile(t, dir, "b.jsonl", `{"id":"b1","text":"three"}`+"\n"+`{"id":"b2","text":"four"}`+"\n"+`{"id":"b3","text":"five"}`+"\n")
+	obj := writeFile(t, dir, "c.json", `{"data":{"items":[{"id":"c1","text":"six"}]}}`)
+	db := filepath.Join(dir, "m.db")
+	r := run(t, "", "embed", a, b, obj, "--host", s.URL(), "--db", db)
+	if r.code != ExitFatal || !strings.Contains(r.err, "--records data.items") || len(s.Stats().ByPath) != 0 {
+		t.Fatalf("a bad third file: exit %d, requests %v:\n%s", r.code, s.Stats().ByPath, r.err)
+	}
+	r = run(t, `{"id":"s1","text":"seven"}`+"\n", "embed", a, b, "-", "--format", "jsonl", "--host", s.URL(), "--db", db, "--json")
+	if m := r.summary(t); r.code != ExitOK || num(m, "read") != 6 || num(m, "embedded") != 6 {
+		t.Fatalf("exit %d %v:\n%s", r.code, m, r.err)
+	}
+	if r := run(t, "", "status", "--db", db, "--json"); !strings.Contains(r.out, `"count":6`) {
+		t.Errorf("status: %s", r.out)
+	}
+}
+
+// A slow stream on standard input is checked on what came within
+// sampleWait of its first record: the run starts (it asks the server for its
+// version) without waiting for a full sample or the end of the stream.
+func TestSlowStreamStartsAfterItsFirstRecords(t *testing.T) {
+	old := sampleWait
+	sampleWait = 20 * time.Millisecond
+	defer func() { sampleWait = old }()
+	s := server(t, ollamatest.Config{Dims: 8})
+	pr, pw := io.Pipe()
+	db := filepath.Join(t.TempDir(), "s.db")
+	done := make(chan result, 1)
+	go func() {
+		var out, errb bytes.Buffer
+		code := Main(context.Background(), []string{"embed", "-", "--format", "jsonl", "--host", s.URL(), "--db", db, "--batch-size", "1", "--json"},
+			Stdio{In: pr, Out: &out, Err: &errb, IsTerminal: func() bool { return false }})
+		done <- result{code, out.String(), errb.String()}
+	}()
+	fmt.Fprintln(pw, `{"id":1,"text":"first"}`)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := s.Await(ctx, func(st ollamatest.Stats) bool { return st.ByPath["/api/version"] >= 1 }); err != nil {
+		t.Fatalf("the run did not start while the stream stayed open: %v", err)
+	}
+	fmt.Fprintln(pw, `{"id":2,"text":"second"}`)
+	pw.Close()
+	r := <-done
+	if m := r.summary(t); r.code != ExitOK || num(m, "embedded") != 2 {
+		t.Fatalf("exit %d %v:\n%s", r.code, m, r.err)
 	}
 }
