@@ -3,9 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/salvoembed/salvo"
@@ -51,7 +49,7 @@ func runBench(ctx context.Context, args []string, stdio Stdio) error {
 		f.hosts = defaultHosts()
 	}
 	f.concurrency, f.batchSize = 1, 1 // checked by connect; strategies choose their own
-	texts, err := benchTexts(fs.Arg(0), &f, stdio)
+	texts, err := benchTexts(ctx, fs.Arg(0), &f, stdio)
 	if err != nil {
 		return err
 	}
@@ -104,7 +102,7 @@ func runBench(ctx context.Context, args []string, stdio Stdio) error {
 }
 
 // benchTexts reads the first f.limit distinct texts of file.
-func benchTexts(file string, f *embedFlags, stdio Stdio) ([]string, error) {
+func benchTexts(ctx context.Context, file string, f *embedFlags, stdio Stdio) ([]string, error) {
 	rd, err := render.New(render.Options{Template: f.text, Fields: f.fields, Prefix: f.prefix})
 	if err != nil {
 		return nil, err
@@ -113,35 +111,28 @@ func benchTexts(file string, f *embedFlags, stdio Stdio) ([]string, error) {
 	if names, all := rd.Fields(); !all {
 		opts.Fields = names
 	}
-	r, err := source.Open(file, opts)
+	// The same checks as salvo embed: a mistake about the whole input stops
+	// here, before a request.
+	ins, smp, err := openInputs(ctx, []string{file}, opts, rd)
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
+	defer closeInputs(ins)
+	if _, err := smp.check(rd, opts, textFlag(f), false); err != nil {
+		return nil, err
+	}
 	seen := map[string]bool{}
 	var texts []string
-	for len(texts) < f.limit {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
+	ins[0].each(opts, func(it item) bool {
+		if it.rec == nil {
+			return true // a bad record: measure with the others
 		}
-		var le *source.LineError
-		if errors.As(err, &le) {
-			continue
+		if t, err := rd.Render(it.rec); err == nil && !seen[t] {
+			seen[t] = true
+			texts = append(texts, t)
 		}
-		if err != nil {
-			return nil, err
-		}
-		t, err := rd.Render(rec)
-		if errors.Is(err, render.ErrNoTextField) {
-			return nil, err
-		}
-		if err != nil || seen[t] {
-			continue
-		}
-		seen[t] = true
-		texts = append(texts, t)
-	}
+		return len(texts) < f.limit
+	})
 	if len(texts) == 0 {
 		return nil, fmt.Errorf("%s: no texts to measure with", file)
 	}

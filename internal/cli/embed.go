@@ -202,11 +202,7 @@ func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (
 		return nil, err
 	}
 	defer closeInputs(ins)
-	flag := "--text"
-	if len(f.fields) > 0 {
-		flag = "--fields"
-	}
-	warnings, err := smp.check(renderer, srcOpts, flag, fs.Changed("id"))
+	warnings, err := smp.check(renderer, srcOpts, textFlag(f), fs.Changed("id"))
 	if err != nil {
 		return nil, err
 	}
@@ -286,6 +282,14 @@ func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (
 	}
 	recordRun(st, out, started)
 	return out, runErr
+}
+
+// textFlag names the flag that says what the texts are made of.
+func textFlag(f *embedFlags) string {
+	if len(f.fields) > 0 {
+		return "--fields"
+	}
+	return "--text"
 }
 
 // collectionName is a file's name without folder and extension.

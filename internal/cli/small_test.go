@@ -106,3 +106,21 @@ func TestProgressLinePlurals(t *testing.T) {
 		t.Errorf("%q lacks %q", b.String(), "1 retry,")
 	}
 }
+
+// salvo bench makes the same checks as salvo embed before measuring, and
+// measures with the texts it reads.
+func TestBenchChecksItsInput(t *testing.T) {
+	s := server(t, ollamatest.Config{Dims: 8})
+	movies := repoFile(t, "examples/movies.jsonl")
+	r := run(t, "", "bench", movies, "--host", s.URL(), "--text", "{{.titel}}: {{.summary}}", "--quick", "--limit", "8")
+	if r.code != ExitFatal || !strings.Contains(r.err, "did you mean `title`?") || len(s.Stats().ByPath) != 0 {
+		t.Errorf("a template typo: exit %d, requests %v:\n%s", r.code, s.Stats().ByPath, r.err)
+	}
+	r = run(t, "", "bench", movies, "--host", s.URL(), "--text", "{{.title}}: {{.summary}}", "--quick", "--limit", "8", "--json")
+	if r.code != ExitOK || !strings.Contains(r.out, `"recommendation"`) {
+		t.Fatalf("exit %d: %s\n%s", r.code, r.out, r.err)
+	}
+	if st := s.Stats(); st.Inputs < 8 {
+		t.Errorf("bench sent %d texts, want at least the 8 it read", st.Inputs)
+	}
+}
