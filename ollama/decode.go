@@ -3,7 +3,7 @@ package ollama
 import (
 	"encoding/json"
 
-	"github.com/salvoembed/salvo/internal/httpx"
+	"github.com/salvoembed/salvo/internal/jsonscan"
 )
 
 // embedAnswer is the part of an /api/embed answer salvo uses.
@@ -28,13 +28,13 @@ func decodeEmbed(body []byte, n int) (*embedAnswer, error) {
 }
 
 // decodeEmbedJSON is decodeEmbed's slow path; null elements become NaN
-// (see httpx.Float32).
+// (see jsonscan.Float32).
 func decodeEmbedJSON(body []byte) (*embedAnswer, error) {
 	var w struct {
-		Embeddings      [][]httpx.Float32 `json:"embeddings"`
-		TotalDuration   int64             `json:"total_duration"`
-		LoadDuration    int64             `json:"load_duration"`
-		PromptEvalCount int               `json:"prompt_eval_count"`
+		Embeddings      [][]jsonscan.Float32 `json:"embeddings"`
+		TotalDuration   int64                `json:"total_duration"`
+		LoadDuration    int64                `json:"load_duration"`
+		PromptEvalCount int                  `json:"prompt_eval_count"`
 	}
 	if err := json.Unmarshal(body, &w); err != nil {
 		return nil, err
@@ -43,14 +43,14 @@ func decodeEmbedJSON(body []byte) (*embedAnswer, error) {
 	if w.Embeddings != nil {
 		a.Embeddings = make([][]float32, len(w.Embeddings))
 		for i, v := range w.Embeddings {
-			a.Embeddings[i] = httpx.Float32s(v)
+			a.Embeddings[i] = jsonscan.Float32s(v)
 		}
 	}
 	return a, nil
 }
 
 func decodeEmbedFast(body []byte, n int) (*embedAnswer, bool) {
-	s := httpx.NewScanner(body)
+	s := jsonscan.NewScanner(body)
 	if !s.Consume('{') {
 		return nil, false
 	}
@@ -81,7 +81,7 @@ func decodeEmbedFast(body []byte, n int) (*embedAnswer, bool) {
 				a.PromptEvalCount = int(v)
 				ok = ok && int64(a.PromptEvalCount) == v
 			default:
-				ok = !httpx.MatchesFold(key, embedFields...) && s.Skip()
+				ok = !jsonscan.MatchesFold(key, embedFields...) && s.Skip()
 			}
 			if !ok {
 				return nil, false
@@ -105,7 +105,7 @@ func decodeEmbedFast(body []byte, n int) (*embedAnswer, bool) {
 // the others are read into one allocation sized for n vectors of the same
 // length; each vector's capacity is its length, so appending to one cannot
 // overwrite the next.
-func vectors(s *httpx.Scanner, n int) ([][]float32, bool) {
+func vectors(s *jsonscan.Scanner, n int) ([][]float32, bool) {
 	if !s.Consume('[') {
 		return nil, false
 	}

@@ -9,7 +9,7 @@ import (
 	"math"
 	"unsafe"
 
-	"github.com/salvoembed/salvo/internal/httpx"
+	"github.com/salvoembed/salvo/internal/jsonscan"
 )
 
 // item is one element of an answer's "data", before its vector is decoded.
@@ -30,7 +30,7 @@ type list struct {
 
 // decodeList reads an answer: {"data":[{"embedding":...,"index":i}],
 // "usage":{"prompt_tokens":n}}. It gives what encoding/json gives (but null
-// elements become NaN, see httpx.Float32); a fast path reads the usual
+// elements become NaN, see jsonscan.Float32); a fast path reads the usual
 // answer and hands anything unusual to encoding/json.
 func decodeList(body []byte) (*list, error) {
 	if l, ok := decodeListFast(body); ok {
@@ -72,11 +72,11 @@ func decodeListJSON(body []byte) (*list, error) {
 			}
 			it.Kind, it.Base64 = 's', []byte(s)
 		case '[':
-			var v []httpx.Float32
+			var v []jsonscan.Float32
 			if err := json.Unmarshal(d.Embedding, &v); err != nil {
 				return nil, err
 			}
-			it.Kind, it.Floats = 'f', httpx.Float32s(v)
+			it.Kind, it.Floats = 'f', jsonscan.Float32s(v)
 		}
 	}
 	return l, nil
@@ -88,7 +88,7 @@ var (
 )
 
 func decodeListFast(body []byte) (*list, bool) {
-	s := httpx.NewScanner(body)
+	s := jsonscan.NewScanner(body)
 	l := &list{}
 	usage := false
 	ok := object(s, func(key []byte) bool {
@@ -110,10 +110,10 @@ func decodeListFast(body []byte) (*list, bool) {
 					l.PromptTokens = int(v)
 					return ok && int64(l.PromptTokens) == v
 				}
-				return !httpx.MatchesFold(key, "prompt_tokens") && s.Skip()
+				return !jsonscan.MatchesFold(key, "prompt_tokens") && s.Skip()
 			})
 		}
-		return !httpx.MatchesFold(key, listFields...) && s.Skip()
+		return !jsonscan.MatchesFold(key, listFields...) && s.Skip()
 	})
 	if !ok || !s.End() {
 		return nil, false
@@ -122,7 +122,7 @@ func decodeListFast(body []byte) (*list, bool) {
 }
 
 // object reads an object, calling member after each key to read its value.
-func object(s *httpx.Scanner, member func(key []byte) bool) bool {
+func object(s *jsonscan.Scanner, member func(key []byte) bool) bool {
 	if !s.Consume('{') {
 		return false
 	}
@@ -141,7 +141,7 @@ func object(s *httpx.Scanner, member func(key []byte) bool) bool {
 	}
 }
 
-func items(s *httpx.Scanner, l *list) bool {
+func items(s *jsonscan.Scanner, l *list) bool {
 	if !s.Consume('[') {
 		return false
 	}
@@ -175,7 +175,7 @@ func items(s *httpx.Scanner, l *list) bool {
 				it.Index, it.HasIndex = int(v), true
 				return ok && int64(it.Index) == v
 			}
-			return !httpx.MatchesFold(key, itemFields...) && s.Skip()
+			return !jsonscan.MatchesFold(key, itemFields...) && s.Skip()
 		})
 		if !ok {
 			return false

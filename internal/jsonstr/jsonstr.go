@@ -1,4 +1,4 @@
-package httpx
+package jsonstr
 
 import "unicode/utf8"
 

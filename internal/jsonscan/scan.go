@@ -1,4 +1,4 @@
-package httpx
+package jsonscan
 
 import (
 	"bytes"
@@ -220,7 +220,7 @@ func (s *Scanner) skipString() bool {
 					return false
 				}
 				for _, h := range s.b[s.i+2 : s.i+6] {
-					if !strings.ContainsRune(hexDigits+"ABCDEF", rune(h)) {
+					if !strings.ContainsRune("0123456789abcdefABCDEF", rune(h)) {
 						return false
 					}
 				}

@@ -1,4 +1,4 @@
-package httpx
+package jsonstr
 
 import (
 	"encoding/json"
