@@ -16,6 +16,8 @@
 #                              $SALVO_OLLAMA_INSTANCE, default "bench") and
 #                              stopped afterwards; N default 200
 #   ... --out FILE             also write the output to FILE
+#   SALVO_BIN=PATH ...         run this salvo binary instead of building
+#                              one from the work tree (to compare builds)
 #   ... --salvo-only           run only salvo's rows (no Python needed): its
 #                              defaults, --api embed (vectors as JSON
 #                              numbers) and --api embeddings
@@ -75,7 +77,11 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 echo "compare.sh: building salvo and fakeollama" >&2
-go build -o "$tmp/salvo" ./cmd/salvo
+if [[ -n ${SALVO_BIN:-} ]]; then
+	cp "$SALVO_BIN" "$tmp/salvo"
+else
+	go build -o "$tmp/salvo" ./cmd/salvo
+fi
 go build -o "$tmp/fakeollama" ./ollamatest/cmd/fakeollama
 
 catalog=$tmp/movies.jsonl
