@@ -1,6 +1,10 @@
 package source
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/salvoembed/salvo/internal/jsonscan"
+)
 
 // projector decodes only some top-level keys of JSON objects, for
 // [Options.Fields]. A record of a movie catalog is mostly text that the
@@ -28,7 +32,7 @@ const maxInterned = 4096
 
 // maxProjectDepth bounds nesting; a deeper object goes to encoding/json,
 // whose own limit is far higher.
-const maxProjectDepth = 512
+const maxProjectDepth = jsonscan.MaxDepth
 
 // newProjector returns nil when fields is nil: every key is decoded.
 func newProjector(fields []string, idField string) *projector {
@@ -48,37 +52,37 @@ func newProjector(fields []string, idField string) *projector {
 // encoding/json (nested too deeply); the caller then decodes b with
 // encoding/json, which gives the authoritative result or error.
 func (p *projector) decode(b []byte) (fields map[string]any, ok bool) {
-	s := scanner{b: b}
-	if !s.eat('{') {
+	s := jsonscan.NewScanner(b)
+	if !s.Consume('{') {
 		return nil, false
 	}
 	fields = make(map[string]any, p.width)
-	if !s.eat('}') {
+	if !s.Consume('}') {
 		for {
-			k, want, ok := s.key(p)
+			k, want, ok := readKey(s, p)
 			if !ok {
 				return nil, false
 			}
 			var v any
 			if want {
-				v, ok = s.value(p, 1)
+				v, ok = value(s, p, 1)
 			} else {
-				ok = s.skip(1)
+				ok = s.Skip()
 			}
 			if !ok {
 				return nil, false
 			}
 			fields[k] = v
-			if s.eat(',') {
-				continue
-			}
-			if !s.eat('}') {
+			more, ok := s.Next('}')
+			if !ok {
 				return nil, false
 			}
-			break
+			if !more {
+				break
+			}
 		}
 	}
-	if !blank(b[s.i:]) {
+	if !s.End() {
 		return nil, false
 	}
 	p.width = len(fields)
@@ -119,36 +123,34 @@ func (p *projector) intern(raw []byte) key {
 }
 
 // text reads a string value.
-func (s *scanner) text() (string, bool) {
-	start := s.i
-	raw, slow, ok := s.str()
+func text(s *jsonscan.Scanner) (string, bool) {
+	q, plain, ok := s.Quoted()
 	switch {
 	case !ok:
 		return "", false
-	case slow:
-		return unquote(s.b[start:s.i])
+	case !plain:
+		return unquote(q)
 	}
-	return string(raw), true
+	return string(q[1 : len(q)-1]), true
 }
 
-// key reads an object key and the colon after it, and says whether the
+// readKey reads an object key and the colon after it, and says whether the
 // key is wanted at the top level.
-func (s *scanner) key(p *projector) (name string, want, ok bool) {
-	start := s.i
-	raw, slow, ok := s.str()
+func readKey(s *jsonscan.Scanner, p *projector) (name string, want, ok bool) {
+	q, plain, ok := s.Quoted()
 	if !ok {
 		return "", false, false
 	}
-	if slow {
-		if name, ok = unquote(s.b[start:s.i]); !ok {
+	if !plain {
+		if name, ok = unquote(q); !ok {
 			return "", false, false
 		}
 		want = p.want[name]
 	} else {
-		k := p.intern(raw)
+		k := p.intern(q[1 : len(q)-1])
 		name, want = k.name, k.want
 	}
-	return name, want, s.eat(':')
+	return name, want, s.Consume(':')
 }
 
 // unquote decodes a JSON string with escapes or bad UTF-8 exactly as
@@ -161,65 +163,59 @@ func unquote(quoted []byte) (string, bool) {
 
 // value reads any value as encoding/json with UseNumber decodes it into an
 // interface{}.
-func (s *scanner) value(p *projector, depth int) (any, bool) {
+func value(s *jsonscan.Scanner, p *projector, depth int) (any, bool) {
 	if depth > maxProjectDepth {
 		return nil, false
 	}
-	s.ws()
-	if s.i >= len(s.b) {
-		return nil, false
-	}
-	switch s.b[s.i] {
+	switch s.Peek() {
 	case '"':
-		return s.text()
+		return text(s)
 	case '{':
-		s.i++
+		s.Consume('{')
 		m := map[string]any{}
-		if s.eat('}') {
+		if s.Consume('}') {
 			return m, true
 		}
 		for {
-			k, _, ok := s.key(p)
+			k, _, ok := readKey(s, p)
 			if !ok {
 				return nil, false
 			}
-			v, ok := s.value(p, depth+1)
+			v, ok := value(s, p, depth+1)
 			if !ok {
 				return nil, false
 			}
 			m[k] = v
-			if s.eat(',') {
-				continue
+			if more, ok := s.Next('}'); !ok || !more {
+				return m, ok
 			}
-			return m, s.eat('}')
 		}
 	case '[':
-		s.i++
+		s.Consume('[')
 		l := []any{}
-		if s.eat(']') {
+		if s.Consume(']') {
 			return l, true
 		}
 		for {
-			v, ok := s.value(p, depth+1)
+			v, ok := value(s, p, depth+1)
 			if !ok {
 				return nil, false
 			}
 			l = append(l, v)
-			if s.eat(',') {
-				continue
+			if more, ok := s.Next(']'); !ok || !more {
+				return l, ok
 			}
-			return l, s.eat(']')
 		}
 	case 't':
-		return true, s.literal("true")
+		return true, s.Literal("true")
 	case 'f':
-		return false, s.literal("false")
+		return false, s.Literal("false")
 	case 'n':
-		return nil, s.literal("null")
+		return nil, s.Literal("null")
 	}
-	start := s.i
-	if !s.number() {
+	n, ok := s.Number()
+	if !ok {
 		return nil, false
 	}
-	return json.Number(s.b[start:s.i]), true
+	return json.Number(n), true
 }

@@ -58,7 +58,7 @@ func (s *Scanner) Floats(dst []float32) ([]float32, bool) {
 	}
 	for {
 		if s.Peek() == 'n' {
-			if !s.literal("null") {
+			if !s.Literal("null") {
 				return dst, false
 			}
 			dst = append(dst, NaN)

@@ -1,20 +1,27 @@
+// Package jsonscan reads JSON without reflection where salvo spends its
+// time: the vectors of server answers (packages ollama and openai) and the
+// few fields a template uses out of each record (package source).
+//
+// A [Scanner] checks the grammar of RFC 8259, as encoding/json does, and
+// accepts only documents encoding/json accepts too. It decodes only the easy
+// cases itself; when a method returns false the caller decodes the whole
+// document again with encoding/json, which then gives the authoritative
+// result or error. The fuzz tests of this package and of its callers hold
+// the two ways equal.
+//
+// Start with [NewScanner].
 package jsonscan
 
 import (
 	"bytes"
+	"encoding/binary"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
 )
 
-// Scanner decodes JSON answers without reflection, for the few hot shapes
-// (arrays of vectors). It is strict: it accepts only documents that
-// encoding/json accepts too, and only the easy ones (no escapes in the
-// strings it returns, no nulls where a value is expected). When a method
-// returns false the caller must decode the whole document again with
-// encoding/json, which then gives the authoritative result or error.
-//
-// Methods skip leading whitespace themselves.
+// Scanner reads one JSON document held in memory. Its methods skip leading
+// white space themselves.
 type Scanner struct {
 	b []byte
 	i int
@@ -23,8 +30,9 @@ type Scanner struct {
 // NewScanner returns a Scanner at the start of b.
 func NewScanner(b []byte) *Scanner { return &Scanner{b: b} }
 
-// maxDepth bounds nesting in Skip; deeper documents go to encoding/json.
-const maxDepth = 64
+// MaxDepth bounds nesting in [Scanner.Skip]; deeper documents are left to
+// encoding/json, whose own limit is far higher.
+const MaxDepth = 512
 
 func (s *Scanner) ws() {
 	for s.i < len(s.b) {
@@ -66,26 +74,98 @@ func (s *Scanner) End() bool {
 // the document. A string that is not valid UTF-8 is refused: encoding/json
 // would replace the bad bytes.
 func (s *Scanner) String() ([]byte, bool) {
-	if !s.Consume('"') {
+	q, plain, ok := s.Quoted()
+	if !ok || !plain {
 		return nil, false
 	}
-	start := s.i
-	ascii := true
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		switch {
-		case c == '"':
-			s.i++
-			str := s.b[start : s.i-1]
-			return str, ascii || utf8.Valid(str)
-		case c == '\\' || c < 0x20:
-			return nil, false
-		case c >= utf8.RuneSelf:
-			ascii = false
-		}
-		s.i++
+	return q[1 : len(q)-1], true
+}
+
+// Quoted reads a string and returns it with its quotes, a view into the
+// document, and whether its contents are its value as they stand: no
+// escapes and valid UTF-8. A string that is not plain decodes as the
+// caller expects only through encoding/json (escapes; U+FFFD for each bad
+// byte).
+func (s *Scanner) Quoted() (quoted []byte, plain, ok bool) {
+	if !s.Consume('"') {
+		return nil, false, false
 	}
-	return nil, false
+	b := s.b
+	start, escaped, ascii := s.i, false, true
+	for i := s.i; ; {
+		i = skipPlain(b, i)
+		if i >= len(b) {
+			return nil, false, false
+		}
+		switch c := b[i]; {
+		case c == '"':
+			s.i = i + 1
+			q := b[start-1 : s.i]
+			return q, !escaped && (ascii || utf8.Valid(q)), true
+		case c == '\\':
+			escaped = true
+			if i = escape(b, i); i < 0 {
+				return nil, false, false
+			}
+		case c < 0x20:
+			return nil, false, false
+		default: // not ASCII: any byte is accepted
+			ascii = false
+			i++
+		}
+	}
+}
+
+// plain marks the bytes that stand for themselves inside a string and need
+// no further look: printable ASCII other than the quote and the backslash.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// skipPlain returns the index of the first byte from b[i] on that is not
+// plain, eight bytes at a time while it can: strings are most of a record.
+func skipPlain(b []byte, i int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		q := x ^ (ones * '"')
+		e := x ^ (ones * '\\')
+		// High bits of: bytes below 0x20, zero bytes of q and e (quotes
+		// and backslashes), and bytes of 0x80 or more.
+		if ((x-ones*0x20)&^x|(q-ones)&^q|(e-ones)&^e|x)&highs != 0 {
+			break
+		}
+	}
+	for i < len(b) && plain[b[i]] {
+		i++
+	}
+	return i
+}
+
+// escape checks the escape sequence at b[i] (a backslash) and returns the
+// index after it, or -1.
+func escape(b []byte, i int) int {
+	if i+1 >= len(b) {
+		return -1
+	}
+	switch b[i+1] {
+	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		return i + 2
+	case 'u':
+		if i+6 > len(b) {
+			return -1
+		}
+		for _, h := range b[i+2 : i+6] {
+			if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
+				return -1
+			}
+		}
+		return i + 6
+	}
+	return -1
 }
 
 // Key reads an object key and the colon after it.
@@ -137,23 +217,45 @@ func (s *Scanner) Int() (int64, bool) {
 	return int64(n), true
 }
 
-// Skip reads any value, checking its syntax.
+// Number reads a number and returns its text, a view into the document.
+func (s *Scanner) Number() ([]byte, bool) {
+	s.ws()
+	start := s.i
+	if _, _, ok := s.number(); !ok {
+		return nil, false
+	}
+	return s.b[start:s.i], true
+}
+
+// Literal reads w (true, false or null) if it comes next.
+func (s *Scanner) Literal(w string) bool {
+	s.ws()
+	if bytes.HasPrefix(s.b[s.i:], []byte(w)) {
+		s.i += len(w)
+		return true
+	}
+	return false
+}
+
+// Skip reads any value, checking its syntax; false for a value nested
+// deeper than [MaxDepth].
 func (s *Scanner) Skip() bool { return s.skip(0) }
 
 func (s *Scanner) skip(depth int) bool {
-	if depth > maxDepth {
+	if depth > MaxDepth {
 		return false
 	}
 	switch s.Peek() {
 	case '"':
-		return s.skipString()
+		_, _, ok := s.Quoted()
+		return ok
 	case '{':
 		s.i++
 		if s.Consume('}') {
 			return true
 		}
 		for {
-			if !s.skipString() || !s.Consume(':') || !s.skip(depth+1) {
+			if _, _, ok := s.Quoted(); !ok || !s.Consume(':') || !s.skip(depth+1) {
 				return false
 			}
 			more, ok := s.Next('}')
@@ -176,63 +278,15 @@ func (s *Scanner) skip(depth int) bool {
 			}
 		}
 	case 't':
-		return s.literal("true")
+		return s.Literal("true")
 	case 'f':
-		return s.literal("false")
+		return s.Literal("false")
 	case 'n':
-		return s.literal("null")
+		return s.Literal("null")
 	default:
 		_, _, ok := s.number()
 		return ok
 	}
-}
-
-func (s *Scanner) literal(w string) bool {
-	if bytes.HasPrefix(s.b[s.i:], []byte(w)) {
-		s.i += len(w)
-		return true
-	}
-	return false
-}
-
-// skipString reads a string, escapes included, checking them.
-func (s *Scanner) skipString() bool {
-	if !s.Consume('"') {
-		return false
-	}
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		switch {
-		case c == '"':
-			s.i++
-			return true
-		case c < 0x20:
-			return false
-		case c == '\\':
-			if s.i+1 >= len(s.b) {
-				return false
-			}
-			switch s.b[s.i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				s.i += 2
-			case 'u':
-				if s.i+6 > len(s.b) {
-					return false
-				}
-				for _, h := range s.b[s.i+2 : s.i+6] {
-					if !strings.ContainsRune("0123456789abcdefABCDEF", rune(h)) {
-						return false
-					}
-				}
-				s.i += 6
-			default:
-				return false
-			}
-		default:
-			s.i++
-		}
-	}
-	return false
 }
 
 // MatchesFold reports whether key equals one of names only when case is
