@@ -18,9 +18,9 @@
 #   ... --out FILE             also write the output to FILE
 #   SALVO_BIN=PATH ...         run this salvo binary instead of building
 #                              one from the work tree (to compare builds)
-#   ... --salvo-only           run only salvo's rows (no Python needed): its
-#                              defaults, --api embed (vectors as JSON
-#                              numbers) and --api embeddings
+#   ... --salvo-only           run only salvo, with its defaults and with
+#                              --api embed (vectors as JSON numbers); no
+#                              Python needed
 #
 # The first N movies of examples/movies.jsonl are used, or a generated catalog
 # (internal/moviegen, seed 7) when N is larger. salvo gets a fresh database per
@@ -210,7 +210,6 @@ load=$(cut -d ' ' -f 1-3 /proc/loadavg)
 run salvo ""
 if [[ -n $salvo_only ]]; then
 	run salvo "--api embed"
-	run salvo "--api embeddings --concurrency 10"
 else
 	run salvo "--api embeddings --concurrency 10"
 	run asyncio_aiohttp "--concurrent 10"
