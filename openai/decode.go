@@ -2,13 +2,11 @@ package openai
 
 import (
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
-	"unsafe"
 
+	"github.com/salvoembed/salvo/internal/f32le"
 	"github.com/salvoembed/salvo/internal/jsonscan"
 )
 
@@ -230,8 +228,6 @@ func (l *list) vectors(n int) ([][]float32, error) {
 	return out, nil
 }
 
-var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
-
 // decodeBase64 reads little-endian float32s from base64, padded or not,
 // straight into the vector's memory where the CPU is little-endian.
 func decodeBase64(s []byte) ([]float32, error) {
@@ -240,12 +236,7 @@ func decodeBase64(s []byte) ([]float32, error) {
 		enc = base64.RawStdEncoding
 	}
 	out := make([]float32, (enc.DecodedLen(len(s))+3)/4)
-	var buf []byte
-	if littleEndian {
-		buf = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(out))), len(out)*4)
-	} else {
-		buf = make([]byte, len(out)*4)
-	}
+	buf := f32le.Bytes(out) // out's own memory where the CPU is little-endian
 	m, err := enc.Decode(buf, s)
 	if err != nil {
 		return nil, fmt.Errorf("embedding is not base64: %w", err)
@@ -254,10 +245,8 @@ func decodeBase64(s []byte) ([]float32, error) {
 		return nil, fmt.Errorf("base64 embedding has %d bytes, not a whole number of float32s", m)
 	}
 	out = out[: m/4 : m/4]
-	if !littleEndian {
-		for i := range out {
-			out[i] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*i:]))
-		}
+	if !f32le.Native {
+		f32le.Decode(out, buf)
 	}
 	return out, nil
 }
