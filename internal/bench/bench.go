@@ -174,6 +174,7 @@ func measure(ctx context.Context, cfg Config, s Strategy) (Result, error) {
 		Collection: "bench",
 		Key:        salvo.KeySpec{Model: cfg.Model},
 		BatchSize:  batch,
+		Retries:    engine.DefaultRetries,
 		Timeout:    cfg.Timeout,
 	}
 	peak := watchRSS()

@@ -239,9 +239,6 @@ func embed(ctx context.Context, f *embedFlags, files []string, stdio Stdio) (*em
 		Failures:      failures,
 		Counters:      counters,
 	}
-	if f.retries == 0 {
-		cfg.Retries = -1
-	}
 	if f.api == "embeddings" {
 		cfg.BatchSize = 1
 	}
