@@ -67,6 +67,7 @@ type embedFlags struct {
 	keepAlive   string
 	truncate    bool
 	pull        bool
+	args        []string // as salvo embed received them, for the run ledger
 }
 
 func (f *embedFlags) register(fs *pflag.FlagSet) {
@@ -127,7 +128,7 @@ func newFlagSet(name, help string, io Stdio) *pflag.FlagSet {
 }
 
 func runEmbed(ctx context.Context, args []string, stdio Stdio) int {
-	var f embedFlags
+	f := embedFlags{args: append([]string{"embed"}, args...)}
 	fs := newFlagSet("embed", embedHelp, stdio)
 	f.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -257,7 +258,9 @@ func embed(ctx context.Context, f *embedFlags, files []string, stdio Stdio) (*em
 	if rep.Failed > 0 {
 		out.Failures = f.failures
 	}
-	recordRun(st, out, started)
+	if err := recordRun(st, out, started, f.args); err != nil && runErr == nil {
+		runErr = err
+	}
 	return out, runErr
 }
 
@@ -336,14 +339,6 @@ func countTotal(files []string, opts source.Options, limit int, c *engine.Counte
 		total = int64(limit)
 	}
 	c.Total.Store(total)
-}
-
-func recordRun(st *sqlite.Store, rep *embedReport, started time.Time) {
-	stats, _ := json.Marshal(rep)
-	_ = st.RecordRun(context.Background(), sqlite.Run{
-		Collection: rep.Collection, Model: rep.Model, Started: started, Finished: time.Now(),
-		Stats: stats, Args: os.Args,
-	})
 }
 
 func printReport(w io.Writer, r *embedReport) {
