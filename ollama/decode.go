@@ -51,51 +51,33 @@ func decodeEmbedJSON(body []byte) (*embedAnswer, error) {
 
 func decodeEmbedFast(body []byte, n int) (*embedAnswer, bool) {
 	s := jsonscan.NewScanner(body)
-	if !s.Consume('{') {
-		return nil, false
-	}
 	var a embedAnswer
-	if !s.Consume('}') {
-		seen := false
-		for {
-			key, ok := s.Key()
-			if !ok {
-				return nil, false
+	seen := false
+	ok := s.Object(func(key []byte) (ok bool) {
+		switch string(key) {
+		case "embeddings":
+			// A repeated field would be merged into the first one by
+			// encoding/json; leave that oddity to it.
+			if seen {
+				return false
 			}
-			switch string(key) {
-			case "embeddings":
-				// A repeated field would be merged into the first one by
-				// encoding/json; leave that oddity to it.
-				if seen {
-					return nil, false
-				}
-				seen = true
-				a.Embeddings, ok = vectors(s, n)
-			case "total_duration":
-				a.TotalDuration, ok = s.Int()
-			case "load_duration":
-				a.LoadDuration, ok = s.Int()
-			case "prompt_eval_count":
-				var v int64
-				v, ok = s.Int()
-				a.PromptEvalCount = int(v)
-				ok = ok && int64(a.PromptEvalCount) == v
-			default:
-				ok = !jsonscan.MatchesFold(key, embedFields...) && s.Skip()
-			}
-			if !ok {
-				return nil, false
-			}
-			more, ok := s.Next('}')
-			if !ok {
-				return nil, false
-			}
-			if !more {
-				break
-			}
+			seen = true
+			a.Embeddings, ok = vectors(s, n)
+		case "total_duration":
+			a.TotalDuration, ok = s.Int()
+		case "load_duration":
+			a.LoadDuration, ok = s.Int()
+		case "prompt_eval_count":
+			var v int64
+			v, ok = s.Int()
+			a.PromptEvalCount = int(v)
+			ok = ok && int64(a.PromptEvalCount) == v
+		default:
+			ok = !jsonscan.MatchesFold(key, embedFields...) && s.Skip()
 		}
-	}
-	if !s.End() {
+		return ok
+	})
+	if !ok || !s.End() {
 		return nil, false
 	}
 	return &a, true
@@ -106,22 +88,16 @@ func decodeEmbedFast(body []byte, n int) (*embedAnswer, bool) {
 // length; each vector's capacity is its length, so appending to one cannot
 // overwrite the next.
 func vectors(s *jsonscan.Scanner, n int) ([][]float32, bool) {
-	if !s.Consume('[') {
-		return nil, false
-	}
 	out := make([][]float32, 0, n)
-	if s.Consume(']') {
-		return out, true
-	}
 	var slab []float32
 	pos := 0
-	for {
+	ok := s.Array(func() bool {
 		if s.Peek() != '[' {
-			return nil, false
+			return false
 		}
 		v, ok := s.Floats(slab[pos:pos])
 		if !ok {
-			return nil, false
+			return false
 		}
 		if len(v) <= len(slab)-pos {
 			pos += len(v) // it fitted: v lives in slab
@@ -133,12 +109,10 @@ func vectors(s *jsonscan.Scanner, n int) ([][]float32, bool) {
 		if len(out) == 1 && n > 1 && len(v) > 0 {
 			slab = make([]float32, len(v)*(n-1))
 		}
-		more, ok := s.Next(']')
-		if !ok {
-			return nil, false
-		}
-		if !more {
-			return out, true
-		}
+		return true
+	})
+	if !ok {
+		return nil, false
 	}
+	return out, true
 }

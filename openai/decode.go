@@ -89,7 +89,7 @@ func decodeListFast(body []byte) (*list, bool) {
 	s := jsonscan.NewScanner(body)
 	l := &list{}
 	usage := false
-	ok := object(s, func(key []byte) bool {
+	ok := s.Object(func(key []byte) bool {
 		switch string(key) {
 		case "data":
 			if l.HasData {
@@ -102,7 +102,7 @@ func decodeListFast(body []byte) (*list, bool) {
 				return false
 			}
 			usage = true
-			return object(s, func(key []byte) bool {
+			return s.Object(func(key []byte) bool {
 				if string(key) == "prompt_tokens" {
 					v, ok := s.Int()
 					l.PromptTokens = int(v)
@@ -119,38 +119,12 @@ func decodeListFast(body []byte) (*list, bool) {
 	return l, true
 }
 
-// object reads an object, calling member after each key to read its value.
-func object(s *jsonscan.Scanner, member func(key []byte) bool) bool {
-	if !s.Consume('{') {
-		return false
-	}
-	if s.Consume('}') {
-		return true
-	}
-	for {
-		key, ok := s.Key()
-		if !ok || !member(key) {
-			return false
-		}
-		more, ok := s.Next('}')
-		if !ok || !more {
-			return ok
-		}
-	}
-}
-
 func items(s *jsonscan.Scanner, l *list) bool {
-	if !s.Consume('[') {
-		return false
-	}
 	l.Data = []item{}
-	if s.Consume(']') {
-		return true
-	}
 	dim := 0 // length of the last vector of numbers, to size the next
-	for {
+	return s.Array(func() bool {
 		var it item
-		ok := object(s, func(key []byte) bool {
+		ok := s.Object(func(key []byte) bool {
 			switch string(key) {
 			case "embedding":
 				if it.Kind != 0 {
@@ -175,15 +149,11 @@ func items(s *jsonscan.Scanner, l *list) bool {
 			}
 			return !jsonscan.MatchesFold(key, itemFields...) && s.Skip()
 		})
-		if !ok {
-			return false
+		if ok {
+			l.Data = append(l.Data, it)
 		}
-		l.Data = append(l.Data, it)
-		more, ok := s.Next(']')
-		if !ok || !more {
-			return ok
-		}
-	}
+		return ok
+	})
 }
 
 // vectors puts the vectors in input order, checking that there is one for

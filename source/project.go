@@ -53,36 +53,20 @@ func newProjector(fields []string, idField string) *projector {
 // encoding/json, which gives the authoritative result or error.
 func (p *projector) decode(b []byte) (fields map[string]any, ok bool) {
 	s := jsonscan.NewScanner(b)
-	if !s.Consume('{') {
-		return nil, false
-	}
 	fields = make(map[string]any, p.width)
-	if !s.Consume('}') {
-		for {
-			k, want, ok := readKey(s, p)
-			if !ok {
-				return nil, false
-			}
-			var v any
-			if want {
-				v, ok = value(s, p, 1)
-			} else {
-				ok = s.Skip()
-			}
-			if !ok {
-				return nil, false
-			}
-			fields[k] = v
-			more, ok := s.Next('}')
-			if !ok {
-				return nil, false
-			}
-			if !more {
-				break
-			}
+	ok = s.Object(func(raw []byte) bool {
+		k := p.intern(raw)
+		var v any
+		ok := true
+		if k.want {
+			v, ok = value(s, p, 1)
+		} else {
+			ok = s.Skip()
 		}
-	}
-	if !s.End() {
+		fields[k.name] = v
+		return ok
+	})
+	if !ok || !s.End() {
 		return nil, false
 	}
 	p.width = len(fields)
@@ -134,25 +118,6 @@ func text(s *jsonscan.Scanner) (string, bool) {
 	return string(q[1 : len(q)-1]), true
 }
 
-// readKey reads an object key and the colon after it, and says whether the
-// key is wanted at the top level.
-func readKey(s *jsonscan.Scanner, p *projector) (name string, want, ok bool) {
-	q, plain, ok := s.Quoted()
-	if !ok {
-		return "", false, false
-	}
-	if !plain {
-		if name, ok = unquote(q); !ok {
-			return "", false, false
-		}
-		want = p.want[name]
-	} else {
-		k := p.intern(q[1 : len(q)-1])
-		name, want = k.name, k.want
-	}
-	return name, want, s.Consume(':')
-}
-
 // unquote decodes a JSON string with escapes or bad UTF-8 exactly as
 // encoding/json does.
 func unquote(quoted []byte) (string, bool) {
@@ -171,41 +136,20 @@ func value(s *jsonscan.Scanner, p *projector, depth int) (any, bool) {
 	case '"':
 		return text(s)
 	case '{':
-		s.Consume('{')
 		m := map[string]any{}
-		if s.Consume('}') {
-			return m, true
-		}
-		for {
-			k, _, ok := readKey(s, p)
-			if !ok {
-				return nil, false
-			}
+		return m, s.Object(func(raw []byte) bool {
 			v, ok := value(s, p, depth+1)
-			if !ok {
-				return nil, false
-			}
-			m[k] = v
-			if more, ok := s.Next('}'); !ok || !more {
-				return m, ok
-			}
-		}
+			m[p.intern(raw).name] = v
+			return ok
+		})
 	case '[':
-		s.Consume('[')
 		l := []any{}
-		if s.Consume(']') {
-			return l, true
-		}
-		for {
+		ok := s.Array(func() bool {
 			v, ok := value(s, p, depth+1)
-			if !ok {
-				return nil, false
-			}
 			l = append(l, v)
-			if more, ok := s.Next(']'); !ok || !more {
-				return l, ok
-			}
-		}
+			return ok
+		})
+		return l, ok
 	case 't':
 		return true, s.Literal("true")
 	case 'f':

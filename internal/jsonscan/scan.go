@@ -15,6 +15,7 @@ package jsonscan
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
@@ -191,6 +192,60 @@ func (s *Scanner) Next(closing byte) (more, ok bool) {
 	return false, false
 }
 
+// Object reads an object, calling member after each key to read its
+// value; it stops at the first false. The key is decoded as encoding/json
+// decodes keys before it matches them to fields (escapes, U+FFFD for bad
+// UTF-8); it is a view into the document unless it had to be decoded.
+func (s *Scanner) Object(member func(key []byte) bool) bool {
+	if !s.Consume('{') {
+		return false
+	}
+	if s.Consume('}') {
+		return true
+	}
+	for {
+		q, plain, ok := s.Quoted()
+		if !ok || !s.Consume(':') {
+			return false
+		}
+		key := q[1 : len(q)-1]
+		if !plain {
+			var k string
+			if json.Unmarshal(q, &k) != nil {
+				return false
+			}
+			key = []byte(k)
+		}
+		if !member(key) {
+			return false
+		}
+		more, ok := s.Next('}')
+		if !ok || !more {
+			return ok
+		}
+	}
+}
+
+// Array reads an array, calling elem to read each element; it stops at the
+// first false.
+func (s *Scanner) Array(elem func() bool) bool {
+	if !s.Consume('[') {
+		return false
+	}
+	if s.Consume(']') {
+		return true
+	}
+	for {
+		if !elem() {
+			return false
+		}
+		more, ok := s.Next(']')
+		if !ok || !more {
+			return ok
+		}
+	}
+}
+
 // Int reads an integer as encoding/json reads one into an int64.
 func (s *Scanner) Int() (int64, bool) {
 	s.ws()
@@ -264,19 +319,7 @@ func (s *Scanner) skip(depth int) bool {
 			}
 		}
 	case '[':
-		s.i++
-		if s.Consume(']') {
-			return true
-		}
-		for {
-			if !s.skip(depth + 1) {
-				return false
-			}
-			more, ok := s.Next(']')
-			if !ok || !more {
-				return ok
-			}
-		}
+		return s.Array(func() bool { return s.skip(depth + 1) })
 	case 't':
 		return s.Literal("true")
 	case 'f':
