@@ -169,12 +169,6 @@ func escape(b []byte, i int) int {
 	return -1
 }
 
-// Key reads an object key and the colon after it.
-func (s *Scanner) Key() ([]byte, bool) {
-	k, ok := s.String()
-	return k, ok && s.Consume(':')
-}
-
 // Next reads what follows a member or element: true with more=true after a
 // comma, true with more=false at the closing byte.
 func (s *Scanner) Next(closing byte) (more, ok bool) {
