@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"database/sql"
 	"encoding/json"
 	"path/filepath"
 	"slices"
@@ -55,5 +56,34 @@ func TestStatusShowsRuns(t *testing.T) {
 	}
 	if r := run(t, "", "status", "--db", db, "--runs", "0", "--json"); !strings.Contains(r.out, `"runs":[]`) {
 		t.Errorf("status --runs 0 --json: %s", r.out)
+	}
+}
+
+// A run whose entry cannot be written to the ledger says so and exits 1
+// (the error used to be ignored); its vectors are stored all the same.
+func TestLedgerWriteError(t *testing.T) {
+	s := server(t, ollamatest.Config{Dims: 4})
+	dir := t.TempDir()
+	in := writeFile(t, dir, "m.jsonl", `{"id":"a","text":"one"}`+"\n")
+	db := filepath.Join(dir, "m.db")
+	if r := run(t, "", "embed", in, "--host", s.URL(), "--db", db, "--quiet"); r.code != ExitOK {
+		t.Fatalf("exit %d: %s", r.code, r.err)
+	}
+	raw, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = raw.Exec(`CREATE TRIGGER refuse_runs BEFORE INSERT ON runs BEGIN SELECT RAISE(FAIL, 'no more runs'); END`)
+	raw.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in2 := writeFile(t, dir, "m.jsonl", `{"id":"a","text":"one"}`+"\n"+`{"id":"b","text":"two"}`+"\n")
+	r := run(t, "", "embed", in2, "--host", s.URL(), "--db", db, "--quiet")
+	if r.code != ExitFatal || !strings.Contains(r.err, "no more runs") {
+		t.Errorf("ledger write refused: exit %d, stderr %q; want exit %d naming the error", r.code, r.err, ExitFatal)
+	}
+	if r := run(t, "", "status", "--db", db, "--json"); !strings.Contains(r.out, `"count":2`) {
+		t.Errorf("the vectors should be stored anyway: %s", r.out)
 	}
 }
