@@ -113,17 +113,9 @@ func text(s *jsonscan.Scanner) (string, bool) {
 	case !ok:
 		return "", false
 	case !plain:
-		return unquote(q)
+		return jsonscan.Unquote(q)
 	}
 	return string(q[1 : len(q)-1]), true
-}
-
-// unquote decodes a JSON string with escapes or bad UTF-8 exactly as
-// encoding/json does.
-func unquote(quoted []byte) (string, bool) {
-	var v string
-	err := json.Unmarshal(quoted, &v)
-	return v, err == nil
 }
 
 // value reads any value as encoding/json with UseNumber decodes it into an

@@ -117,6 +117,14 @@ func (s *Scanner) Quoted() (quoted []byte, plain, ok bool) {
 	}
 }
 
+// Unquote decodes a string read by [Scanner.Quoted] that is not plain,
+// exactly as encoding/json does (escapes; U+FFFD for each bad byte).
+func Unquote(quoted []byte) (string, bool) {
+	var v string
+	err := json.Unmarshal(quoted, &v)
+	return v, err == nil
+}
+
 // plain marks the bytes that stand for themselves inside a string and need
 // no further look: printable ASCII other than the quote and the backslash.
 var plain = func() (t [256]bool) {
@@ -204,8 +212,8 @@ func (s *Scanner) Object(member func(key []byte) bool) bool {
 		}
 		key := q[1 : len(q)-1]
 		if !plain {
-			var k string
-			if json.Unmarshal(q, &k) != nil {
+			k, ok := Unquote(q)
+			if !ok {
 				return false
 			}
 			key = []byte(k)
