@@ -16,6 +16,11 @@
 #                              $SALVO_OLLAMA_INSTANCE, default "bench") and
 #                              stopped afterwards; N default 200
 #   ... --out FILE             also write the output to FILE
+#   SALVO_BIN=PATH ...         run this salvo binary instead of building
+#                              one from the work tree (to compare builds)
+#   ... --salvo-only           run only salvo, with its defaults and with
+#                              --api embed (vectors as JSON numbers); no
+#                              Python needed
 #
 # The first N movies of examples/movies.jsonl are used, or a generated catalog
 # (internal/moviegen, seed 7) when N is larger. salvo gets a fresh database per
@@ -32,14 +37,15 @@ die() { echo "compare.sh: $*" >&2; exit 1; }
 trap 'echo "compare.sh: line $LINENO failed: $BASH_COMMAND" >&2' ERR
 usage() { sed -n '2,/^set -Eeuo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 
-mode="" n="" out=""
+mode="" n="" out="" salvo_only=""
 while (($#)); do
 	case $1 in
 	--out) (($# > 1)) || die "--out needs a FILE"; out=$2; shift ;;
 	--out=*) out=${1#--out=} ;;
+	--salvo-only) salvo_only=1 ;;
 	-h | --help) usage ;;
 	fake | cpu | real) [[ -z $mode ]] || usage; mode=$1 ;;
-	*) [[ $1 =~ ^[1-9][0-9]*$ && -z $n ]] || die "unexpected argument '$1' (want: fake|cpu|real [N] [--out FILE])"; n=$1 ;;
+	*) [[ $1 =~ ^[1-9][0-9]*$ && -z $n ]] || die "unexpected argument '$1' (want: fake|cpu|real [N] [--out FILE] [--salvo-only])"; n=$1 ;;
 	esac
 	shift
 done
@@ -55,7 +61,7 @@ TEMPLATE='{{.title}} ({{.year}}). {{join .genres ", "}}. {{.summary}}'
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 [[ -x /usr/bin/time ]] || die "/usr/bin/time is missing: apt-get install -y time"
-$PY -c 'import aiohttp, requests' 2>/dev/null ||
+[[ -n $salvo_only ]] || $PY -c 'import aiohttp, requests' 2>/dev/null ||
 	die "$PY cannot import aiohttp and requests: apt-get install -y python3-aiohttp python3-requests"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/salvo-compare.XXXXXX")
@@ -71,7 +77,11 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 echo "compare.sh: building salvo and fakeollama" >&2
-go build -o "$tmp/salvo" ./cmd/salvo
+if [[ -n ${SALVO_BIN:-} ]]; then
+	cp "$SALVO_BIN" "$tmp/salvo"
+else
+	go build -o "$tmp/salvo" ./cmd/salvo
+fi
 go build -o "$tmp/fakeollama" ./ollamatest/cmd/fakeollama
 
 catalog=$tmp/movies.jsonl
@@ -198,17 +208,21 @@ run() {
 
 load=$(cut -d ' ' -f 1-3 /proc/loadavg)
 run salvo ""
-run salvo "--api embeddings --concurrency 10"
-run asyncio_aiohttp "--concurrent 10"
-run threadpool "--max-workers 10"
-if [[ $mode == real ]]; then
-	run multiprocessing_pool "--workers 4 --batch-size 50"
+if [[ -n $salvo_only ]]; then
+	run salvo "--api embed"
 else
-	run multiprocessing_pool "--workers 10 --batch-size 100"
-	formula=$((n / 20)) # the guide's batch_size = total_movies // (workers * 2)
-	((formula > 0 && formula != 100)) && run multiprocessing_pool "--workers 10 --batch-size $formula"
+	run salvo "--api embeddings --concurrency 10"
+	run asyncio_aiohttp "--concurrent 10"
+	run threadpool "--max-workers 10"
+	if [[ $mode == real ]]; then
+		run multiprocessing_pool "--workers 4 --batch-size 50"
+	else
+		run multiprocessing_pool "--workers 10 --batch-size 100"
+		formula=$((n / 20)) # the guide's batch_size = total_movies // (workers * 2)
+		((formula > 0 && formula != 100)) && run multiprocessing_pool "--workers 10 --batch-size $formula"
+	fi
+	run sequential ""
 fi
-run sequential ""
 
 {
 	echo "Mode \`$mode\`, $catalog_desc; load average before: $load."

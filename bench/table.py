@@ -67,7 +67,7 @@ def main():
         if r["failed"]:
             emb += f" ({r['failed']} failed)"
         util = f"{100 * r['srv']['utilization']:.0f}%" if r["srv"] else "—"
-        cpu = f"{1000 * r['cpu'] / r['embedded']:.2f}" if r["embedded"] else "—"
+        cpu = f"{1000 * r['cpu'] / r['embedded']:.3f}" if r["embedded"] else "—"
         rss = f"{r['rss_kb'] / 1024:.0f}"
         if r["tree_kb"]:
             rss += f" ({r['tree_kb'] / 1024:.0f} all processes)"

@@ -11,20 +11,20 @@ import (
 	"github.com/salvoembed/salvo"
 )
 
-// Outcome is what a finished request says about the server's load.
-type Outcome int
+// signal is what a finished request says about the server's load.
+type signal int
 
 const (
-	OK      Outcome = iota // answered: its latency is a measurement
-	Busy                   // 503 or 429: backpressure, the server has too much
-	Timeout                // no answer in time: the server is overloaded or stuck
-	Failed                 // any other error: no signal about load
-	Dropped                // cancelled by the caller: no signal
+	signalOK      signal = iota // answered: its latency is a measurement
+	signalBusy                  // 503 or 429: backpressure, the server has too much
+	signalTimeout               // no answer in time: the server is overloaded or stuck
+	signalFailed                // any other error: no signal about load
+	signalDropped               // cancelled by the caller: no signal
 )
 
 var outcomeNames = [...]string{"ok", "busy", "timeout", "failed", "dropped"}
 
-func (o Outcome) String() string {
+func (o signal) String() string {
 	if o < 0 || int(o) >= len(outcomeNames) {
 		return "unknown"
 	}
@@ -32,58 +32,58 @@ func (o Outcome) String() string {
 }
 
 // outcomeOf classifies the result of one request sent under ctx.
-func outcomeOf(ctx context.Context, err error) Outcome {
+func outcomeOf(ctx context.Context, err error) signal {
 	switch {
 	case err == nil:
-		return OK
+		return signalOK
 	case ctx.Err() != nil:
-		return Dropped
+		return signalDropped
 	case errors.Is(err, context.DeadlineExceeded):
-		return Timeout
+		return signalTimeout
 	}
 	var se *salvo.StatusError
 	if errors.As(err, &se) && (se.StatusCode == 503 || se.StatusCode == 429) {
-		return Busy
+		return signalBusy
 	}
-	return Failed
+	return signalFailed
 }
 
-// Sample is one finished request, as reported to Limiter.Release and
-// Batcher.Observe.
-type Sample struct {
+// sample is one finished request, as reported to limiter.Release and
+// batcher.Observe.
+type sample struct {
 	Latency time.Duration // round-trip time of the request
 	Inputs  int           // texts in the request
-	Outcome Outcome
+	Outcome signal
 }
 
-// Defaults for LimiterConfig.
+// Defaults for limiterConfig.
 const (
-	DefaultLimitInitial = 4
-	DefaultLimitMin     = 1
-	DefaultLimitMax     = 32
+	defaultLimitInitial = 4
+	defaultLimitMin     = 1
+	defaultLimitMax     = 32
 )
 
-// Tuning of the adaptive limit; the Limiter doc explains each.
+// Tuning of the adaptive limit; the limiter doc explains each.
 const (
-	limitDecrease = 0.75             // factor applied on Busy or Timeout
+	limitDecrease = 0.75             // factor applied on a busy answer or a timeout
 	probeEvery    = 30 * time.Second // at least this long between probes...
 	probeRTTs     = 10               // ...and at least this many round trips
 	probeSamples  = 8                // answers a probe measures
-	ceilingFirst  = 10 * time.Second // how long a limit that met Busy stays a ceiling...
-	ceilingMost   = 5 * time.Minute  // ...doubling up to this while the same limit meets Busy again
+	ceilingFirst  = 10 * time.Second // how long a limit that met a busy answer stays a ceiling...
+	ceilingMost   = 5 * time.Minute  // ...doubling up to this while the same limit meets one again
 )
 
-// LimiterConfig configures NewLimiter. The zero value is adaptive between
-// DefaultLimitMin and DefaultLimitMax, starting at DefaultLimitInitial.
-type LimiterConfig struct {
+// limiterConfig configures newLimiter. The zero value is adaptive between
+// defaultLimitMin and defaultLimitMax, starting at defaultLimitInitial.
+type limiterConfig struct {
 	Fixed   int              // > 0: a fixed limit (--concurrency N); adaptive otherwise
-	Initial int              // adaptive start; default DefaultLimitInitial
-	Min     int              // default DefaultLimitMin
-	Max     int              // default DefaultLimitMax; also the number of workers a host needs
+	Initial int              // adaptive start; default defaultLimitInitial
+	Min     int              // default defaultLimitMin
+	Max     int              // default defaultLimitMax; also the number of workers a host needs
 	Clock   func() time.Time // nil = time.Now; tests inject simulated time
 }
 
-// Limiter bounds the requests in flight to one host. With a fixed limit it
+// limiter bounds the requests in flight to one host. With a fixed limit it
 // is a plain FIFO semaphore. Adaptive, it looks for the server's knee: the
 // fewest requests in flight that keep every evaluation slot busy, plus a
 // small queue so that no slot waits for the next request to arrive.
@@ -126,9 +126,9 @@ type LimiterConfig struct {
 // answered, since the fast ones answer first. Other errors and cancelled
 // requests say nothing about load and are ignored.
 //
-// A Limiter is safe for concurrent use. Every successful Acquire must be
+// A limiter is safe for concurrent use. Every successful Acquire must be
 // followed by exactly one Release.
-type Limiter struct {
+type limiter struct {
 	now      func() time.Time
 	adaptive bool
 	min, max int
@@ -168,9 +168,9 @@ type window struct {
 	answers []answer  // answered requests sent during the window
 }
 
-// NewLimiter returns a Limiter; see LimiterConfig for the defaults.
-func NewLimiter(cfg LimiterConfig) *Limiter {
-	l := &Limiter{now: cfg.Clock}
+// newLimiter returns a limiter; see limiterConfig for the defaults.
+func newLimiter(cfg limiterConfig) *limiter {
+	l := &limiter{now: cfg.Clock}
 	if l.now == nil {
 		l.now = time.Now
 	}
@@ -181,15 +181,15 @@ func NewLimiter(cfg LimiterConfig) *Limiter {
 	l.adaptive, l.slowStart, l.booting = true, true, true
 	l.min, l.max = cfg.Min, cfg.Max
 	if l.min <= 0 {
-		l.min = DefaultLimitMin
+		l.min = defaultLimitMin
 	}
 	if l.max <= 0 {
-		l.max = DefaultLimitMax
+		l.max = defaultLimitMax
 	}
 	l.max = max(l.max, l.min)
 	l.limit = cfg.Initial
 	if l.limit <= 0 {
-		l.limit = DefaultLimitInitial
+		l.limit = defaultLimitInitial
 	}
 	l.limit = min(max(l.limit, l.min), l.max)
 	l.paced = l.limit
@@ -200,7 +200,7 @@ func NewLimiter(cfg LimiterConfig) *Limiter {
 // Acquire blocks until fewer requests than the limit are in flight, then
 // counts one more. It returns ctx.Err(), holding nothing, if ctx ends first.
 // Waiters are served in order.
-func (l *Limiter) Acquire(ctx context.Context) error {
+func (l *limiter) Acquire(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -237,7 +237,7 @@ func (l *Limiter) Acquire(ctx context.Context) error {
 
 // tryAcquire is Acquire without waiting: it reports whether it counted a
 // request.
-func (l *Limiter) tryAcquire() bool {
+func (l *limiter) tryAcquire() bool {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -249,12 +249,12 @@ func (l *Limiter) tryAcquire() bool {
 }
 
 // Release ends a request that Acquire admitted and learns from it.
-func (l *Limiter) Release(s Sample) {
+func (l *limiter) Release(s sample) {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.inFlight == 0 {
-		panic("engine: Limiter.Release without Acquire")
+		panic("engine: limiter.Release without Acquire")
 	}
 	l.put(now)
 	if l.adaptive {
@@ -266,30 +266,30 @@ func (l *Limiter) Release(s Sample) {
 
 // Limit is the limit on requests in flight. A rise takes effect one request
 // per answer, so InFlight may stay below it for a round trip.
-func (l *Limiter) Limit() int {
+func (l *limiter) Limit() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.limit
 }
 
 // InFlight is the number of requests acquired and not yet released.
-func (l *Limiter) InFlight() int {
+func (l *limiter) InFlight() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.inFlight
 }
 
-// Max is the highest limit the Limiter may reach: the number of workers a
+// Max is the highest limit the limiter may reach: the number of workers a
 // host needs so that the limit, not the workers, bounds the requests.
-func (l *Limiter) Max() int { return l.max }
+func (l *limiter) Max() int { return l.max }
 
-func (l *Limiter) take(now time.Time) {
+func (l *limiter) take(now time.Time) {
 	l.advance(now)
 	l.inFlight++
 	l.win.peak = max(l.win.peak, l.inFlight)
 }
 
-func (l *Limiter) put(now time.Time) {
+func (l *limiter) put(now time.Time) {
 	l.advance(now)
 	l.inFlight--
 	if l.draining && l.inFlight <= l.limit {
@@ -298,14 +298,14 @@ func (l *Limiter) put(now time.Time) {
 	}
 }
 
-func (l *Limiter) advance(now time.Time) {
+func (l *limiter) advance(now time.Time) {
 	if now.After(l.win.last) {
 		l.win.area += float64(l.inFlight) * float64(now.Sub(l.win.last))
 		l.win.last = now
 	}
 }
 
-func (l *Limiter) grant(now time.Time) {
+func (l *limiter) grant(now time.Time) {
 	for l.inFlight < l.paced && l.waiters.Len() > 0 {
 		ch := l.waiters.Remove(l.waiters.Front()).(chan struct{})
 		l.take(now)
@@ -356,7 +356,7 @@ func (w *window) latency(now time.Time, need int, unbiased bool) (float64, int) 
 
 // setLimit changes the limit and starts a new window, once the requests
 // sent under the old limit are within the new one.
-func (l *Limiter) setLimit(n int, now time.Time) {
+func (l *limiter) setLimit(n int, now time.Time) {
 	n = min(max(n, l.min), l.max)
 	l.settling = n > l.limit
 	l.limit = n
@@ -365,12 +365,12 @@ func (l *Limiter) setLimit(n int, now time.Time) {
 	l.win.reset(now, l.inFlight)
 }
 
-func (l *Limiter) observe(s Sample, now time.Time) {
+func (l *limiter) observe(s sample, now time.Time) {
 	switch s.Outcome {
-	case Busy, Timeout:
+	case signalBusy, signalTimeout:
 		l.backOff(s, now)
 		return
-	case OK:
+	case signalOK:
 		if s.Latency <= 0 {
 			return // no measurement
 		}
@@ -404,7 +404,7 @@ func (l *Limiter) observe(s Sample, now time.Time) {
 
 // update ends a window: it estimates the server's slots and queue and moves
 // the limit.
-func (l *Limiter) update(now time.Time, latency float64, inputs int) {
+func (l *limiter) update(now time.Time, latency float64, inputs int) {
 	w := &l.win
 	l.booting = false
 	inFlight := w.area / float64(now.Sub(w.start))
@@ -468,8 +468,8 @@ func (l *Limiter) update(now time.Time, latency float64, inputs int) {
 	w.reset(now, l.inFlight)
 }
 
-// backOff cuts the limit after a Busy or Timeout answer.
-func (l *Limiter) backOff(s Sample, now time.Time) {
+// backOff cuts the limit after a busy answer or a timeout.
+func (l *limiter) backOff(s sample, now time.Time) {
 	if now.Add(-s.Latency).Before(l.lastDecrease) || (l.rtt > 0 && now.Sub(l.lastDecrease) < l.rtt) {
 		return // the last cut has not had a round trip to work yet
 	}
@@ -480,7 +480,7 @@ func (l *Limiter) backOff(s Sample, now time.Time) {
 	l.slowStart = false
 	l.lastDecrease = now
 	if l.ceiling > 0 && from >= l.ceiling {
-		l.ceilingFor = min(2*l.ceilingFor, ceilingMost) // tried again, and met Busy again
+		l.ceilingFor = min(2*l.ceilingFor, ceilingMost) // tried again, and met a busy answer again
 	} else {
 		l.ceilingFor = ceilingFirst
 	}

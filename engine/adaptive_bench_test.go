@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-// A discrete-event simulation of an Ollama-like server driven by a Limiter
-// and a Batcher, in simulated time: a minute of load runs in milliseconds
+// A discrete-event simulation of an Ollama-like server driven by a limiter
+// and a batcher, in simulated time: a minute of load runs in milliseconds
 // and every run is the same. The server is ollamatest's capacity model: a
 // request waits (pending) while it pays perRequest under one global lock,
 // then for one of slots slots, which it holds for inputs × perInput; with
@@ -26,7 +26,7 @@ type simConfig struct {
 	net        time.Duration // one way between client and server
 	duration   time.Duration // whole seconds
 	changes    []simChange
-	limiter    LimiterConfig
+	limiter    limiterConfig
 	batch      int // fixed batch size; 0 = auto
 	seed       uint64
 }
@@ -49,7 +49,7 @@ type simResult struct {
 type simReq struct {
 	inputs  int
 	sent    time.Duration
-	outcome Outcome
+	outcome signal
 	busy    int // 503s met so far
 }
 
@@ -91,8 +91,8 @@ type sim struct {
 	events simHeap
 	seq    int
 	rng    *rand.Rand
-	lim    *Limiter
-	bat    *Batcher
+	lim    *limiter
+	bat    *batcher
 
 	idle  int       // workers without a batch
 	ready []*simReq // batches to send again after a 503
@@ -109,8 +109,8 @@ func simulate(cfg simConfig) simResult {
 	s := &sim{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.seed, 2)), slots: cfg.slots}
 	lc := cfg.limiter
 	lc.Clock = func() time.Time { return epoch.Add(s.now) }
-	s.lim = NewLimiter(lc)
-	s.bat = NewBatcher(cfg.batch, 0, 0, 0)
+	s.lim = newLimiter(lc)
+	s.bat = newBatcher(cfg.batch, 0, 0, 0)
 	s.idle = s.lim.Max()
 	secs := int(cfg.duration / time.Second)
 	s.res = simResult{
@@ -163,7 +163,7 @@ func (s *sim) handle(e simEvent) {
 	switch e.kind {
 	case evArrive:
 		if s.cfg.queue > 0 && s.pending >= s.cfg.queue {
-			e.req.outcome = Busy
+			e.req.outcome = signalBusy
 			s.res.rejected[int(s.now/time.Second)]++
 			s.push(s.now+s.cfg.net, simEvent{kind: evRespond, req: e.req})
 			return
@@ -179,13 +179,13 @@ func (s *sim) handle(e simEvent) {
 	case evDone:
 		s.holding--
 		s.fill()
-		e.req.outcome = OK
+		e.req.outcome = signalOK
 		s.push(s.now+s.cfg.net, simEvent{kind: evRespond, req: e.req})
 	case evRespond:
-		smp := Sample{Latency: s.now - e.req.sent, Inputs: e.req.inputs, Outcome: e.req.outcome}
+		smp := sample{Latency: s.now - e.req.sent, Inputs: e.req.inputs, Outcome: e.req.outcome}
 		s.lim.Release(smp)
 		s.bat.Observe(smp)
-		if e.req.outcome == Busy { // the engine's busy backoff: 50 ms..2 s, full jitter
+		if e.req.outcome == signalBusy { // the engine's busy backoff: 50 ms..2 s, full jitter
 			e.req.busy++
 			ceil := min(50*time.Millisecond<<min(e.req.busy, 6), 2*time.Second)
 			s.push(s.now+time.Duration(s.rng.Int64N(int64(ceil))), simEvent{kind: evWake, req: e.req})
@@ -461,11 +461,11 @@ func TestSimulation(t *testing.T) {
 func BenchmarkSimulation(b *testing.B) {
 	for _, bc := range []struct {
 		name  string
-		lim   LimiterConfig
+		lim   limiterConfig
 		batch int
 	}{
-		{"auto", LimiterConfig{}, 0},
-		{"fixed10x1", LimiterConfig{Fixed: 10}, 1},
+		{"auto", limiterConfig{}, 0},
+		{"fixed10x1", limiterConfig{Fixed: 10}, 1},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			var r simResult
@@ -482,7 +482,7 @@ func BenchmarkSimulation(b *testing.B) {
 func BenchmarkLimiter(b *testing.B) {
 	for _, fixed := range []int{0, 8} {
 		b.Run(fmt.Sprintf("fixed=%d", fixed), func(b *testing.B) {
-			l := NewLimiter(LimiterConfig{Fixed: fixed, Initial: 8})
+			l := newLimiter(limiterConfig{Fixed: fixed, Initial: 8})
 			ctx := context.Background()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
@@ -490,7 +490,7 @@ func BenchmarkLimiter(b *testing.B) {
 						b.Error(err)
 						return
 					}
-					l.Release(Sample{Latency: time.Millisecond, Inputs: 16, Outcome: OK})
+					l.Release(sample{Latency: time.Millisecond, Inputs: 16, Outcome: signalOK})
 				}
 			})
 		})

@@ -14,7 +14,7 @@ import (
 	"github.com/salvoembed/salvo/ollamatest"
 )
 
-// fakeClock is a Limiter clock that moves only when told.
+// fakeClock is a limiter clock that moves only when told.
 type fakeClock struct {
 	mu sync.Mutex
 	t  time.Time
@@ -37,7 +37,7 @@ func (c *fakeClock) add(d time.Duration) {
 }
 
 // waiting is the number of Acquire calls blocked on l.
-func (l *Limiter) waiting() int {
+func (l *limiter) waiting() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.waiters.Len()
@@ -57,7 +57,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 }
 
 func TestLimiterAcquireBlocksUntilRelease(t *testing.T) {
-	l := NewLimiter(LimiterConfig{Fixed: 2})
+	l := newLimiter(limiterConfig{Fixed: 2})
 	ctx := context.Background()
 	for range 2 {
 		if err := l.Acquire(ctx); err != nil {
@@ -79,7 +79,7 @@ func TestLimiterAcquireBlocksUntilRelease(t *testing.T) {
 		t.Fatalf("InFlight = %d with 3 waiters, want 2", got)
 	}
 	for want := range 3 {
-		l.Release(Sample{Outcome: OK})
+		l.Release(sample{Outcome: signalOK})
 		if got := <-order; got != want {
 			t.Fatalf("waiter %d was served, want %d", got, want)
 		}
@@ -90,7 +90,7 @@ func TestLimiterAcquireBlocksUntilRelease(t *testing.T) {
 }
 
 func TestLimiterAcquireCancelled(t *testing.T) {
-	l := NewLimiter(LimiterConfig{Fixed: 1})
+	l := newLimiter(limiterConfig{Fixed: 1})
 	if err := l.Acquire(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestLimiterAcquireCancelled(t *testing.T) {
 	if err := l.Acquire(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Acquire with a done context = %v, want context.Canceled", err)
 	}
-	l.Release(Sample{Outcome: Dropped})
+	l.Release(sample{Outcome: signalDropped})
 	if err := l.Acquire(context.Background()); err != nil {
 		t.Fatalf("Acquire after Release: %v", err)
 	}
@@ -117,8 +117,8 @@ func TestLimiterAcquireCancelled(t *testing.T) {
 // TestLimiterCancelStorm races grants against cancellations (run with
 // -race): whatever happens, no permit may be lost or counted twice.
 func TestLimiterCancelStorm(t *testing.T) {
-	for _, cfg := range []LimiterConfig{{Fixed: 3}, {Initial: 3}} {
-		l := NewLimiter(cfg)
+	for _, cfg := range []limiterConfig{{Fixed: 3}, {Initial: 3}} {
+		l := newLimiter(cfg)
 		var wg sync.WaitGroup
 		for g := range 8 {
 			wg.Go(func() {
@@ -131,7 +131,7 @@ func TestLimiterCancelStorm(t *testing.T) {
 						if l.InFlight() > l.Limit() {
 							t.Errorf("InFlight %d above Limit %d", l.InFlight(), l.Limit())
 						}
-						l.Release(Sample{Outcome: Dropped})
+						l.Release(sample{Outcome: signalDropped})
 					}
 					cancel()
 				}
@@ -150,16 +150,16 @@ func TestLimiterReleaseWithoutAcquirePanics(t *testing.T) {
 			t.Error("Release without Acquire did not panic")
 		}
 	}()
-	NewLimiter(LimiterConfig{}).Release(Sample{})
+	newLimiter(limiterConfig{}).Release(sample{})
 }
 
 func TestLimiterFixedNeverChanges(t *testing.T) {
 	clk := newFakeClock()
-	l := NewLimiter(LimiterConfig{Fixed: 3, Initial: 8, Max: 10, Clock: clk.now})
+	l := newLimiter(limiterConfig{Fixed: 3, Initial: 8, Max: 10, Clock: clk.now})
 	if l.Max() != 3 {
 		t.Fatalf("Max = %d, want 3 (workers for a fixed limit)", l.Max())
 	}
-	outcomes := []Outcome{OK, Busy, Timeout, Failed, Dropped}
+	outcomes := []signal{signalOK, signalBusy, signalTimeout, signalFailed, signalDropped}
 	for i := range 200 {
 		for l.tryAcquire() {
 		}
@@ -168,7 +168,7 @@ func TestLimiterFixedNeverChanges(t *testing.T) {
 		}
 		clk.add(time.Second)
 		lat := time.Duration(1+i%7) * time.Second // latencies all over the place
-		l.Release(Sample{Latency: lat, Inputs: 16, Outcome: outcomes[i%len(outcomes)]})
+		l.Release(sample{Latency: lat, Inputs: 16, Outcome: outcomes[i%len(outcomes)]})
 		if got := l.Limit(); got != 3 {
 			t.Fatalf("round %d: Limit = %d, want 3", i, got)
 		}
@@ -177,24 +177,24 @@ func TestLimiterFixedNeverChanges(t *testing.T) {
 
 func TestLimiterBacksOffOncePerRoundTrip(t *testing.T) {
 	clk := newFakeClock()
-	l := NewLimiter(LimiterConfig{Initial: 8, Clock: clk.now})
+	l := newLimiter(limiterConfig{Initial: 8, Clock: clk.now})
 	for l.tryAcquire() {
 	}
 	steps := []struct {
 		name  string
 		after time.Duration // clock advance before the release
-		s     Sample
+		s     sample
 		want  int
 	}{
 		// Sent before the window started: it only teaches a 1 s round trip.
-		{"an answer", time.Second, Sample{Latency: time.Second + 1, Inputs: 32, Outcome: OK}, 8},
-		{"busy", 0, Sample{Latency: time.Millisecond, Outcome: Busy}, 6},
-		{"busy within the round trip", 100 * time.Millisecond, Sample{Latency: time.Millisecond, Outcome: Busy}, 6},
-		{"busy sent before the cut", time.Second, Sample{Latency: 2 * time.Second, Outcome: Busy}, 6},
-		{"failed says nothing", 0, Sample{Latency: time.Millisecond, Outcome: Failed}, 6},
-		{"dropped says nothing", 0, Sample{Latency: time.Millisecond, Outcome: Dropped}, 6},
-		{"timeout a round trip later", 0, Sample{Latency: 10 * time.Millisecond, Outcome: Timeout}, 4},
-		{"busy again", 2 * time.Second, Sample{Latency: time.Millisecond, Outcome: Busy}, 3},
+		{"an answer", time.Second, sample{Latency: time.Second + 1, Inputs: 32, Outcome: signalOK}, 8},
+		{"busy", 0, sample{Latency: time.Millisecond, Outcome: signalBusy}, 6},
+		{"busy within the round trip", 100 * time.Millisecond, sample{Latency: time.Millisecond, Outcome: signalBusy}, 6},
+		{"busy sent before the cut", time.Second, sample{Latency: 2 * time.Second, Outcome: signalBusy}, 6},
+		{"failed says nothing", 0, sample{Latency: time.Millisecond, Outcome: signalFailed}, 6},
+		{"dropped says nothing", 0, sample{Latency: time.Millisecond, Outcome: signalDropped}, 6},
+		{"timeout a round trip later", 0, sample{Latency: 10 * time.Millisecond, Outcome: signalTimeout}, 4},
+		{"busy again", 2 * time.Second, sample{Latency: time.Millisecond, Outcome: signalBusy}, 3},
 	}
 	for _, st := range steps {
 		clk.add(st.after)
@@ -208,10 +208,10 @@ func TestLimiterBacksOffOncePerRoundTrip(t *testing.T) {
 		for l.tryAcquire() {
 		}
 		clk.add(2 * time.Second)
-		l.Release(Sample{Latency: time.Millisecond, Outcome: Busy})
+		l.Release(sample{Latency: time.Millisecond, Outcome: signalBusy})
 	}
-	if got := l.Limit(); got != DefaultLimitMin {
-		t.Fatalf("after many 503s: Limit = %d, want %d", got, DefaultLimitMin)
+	if got := l.Limit(); got != defaultLimitMin {
+		t.Fatalf("after many 503s: Limit = %d, want %d", got, defaultLimitMin)
 	}
 }
 
@@ -220,21 +220,21 @@ func TestLimiterBacksOffOncePerRoundTrip(t *testing.T) {
 func TestLimiterGrowsWhenUnderloaded(t *testing.T) {
 	tests := []struct {
 		name   string
-		cfg    LimiterConfig
+		cfg    limiterConfig
 		use    int // requests the caller has to send per round; 0 = as many as allowed
 		rounds int
 		want   int
 	}{
-		{"slow start to the default max", LimiterConfig{}, 0, 6, DefaultLimitMax},
-		{"stops at Max", LimiterConfig{Max: 12}, 0, 6, 12},
-		{"starts at Initial", LimiterConfig{Initial: 5, Max: 100}, 0, 2, 10},
-		{"no growth when the caller has less to send", LimiterConfig{}, 1, 10, DefaultLimitInitial},
+		{"slow start to the default max", limiterConfig{}, 0, 6, defaultLimitMax},
+		{"stops at Max", limiterConfig{Max: 12}, 0, 6, 12},
+		{"starts at Initial", limiterConfig{Initial: 5, Max: 100}, 0, 2, 10},
+		{"no growth when the caller has less to send", limiterConfig{}, 1, 10, defaultLimitInitial},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			clk := newFakeClock()
 			tc.cfg.Clock = clk.now
-			l := NewLimiter(tc.cfg)
+			l := newLimiter(tc.cfg)
 			prev := l.Limit()
 			for r := range tc.rounds {
 				n := 0
@@ -243,7 +243,7 @@ func TestLimiterGrowsWhenUnderloaded(t *testing.T) {
 				}
 				clk.add(time.Second)
 				for range n {
-					l.Release(Sample{Latency: time.Second, Inputs: 32, Outcome: OK})
+					l.Release(sample{Latency: time.Second, Inputs: 32, Outcome: signalOK})
 				}
 				if got := l.Limit(); got < prev || got > l.Max() {
 					t.Fatalf("round %d: Limit went from %d to %d (Max %d)", r, prev, got, l.Max())
@@ -264,16 +264,16 @@ func TestOutcomeOf(t *testing.T) {
 	tests := []struct {
 		ctx  context.Context
 		err  error
-		want Outcome
+		want signal
 	}{
-		{live, nil, OK},
-		{live, &salvo.StatusError{StatusCode: 503}, Busy},
-		{live, fmt.Errorf("host: %w", &salvo.StatusError{StatusCode: 429}), Busy},
-		{live, fmt.Errorf("no answer within 2m0s: %w", context.DeadlineExceeded), Timeout},
-		{live, &salvo.StatusError{StatusCode: 500}, Failed},
-		{live, errors.New("connection refused"), Failed},
-		{cancelled, context.Canceled, Dropped},
-		{cancelled, &salvo.StatusError{StatusCode: 503}, Dropped},
+		{live, nil, signalOK},
+		{live, &salvo.StatusError{StatusCode: 503}, signalBusy},
+		{live, fmt.Errorf("host: %w", &salvo.StatusError{StatusCode: 429}), signalBusy},
+		{live, fmt.Errorf("no answer within 2m0s: %w", context.DeadlineExceeded), signalTimeout},
+		{live, &salvo.StatusError{StatusCode: 500}, signalFailed},
+		{live, errors.New("connection refused"), signalFailed},
+		{cancelled, context.Canceled, signalDropped},
+		{cancelled, &salvo.StatusError{StatusCode: 503}, signalDropped},
 	}
 	for _, tc := range tests {
 		if got := outcomeOf(tc.ctx, tc.err); got != tc.want {
@@ -283,14 +283,14 @@ func TestOutcomeOf(t *testing.T) {
 }
 
 func TestBatcher(t *testing.T) {
-	ok := func(perInput time.Duration, n int) Sample {
-		return Sample{Latency: perInput * time.Duration(n), Inputs: n, Outcome: OK}
+	ok := func(perInput time.Duration, n int) sample {
+		return sample{Latency: perInput * time.Duration(n), Inputs: n, Outcome: signalOK}
 	}
 	tests := []struct {
 		name                   string
 		fixed, initial, lo, hi int
 		perInput               time.Duration
-		outcome                Outcome
+		outcome                signal
 		samples                int
 		want                   []int // size after each batchEvery samples
 		wantStart              int
@@ -299,12 +299,12 @@ func TestBatcher(t *testing.T) {
 		{name: "fast inputs grow it to the max", perInput: time.Millisecond, samples: 40, wantStart: 32, want: []int{64, 128, 256, 256, 256}},
 		{name: "CPU Ollama keeps 32", perInput: 100 * time.Millisecond, samples: 40, wantStart: 32, want: []int{32, 32, 32, 32, 32}},
 		{name: "20 ms inputs settle at 64", perInput: 20 * time.Millisecond, samples: 24, wantStart: 32, want: []int{64, 64, 64}},
-		{name: "errors say nothing", perInput: time.Millisecond, outcome: Busy, samples: 16, wantStart: 32, want: []int{32, 32}},
+		{name: "errors say nothing", perInput: time.Millisecond, outcome: signalBusy, samples: 16, wantStart: 32, want: []int{32, 32}},
 		{name: "bounds", initial: 500, lo: 8, hi: 100, perInput: time.Microsecond, samples: 8, wantStart: 100, want: []int{100}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			b := NewBatcher(tc.fixed, tc.initial, tc.lo, tc.hi)
+			b := newBatcher(tc.fixed, tc.initial, tc.lo, tc.hi)
 			if got := b.Size(); got != tc.wantStart {
 				t.Fatalf("initial Size = %d, want %d", got, tc.wantStart)
 			}
@@ -325,10 +325,10 @@ func TestBatcher(t *testing.T) {
 }
 
 func TestBatcherShrinksAtOnceForSlowModels(t *testing.T) {
-	b := NewBatcher(0, 0, 0, 0)
+	b := newBatcher(0, 0, 0, 0)
 	var got []int
 	for range 3 { // a second per input: each answer alone is evidence enough
-		b.Observe(Sample{Latency: time.Duration(b.Size()) * time.Second, Inputs: b.Size(), Outcome: OK})
+		b.Observe(sample{Latency: time.Duration(b.Size()) * time.Second, Inputs: b.Size(), Outcome: signalOK})
 		got = append(got, b.Size())
 	}
 	if fmt.Sprint(got) != "[16 8 8]" {
@@ -339,7 +339,7 @@ func TestBatcherShrinksAtOnceForSlowModels(t *testing.T) {
 // TestLimiterAgainstOllamatest drives a real test server from real worker
 // goroutines for two seconds: the server's own accounting must show its
 // slots busy.
-// driveOllamatest runs an adaptive Limiter's workers against a real
+// driveOllamatest runs an adaptive limiter's workers against a real
 // ollamatest server (4 slots, 2 ms per input, 1 ms serial per request) for
 // d, and returns the server's stats and the final limit.
 func driveOllamatest(tb testing.TB, d time.Duration) (ollamatest.Stats, int) {
@@ -353,7 +353,7 @@ func driveOllamatest(tb testing.TB, d time.Duration) (ollamatest.Stats, int) {
 	for i := range texts {
 		texts[i] = fmt.Sprintf("text %d", i)
 	}
-	l := NewLimiter(LimiterConfig{})
+	l := newLimiter(limiterConfig{})
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -363,8 +363,8 @@ func driveOllamatest(tb testing.TB, d time.Duration) (ollamatest.Stats, int) {
 				start := time.Now()
 				_, err := client.Embed(ctx, texts)
 				out := outcomeOf(ctx, err)
-				l.Release(Sample{Latency: time.Since(start), Inputs: len(texts), Outcome: out})
-				if out == Failed {
+				l.Release(sample{Latency: time.Since(start), Inputs: len(texts), Outcome: out})
+				if out == signalFailed {
 					tb.Errorf("Embed: %v", err)
 					return
 				}

@@ -6,23 +6,23 @@ import (
 	"time"
 )
 
-// Defaults for NewBatcher.
+// Defaults for newBatcher.
 const (
 	DefaultBatchInitial = 32
 	DefaultBatchMin     = 8
 	DefaultBatchMax     = 256
 )
 
-// Tuning of the automatic batch size; the Batcher doc explains each.
+// Tuning of the automatic batch size; the batcher doc explains each.
 const (
 	batchTarget = 2 * time.Second // the request latency aimed at
 	batchEvery  = 8               // answered requests between two decisions
 )
 
-// Batcher chooses the batch size ("--batch-size auto"). Bigger batches
+// batcher chooses the batch size ("--batch-size auto"). Bigger batches
 // amortise what a server pays per request (about 20 ms on a CPU Ollama);
 // smaller ones make a failed batch cheaper to bisect, lose less on kill -9
-// and stay far from the request timeout. The Batcher aims at requests that
+// and stay far from the request timeout. The batcher aims at requests that
 // take about 2 s as the client sees them, queueing included: every 8
 // answered requests (sooner if they are very slow) it predicts the latency
 // of the current size from their mean latency per input and, only when the
@@ -32,8 +32,8 @@ const (
 // when inputs cost 20 ms, grows to 256 on a fast GPU and shrinks to 8 for a
 // model that takes a second per input. Only answered requests count.
 //
-// A Batcher is safe for concurrent use.
-type Batcher struct {
+// A batcher is safe for concurrent use.
+type batcher struct {
 	fixed    bool
 	min, max int
 
@@ -44,15 +44,15 @@ type Batcher struct {
 	inputs  int
 }
 
-// NewBatcher returns a Batcher. fixed > 0 is a fixed size (--batch-size N)
+// newBatcher returns a batcher. fixed > 0 is a fixed size (--batch-size N)
 // that never changes; otherwise the size starts at initial and stays within
 // [lo, hi]. Zero values mean DefaultBatchInitial, DefaultBatchMin and
 // DefaultBatchMax.
-func NewBatcher(fixed, initial, lo, hi int) *Batcher {
+func newBatcher(fixed, initial, lo, hi int) *batcher {
 	if fixed > 0 {
-		return &Batcher{fixed: true, size: fixed, min: fixed, max: fixed}
+		return &batcher{fixed: true, size: fixed, min: fixed, max: fixed}
 	}
-	b := &Batcher{min: lo, max: hi, size: initial}
+	b := &batcher{min: lo, max: hi, size: initial}
 	if b.min <= 0 {
 		b.min = DefaultBatchMin
 	}
@@ -68,15 +68,15 @@ func NewBatcher(fixed, initial, lo, hi int) *Batcher {
 }
 
 // Size is the number of texts to put in the next request.
-func (b *Batcher) Size() int {
+func (b *batcher) Size() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.size
 }
 
 // Observe learns from one finished request.
-func (b *Batcher) Observe(s Sample) {
-	if b.fixed || s.Outcome != OK || s.Inputs <= 0 {
+func (b *batcher) Observe(s sample) {
+	if b.fixed || s.Outcome != signalOK || s.Inputs <= 0 {
 		return
 	}
 	b.mu.Lock()

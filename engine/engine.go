@@ -38,13 +38,17 @@ type Host struct {
 	Name     string // for messages, e.g. "http://127.0.0.1:11434"
 	Embedder salvo.Embedder
 	// Concurrency is a fixed number of requests in flight; 0 lets an
-	// adaptive Limiter find the server's knee.
+	// adaptive limiter find the server's knee.
 	Concurrency int
 }
 
 // Defaults for Config.
 const (
+	// DefaultRetries is what salvo's CLI passes as Config.Retries unless
+	// told otherwise (--retries). The zero value of Config.Retries means no
+	// retries at all, busy answers included.
 	DefaultRetries = 5
+	// DefaultTimeout is used when Config.Timeout is 0.
 	DefaultTimeout = 2 * time.Minute
 	// lookupChunk is how many inputs the resolver looks up in the store at
 	// once: large enough to amortise a query, small enough to stay flat.
@@ -60,8 +64,8 @@ type Config struct {
 	Key        salvo.KeySpec
 	Dims       int // expected vector length; 0 = take it from the first answer
 
-	BatchSize int           // texts per request; 0 = adaptive (see Batcher)
-	Retries   int           // resends of a failing request; default DefaultRetries, <0 for none
+	BatchSize int           // texts per request; 0 = adaptive (see batcher)
+	Retries   int           // resends of a failing request; 0 = none (salvo's CLI uses DefaultRetries)
 	Timeout   time.Duration // per request; default DefaultTimeout
 	Rate      float64       // max texts per second over all hosts; 0 = unlimited
 	Backoff   Backoff       // between retries of a failed request
@@ -146,10 +150,8 @@ func (c *Config) check() error {
 	if c.BatchSize < 0 {
 		c.BatchSize = 0
 	}
-	if c.Retries == 0 {
-		c.Retries = DefaultRetries
-	} else if c.Retries < 0 {
-		c.Retries = 0
+	if c.Retries < 0 {
+		return fmt.Errorf("engine: %d retries: give 0 for none", c.Retries)
 	}
 	if c.BusyBackoff.Base <= 0 {
 		c.BusyBackoff = Backoff{Base: 50 * time.Millisecond, Max: 2 * time.Second}
@@ -172,16 +174,16 @@ type run struct {
 	dedup   dedup
 	limiter *rate.Limiter
 	dims    dimsCheck
-	limits  []*Limiter     // per host: requests in flight
+	limits  []*limiter     // per host: requests in flight
 	loads   []atomic.Int64 // per host: the longest model load reported (ns)
-	batcher *Batcher
+	batcher *batcher
 }
 
 func newRun(cfg Config) *run {
 	r := &run{cfg: cfg, c: cfg.Counters}
 	r.dedup.groups = make(map[salvo.Key]*group)
 	r.dims.want.Store(int64(cfg.Dims))
-	r.batcher = NewBatcher(cfg.BatchSize, 0, 0, 0)
+	r.batcher = newBatcher(cfg.BatchSize, 0, 0, 0)
 	r.loads = make([]atomic.Int64, len(cfg.Hosts))
 	if cfg.Rate > 0 {
 		// The bucket holds one batch: the largest request that may be sent.
@@ -192,7 +194,7 @@ func newRun(cfg Config) *run {
 		r.limiter = rate.NewLimiter(rate.Limit(cfg.Rate), burst)
 	}
 	for _, h := range cfg.Hosts {
-		r.limits = append(r.limits, NewLimiter(LimiterConfig{Fixed: h.Concurrency}))
+		r.limits = append(r.limits, newLimiter(limiterConfig{Fixed: h.Concurrency}))
 	}
 	return r
 }

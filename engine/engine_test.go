@@ -174,18 +174,21 @@ func TestTransientFaultsAreRetried(t *testing.T) {
 	}
 }
 
+// Config.Retries is the number of resends; 0 means none (it used to mean 5).
 func TestRetriesExhaustedFailTheBatch(t *testing.T) {
-	e := newEnv(t, ollamatest.Config{})
-	e.srv.HTMLNext(100, 502)
-	cfg := e.config()
-	cfg.Retries = 2
-	cfg.BatchSize = 10
-	rep := e.run(cfg, inputs(10))
-	if rep.Failed != 10 || rep.Retries != 2 || rep.Requests != 3 {
-		t.Fatalf("report %+v", rep)
-	}
-	if f := e.fails.list(); !strings.Contains(f[0].Error, "502") {
-		t.Errorf("failure should name the status: %+v", f[0])
+	for _, retries := range []int{2, 0} {
+		e := newEnv(t, ollamatest.Config{})
+		e.srv.HTMLNext(100, 502)
+		cfg := e.config()
+		cfg.Retries = retries
+		cfg.BatchSize = 10
+		rep := e.run(cfg, inputs(10))
+		if rep.Failed != 10 || rep.Retries != int64(retries) || rep.Requests != int64(retries)+1 {
+			t.Fatalf("Retries %d: report %+v", retries, rep)
+		}
+		if f := e.fails.list(); !strings.Contains(f[0].Error, "502") {
+			t.Errorf("failure should name the status: %+v", f[0])
+		}
 	}
 }
 

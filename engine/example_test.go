@@ -42,6 +42,7 @@ func ExampleRun() {
 		Store:      store,
 		Collection: "movies",
 		Key:        salvo.KeySpec{Model: "nomic-embed-text"},
+		Retries:    engine.DefaultRetries,
 	}
 	movies := []engine.Input{
 		{ID: "1", Text: "The Last Harbor (1998): a lighthouse keeper and a storm."},

@@ -55,6 +55,7 @@ func (e *env) config() engine.Config {
 		Collection:  e.coll,
 		Key:         salvo.KeySpec{Model: model},
 		BatchSize:   8,
+		Retries:     engine.DefaultRetries,
 		Backoff:     engine.Backoff{Base: time.Millisecond, Max: 4 * time.Millisecond},
 		BusyBackoff: engine.Backoff{Base: time.Millisecond, Max: 2 * time.Millisecond},
 		Failures:    e.fails,

@@ -138,7 +138,7 @@ func (r *run) request(ctx context.Context, h int, texts []string) (*salvo.Embedd
 	emb, err := r.cfg.Hosts[h].Embedder.Embed(rctx, texts)
 	elapsed := time.Since(start)
 	r.c.InFlight.Add(-1)
-	s := Sample{Latency: elapsed, Inputs: len(texts), Outcome: outcomeOf(ctx, err)}
+	s := sample{Latency: elapsed, Inputs: len(texts), Outcome: outcomeOf(ctx, err)}
 	lim.Release(s)
 	r.batcher.Observe(s)
 	r.lat.add(elapsed)

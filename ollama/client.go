@@ -30,7 +30,9 @@ import (
 	"time"
 
 	"github.com/salvoembed/salvo"
+	"github.com/salvoembed/salvo/internal/hostaddr"
 	"github.com/salvoembed/salvo/internal/httpx"
+	"github.com/salvoembed/salvo/internal/jsonstr"
 )
 
 // API names the endpoint used to embed.
@@ -113,11 +115,11 @@ var _ salvo.Embedder = (*Client)(nil)
 // "host:port", ":port", "http://host:port", "https://host/base/path".
 // A host without scheme and port gets port 11434; "http://host" gets 80 and
 // "https://host" 443, as with the ollama command.
-func ParseHost(s string) (*url.URL, error) { return httpx.ParseHost(s) }
+func ParseHost(s string) (*url.URL, error) { return hostaddr.ParseHost(s) }
 
 // New returns a client for the Ollama server at host (see [ParseHost]).
 func New(host string, opts Options) (*Client, error) {
-	base, err := httpx.BaseURL(host)
+	base, err := hostaddr.BaseURL(host)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +169,7 @@ func (c *Client) buildBodies(opts Options) error {
 			extra = append(extra, ka...)
 		} else if _, err := time.ParseDuration(ka); err == nil {
 			extra = append(extra, `,"keep_alive":`...)
-			extra = httpx.AppendString(extra, ka)
+			extra = jsonstr.AppendString(extra, ka)
 		} else {
 			return fmt.Errorf("ollama: keep-alive %q: use a duration like 5m, a number of seconds, or -1 to keep the model loaded", opts.KeepAlive)
 		}
@@ -180,7 +182,7 @@ func (c *Client) buildBodies(opts Options) error {
 		extra = append(append(extra, `,"options":`...), o...)
 	}
 
-	c.embedHead = httpx.AppendString([]byte(`{"model":`), c.model)
+	c.embedHead = jsonstr.AppendString([]byte(`{"model":`), c.model)
 	c.embedHead = append(c.embedHead, `,"input":[`...)
 	tail := []byte{']'}
 	if opts.Truncate != nil {
@@ -191,7 +193,7 @@ func (c *Client) buildBodies(opts Options) error {
 	}
 	c.embedTail = append(append(tail, extra...), '}')
 
-	c.legacyHead = httpx.AppendString([]byte(`{"model":`), c.model)
+	c.legacyHead = jsonstr.AppendString([]byte(`{"model":`), c.model)
 	c.legacyHead = append(c.legacyHead, `,"prompt":`...)
 	c.legacyTail = append(bytes.Clone(extra), '}')
 	return nil

@@ -3,7 +3,7 @@ package ollama
 import (
 	"encoding/json"
 
-	"github.com/salvoembed/salvo/internal/httpx"
+	"github.com/salvoembed/salvo/internal/jsonscan"
 )
 
 // embedAnswer is the part of an /api/embed answer salvo uses.
@@ -28,13 +28,13 @@ func decodeEmbed(body []byte, n int) (*embedAnswer, error) {
 }
 
 // decodeEmbedJSON is decodeEmbed's slow path; null elements become NaN
-// (see httpx.Float32).
+// (see jsonscan.Float32).
 func decodeEmbedJSON(body []byte) (*embedAnswer, error) {
 	var w struct {
-		Embeddings      [][]httpx.Float32 `json:"embeddings"`
-		TotalDuration   int64             `json:"total_duration"`
-		LoadDuration    int64             `json:"load_duration"`
-		PromptEvalCount int               `json:"prompt_eval_count"`
+		Embeddings      [][]jsonscan.Float32 `json:"embeddings"`
+		TotalDuration   int64                `json:"total_duration"`
+		LoadDuration    int64                `json:"load_duration"`
+		PromptEvalCount int                  `json:"prompt_eval_count"`
 	}
 	if err := json.Unmarshal(body, &w); err != nil {
 		return nil, err
@@ -43,59 +43,41 @@ func decodeEmbedJSON(body []byte) (*embedAnswer, error) {
 	if w.Embeddings != nil {
 		a.Embeddings = make([][]float32, len(w.Embeddings))
 		for i, v := range w.Embeddings {
-			a.Embeddings[i] = httpx.Float32s(v)
+			a.Embeddings[i] = jsonscan.Float32s(v)
 		}
 	}
 	return a, nil
 }
 
 func decodeEmbedFast(body []byte, n int) (*embedAnswer, bool) {
-	s := httpx.NewScanner(body)
-	if !s.Consume('{') {
-		return nil, false
-	}
+	s := jsonscan.NewScanner(body)
 	var a embedAnswer
-	if !s.Consume('}') {
-		seen := false
-		for {
-			key, ok := s.Key()
-			if !ok {
-				return nil, false
+	seen := false
+	ok := s.Object(func(key []byte) (ok bool) {
+		switch string(key) {
+		case "embeddings":
+			// A repeated field would be merged into the first one by
+			// encoding/json; leave that oddity to it.
+			if seen {
+				return false
 			}
-			switch string(key) {
-			case "embeddings":
-				// A repeated field would be merged into the first one by
-				// encoding/json; leave that oddity to it.
-				if seen {
-					return nil, false
-				}
-				seen = true
-				a.Embeddings, ok = vectors(s, n)
-			case "total_duration":
-				a.TotalDuration, ok = s.Int()
-			case "load_duration":
-				a.LoadDuration, ok = s.Int()
-			case "prompt_eval_count":
-				var v int64
-				v, ok = s.Int()
-				a.PromptEvalCount = int(v)
-				ok = ok && int64(a.PromptEvalCount) == v
-			default:
-				ok = !httpx.MatchesFold(key, embedFields...) && s.Skip()
-			}
-			if !ok {
-				return nil, false
-			}
-			more, ok := s.Next('}')
-			if !ok {
-				return nil, false
-			}
-			if !more {
-				break
-			}
+			seen = true
+			a.Embeddings, ok = vectors(s, n)
+		case "total_duration":
+			a.TotalDuration, ok = s.Int()
+		case "load_duration":
+			a.LoadDuration, ok = s.Int()
+		case "prompt_eval_count":
+			var v int64
+			v, ok = s.Int()
+			a.PromptEvalCount = int(v)
+			ok = ok && int64(a.PromptEvalCount) == v
+		default:
+			ok = !jsonscan.MatchesFold(key, embedFields...) && s.Skip()
 		}
-	}
-	if !s.End() {
+		return ok
+	})
+	if !ok || !s.End() {
 		return nil, false
 	}
 	return &a, true
@@ -105,23 +87,17 @@ func decodeEmbedFast(body []byte, n int) (*embedAnswer, bool) {
 // the others are read into one allocation sized for n vectors of the same
 // length; each vector's capacity is its length, so appending to one cannot
 // overwrite the next.
-func vectors(s *httpx.Scanner, n int) ([][]float32, bool) {
-	if !s.Consume('[') {
-		return nil, false
-	}
+func vectors(s *jsonscan.Scanner, n int) ([][]float32, bool) {
 	out := make([][]float32, 0, n)
-	if s.Consume(']') {
-		return out, true
-	}
 	var slab []float32
 	pos := 0
-	for {
+	ok := s.Array(func() bool {
 		if s.Peek() != '[' {
-			return nil, false
+			return false
 		}
 		v, ok := s.Floats(slab[pos:pos])
 		if !ok {
-			return nil, false
+			return false
 		}
 		if len(v) <= len(slab)-pos {
 			pos += len(v) // it fitted: v lives in slab
@@ -133,12 +109,10 @@ func vectors(s *httpx.Scanner, n int) ([][]float32, bool) {
 		if len(out) == 1 && n > 1 && len(v) > 0 {
 			slab = make([]float32, len(v)*(n-1))
 		}
-		more, ok := s.Next(']')
-		if !ok {
-			return nil, false
-		}
-		if !more {
-			return out, true
-		}
+		return true
+	})
+	if !ok {
+		return nil, false
 	}
+	return out, true
 }

@@ -59,7 +59,7 @@ func TestDecodeEmbed(t *testing.T) {
 		{"null element", `{"embeddings":[[1,null]]}`, true},
 		{"null vector", `{"embeddings":[null]}`, false},
 		{"other case", `{"Embeddings":[[1]]}`, false},
-		{"escaped key", `{"embedding\u0073":[[1]]}`, false},
+		{"escaped key", `{"embedding\u0073":[[1]]}`, true}, // decoded as encoding/json decodes keys
 		{"repeated", `{"embeddings":[[1]],"embeddings":[[2,3]]}`, false},
 		{"float duration", `{"embeddings":[[1]],"total_duration":1.5}`, false},
 		{"string count", `{"embeddings":[[1]],"prompt_eval_count":"8"}`, false},

@@ -10,6 +10,7 @@ import (
 
 	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/internal/httpx"
+	"github.com/salvoembed/salvo/internal/jsonstr"
 )
 
 // Embed returns one vector per text, in order.
@@ -60,13 +61,13 @@ func routeMissing(err error) bool {
 }
 
 func (c *Client) embedBatch(ctx context.Context, texts []string) (*salvo.Embedding, error) {
-	body := make([]byte, 0, len(c.embedHead)+httpx.StringsLen(texts)+len(c.embedTail))
+	body := make([]byte, 0, len(c.embedHead)+jsonstr.StringsLen(texts)+len(c.embedTail))
 	body = append(body, c.embedHead...)
 	for i, t := range texts {
 		if i > 0 {
 			body = append(body, ',')
 		}
-		body = httpx.AppendString(body, t)
+		body = jsonstr.AppendString(body, t)
 	}
 	body = append(body, c.embedTail...)
 
@@ -111,7 +112,7 @@ func (c *Client) embedLegacy(ctx context.Context, texts []string) (*salvo.Embedd
 func (c *Client) embedOne(ctx context.Context, text string) ([]float32, error) {
 	body := make([]byte, 0, len(c.legacyHead)+len(text)+len(text)/16+2+len(c.legacyTail))
 	body = append(body, c.legacyHead...)
-	body = httpx.AppendString(body, text)
+	body = jsonstr.AppendString(body, text)
 	body = append(body, c.legacyTail...)
 
 	r, err := c.call(ctx, http.MethodPost, c.embeddingsURL, body, c.model)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/internal/httpx"
+	"github.com/salvoembed/salvo/internal/jsonstr"
 )
 
 // Version returns the server's version, e.g. "0.17.4".
@@ -160,7 +161,7 @@ func (r *ShowResponse) NumCtx() int {
 
 // Show asks the server about model.
 func (c *Client) Show(ctx context.Context, model string) (*ShowResponse, error) {
-	body := httpx.AppendString([]byte(`{"model":`), model)
+	body := jsonstr.AppendString([]byte(`{"model":`), model)
 	body = append(body, '}')
 	var v ShowResponse
 	if err := c.callJSON(ctx, http.MethodPost, c.base.JoinPath("api/show").String(), body, model, &v); err != nil {
@@ -186,7 +187,7 @@ const maxPullLine = 1 << 20
 // nil) for every step it reports. It returns nil once the server reports
 // success.
 func (c *Client) Pull(ctx context.Context, model string, progress func(PullProgress)) error {
-	body := httpx.AppendString([]byte(`{"model":`), model)
+	body := jsonstr.AppendString([]byte(`{"model":`), model)
 	body = append(body, `,"stream":true}`...)
 	u := c.base.JoinPath("api/pull").String()
 	req, err := c.newRequest(ctx, http.MethodPost, u, body)

@@ -27,7 +27,9 @@ import (
 	"sync/atomic"
 
 	"github.com/salvoembed/salvo"
+	"github.com/salvoembed/salvo/internal/hostaddr"
 	"github.com/salvoembed/salvo/internal/httpx"
+	"github.com/salvoembed/salvo/internal/jsonstr"
 )
 
 // DefaultUserAgent is sent when Options.UserAgent is empty.
@@ -78,7 +80,7 @@ var _ salvo.Embedder = (*Client)(nil)
 // the endpoint is <base>/v1/embeddings, and a base that already ends in
 // /v1 or /v1/embeddings is used as it is.
 func New(baseURL string, opts Options) (*Client, error) {
-	base, err := httpx.BaseURL(baseURL)
+	base, err := hostaddr.BaseURL(baseURL)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +116,7 @@ func New(baseURL string, opts Options) (*Client, error) {
 	if opts.Base64 != nil && !*opts.Base64 {
 		c.floats.Store(true)
 	}
-	c.head = httpx.AppendString([]byte(`{"model":`), c.model)
+	c.head = jsonstr.AppendString([]byte(`{"model":`), c.model)
 	c.head = append(c.head, `,"input":[`...)
 	tail := []byte{']'}
 	if opts.Dimensions > 0 {
@@ -163,13 +165,13 @@ func refusesBase64(err error) bool {
 }
 
 func (c *Client) embed(ctx context.Context, texts []string, tail []byte) (*salvo.Embedding, error) {
-	body := make([]byte, 0, len(c.head)+httpx.StringsLen(texts)+len(tail))
+	body := make([]byte, 0, len(c.head)+jsonstr.StringsLen(texts)+len(tail))
 	body = append(body, c.head...)
 	for i, t := range texts {
 		if i > 0 {
 			body = append(body, ',')
 		}
-		body = httpx.AppendString(body, t)
+		body = jsonstr.AppendString(body, t)
 	}
 	body = append(body, tail...)
 

@@ -2,14 +2,12 @@ package openai
 
 import (
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
-	"unsafe"
 
-	"github.com/salvoembed/salvo/internal/httpx"
+	"github.com/salvoembed/salvo/internal/f32le"
+	"github.com/salvoembed/salvo/internal/jsonscan"
 )
 
 // item is one element of an answer's "data", before its vector is decoded.
@@ -30,7 +28,7 @@ type list struct {
 
 // decodeList reads an answer: {"data":[{"embedding":...,"index":i}],
 // "usage":{"prompt_tokens":n}}. It gives what encoding/json gives (but null
-// elements become NaN, see httpx.Float32); a fast path reads the usual
+// elements become NaN, see jsonscan.Float32); a fast path reads the usual
 // answer and hands anything unusual to encoding/json.
 func decodeList(body []byte) (*list, error) {
 	if l, ok := decodeListFast(body); ok {
@@ -72,11 +70,11 @@ func decodeListJSON(body []byte) (*list, error) {
 			}
 			it.Kind, it.Base64 = 's', []byte(s)
 		case '[':
-			var v []httpx.Float32
+			var v []jsonscan.Float32
 			if err := json.Unmarshal(d.Embedding, &v); err != nil {
 				return nil, err
 			}
-			it.Kind, it.Floats = 'f', httpx.Float32s(v)
+			it.Kind, it.Floats = 'f', jsonscan.Float32s(v)
 		}
 	}
 	return l, nil
@@ -88,10 +86,10 @@ var (
 )
 
 func decodeListFast(body []byte) (*list, bool) {
-	s := httpx.NewScanner(body)
+	s := jsonscan.NewScanner(body)
 	l := &list{}
 	usage := false
-	ok := object(s, func(key []byte) bool {
+	ok := s.Object(func(key []byte) bool {
 		switch string(key) {
 		case "data":
 			if l.HasData {
@@ -104,16 +102,16 @@ func decodeListFast(body []byte) (*list, bool) {
 				return false
 			}
 			usage = true
-			return object(s, func(key []byte) bool {
+			return s.Object(func(key []byte) bool {
 				if string(key) == "prompt_tokens" {
 					v, ok := s.Int()
 					l.PromptTokens = int(v)
 					return ok && int64(l.PromptTokens) == v
 				}
-				return !httpx.MatchesFold(key, "prompt_tokens") && s.Skip()
+				return !jsonscan.MatchesFold(key, "prompt_tokens") && s.Skip()
 			})
 		}
-		return !httpx.MatchesFold(key, listFields...) && s.Skip()
+		return !jsonscan.MatchesFold(key, listFields...) && s.Skip()
 	})
 	if !ok || !s.End() {
 		return nil, false
@@ -121,38 +119,12 @@ func decodeListFast(body []byte) (*list, bool) {
 	return l, true
 }
 
-// object reads an object, calling member after each key to read its value.
-func object(s *httpx.Scanner, member func(key []byte) bool) bool {
-	if !s.Consume('{') {
-		return false
-	}
-	if s.Consume('}') {
-		return true
-	}
-	for {
-		key, ok := s.Key()
-		if !ok || !member(key) {
-			return false
-		}
-		more, ok := s.Next('}')
-		if !ok || !more {
-			return ok
-		}
-	}
-}
-
-func items(s *httpx.Scanner, l *list) bool {
-	if !s.Consume('[') {
-		return false
-	}
+func items(s *jsonscan.Scanner, l *list) bool {
 	l.Data = []item{}
-	if s.Consume(']') {
-		return true
-	}
 	dim := 0 // length of the last vector of numbers, to size the next
-	for {
+	return s.Array(func() bool {
 		var it item
-		ok := object(s, func(key []byte) bool {
+		ok := s.Object(func(key []byte) bool {
 			switch string(key) {
 			case "embedding":
 				if it.Kind != 0 {
@@ -175,17 +147,13 @@ func items(s *httpx.Scanner, l *list) bool {
 				it.Index, it.HasIndex = int(v), true
 				return ok && int64(it.Index) == v
 			}
-			return !httpx.MatchesFold(key, itemFields...) && s.Skip()
+			return !jsonscan.MatchesFold(key, itemFields...) && s.Skip()
 		})
-		if !ok {
-			return false
+		if ok {
+			l.Data = append(l.Data, it)
 		}
-		l.Data = append(l.Data, it)
-		more, ok := s.Next(']')
-		if !ok || !more {
-			return ok
-		}
-	}
+		return ok
+	})
 }
 
 // vectors puts the vectors in input order, checking that there is one for
@@ -230,8 +198,6 @@ func (l *list) vectors(n int) ([][]float32, error) {
 	return out, nil
 }
 
-var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
-
 // decodeBase64 reads little-endian float32s from base64, padded or not,
 // straight into the vector's memory where the CPU is little-endian.
 func decodeBase64(s []byte) ([]float32, error) {
@@ -240,12 +206,7 @@ func decodeBase64(s []byte) ([]float32, error) {
 		enc = base64.RawStdEncoding
 	}
 	out := make([]float32, (enc.DecodedLen(len(s))+3)/4)
-	var buf []byte
-	if littleEndian {
-		buf = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(out))), len(out)*4)
-	} else {
-		buf = make([]byte, len(out)*4)
-	}
+	buf := f32le.Bytes(out) // out's own memory where the CPU is little-endian
 	m, err := enc.Decode(buf, s)
 	if err != nil {
 		return nil, fmt.Errorf("embedding is not base64: %w", err)
@@ -254,10 +215,8 @@ func decodeBase64(s []byte) ([]float32, error) {
 		return nil, fmt.Errorf("base64 embedding has %d bytes, not a whole number of float32s", m)
 	}
 	out = out[: m/4 : m/4]
-	if !littleEndian {
-		for i := range out {
-			out[i] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*i:]))
-		}
+	if !f32le.Native {
+		f32le.Decode(out, buf)
 	}
 	return out, nil
 }

@@ -210,26 +210,6 @@ func TestProjectorInterns(t *testing.T) {
 	}
 }
 
-// skipPlain agrees with a byte-by-byte look for every byte at every place
-// of its eight-byte words.
-func TestSkipPlain(t *testing.T) {
-	for c := range 256 {
-		for at := range 20 {
-			b := []byte(strings.Repeat("a", 20))
-			b[at] = byte(c)
-			want := at
-			if plain[c] {
-				want = len(b)
-			}
-			for from := range at + 1 {
-				if got := skipPlain(b, from); got != want {
-					t.Fatalf("byte %#x at %d, from %d: skipPlain = %d, want %d", c, at, from, got, want)
-				}
-			}
-		}
-	}
-}
-
 func FuzzJSONLFields(f *testing.F) {
 	for _, s := range []string{
 		"{\"id\":1,\"title\":\"x\",\"skip\":[1,{\"a\":null}]}\n{\"id\":2}",

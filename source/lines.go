@@ -19,8 +19,11 @@ var lineLimit = MaxLineBytes
 // errLineTooLong is returned by lineReader for a line over MaxLineBytes.
 var errLineTooLong = fmt.Errorf("line longer than %d MiB, skipped (is this really a text file?)", MaxLineBytes>>20)
 
-// lineReader splits input into lines of any length up to MaxLineBytes,
-// which bufio.Scanner's fixed limit does not allow.
+// lineReader splits input into lines of up to MaxLineBytes. It exists,
+// rather than bufio.Scanner with a large buffer, for what happens past the
+// limit: a line that is too long is skipped (reported as errLineTooLong)
+// and reading goes on with the next line, where bufio.Scanner stops for
+// good at its first over-long token.
 type lineReader struct {
 	br   *bufio.Reader
 	long []byte // holds a line that does not fit br's buffer

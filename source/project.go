@@ -1,6 +1,10 @@
 package source
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/salvoembed/salvo/internal/jsonscan"
+)
 
 // projector decodes only some top-level keys of JSON objects, for
 // [Options.Fields]. A record of a movie catalog is mostly text that the
@@ -28,7 +32,7 @@ const maxInterned = 4096
 
 // maxProjectDepth bounds nesting; a deeper object goes to encoding/json,
 // whose own limit is far higher.
-const maxProjectDepth = 512
+const maxProjectDepth = jsonscan.MaxDepth
 
 // newProjector returns nil when fields is nil: every key is decoded.
 func newProjector(fields []string, idField string) *projector {
@@ -48,37 +52,21 @@ func newProjector(fields []string, idField string) *projector {
 // encoding/json (nested too deeply); the caller then decodes b with
 // encoding/json, which gives the authoritative result or error.
 func (p *projector) decode(b []byte) (fields map[string]any, ok bool) {
-	s := scanner{b: b}
-	if !s.eat('{') {
-		return nil, false
-	}
+	s := jsonscan.NewScanner(b)
 	fields = make(map[string]any, p.width)
-	if !s.eat('}') {
-		for {
-			k, want, ok := s.key(p)
-			if !ok {
-				return nil, false
-			}
-			var v any
-			if want {
-				v, ok = s.value(p, 1)
-			} else {
-				ok = s.skip(1)
-			}
-			if !ok {
-				return nil, false
-			}
-			fields[k] = v
-			if s.eat(',') {
-				continue
-			}
-			if !s.eat('}') {
-				return nil, false
-			}
-			break
+	ok = s.Object(func(raw []byte) bool {
+		k := p.intern(raw)
+		var v any
+		ok := true
+		if k.want {
+			v, ok = value(s, p, 1)
+		} else {
+			ok = s.Skip()
 		}
-	}
-	if !blank(b[s.i:]) {
+		fields[k.name] = v
+		return ok
+	})
+	if !ok || !s.End() {
 		return nil, false
 	}
 	p.width = len(fields)
@@ -119,107 +107,51 @@ func (p *projector) intern(raw []byte) key {
 }
 
 // text reads a string value.
-func (s *scanner) text() (string, bool) {
-	start := s.i
-	raw, slow, ok := s.str()
+func text(s *jsonscan.Scanner) (string, bool) {
+	q, plain, ok := s.Quoted()
 	switch {
 	case !ok:
 		return "", false
-	case slow:
-		return unquote(s.b[start:s.i])
+	case !plain:
+		return jsonscan.Unquote(q)
 	}
-	return string(raw), true
-}
-
-// key reads an object key and the colon after it, and says whether the
-// key is wanted at the top level.
-func (s *scanner) key(p *projector) (name string, want, ok bool) {
-	start := s.i
-	raw, slow, ok := s.str()
-	if !ok {
-		return "", false, false
-	}
-	if slow {
-		if name, ok = unquote(s.b[start:s.i]); !ok {
-			return "", false, false
-		}
-		want = p.want[name]
-	} else {
-		k := p.intern(raw)
-		name, want = k.name, k.want
-	}
-	return name, want, s.eat(':')
-}
-
-// unquote decodes a JSON string with escapes or bad UTF-8 exactly as
-// encoding/json does.
-func unquote(quoted []byte) (string, bool) {
-	var v string
-	err := json.Unmarshal(quoted, &v)
-	return v, err == nil
+	return string(q[1 : len(q)-1]), true
 }
 
 // value reads any value as encoding/json with UseNumber decodes it into an
 // interface{}.
-func (s *scanner) value(p *projector, depth int) (any, bool) {
+func value(s *jsonscan.Scanner, p *projector, depth int) (any, bool) {
 	if depth > maxProjectDepth {
 		return nil, false
 	}
-	s.ws()
-	if s.i >= len(s.b) {
-		return nil, false
-	}
-	switch s.b[s.i] {
+	switch s.Peek() {
 	case '"':
-		return s.text()
+		return text(s)
 	case '{':
-		s.i++
 		m := map[string]any{}
-		if s.eat('}') {
-			return m, true
-		}
-		for {
-			k, _, ok := s.key(p)
-			if !ok {
-				return nil, false
-			}
-			v, ok := s.value(p, depth+1)
-			if !ok {
-				return nil, false
-			}
-			m[k] = v
-			if s.eat(',') {
-				continue
-			}
-			return m, s.eat('}')
-		}
+		return m, s.Object(func(raw []byte) bool {
+			v, ok := value(s, p, depth+1)
+			m[p.intern(raw).name] = v
+			return ok
+		})
 	case '[':
-		s.i++
 		l := []any{}
-		if s.eat(']') {
-			return l, true
-		}
-		for {
-			v, ok := s.value(p, depth+1)
-			if !ok {
-				return nil, false
-			}
+		ok := s.Array(func() bool {
+			v, ok := value(s, p, depth+1)
 			l = append(l, v)
-			if s.eat(',') {
-				continue
-			}
-			return l, s.eat(']')
-		}
+			return ok
+		})
+		return l, ok
 	case 't':
-		return true, s.literal("true")
+		return true, s.Literal("true")
 	case 'f':
-		return false, s.literal("false")
+		return false, s.Literal("false")
 	case 'n':
-		return nil, s.literal("null")
+		return nil, s.Literal("null")
 	}
-	start := s.i
-	if !s.number() {
+	n, ok := s.Number()
+	if !ok {
 		return nil, false
 	}
-	return json.Number(s.b[start:s.i]), true
+	return json.Number(n), true
 }

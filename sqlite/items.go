@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -24,14 +25,19 @@ func (s *Store) Lookup(ctx context.Context, collection string, items []salvo.Ite
 	if err != nil {
 		return err
 	}
-	ids := make([]byte, 0, 16*len(items))
+	// IDs go as hex so that SQLite gets them back byte for byte, whatever
+	// they hold: a JSON string cannot carry bytes that are not UTF-8 (record
+	// IDs from a CSV file may hold any bytes).
+	ids := make([]byte, 0, 32*len(items))
 	keys := make([]byte, 0, 32*len(items))
 	ids = append(ids, '[')
 	for i, it := range items {
 		if i > 0 {
 			ids = append(ids, ',')
 		}
-		ids = appendJSONString(ids, it.ID)
+		ids = append(ids, '"')
+		ids = hex.AppendEncode(ids, []byte(it.ID))
+		ids = append(ids, '"')
 		keys = append(keys, it.Key[:]...)
 		out[i] = salvo.Missing
 	}
@@ -59,25 +65,6 @@ func (s *Store) Lookup(ctx context.Context, collection string, items []salvo.Ite
 		return fmt.Errorf("lookup in collection %q of %s: %w", collection, s.path, err)
 	}
 	return nil
-}
-
-// appendJSONString appends s as a JSON string for SQLite's json_each, which
-// gives back the exact bytes: unlike encoding/json it leaves bytes that are
-// not UTF-8 as they are (record IDs from a CSV file may hold any bytes).
-func appendJSONString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '"' || c == '\\':
-			dst = append(dst, '\\', c)
-		case c < 0x20:
-			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		default:
-			dst = append(dst, c)
-		}
-	}
-	return append(dst, '"')
 }
 
 // Put stores entries in the cache and items in the collection in one

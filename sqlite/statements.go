@@ -37,14 +37,14 @@ func (st *statements) queries() (w, r map[**sql.Stmt]string) {
 	}
 	r = map[**sql.Stmt]string{
 		&st.collID: `SELECT id FROM collections WHERE name = ?`,
-		// One query per chunk: ?2 is a JSON array of IDs and ?3 the keys
-		// concatenated, 32 bytes each. Only items whose key is cached come
-		// back; the rest are Missing. json_each is 10x faster than a VALUES
-		// list of bound parameters, which SQLite materialises first.
+		// One query per chunk: ?2 is a JSON array of IDs in hex and ?3 the
+		// keys concatenated, 32 bytes each. Only items whose key is cached
+		// come back; the rest are Missing. json_each is 10x faster than a
+		// VALUES list of bound parameters, which SQLite materialises first.
 		&st.lookup: `SELECT j.key, coalesce(i.cache_id = c.id, 0)
 			FROM json_each(?2) AS j
 			JOIN cache AS c ON c.key = substr(?3, 32 * j.key + 1, 32)
-			LEFT JOIN items AS i ON i.collection_id = ?1 AND i.id = j.value`,
+			LEFT JOIN items AS i ON i.collection_id = ?1 AND i.id = CAST(unhex(j.value) AS TEXT)`,
 		&st.each: `SELECT i.id, c.vector FROM items AS i JOIN cache AS c ON c.id = i.cache_id
 			WHERE i.collection_id = ? ORDER BY i.id`,
 		&st.collections: `SELECT c.name, c.model, c.dims, c.template,

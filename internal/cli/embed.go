@@ -65,6 +65,7 @@ type embedFlags struct {
 	keepAlive   string
 	truncate    bool
 	pull        bool
+	args        []string // as salvo embed received them, for the run ledger
 }
 
 func (f *embedFlags) register(fs *pflag.FlagSet) {
@@ -125,7 +126,7 @@ func newFlagSet(name, help string, io Stdio) *pflag.FlagSet {
 }
 
 func runEmbed(ctx context.Context, args []string, stdio Stdio) int {
-	var f embedFlags
+	f := embedFlags{args: append([]string{"embed"}, args...)}
 	fs := newFlagSet("embed", embedHelp, stdio)
 	f.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -262,9 +263,6 @@ func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (
 		Failures:      tally,
 		Counters:      counters,
 	}
-	if f.retries == 0 {
-		cfg.Retries = -1
-	}
 	if f.api == "embeddings" {
 		cfg.BatchSize = 1
 	}
@@ -280,7 +278,9 @@ func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (
 		out.Failures = f.failures
 		out.Reasons = tally.list()
 	}
-	recordRun(st, out, started)
+	if err := recordRun(st, out, started, f.args); err != nil && runErr == nil {
+		runErr = err
+	}
 	return out, runErr
 }
 
@@ -318,12 +318,4 @@ func countTotal(files []string, opts source.Options, limit int, c *engine.Counte
 		total = int64(limit)
 	}
 	c.Total.Store(total)
-}
-
-func recordRun(st *sqlite.Store, rep *embedReport, started time.Time) {
-	stats, _ := json.Marshal(rep)
-	_ = st.RecordRun(context.Background(), sqlite.Run{
-		Collection: rep.Collection, Model: rep.Model, Started: started, Finished: time.Now(),
-		Stats: stats, Args: os.Args,
-	})
 }

@@ -4,10 +4,13 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/salvoembed/salvo/internal/jsonstr"
 )
 
 const exportHelp = `Usage: salvo export [--db PATH] [--collection NAME] [--format jsonl] [--out FILE]
@@ -68,16 +71,7 @@ func runExport(ctx context.Context, args []string, stdio Stdio) error {
 	}
 	var buf []byte
 	err = st.Each(ctx, *coll, func(id string, v []float32) error {
-		buf = append(buf[:0], `{"id":`...)
-		buf = strconv.AppendQuote(buf, id)
-		buf = append(buf, `,"vector":[`...)
-		for i, x := range v {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			buf = strconv.AppendFloat(buf, float64(x), 'g', -1, 32)
-		}
-		buf = append(buf, "]}\n"...)
+		buf = appendRecord(buf[:0], id, v)
 		_, err := w.Write(buf)
 		return err
 	})
@@ -91,4 +85,25 @@ func runExport(ctx context.Context, args []string, stdio Stdio) error {
 		return file.Close()
 	}
 	return nil
+}
+
+// appendRecord appends one line of the export: {"id":…,"vector":[…]}. It
+// is valid JSON whatever the ID holds (bytes that are not UTF-8 become
+// U+FFFD, as encoding/json writes them) and whatever the vector holds (NaN
+// and infinities, which a valid store never holds, become null).
+func appendRecord(buf []byte, id string, v []float32) []byte {
+	buf = append(buf, `{"id":`...)
+	buf = jsonstr.AppendString(buf, id)
+	buf = append(buf, `,"vector":[`...)
+	for i, x := range v {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			buf = append(buf, "null"...)
+			continue
+		}
+		buf = strconv.AppendFloat(buf, float64(x), 'g', -1, 32)
+	}
+	return append(buf, "]}\n"...)
 }

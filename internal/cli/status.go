@@ -12,15 +12,16 @@ import (
 	"github.com/salvoembed/salvo/sqlite"
 )
 
-const statusHelp = `Usage: salvo status [--db PATH] [--json]
+const statusHelp = `Usage: salvo status [--db PATH] [--runs N] [--json]
 
-Lists the collections of a database: model, dimensions and record count.
-The counts are what is stored, so they include every record an interrupted
-run committed.
+Lists the collections of a database (model, dimensions and record count) and
+its last runs of salvo embed (figures and command line). The counts are what
+is stored, so they include every record an interrupted run committed.
 
 Examples:
   salvo status
   salvo status --db movies.db --json
+  salvo status --runs 20
 
 Flags:
 `
@@ -28,7 +29,8 @@ Flags:
 func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 	fs := newFlagSet("status", statusHelp, stdio)
 	db := fs.String("db", "salvo.db", "SQLite database `PATH`")
-	jsonOut := fs.Bool("json", false, "print {\"collections\":[…]} as JSON")
+	jsonOut := fs.Bool("json", false, "print {\"collections\":[…],\"runs\":[…]} as JSON")
+	nRuns := fs.Int("runs", 5, "show the last `N` runs (0: none)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -44,10 +46,18 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 	if colls == nil {
 		colls = []salvo.Collection{}
 	}
+	runs := []sqlite.Run{}
+	if *nRuns > 0 {
+		if runs, err = st.Runs(ctx, "", *nRuns); err != nil {
+			return err
+		}
+		runs = append([]sqlite.Run{}, runs...) // [] rather than null in JSON
+	}
 	if *jsonOut {
 		return json.NewEncoder(stdio.Out).Encode(struct {
 			Collections []salvo.Collection `json:"collections"`
-		}{colls})
+			Runs        []sqlite.Run       `json:"runs"`
+		}{colls, runs})
 	}
 	if len(colls) == 0 {
 		fmt.Fprintf(stdio.Out, "%s has no collections yet: run salvo embed\n", *db)
@@ -58,7 +68,11 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 	for _, c := range colls {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\n", c.Name, c.Model, c.Dims, c.Count)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil || len(runs) == 0 {
+		return err
+	}
+	fmt.Fprintln(stdio.Out)
+	return printRuns(stdio.Out, runs)
 }
 
 // openExisting opens a database that must already exist: reading commands

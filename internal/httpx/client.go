@@ -1,9 +1,8 @@
-// Package httpx holds what salvo's HTTP embedding clients (packages ollama
-// and openai) share: an HTTP client tuned for many requests in flight,
-// reading answers into pooled buffers, turning error answers into
-// salvo.StatusError / salvo.ModelNotFoundError with a readable message,
-// parsing server addresses, writing JSON strings, and a strict scanner that
-// decodes the hot JSON answers without reflection.
+// Package httpx sends the HTTP requests of salvo's embedding clients
+// (packages ollama and openai) and reads their answers: a client tuned for
+// many requests in flight, answers read whole into pooled buffers, and error
+// answers (JSON or not) turned into salvo.StatusError or
+// salvo.ModelNotFoundError with a readable message.
 //
 // Start with [Do]: it sends a request and returns the whole answer, or the
 // error a caller of salvo.Embedder expects.

@@ -3,7 +3,7 @@ package moviegen
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/salvoembed/salvo/internal/httpx"
+	"github.com/salvoembed/salvo/internal/jsonstr"
 	"strconv"
 )
 
@@ -31,13 +31,13 @@ func (m *Movie) AppendJSON(b []byte) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = httpx.AppendString(b, g)
+		b = jsonstr.AppendString(b, g)
 	}
 	b = append(b, ']')
 	// The three texts are usually one string; escape it once.
 	b = append(b, `,"summary":`...)
 	start := len(b)
-	b = httpx.AppendString(b, m.Summary)
+	b = jsonstr.AppendString(b, m.Summary)
 	summary := b[start:]
 	b = append(b, `,"description_full":`...)
 	b = appendSame(b, m.DescriptionFull, m.Summary, summary)
@@ -78,7 +78,7 @@ func (m *Movie) Fields() map[string]any {
 
 func (t *Torrent) appendJSON(b []byte) []byte {
 	b = append(b, `{"url":`...)
-	b = httpx.AppendString(b, t.URL)
+	b = jsonstr.AppendString(b, t.URL)
 	b = appendField(b, "hash", t.Hash)
 	b = appendField(b, "quality", t.Quality)
 	b = appendField(b, "type", t.Type)
@@ -98,7 +98,7 @@ func appendSame(b []byte, s, prev string, encoded []byte) []byte {
 	if s == prev {
 		return append(b, encoded...)
 	}
-	return httpx.AppendString(b, s)
+	return jsonstr.AppendString(b, s)
 }
 
 func appendRating(b []byte, r Rating) []byte {
@@ -110,5 +110,5 @@ func appendField(b []byte, key, value string) []byte {
 	b = append(b, ",\""...)
 	b = append(b, key...)
 	b = append(b, "\":"...)
-	return httpx.AppendString(b, value)
+	return jsonstr.AppendString(b, value)
 }

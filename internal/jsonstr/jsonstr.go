@@ -1,4 +1,8 @@
-package httpx
+// Package jsonstr writes JSON strings: the one writer behind every JSON
+// text salvo builds by hand (request bodies, exported records, generated
+// catalogs). Its output is valid JSON whatever the input: bytes that are not
+// UTF-8 become U+FFFD, as with encoding/json.
+package jsonstr
 
 import "unicode/utf8"
 

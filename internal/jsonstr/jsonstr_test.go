@@ -1,4 +1,4 @@
-package httpx
+package jsonstr
 
 import (
 	"encoding/json"
@@ -8,6 +8,9 @@ import (
 func checkAppendString(t *testing.T, s string) {
 	t.Helper()
 	enc := AppendString([]byte("x"), s)[1:]
+	if !json.Valid(enc) {
+		t.Fatalf("AppendString(%q) = %q, not valid JSON", s, enc)
+	}
 	var got string
 	if err := json.Unmarshal(enc, &got); err != nil {
 		t.Fatalf("AppendString(%q) = %s, not a JSON string: %v", s, enc, err)

@@ -1,4 +1,4 @@
-package httpx
+package jsonscan
 
 import (
 	"fmt"
@@ -58,7 +58,7 @@ func (s *Scanner) Floats(dst []float32) ([]float32, bool) {
 	}
 	for {
 		if s.Peek() == 'n' {
-			if !s.literal("null") {
+			if !s.Literal("null") {
 				return dst, false
 			}
 			dst = append(dst, NaN)
@@ -129,6 +129,25 @@ func (s *Scanner) Float32() (float32, bool) {
 	return float32(f), true
 }
 
+// digits adds the decimal digits from b[i] on to mant while it has room
+// for another one, and returns the index after them; over is true when a
+// digit did not fit. Leading zeros of a fraction add nothing to mant: they
+// only move the exponent.
+func digits(b []byte, i int, mant uint64) (next int, m uint64, over bool) {
+	const room = (math.MaxUint64 - 9) / 10
+	for ; i < len(b); i++ {
+		c := b[i] - '0'
+		if c > 9 {
+			break
+		}
+		if mant > room {
+			over = true
+		}
+		mant = mant*10 + uint64(c)
+	}
+	return i, mant, over
+}
+
 // slowExp marks a number whose digits did not fit the fast path.
 const slowExp = math.MinInt32
 
@@ -140,40 +159,21 @@ func (s *Scanner) number() (mant uint64, exp int, ok bool) {
 	if i < len(b) && b[i] == '-' {
 		i++
 	}
-	// Digits are added to mant while it has room for another one; leading
-	// zeros of a fraction only move the exponent.
-	const room = (math.MaxUint64 - 9) / 10
 	slow := false
 	switch {
 	case i < len(b) && b[i] == '0':
 		i++
 	case i < len(b) && '1' <= b[i] && b[i] <= '9':
-		for ; i < len(b); i++ {
-			c := b[i] - '0'
-			if c > 9 {
-				break
-			}
-			if mant > room {
-				slow = true
-			}
-			mant = mant*10 + uint64(c)
-		}
+		i, mant, slow = digits(b, i, mant)
 	default:
 		return 0, 0, false
 	}
 	if i < len(b) && b[i] == '.' {
 		i++
 		start := i
-		for ; i < len(b); i++ {
-			c := b[i] - '0'
-			if c > 9 {
-				break
-			}
-			if mant > room {
-				slow = true
-			}
-			mant = mant*10 + uint64(c)
-		}
+		var over bool
+		i, mant, over = digits(b, i, mant)
+		slow = slow || over
 		if i == start {
 			return 0, 0, false
 		}

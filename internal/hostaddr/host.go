@@ -1,4 +1,8 @@
-package httpx
+// Package hostaddr reads the address of an embedding server the way Ollama
+// reads OLLAMA_HOST ("host", "host:port", "https://host/path"), so that
+// every --host and client in salvo accepts the same spellings. Start with
+// [BaseURL].
+package hostaddr
 
 import (
 	"fmt"

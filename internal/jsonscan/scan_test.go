@@ -1,10 +1,12 @@
-package httpx
+package jsonscan
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -191,8 +193,12 @@ func FuzzSkip(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		s := NewScanner(doc)
-		if s.Skip() && s.End() && !json.Valid(doc) {
+		ok := s.Skip() && s.End()
+		switch valid := json.Valid(doc); {
+		case ok && !valid:
 			t.Fatalf("Skip accepted %q, which is not valid JSON", doc)
+		case !ok && valid && bytes.Count(doc, []byte("["))+bytes.Count(doc, []byte("{")) <= MaxDepth:
+			t.Fatalf("Skip refused %q, which is valid JSON", doc)
 		}
 	})
 }
@@ -233,4 +239,45 @@ func TestString(t *testing.T) {
 			t.Errorf("String(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.wantOK)
 		}
 	}
+}
+
+// skipPlain agrees with a byte-by-byte look for every byte at every place
+// of its eight-byte words.
+func TestSkipPlain(t *testing.T) {
+	for c := range 256 {
+		for at := range 20 {
+			b := []byte(strings.Repeat("a", 20))
+			b[at] = byte(c)
+			want := at
+			if plain[c] {
+				want = len(b)
+			}
+			for from := range at + 1 {
+				if got := skipPlain(b, from); got != want {
+					t.Fatalf("byte %#x at %d, from %d: skipPlain = %d, want %d", c, at, from, got, want)
+				}
+			}
+		}
+	}
+}
+
+// A string Quoted accepts is valid JSON, and a plain one decodes, through
+// encoding/json, to its contents as they stand.
+func FuzzQuoted(f *testing.F) {
+	for _, s := range []string{`"abc"`, `"a\"b"`, "\"\xff\"", `"é"`, `"\u00e9"`, "\"a\x01\"", `"abc`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		q, plain, ok := NewScanner(doc).Quoted()
+		if !ok {
+			return
+		}
+		var v string
+		if err := json.Unmarshal(q, &v); err != nil {
+			t.Fatalf("Quoted accepted %q: encoding/json: %v", q, err)
+		}
+		if plain && v != string(q[1:len(q)-1]) {
+			t.Fatalf("Quoted says %q is plain; encoding/json decodes it to %q", q, v)
+		}
+	})
 }

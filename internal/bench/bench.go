@@ -1,7 +1,8 @@
-// Package bench measures embedding strategies against real servers: the
-// guide's (one text per request, sequentially or N at a time) and salvo's
-// (batches, fixed or adaptive), each over the same texts, and recommends
-// flags. Nothing is stored.
+// Package bench is the implementation of `salvo bench`: it measures
+// embedding strategies against real servers, the guide's (one text per
+// request, sequentially or N at a time) and salvo's (batches, fixed or
+// adaptive), each over the same texts, and recommends flags. Nothing is
+// stored.
 //
 // Start with [Run] and [DefaultStrategies]; `salvo bench` is its command.
 package bench
@@ -174,6 +175,7 @@ func measure(ctx context.Context, cfg Config, s Strategy) (Result, error) {
 		Collection: "bench",
 		Key:        salvo.KeySpec{Model: cfg.Model},
 		BatchSize:  batch,
+		Retries:    engine.DefaultRetries,
 		Timeout:    cfg.Timeout,
 	}
 	peak := watchRSS()
