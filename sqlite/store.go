@@ -116,10 +116,13 @@ func Open(path string) (*Store, error) {
 }
 
 func (s *Store) setup(ctx context.Context, uri, busy string) error {
+	// Nothing may write before the file is known to be salvo's or new:
+	// not even the journal mode, which rewrites another program's header.
+	if err := checkOwner(ctx, s.w, s.path); err != nil {
+		return err
+	}
 	// page_size only takes effect before the file has content, and WAL
 	// fixes it for good, so it must come first (a no-op on existing files).
-	// The first statement is also the first to read the file: a file that
-	// is not a database fails here with SQLITE_NOTADB, which Open reports.
 	if _, err := s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA page_size = %d", PageSize)); err != nil {
 		return s.openErr(err)
 	}
