@@ -67,6 +67,7 @@ type embedFlags struct {
 	keepAlive   string
 	truncate    bool
 	pull        bool
+	apiKeyEnv   string
 }
 
 func (f *embedFlags) register(fs *pflag.FlagSet) {
@@ -96,6 +97,7 @@ func (f *embedFlags) registerServer(fs *pflag.FlagSet) {
 	fs.StringVar(&f.keepAlive, "keep-alive", "", "how long Ollama keeps the model loaded after the run, e.g. 10m or -1")
 	fs.BoolVar(&f.truncate, "truncate", true, "let the server cut texts longer than the model's context (reported as truncated); false: such records fail")
 	fs.BoolVar(&f.pull, "pull", false, "pull the model through the server when it is missing")
+	fs.StringVar(&f.apiKeyEnv, "api-key-env", "", "environment variable `NAME` holding a bearer token for /v1/embeddings (default $SALVO_API_KEY; with --api openai, $OPENAI_API_KEY)")
 }
 
 // registerInput adds the flags that say how to read records and build texts.
