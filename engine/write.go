@@ -14,16 +14,13 @@ func (r *run) write(ctx context.Context, results <-chan *outcome) error {
 	var fatal error
 	var entries []salvo.Entry
 	var items []salvo.Item
+	stored, _ := r.cfg.Failures.(StoredSink)
 	for o := range results {
 		if fatal != nil {
 			continue // drain so the workers never block
 		}
-		if o.links != nil {
-			if err := r.cfg.Store.Put(ctx, r.cfg.Collection, nil, o.links); err != nil {
-				fatal = &FatalError{err}
-				continue
-			}
-			r.c.Cached.Add(int64(len(o.links)))
+		if o.groups == nil {
+			fatal = r.settle(ctx, o, stored)
 			continue
 		}
 		entries, items = entries[:0], items[:0]
@@ -45,6 +42,9 @@ func (r *run) write(ctx context.Context, results <-chan *outcome) error {
 			}
 			entries = append(entries, salvo.Entry{Key: g.key, Vector: o.vecs[i], Text: g.text})
 			for _, rf := range g.refs {
+				if r.superseded(rf) {
+					continue
+				}
 				items = append(items, salvo.Item{ID: rf.id, Key: g.key})
 			}
 			embedded++
@@ -63,6 +63,15 @@ func (r *run) write(ctx context.Context, results <-chan *outcome) error {
 		// joined the group.
 		r.c.Embedded.Add(embedded)
 		r.c.Truncated.Add(truncated)
+		if stored != nil {
+			for i, g := range o.groups {
+				if o.vecs[i] != nil {
+					for _, rf := range g.refs {
+						stored.Stored(rf.id, rf.where)
+					}
+				}
+			}
+		}
 		for i, g := range failed {
 			for j, rf := range g.refs {
 				if j > 0 {
@@ -75,4 +84,50 @@ func (r *run) write(ctx context.Context, results <-chan *outcome) error {
 		}
 	}
 	return fatal
+}
+
+// settle handles an outcome of the resolver: failures to report, records
+// found stored already, and items to link to cached vectors.
+func (r *run) settle(ctx context.Context, o *outcome, stored StoredSink) error {
+	for _, f := range o.fails {
+		if err := r.fail(f); err != nil {
+			return err
+		}
+	}
+	if len(o.links) > 0 {
+		links := o.links[:0:0]
+		for i, it := range o.links {
+			if !r.superseded(o.linked[i]) {
+				links = append(links, it)
+			}
+		}
+		if err := r.cfg.Store.Put(ctx, r.cfg.Collection, nil, links); err != nil {
+			return &FatalError{err}
+		}
+		r.c.Cached.Add(int64(len(links)))
+	}
+	if stored != nil {
+		for _, refs := range [][]ref{o.stored, o.linked} {
+			for _, rf := range refs {
+				stored.Stored(rf.id, rf.where)
+			}
+		}
+	}
+	return nil
+}
+
+// superseded reports whether a later record of the run has rf's ID and
+// Config.OnDuplicate is DuplicateLast: rf must not be written.
+func (r *run) superseded(rf ref) bool {
+	if r.cfg.OnDuplicate != DuplicateLast {
+		return false
+	}
+	l := r.latest
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.seq) == 0 {
+		return false
+	}
+	n, ok := l.seq[r.ids.hash(rf.id)]
+	return ok && n != rf.seq
 }

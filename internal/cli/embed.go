@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/salvoembed/salvo"
@@ -68,6 +69,7 @@ type embedFlags struct {
 	truncate    bool
 	pull        bool
 	apiKeyEnv   string
+	onDuplicate string
 }
 
 func (f *embedFlags) register(fs *pflag.FlagSet) {
@@ -84,6 +86,7 @@ func (f *embedFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.timeout, "timeout", engine.DefaultTimeout, "per-request timeout")
 	fs.Float64Var(&f.rate, "rate", 0, "at most `R` texts per second over all hosts (0: unlimited)")
 	fs.StringVar(&f.failures, "failures", "", "failures file `PATH` (default: <db without extension>.failures.jsonl)")
+	fs.StringVar(&f.onDuplicate, "on-duplicate", "fail", "a record whose ID an earlier record of the run has: fail (reported, exit 2), first (keep the first), last (keep the last)")
 	fs.BoolVar(&f.jsonOut, "json", false, "print the final summary as one JSON object on stdout")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress, no report (errors only)")
 }
@@ -172,6 +175,10 @@ func embed(ctx context.Context, f *embedFlags, files []string, stdio Stdio) (*em
 	if f.force && !f.skip {
 		f.skip = true // --force already re-embeds everything
 	}
+	onDup, ok := engine.ParseDuplicatePolicy(f.onDuplicate)
+	if !ok {
+		return nil, usageError("--on-duplicate %q: choose fail, first or last", f.onDuplicate)
+	}
 	renderer, err := render.New(render.Options{Template: f.text, Fields: f.fields, Prefix: f.prefix})
 	if err != nil {
 		return nil, err
@@ -223,7 +230,7 @@ func embed(ctx context.Context, f *embedFlags, files []string, stdio Stdio) (*em
 	counters.Total.Store(-1)
 	go countTotal(files, srcOpts, f.limit, counters)
 
-	failures := &engine.FailureFile{Path: f.failures}
+	failures := &engine.FailureFile{Path: f.failures, Collection: coll.Name}
 	cfg := engine.Config{
 		Hosts:         hosts,
 		Store:         st,
@@ -240,6 +247,7 @@ func embed(ctx context.Context, f *embedFlags, files []string, stdio Stdio) (*em
 		ContextTokens: ctxTokens,
 		Failures:      failures,
 		Counters:      counters,
+		OnDuplicate:   onDup,
 	}
 	if f.retries == 0 {
 		cfg.Retries = -1
@@ -249,10 +257,10 @@ func embed(ctx context.Context, f *embedFlags, files []string, stdio Stdio) (*em
 	}
 	stopProgress := startProgress(stdio, f.quiet, counters)
 	started := time.Now()
-	var inputErr error
+	var inputErr fatalBox
 	rep, runErr := engine.Run(ctx, cfg, inputs(files, srcOpts, renderer, &inputErr))
-	if inputErr != nil && runErr == nil {
-		runErr = inputErr
+	if err := inputErr.get(); err != nil && runErr == nil {
+		runErr = err
 	}
 	stopProgress()
 	if cerr := failures.Close(); cerr != nil && runErr == nil {
@@ -278,16 +286,31 @@ func collectionName(file string) string {
 	return base
 }
 
+// fatalBox holds an error set by the inputs iterator, which runs in a
+// goroutine of the engine's (and may outlive a cancelled run).
+type fatalBox struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (b *fatalBox) set(err error) { b.mu.Lock(); b.err = err; b.mu.Unlock() }
+
+func (b *fatalBox) get() error { b.mu.Lock(); defer b.mu.Unlock(); return b.err }
+
 // inputs reads every file in turn and renders each record's text. When the
 // very first record has no "text" field and no template or fields were
-// given, it stops and sets *fatal: every record would fail the same way.
-func inputs(files []string, opts source.Options, rd *render.Renderer, fatal *error) iter.Seq[engine.Input] {
+// given, it stops and sets fatal: every record would fail the same way.
+func inputs(files []string, opts source.Options, rd *render.Renderer, fatal *fatalBox) iter.Seq[engine.Input] {
 	return func(yield func(engine.Input) bool) {
 		first := true
 		for _, name := range files {
 			r, err := source.Open(name, opts)
 			if err != nil {
-				if !yield(engine.Input{Where: name, Err: err}) {
+				where := name
+				if le := (*source.LineError)(nil); errors.As(err, &le) {
+					where = salvo.Where(le.File, le.Line)
+				}
+				if !yield(engine.Input{Where: where, Err: err}) {
 					return
 				}
 				continue
@@ -308,7 +331,7 @@ func inputs(files []string, opts source.Options, rd *render.Renderer, fatal *err
 					in = engine.Input{ID: rec.ID, Where: rec.Where()}
 					in.Text, in.Err = rd.Render(rec)
 					if first && errors.Is(in.Err, render.ErrNoTextField) {
-						*fatal = in.Err
+						fatal.set(in.Err)
 						r.Close()
 						return
 					}

@@ -2,8 +2,10 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -83,5 +85,83 @@ func TestEmbedCompressed(t *testing.T) {
 	fails, _ := os.ReadFile(filepath.Join(dir, "cut.failures.jsonl"))
 	if !strings.Contains(string(fails), "cut.jsonl.gz:") || !strings.Contains(string(fails), "truncated") {
 		t.Errorf("failures file: %s", fails)
+	}
+}
+
+// The failures file lists exactly the records that failed and are not
+// stored since: a run that stops early (--limit) or has no failure keeps
+// the others; a record stored since is taken out.
+func TestFailuresFileRemembers(t *testing.T) {
+	s := server(t, ollamatest.Config{})
+	dir := t.TempDir()
+	in := writeFile(t, dir, "m.jsonl", `{"id":1,"text":"one"}
+{"id":2,"text":"two"}
+{"id":3,"text":"three"}
+{"id":4,"text":"four"}
+`)
+	db := filepath.Join(dir, "m.db")
+	failures := filepath.Join(dir, "m.failures.jsonl")
+	ids := func() string {
+		b, err := os.ReadFile(failures)
+		if err != nil {
+			return "none"
+		}
+		var out []string
+		for l := range strings.Lines(string(b)) {
+			var f struct{ ID string }
+			json.Unmarshal([]byte(l), &f)
+			out = append(out, f.ID)
+		}
+		slices.Sort(out)
+		return strings.Join(out, ",")
+	}
+	s.Poison("two")
+	s.Poison("four")
+	args := []string{"embed", in, "--host", s.URL(), "--db", db, "--batch-size", "1", "--json"}
+	if r := run(t, "", args...); r.code != ExitPartial || ids() != "2,4" {
+		t.Fatalf("first run: exit %d, failures %s\n%s", r.code, ids(), r.err)
+	}
+	// --limit 1 reads record 1 only (stored already): the failures stay.
+	if r := run(t, "", append(args, "--limit", "1")...); r.code != ExitOK || ids() != "2,4" {
+		t.Fatalf("--limit 1: exit %d, failures %s, want 2,4 kept\n%s", r.code, ids(), r.err)
+	}
+	// The server is fixed for "two": it is stored and leaves the file.
+	s.ClearFaults()
+	s.Poison("four")
+	if r := run(t, "", args...); r.code != ExitPartial || ids() != "4" {
+		t.Fatalf("third run: exit %d, failures %s, want 4\n%s", r.code, ids(), r.err)
+	}
+	s.ClearFaults()
+	if r := run(t, "", args...); r.code != ExitOK || ids() != "none" {
+		t.Fatalf("last run: exit %d, failures %s, want no file\n%s", r.code, ids(), r.err)
+	}
+}
+
+// Two records with one ID in two files: the second fails as a duplicate
+// naming where the first was, exit 2; --on-duplicate last stores the last.
+func TestDuplicateIDsAcrossFiles(t *testing.T) {
+	s := server(t, ollamatest.Config{})
+	dir := t.TempDir()
+	a := writeFile(t, dir, "a.jsonl", `{"id":1,"text":"a one"}`+"\n"+`{"id":2,"text":"a two"}`+"\n")
+	b := writeFile(t, dir, "b.jsonl", `{"id":"1","text":"b one"}`+"\n"+`{"id":2,"text":"b two"}`+"\n")
+	db := filepath.Join(dir, "m.db")
+	r := run(t, "", "embed", a, b, "--host", s.URL(), "--db", db, "--json")
+	m := r.summary(t)
+	if r.code != ExitPartial || num(m, "embedded") != 2 || num(m, "failed") != 2 {
+		t.Fatalf("exit %d %v\n%s", r.code, m, r.err)
+	}
+	fails, _ := os.ReadFile(filepath.Join(dir, "m.failures.jsonl"))
+	if !strings.Contains(string(fails), "duplicate id, first seen at "+a+":1") || !strings.Contains(string(fails), b+":2") {
+		t.Errorf("failures file:\n%s", fails)
+	}
+	r = run(t, "", "embed", a, b, "--host", s.URL(), "--db", db, "--on-duplicate", "last", "--json")
+	if m := r.summary(t); r.code != ExitOK || num(m, "duplicates") != 2 {
+		t.Fatalf("--on-duplicate last: exit %d %v\n%s", r.code, m, r.err)
+	}
+	if r := run(t, "", "status", "--db", db, "--json"); !strings.Contains(r.out, `"count":2`) {
+		t.Errorf("status: %s", r.out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "m.failures.jsonl")); !os.IsNotExist(err) {
+		t.Errorf("the failures file outlived the fix: %v", err)
 	}
 }
