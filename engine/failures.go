@@ -68,11 +68,11 @@ type FailureFile struct {
 	loaded  bool
 	f       *os.File
 	w       *bufio.Writer
-	old     int             // lines in the file before this run
-	drop    []bool          // earlier lines settled by this run
+	old     int              // lines in the file before this run
+	drop    []bool           // earlier lines settled by this run
 	byID    map[string][]int // earlier lines of this collection by record ID
 	byWhere map[string][]int // and by file:line
-	stage   []string        // stage of each earlier line
+	stage   []string         // stage of each earlier line
 	n       int
 }
 
