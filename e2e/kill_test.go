@@ -3,32 +3,65 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/salvoembed/salvo/ollamatest"
 )
 
-// buildSalvo builds cmd/salvo into a temporary folder.
+// buildSalvo builds cmd/salvo once per test binary, into a folder removed
+// when the tests end (see TestMain).
 func buildSalvo(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "salvo")
-	if runtime.GOOS == "windows" {
-		bin += ".exe"
+	built.once.Do(func() {
+		dir, err := os.MkdirTemp("", "salvo-e2e-")
+		if err != nil {
+			built.err = err
+			return
+		}
+		built.dir = dir
+		bin := filepath.Join(dir, "salvo")
+		if runtime.GOOS == "windows" {
+			bin += ".exe"
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/salvo")
+		cmd.Dir = repoRoot(t)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build ./cmd/salvo: %v\n%s", err, out)
+			return
+		}
+		built.bin = bin
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/salvo")
-	cmd.Dir = repoRoot(t)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/salvo: %v\n%s", err, out)
+	if b := os.Getenv("SALVO_E2E_BIN"); b != "" {
+		return b // a salvo built elsewhere, e.g. an older one to check that a test fails on it
 	}
-	return bin
+	return built.bin
+}
+
+var built struct {
+	once     sync.Once
+	bin, dir string
+	err      error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
 }
 
 // A salvo process killed with SIGKILL in the middle of a run loses nothing
