@@ -88,6 +88,10 @@ func appendJSONString(dst []byte, s string) []byte {
 // other dimensions fails the whole Put with a *[salvo.DimensionError] and
 // nothing is stored.
 func (s *Store) Put(ctx context.Context, collection string, entries []salvo.Entry, items []salvo.Item) error {
+	return s.explain(s.put(ctx, collection, entries, items))
+}
+
+func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entry, items []salvo.Item) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}

@@ -208,6 +208,10 @@ func embed(ctx context.Context, f *embedFlags, files []string, stdio Stdio) (*em
 		f.failures = strings.TrimSuffix(f.db, filepath.Ext(f.db)) + ".failures.jsonl"
 	}
 
+	// Before any request: an answer that cannot be stored is wasted.
+	if err := sqlite.CheckWritable(f.db); err != nil {
+		return nil, err
+	}
 	hosts, key, ctxTokens, endpoint, err := connect(ctx, f, stdio)
 	if err != nil {
 		return nil, err
