@@ -260,3 +260,40 @@ func TestFailureFileKeepsWhatStillFails(t *testing.T) {
 }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+// FuzzFailureFile reads any earlier failures file (a hand-edited one, one
+// cut by a killed run): no panic, and a run's Close leaves only lines that
+// are failures, this run's among them.
+func FuzzFailureFile(f *testing.F) {
+	f.Add([]byte(`{"id":"1","where":"a:1","stage":"embed","error":"x","collection":"c"}`+"\n"+`{"id":"2","wh`), "1", "a:2")
+	f.Add([]byte("\n\n{}\nnot json\n"), "", "")
+	f.Fuzz(func(t *testing.T, old []byte, storedID, storedWhere string) {
+		path := filepath.Join(t.TempDir(), "f.jsonl")
+		if err := os.WriteFile(path, old, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ff := &engine.FailureFile{Path: path, Collection: "c"}
+		ff.Stored(storedID, storedWhere)
+		if err := ff.Fail(engine.Failure{ID: "new", Where: "z:9", Stage: engine.StageEmbed, Error: "e"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := ff.Close(); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for l := range strings.Lines(string(b)) {
+			var fl engine.Failure
+			if err := json.Unmarshal([]byte(l), &fl); err != nil || fl.Stage == "" {
+				t.Fatalf("line %q left in the failures file: %v", l, err)
+			}
+			found = found || fl.ID == "new" && fl.Where == "z:9"
+		}
+		if !found {
+			t.Fatalf("this run's failure is missing:\n%s", b)
+		}
+	})
+}
