@@ -36,8 +36,8 @@ func ParseDuplicatePolicy(s string) (DuplicatePolicy, bool) {
 }
 
 // idSet remembers the IDs a run has read, and where each was first seen, in
-// 16 bytes per ID (an open-addressing table of 64-bit hashes, at most 3/4
-// full): about 20-40 MB for a million records, instead of the strings. Two
+// 16 bytes a slot (an open-addressing table of 64-bit hashes, at most 3/4
+// full): 34 MB for a million records, instead of the strings. Two
 // IDs whose hashes collide (odds about n²/2⁶⁵: 3·10⁻⁸ for a million) would
 // be taken for duplicates.
 type idSet struct {
