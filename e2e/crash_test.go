@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -125,13 +124,5 @@ func TestCrashSuite(t *testing.T) {
 			t.Errorf("record %s: the vector after the kills differs from the uninterrupted run's", id)
 		}
 	}
-	sqldb, err := sql.Open("sqlite", db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sqldb.Close()
-	var ok string
-	if err := sqldb.QueryRow("PRAGMA integrity_check").Scan(&ok); err != nil || ok != "ok" {
-		t.Errorf("PRAGMA integrity_check = %q, %v", ok, err)
-	}
+	integrityOK(t, db)
 }

@@ -36,9 +36,16 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// streaming starts salvo reading JSONL from a pipe the test holds open.
-func streaming(t *testing.T, srv *ollamatest.Server, db string) (cmd *exec.Cmd, stdin io.WriteCloser, exited chan error, stderr *lockedBuffer) {
+// streaming starts salvo reading JSONL from a pipe the test holds open,
+// against a fresh ollamatest server, into db.
+func streaming(t *testing.T) (srv *ollamatest.Server, db string, cmd *exec.Cmd, stdin io.WriteCloser, exited chan error, stderr *lockedBuffer) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("builds salvo and runs it as a process")
+	}
+	srv = ollamatest.New(ollamatest.Config{})
+	t.Cleanup(srv.Close)
+	db = filepath.Join(t.TempDir(), "stream.db")
 	bin := buildSalvo(t)
 	cmd = exec.Command(bin, "embed", "-", "--format", "jsonl", "--collection", "stream", "--host", srv.URL(), "--db", db, "--batch-size", "4")
 	stderr = new(lockedBuffer)
@@ -58,7 +65,7 @@ func streaming(t *testing.T, srv *ollamatest.Server, db string) (cmd *exec.Cmd, 
 		err := <-exited
 		exited <- err
 	})
-	return cmd, stdin, exited, stderr
+	return srv, db, cmd, stdin, exited, stderr
 }
 
 func record(i int) string {
@@ -83,13 +90,7 @@ func waitExit(t *testing.T, cmd *exec.Cmd, exited chan error, d time.Duration, s
 // embedded as it comes, and SIGTERM while standard input is idle stops the
 // run within a second: exit 130, what was stored kept.
 func TestSlowStdinAndSignalWhileIdle(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds salvo and runs it as a process")
-	}
-	srv := ollamatest.New(ollamatest.Config{})
-	t.Cleanup(srv.Close)
-	db := filepath.Join(t.TempDir(), "stream.db")
-	cmd, stdin, exited, stderr := streaming(t, srv, db)
+	_, db, cmd, stdin, exited, stderr := streaming(t)
 	for i := 1; i <= 3; i++ {
 		if _, err := io.WriteString(stdin, record(i)); err != nil {
 			t.Fatal(err)
@@ -119,13 +120,7 @@ func TestSlowStdinAndSignalWhileIdle(t *testing.T) {
 // here the database is locked by another connection, so the commit in
 // flight would wait for SQLite's busy timeout (10 s) and then fail.
 func TestSecondSignalQuitsAtOnce(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds salvo and runs it as a process")
-	}
-	srv := ollamatest.New(ollamatest.Config{})
-	t.Cleanup(srv.Close)
-	db := filepath.Join(t.TempDir(), "stream.db")
-	cmd, stdin, exited, stderr := streaming(t, srv, db)
+	srv, db, cmd, stdin, exited, stderr := streaming(t)
 	io.WriteString(stdin, record(1))
 	waitFor(t, "the first record stored", 30*time.Second, func() (bool, error) {
 		c, err := statusOf(db)
