@@ -41,7 +41,7 @@ func readFailures(t *testing.T, path string) []failureLine {
 // with file:line, the run goes on, and the exit code is 2 exactly when
 // something failed.
 func TestBadInputCorpus(t *testing.T) {
-	s := server(t, ollamatest.Config{Slots: 2, ContextTokens: 512})
+	s := server(t, ollamatest.Config{Slots: 2, ContextTokens: 512, Dims: 64})
 	type want struct {
 		stored   int
 		failures []string // "LINE: substring of the error", sorted by line
