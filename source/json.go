@@ -14,17 +14,16 @@ import (
 // jsonReader streams the elements of one JSON array, at the top level or at
 // a dotted path inside a top-level object.
 type jsonReader struct {
-	name      string
-	lc        *lineCounter
-	dec       *json.Decoder
-	raw       json.RawMessage
-	br        bytes.Reader
-	n         int  // elements read
-	topLevel  bool // the array is the whole document: check for trailing data
-	inArray   bool // findArray is done: errors end the reading of records
-	done      bool
-	proj      *projector // nil: decode every field
-	firstLine int        // line of the top-level value's first byte
+	name     string
+	lc       *lineCounter
+	dec      *json.Decoder
+	raw      json.RawMessage
+	br       bytes.Reader
+	n        int  // elements read
+	topLevel bool // the array is the whole document: check for trailing data
+	inArray  bool // findArray is done: errors end the reading of records
+	done     bool
+	proj     *projector // nil: decode every field
 }
 
 func newJSON(name string, br *bufio.Reader, path string, proj *projector) (*jsonReader, error) {
@@ -32,12 +31,6 @@ func newJSON(name string, br *bufio.Reader, path string, proj *projector) (*json
 	r := &jsonReader{name: name, lc: lc, dec: json.NewDecoder(lc), proj: proj}
 	r.dec.UseNumber()
 	if err := r.findArray(path); err != nil {
-		var le *LineError
-		if msg, ok := strings.CutPrefix(err.Error(), name+": "); ok && !errors.As(err, &le) {
-			// The file's shape is wrong: point at where its top-level
-			// value starts.
-			return nil, &LineError{File: name, Line: max(r.firstLine, 1), Err: errors.New(msg)}
-		}
 		return nil, err
 	}
 	r.inArray = true
@@ -53,7 +46,6 @@ func (r *jsonReader) findArray(path string) error {
 		}
 		return r.syntaxError(err)
 	}
-	r.firstLine = r.lc.lineAt(r.dec.InputOffset() - 1)
 	switch tok {
 	case json.Delim('['):
 		if path != "" {

@@ -64,10 +64,8 @@ func TestBadInputCorpus(t *testing.T) {
 		{"nested.jsonl", []string{"--text", "{{.movie.title}} ({{.movie.meta.year}}): {{join .movie.meta.genres \", \"}}"}, want{2, nil}},
 		{"quoted-newlines.csv", nil, want{2, nil}},
 		{"ragged.csv", nil, want{2, []string{"3: row has 4 fields, the header has 2", "4: row has 1 fields, the header has 2"}}},
-		{"not-top-array.json", nil, want{0, []string{"1: the file holds a JSON object, not an array of records: name the array with --records data.movies"}}},
 		{"not-top-array.json", []string{"--records", "data.movies"}, want{2, nil}},
 		{"empty.jsonl", nil, want{0, nil}},
-		{"empty.json", nil, want{0, []string{"1: the file is empty"}}},
 		{"truncated.jsonl.gz", nil, want{-1, []string{"the gzip data ends early: the file is truncated"}}},
 	}
 	for _, tt := range tests {
@@ -115,12 +113,28 @@ func TestBadInputCorpus(t *testing.T) {
 		})
 	}
 
+	// A mistake about a whole file, not one of its records: nothing of it
+	// is stored, and the message names the file and what to do.
+	for _, tt := range []struct{ file, says string }{
+		{"not-top-array.json", "name the array with --records data.movies"},
+		{"empty.json", "the file is empty"},
+	} {
+		dir := t.TempDir()
+		in := repoFile(t, "testdata/bad/"+tt.file)
+		r := run(t, "", "embed", in, "--host", s.URL(), "--db", filepath.Join(dir, "bad.db"), "--collection", "bad")
+		fails, _ := os.ReadFile(filepath.Join(dir, "bad.failures.jsonl"))
+		said := r.err + string(fails)
+		if r.code == ExitOK || !strings.Contains(said, in) || !strings.Contains(said, tt.says) {
+			t.Errorf("%s: exit %d, want an error naming the file and saying %q:\n%s", tt.file, r.code, tt.says, said)
+		}
+	}
+
 	// All at once: one bad file does not stop the others.
 	dir := t.TempDir()
 	var files []string
 	for _, name := range []string{"unterminated.jsonl", "unterminated.json", "invalid-utf8.jsonl", "bom-crlf.jsonl", "bom-crlf.csv",
 		"empty-text.jsonl", "big-text.jsonl.gz", "missing-id.jsonl", "duplicate-ids.jsonl", "colliding-ids.jsonl",
-		"quoted-newlines.csv", "ragged.csv", "not-top-array.json", "empty.jsonl", "empty.json", "truncated.jsonl.gz"} {
+		"quoted-newlines.csv", "ragged.csv", "empty.jsonl", "truncated.jsonl.gz"} {
 		files = append(files, repoFile(t, "testdata/bad/"+name))
 	}
 	r := run(t, "", append(append([]string{"embed"}, files...), "--host", s.URL(), "--db", filepath.Join(dir, "all.db"), "--collection", "all", "--json")...)

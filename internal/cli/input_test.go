@@ -39,12 +39,15 @@ func TestEmbedFromFIFO(t *testing.T) {
 	}()
 	s := server(t, ollamatest.Config{Slots: 4, Dims: 64})
 	db := filepath.Join(dir, "vega.db")
-	r := run(t, "", "embed", fifo, "--host", s.URL(), "--db", db, "--text", vegaTemplate, "--batch-size", "128", "--json")
+	// A regular file first: the pipe is not the first input, which a
+	// reader must not open twice either.
+	first := writeFile(t, dir, "first.jsonl", `{"Title":"One"}`+"\n"+`{"Title":"Two"}`+"\n")
+	r := run(t, "", "embed", first, fifo, "--host", s.URL(), "--db", db, "--collection", "vega", "--text", vegaTemplate, "--batch-size", "128", "--json")
 	m := r.summary(t)
-	if r.code != ExitOK || num(m, "read") != 3201 || num(m, "failed") != 0 || num(m, "embedded")+num(m, "cached") != 3201 {
-		t.Fatalf("exit %d, summary %v: want all 3201 records of the pipe stored\n%s", r.code, m, r.err)
+	if r.code != ExitOK || num(m, "read") != 3203 || num(m, "failed") != 0 || num(m, "embedded")+num(m, "cached") != 3203 {
+		t.Fatalf("exit %d, summary %v: want all 3201 records of the pipe stored, and the file's 2\n%s", r.code, m, r.err)
 	}
-	if r := run(t, "", "status", "--db", db, "--json"); !strings.Contains(r.out, `"count":3201`) {
+	if r := run(t, "", "status", "--db", db, "--json"); !strings.Contains(r.out, `"count":3203`) {
 		t.Errorf("status: %s", r.out)
 	}
 }
