@@ -354,7 +354,7 @@ func (r *run) read(ctx context.Context, inputs iter.Seq[Input], out chan<- *chun
 // failure (a bad record, a repeated ID).
 func (r *run) take(in Input, n int64, cur *chunk) {
 	if in.Err != nil {
-		cur.fails = append(cur.fails, Failure{ID: in.ID, Where: in.Where, Stage: StageInput, Error: in.Err.Error()})
+		cur.fails = append(cur.fails, Failure{ID: in.ID, Where: in.Where, Stage: StageInput, Error: in.Err.Error(), Err: in.Err})
 		return
 	}
 	h := r.ids.hash(in.ID)

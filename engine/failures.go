@@ -26,6 +26,7 @@ type Failure struct {
 	// fills it in.
 	Collection string    `json:"collection,omitempty"`
 	Time       time.Time `json:"time"`
+	Err        error     `json:"-"` // the error itself, for callers that classify failures
 }
 
 // Stages of a Failure.

@@ -103,8 +103,7 @@ func (r *run) resolve(ctx context.Context, chunks <-chan *chunk, batches chan<- 
 		r.dedup.mu.Lock()
 		for _, p := range chunk {
 			if g, ok := r.dedup.groups[p.key]; ok {
-				g.refs = append(g.refs, p.ref)
-				r.c.Cached.Add(1)
+				g.refs = append(g.refs, p.ref) // counted as cached by the writer, once stored
 				continue
 			}
 			rest = append(rest, p)
@@ -140,7 +139,6 @@ func (r *run) resolve(ctx context.Context, chunks <-chan *chunk, batches chan<- 
 			default:
 				if g, ok := r.dedup.groups[p.key]; ok { // a duplicate within this chunk
 					g.refs = append(g.refs, p.ref)
-					r.c.Cached.Add(1)
 					continue
 				}
 				g := &group{key: p.key, text: p.text, refs: []ref{p.ref}}

@@ -26,7 +26,7 @@ func (r *run) write(ctx context.Context, results <-chan *outcome) error {
 		entries, items = entries[:0], items[:0]
 		var failed []*group
 		var failedErr []error
-		var embedded, truncated int64
+		var embedded, cached, truncated int64
 
 		// Hold the dedup lock across the commit: a record resolved now
 		// either joins a group below or finds its vector committed.
@@ -41,13 +41,17 @@ func (r *run) write(ctx context.Context, results <-chan *outcome) error {
 				truncated += int64(len(g.refs))
 			}
 			entries = append(entries, salvo.Entry{Key: g.key, Vector: o.vecs[i], Text: g.text})
+			n := len(items)
 			for _, rf := range g.refs {
 				if r.superseded(rf) {
 					continue
 				}
 				items = append(items, salvo.Item{ID: rf.id, Key: g.key})
 			}
-			embedded++
+			if n := int64(len(items) - n); n > 0 {
+				embedded++
+				cached += n - 1
+			}
 		}
 		err := r.cfg.Store.Put(ctx, r.cfg.Collection, entries, items)
 		for _, g := range o.groups {
@@ -58,10 +62,11 @@ func (r *run) write(ctx context.Context, results <-chan *outcome) error {
 			fatal = &FatalError{err}
 			continue
 		}
-		// Counted once committed: a record is "embedded" only when stored.
-		// Duplicates that shared a request were counted as cached when they
-		// joined the group.
+		// Counted once committed, so that every count is true of the store
+		// even after an interruption: a group's first record is embedded,
+		// the duplicates that shared its request are cached.
 		r.c.Embedded.Add(embedded)
+		r.c.Cached.Add(cached)
 		r.c.Truncated.Add(truncated)
 		if stored != nil {
 			for i, g := range o.groups {
@@ -73,11 +78,8 @@ func (r *run) write(ctx context.Context, results <-chan *outcome) error {
 			}
 		}
 		for i, g := range failed {
-			for j, rf := range g.refs {
-				if j > 0 {
-					r.c.Cached.Add(-1) // it was counted when it joined; it failed instead
-				}
-				if err := r.fail(Failure{ID: rf.id, Where: rf.where, Stage: StageEmbed, Error: failedErr[i].Error(), Text: g.text}); err != nil && fatal == nil {
+			for _, rf := range g.refs {
+				if err := r.fail(Failure{ID: rf.id, Where: rf.where, Stage: StageEmbed, Error: failedErr[i].Error(), Err: failedErr[i], Text: g.text}); err != nil && fatal == nil {
 					fatal = err
 				}
 			}
