@@ -122,6 +122,10 @@ func (e *FatalError) Unwrap() error { return e.Err }
 // Run embeds inputs into cfg.Collection. It returns a report in every case;
 // the error is nil when the run finished (some records may have failed: see
 // Report.Failed), ErrInterrupted when ctx was cancelled, or a *FatalError.
+//
+// inputs is ranged over in a goroutine of Run's. After a cancellation Run
+// returns without waiting for an iterator blocked in a read (an idle
+// standard input); its next yield returns false.
 func Run(ctx context.Context, cfg Config, inputs iter.Seq[Input]) (*Report, error) {
 	if err := cfg.check(); err != nil {
 		return &Report{}, err
