@@ -38,12 +38,12 @@ func (l *lockedBuffer) String() string {
 
 // streaming starts salvo reading JSONL from a pipe the test holds open,
 // against a fresh ollamatest server, into db.
-func streaming(t *testing.T) (srv *ollamatest.Server, db string, cmd *exec.Cmd, stdin io.WriteCloser, exited chan error, stderr *lockedBuffer) {
+func streaming(t *testing.T) (db string, cmd *exec.Cmd, stdin io.WriteCloser, exited chan error, stderr *lockedBuffer) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds salvo and runs it as a process")
 	}
-	srv = ollamatest.New(ollamatest.Config{})
+	srv := ollamatest.New(ollamatest.Config{})
 	t.Cleanup(srv.Close)
 	db = filepath.Join(t.TempDir(), "stream.db")
 	bin := buildSalvo(t)
@@ -65,7 +65,7 @@ func streaming(t *testing.T) (srv *ollamatest.Server, db string, cmd *exec.Cmd, 
 		err := <-exited
 		exited <- err
 	})
-	return srv, db, cmd, stdin, exited, stderr
+	return db, cmd, stdin, exited, stderr
 }
 
 func record(i int) string {
@@ -90,7 +90,7 @@ func waitExit(t *testing.T, cmd *exec.Cmd, exited chan error, d time.Duration, s
 // embedded as it comes, and SIGTERM while standard input is idle stops the
 // run within a second: exit 130, what was stored kept.
 func TestSlowStdinAndSignalWhileIdle(t *testing.T) {
-	_, db, cmd, stdin, exited, stderr := streaming(t)
+	db, cmd, stdin, exited, stderr := streaming(t)
 	for i := 1; i <= 3; i++ {
 		if _, err := io.WriteString(stdin, record(i)); err != nil {
 			t.Fatal(err)
@@ -116,18 +116,23 @@ func TestSlowStdinAndSignalWhileIdle(t *testing.T) {
 	}
 }
 
-// A second signal quits at once, even while the first waits for a write:
-// here the database is locked by another connection, so the commit in
-// flight would wait for SQLite's busy timeout (10 s) and then fail.
+// A second signal quits at once, even while the first waits for the
+// database: here another connection holds SQLite's write lock, so salvo,
+// done with its checks of the server, waits in opening the database (up to
+// SQLite's busy timeout, 10 s, and then fails). The wait starts right after
+// the last check (/api/show), which the test watches for.
 func TestSecondSignalQuitsAtOnce(t *testing.T) {
-	srv, db, cmd, stdin, exited, stderr := streaming(t)
-	io.WriteString(stdin, record(1))
-	waitFor(t, "the first record stored", 30*time.Second, func() (bool, error) {
-		c, err := statusOf(db)
-		return c.Count == 1, err
-	})
+	if testing.Short() {
+		t.Skip("builds salvo and runs it as a process")
+	}
+	srv := ollamatest.New(ollamatest.Config{})
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "m.db")
+	in := movies(t, 20)
+	args := []string{"embed", in, "--host", srv.URL(), "--db", db, "--text", moviesTemplate}
+	embedOK(t, append(args[1:], "--limit", "1")...) // the database exists, in WAL mode
 
-	// Hold SQLite's write lock, then give salvo a record to commit.
 	lock, err := sql.Open("sqlite", db)
 	if err != nil {
 		t.Fatal(err)
@@ -143,9 +148,22 @@ func TestSecondSignalQuitsAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.ExecContext(ctx, "ROLLBACK")
-	before := srv.Stats().Embedded
-	io.WriteString(stdin, record(2))
-	if err := srv.Await(ctx, func(st ollamatest.Stats) bool { return st.Embedded > before }); err != nil {
+
+	srv.Reset()
+	cmd := exec.Command(buildSalvo(t), args...)
+	stderr := new(lockedBuffer)
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		err := <-exited
+		exited <- err
+	})
+	if err := srv.Await(ctx, func(st ollamatest.Stats) bool { return st.ByPath["/api/show"] > 0 }); err != nil {
 		t.Fatal(err)
 	}
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
@@ -155,11 +173,14 @@ func TestSecondSignalQuitsAtOnce(t *testing.T) {
 		return strings.Contains(stderr.String(), "stopping"), nil
 	})
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatalf("salvo exited after the first signal, before the write it waits for:\n%s", stderr.String())
+		t.Fatalf("salvo exited after the first signal, before the database it waits for:\n%s", stderr.String())
 	}
 	waitExit(t, cmd, exited, 5*time.Second, stderr)
 	if code := cmd.ProcessState.ExitCode(); code != 130 || !strings.Contains(stderr.String(), "quitting now") {
 		t.Errorf("exit %d after a second SIGINT, want 130 at once\n%s", code, stderr.String())
+	}
+	if n := srv.Stats().Requests; n != 0 {
+		t.Errorf("%d embedding requests from a run stopped before it opened its database", n)
 	}
 	conn.ExecContext(ctx, "ROLLBACK")
 	var ok string
