@@ -161,6 +161,13 @@ func TestInterruptedRunExits130(t *testing.T) {
 		t.Skip("builds salvo and runs it as a process")
 	}
 	bin, _, in, db, args := slowRun(t)
+	// An earlier run's failure for a record this run does not store: an
+	// interrupted run keeps it listed.
+	failures := strings.TrimSuffix(db, ".db") + ".failures.jsonl"
+	earlier := `{"id":"still-failing","where":"other.jsonl:7","stage":"embed","error":"500 from the server","collection":"movies"}` + "\n"
+	if err := os.WriteFile(failures, []byte(earlier), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cmd, exited, stderr := startUntilCommitted(t, bin, args, db)
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
@@ -176,5 +183,8 @@ func TestInterruptedRunExits130(t *testing.T) {
 	stored := status(t, db).Count
 	if stored == 0 || stored >= len(movieIDs(t, in)) {
 		t.Errorf("%d records stored after the interruption: want some but not all", stored)
+	}
+	if b, err := os.ReadFile(failures); err != nil || string(b) != earlier {
+		t.Errorf("failures file after the interruption: %q, %v; want the earlier failure kept", b, err)
 	}
 }
