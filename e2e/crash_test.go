@@ -58,26 +58,20 @@ func TestCrashSuite(t *testing.T) {
 	for k := 1; k <= kills; k++ {
 		srv.Reset()
 		target := 1 + rng.IntN(records-committed) // texts received before the kill
-		cmd := exec.Command(bin, args...)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
+		p := start(t, exec.Command(bin, args...))
 		ctx, cancel := context.WithCancel(context.Background())
 		reached := make(chan error, 1)
 		go func() { reached <- srv.Await(ctx, func(st ollamatest.Stats) bool { return st.Inputs >= target }) }()
 		finished := false
 		select {
 		case <-reached:
-			cmd.Process.Kill()
-			<-exited
-		case err := <-exited:
+			p.cmd.Process.Kill()
+			p.exited <- <-p.exited
+		case err := <-p.exited:
+			p.exited <- err
 			finished = true // the run ended before the kill point
 			if err != nil {
-				t.Fatalf("run %d exited before its kill point: %v\n%s", k, err, stderr.String())
+				t.Fatalf("run %d exited before its kill point: %v\n%s", k, err, p.stderr.String())
 			}
 		}
 		cancel()

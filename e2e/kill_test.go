@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -125,33 +124,47 @@ func slowRun(t *testing.T) (bin string, srv *ollamatest.Server, in, db string, a
 	return bin, srv, in, db, args
 }
 
-// startUntilCommitted starts salvo with args and returns once the database
-// holds some records, with the process still running.
-func startUntilCommitted(t *testing.T, bin string, args []string, db string) (*exec.Cmd, chan error, *bytes.Buffer) {
+// process is a salvo process a test started. exited yields Wait's result
+// once it ended; a receiver puts it back for the next one.
+type process struct {
+	cmd    *exec.Cmd
+	exited chan error
+	stderr *lockedBuffer
+}
+
+// start starts cmd, collecting its stderr, and kills it when the test ends.
+func start(t *testing.T, cmd *exec.Cmd) *process {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
-	stderr := new(bytes.Buffer)
-	cmd.Stderr = stderr
+	p := &process{cmd: cmd, exited: make(chan error, 1), stderr: new(lockedBuffer)}
+	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	go func() { p.exited <- cmd.Wait() }()
 	t.Cleanup(func() {
 		cmd.Process.Kill()
-		<-exited
+		err := <-p.exited
+		p.exited <- err
 	})
+	return p
+}
+
+// startUntilCommitted starts salvo with args and returns once the database
+// holds some records, with the process still running.
+func startUntilCommitted(t *testing.T, bin string, args []string, db string) (*exec.Cmd, chan error, *lockedBuffer) {
+	t.Helper()
+	p := start(t, exec.Command(bin, args...))
 	waitFor(t, "the first records to be committed", time.Minute, func() (bool, error) {
 		select {
-		case err := <-exited:
-			exited <- err
-			t.Fatalf("salvo exited (%v) before it could be stopped\n%s", err, stderr.String())
+		case err := <-p.exited:
+			p.exited <- err
+			t.Fatalf("salvo exited (%v) before it could be stopped\n%s", err, p.stderr.String())
 		default:
 		}
 		c, err := statusOf(db)
 		return c.Count > 0, err
 	})
-	return cmd, exited, stderr
+	return p.cmd, p.exited, p.stderr
 }
 
 // Ctrl-C (SIGINT) mid-run: salvo commits the writes in flight, says how to

@@ -46,26 +46,14 @@ func streaming(t *testing.T) (db string, cmd *exec.Cmd, stdin io.WriteCloser, ex
 	srv := ollamatest.New(ollamatest.Config{})
 	t.Cleanup(srv.Close)
 	db = filepath.Join(t.TempDir(), "stream.db")
-	bin := buildSalvo(t)
-	cmd = exec.Command(bin, "embed", "-", "--format", "jsonl", "--collection", "stream", "--host", srv.URL(), "--db", db, "--batch-size", "4")
-	stderr = new(lockedBuffer)
-	cmd.Stderr = stderr
+	cmd = exec.Command(buildSalvo(t), "embed", "-", "--format", "jsonl", "--collection", "stream", "--host", srv.URL(), "--db", db, "--batch-size", "4")
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited = make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		stdin.Close()
-		cmd.Process.Kill()
-		err := <-exited
-		exited <- err
-	})
-	return db, cmd, stdin, exited, stderr
+	t.Cleanup(func() { stdin.Close() })
+	p := start(t, cmd)
+	return db, cmd, stdin, p.exited, p.stderr
 }
 
 func record(i int) string {
@@ -150,19 +138,8 @@ func TestSecondSignalQuitsAtOnce(t *testing.T) {
 	defer conn.ExecContext(ctx, "ROLLBACK")
 
 	srv.Reset()
-	cmd := exec.Command(buildSalvo(t), args...)
-	stderr := new(lockedBuffer)
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		err := <-exited
-		exited <- err
-	})
+	p := start(t, exec.Command(buildSalvo(t), args...))
+	cmd, exited, stderr := p.cmd, p.exited, p.stderr
 	if err := srv.Await(ctx, func(st ollamatest.Stats) bool { return st.ByPath["/api/show"] > 0 }); err != nil {
 		t.Fatal(err)
 	}
