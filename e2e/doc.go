@@ -1,7 +1,10 @@
 // Package e2e holds salvo's end-to-end tests: the command line against a real
 // Ollama server (the three endpoints agreeing, a full queue, a server killed
-// and restarted mid-run, truncation, --keep-alive and --dimensions) and a
-// salvo process killed with SIGKILL and run again.
+// and restarted mid-run, truncation, --keep-alive and --dimensions), and
+// salvo as a process: killed with SIGKILL at ten random points and run again
+// (the crash suite), stopped by signals on an idle standard input, and
+// facing store faults (a read-only database, two runs on one file, a full
+// disk).
 //
 // The real-server tests run when OLLAMA_HOST and SALVO_TEST_MODEL are set;
 // otherwise they skip. The simplest way to run them is

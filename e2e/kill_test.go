@@ -9,27 +9,59 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/salvoembed/salvo/ollamatest"
 )
 
-// buildSalvo builds cmd/salvo into a temporary folder.
+// buildSalvo builds cmd/salvo once per test binary, into a folder removed
+// when the tests end (see TestMain).
 func buildSalvo(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "salvo")
-	if runtime.GOOS == "windows" {
-		bin += ".exe"
+	built.once.Do(func() {
+		dir, err := os.MkdirTemp("", "salvo-e2e-")
+		if err != nil {
+			built.err = err
+			return
+		}
+		built.dir = dir
+		bin := filepath.Join(dir, "salvo")
+		if runtime.GOOS == "windows" {
+			bin += ".exe"
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/salvo")
+		cmd.Dir = repoRoot(t)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build ./cmd/salvo: %v\n%s", err, out)
+			return
+		}
+		built.bin = bin
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/salvo")
-	cmd.Dir = repoRoot(t)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/salvo: %v\n%s", err, out)
+	if b := os.Getenv("SALVO_E2E_BIN"); b != "" {
+		return b // a salvo built elsewhere, e.g. an older one to check that a test fails on it
 	}
-	return bin
+	return built.bin
+}
+
+var built struct {
+	once     sync.Once
+	bin, dir string
+	err      error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
 }
 
 // A salvo process killed with SIGKILL in the middle of a run loses nothing
@@ -93,33 +125,50 @@ func slowRun(t *testing.T) (bin string, srv *ollamatest.Server, in, db string, a
 	return bin, srv, in, db, args
 }
 
-// startUntilCommitted starts salvo with args and returns once the database
-// holds some records, with the process still running.
-func startUntilCommitted(t *testing.T, bin string, args []string, db string) (*exec.Cmd, chan error, *bytes.Buffer) {
+// process is a salvo process a test started. exited yields Wait's result
+// once it ended; a receiver puts it back for the next one.
+type process struct {
+	cmd    *exec.Cmd
+	exited chan error
+	stderr *lockedBuffer
+}
+
+// start starts cmd, collecting its stderr, and kills it when the test ends.
+func start(t *testing.T, cmd *exec.Cmd) *process {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
-	stderr := new(bytes.Buffer)
-	cmd.Stdout, cmd.Stderr = new(bytes.Buffer), stderr
+	p := &process{cmd: cmd, exited: make(chan error, 1), stderr: new(lockedBuffer)}
+	cmd.Stderr = p.stderr
+	if cmd.Stdout == nil {
+		cmd.Stdout = new(bytes.Buffer)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	go func() { p.exited <- cmd.Wait() }()
 	t.Cleanup(func() {
 		cmd.Process.Kill()
-		<-exited
+		err := <-p.exited
+		p.exited <- err
 	})
+	return p
+}
+
+// startUntilCommitted starts salvo with args and returns once the database
+// holds some records, with the process still running.
+func startUntilCommitted(t *testing.T, bin string, args []string, db string) (*exec.Cmd, chan error, *lockedBuffer) {
+	t.Helper()
+	p := start(t, exec.Command(bin, args...))
 	waitFor(t, "the first records to be committed", time.Minute, func() (bool, error) {
 		select {
-		case err := <-exited:
-			exited <- err
-			t.Fatalf("salvo exited (%v) before it could be stopped\n%s", err, stderr.String())
+		case err := <-p.exited:
+			p.exited <- err
+			t.Fatalf("salvo exited (%v) before it could be stopped\n%s", err, p.stderr.String())
 		default:
 		}
 		c, err := statusOf(db)
 		return c.Count > 0, err
 	})
-	return cmd, exited, stderr
+	return p.cmd, p.exited, p.stderr
 }
 
 // Ctrl-C (SIGINT) mid-run: salvo commits the writes in flight, says how to
@@ -129,6 +178,13 @@ func TestInterruptedRunExits130(t *testing.T) {
 		t.Skip("builds salvo and runs it as a process")
 	}
 	bin, _, in, db, args := slowRun(t)
+	// An earlier run's failure for a record this run does not store: an
+	// interrupted run keeps it listed.
+	failures := strings.TrimSuffix(db, ".db") + ".failures.jsonl"
+	earlier := `{"id":"still-failing","where":"other.jsonl:7","stage":"embed","error":"500 from the server","collection":"movies"}` + "\n"
+	if err := os.WriteFile(failures, []byte(earlier), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cmd, exited, stderr := startUntilCommitted(t, bin, args, db)
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
@@ -153,5 +209,8 @@ func TestInterruptedRunExits130(t *testing.T) {
 	}
 	if want := fmt.Sprintf("%d embedded, %d cached", s.Embedded, s.Cached); !strings.Contains(stderr.String(), want) {
 		t.Errorf("the terminal report lacks %q:\n%s", want, stderr.String())
+	}
+	if b, err := os.ReadFile(failures); err != nil || string(b) != earlier {
+		t.Errorf("failures file after the interruption: %q, %v; want the earlier failure kept", b, err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -83,25 +84,32 @@ type Config struct {
 	// single-text request whose token count reaches it was truncated.
 	ContextTokens int
 
+	// OnDuplicate says what to do with a record whose ID an earlier record
+	// of the run had; the zero value fails it (see DuplicatePolicy).
+	OnDuplicate DuplicatePolicy
+
 	Failures FailureSink // where failed records go; nil discards them (they are still counted)
 	Counters *Counters   // live figures; nil = Run makes its own
 }
 
 // Report is the outcome of a run.
 type Report struct {
-	Read      int64   `json:"read"`
-	Embedded  int64   `json:"embedded"`
-	Cached    int64   `json:"cached"`
-	Failed    int64   `json:"failed"`
-	Truncated int64   `json:"truncated"`
-	Requests  int64   `json:"requests"`
-	Retries   int64   `json:"retries"`
-	Splits    int64   `json:"splits"`
-	Seconds   float64 `json:"seconds"`
-	PerSecond float64 `json:"per_second"` // records embedded per second
-	P50       float64 `json:"p50_ms"`     // request latency
-	P95       float64 `json:"p95_ms"`
-	LoadSecs  float64 `json:"model_load_seconds"` // time servers spent loading the model
+	Read     int64 `json:"read"`
+	Embedded int64 `json:"embedded"`
+	Cached   int64 `json:"cached"`
+	Failed   int64 `json:"failed"`
+	// Duplicates were skipped for an ID another record of the run has
+	// (--on-duplicate first or last); with the default, they fail.
+	Duplicates int64   `json:"duplicates"`
+	Truncated  int64   `json:"truncated"`
+	Requests   int64   `json:"requests"`
+	Retries    int64   `json:"retries"`
+	Splits     int64   `json:"splits"`
+	Seconds    float64 `json:"seconds"`
+	PerSecond  float64 `json:"per_second"` // records embedded per second
+	P50        float64 `json:"p50_ms"`     // request latency
+	P95        float64 `json:"p95_ms"`
+	LoadSecs   float64 `json:"model_load_seconds"` // time servers spent loading the model
 }
 
 // ErrInterrupted is returned when the context was cancelled: what was
@@ -118,6 +126,10 @@ func (e *FatalError) Unwrap() error { return e.Err }
 // Run embeds inputs into cfg.Collection. It returns a report in every case;
 // the error is nil when the run finished (some records may have failed: see
 // Report.Failed), ErrInterrupted when ctx was cancelled, or a *FatalError.
+//
+// inputs is ranged over in a goroutine of Run's. After a cancellation Run
+// returns without waiting for an iterator blocked in a read (an idle
+// standard input); its next yield returns false.
 func Run(ctx context.Context, cfg Config, inputs iter.Seq[Input]) (*Report, error) {
 	if err := cfg.check(); err != nil {
 		return &Report{}, err
@@ -177,6 +189,8 @@ type run struct {
 	limits  []*limiter     // per host: requests in flight
 	loads   []atomic.Int64 // per host: the longest model load reported (ns)
 	batcher *batcher
+	ids     *idSet  // the IDs read so far (reader only)
+	latest  *latest // DuplicateLast: the newest record of each repeated ID
 }
 
 func newRun(cfg Config) *run {
@@ -184,6 +198,8 @@ func newRun(cfg Config) *run {
 	r.dedup.groups = make(map[salvo.Key]*group)
 	r.dims.want.Store(int64(cfg.Dims))
 	r.batcher = newBatcher(cfg.BatchSize, 0, 0, 0)
+	r.ids = newIDSet()
+	r.latest = &latest{seq: map[uint64]int64{}}
 	r.loads = make([]atomic.Int64, len(cfg.Hosts))
 	if cfg.Rate > 0 {
 		// The bucket holds one batch: the largest request that may be sent.
@@ -202,17 +218,18 @@ func newRun(cfg Config) *run {
 func (r *run) report(elapsed time.Duration) *Report {
 	c := r.c
 	rep := &Report{
-		Read:      c.Read.Load(),
-		Embedded:  c.Embedded.Load(),
-		Cached:    c.Cached.Load(),
-		Failed:    c.Failed.Load(),
-		Truncated: c.Truncated.Load(),
-		Requests:  c.Requests.Load(),
-		Retries:   c.Retries.Load(),
-		Splits:    c.Splits.Load(),
-		Seconds:   elapsed.Seconds(),
-		P50:       float64(r.lat.quantile(0.50)) / 1e6,
-		P95:       float64(r.lat.quantile(0.95)) / 1e6,
+		Read:       c.Read.Load(),
+		Embedded:   c.Embedded.Load(),
+		Cached:     c.Cached.Load(),
+		Failed:     c.Failed.Load(),
+		Duplicates: c.Duplicates.Load(),
+		Truncated:  c.Truncated.Load(),
+		Requests:   c.Requests.Load(),
+		Retries:    c.Retries.Load(),
+		Splits:     c.Splits.Load(),
+		Seconds:    elapsed.Seconds(),
+		P50:        float64(r.lat.quantile(0.50)) / 1e6,
+		P95:        float64(r.lat.quantile(0.95)) / 1e6,
 	}
 	for i := range r.loads {
 		rep.LoadSecs += time.Duration(r.loads[i].Load()).Seconds()
@@ -229,7 +246,7 @@ func (r *run) run(ctx context.Context, inputs iter.Seq[Input]) error {
 	// next batches, and the writer commits faster than any server answers.
 	// Each buffered outcome holds a batch's vectors, so a large buffer would
 	// only cost memory.
-	chunks := make(chan []pending, 2)
+	chunks := make(chan *chunk, 2)
 	batches := make(chan *batch, 2*len(r.limits))
 	results := make(chan *outcome, 2*len(r.limits)+2)
 
@@ -261,44 +278,121 @@ func (r *run) run(ctx context.Context, inputs iter.Seq[Input]) error {
 	return nil
 }
 
-// read turns inputs into chunks of pending records, reporting bad ones.
-func (r *run) read(ctx context.Context, inputs iter.Seq[Input], out chan<- []pending) error {
-	chunk := make([]pending, 0, lookupChunk)
-	flush := func() bool {
-		if len(chunk) == 0 {
+// flushAfter is how long a partial chunk waits for more records: a slow
+// stream (a record a second on standard input) is embedded as it comes,
+// while a fast one still fills whole chunks.
+const flushAfter = 100 * time.Millisecond
+
+// read turns inputs into chunks of pending records and failures. The
+// iterator runs in a goroutine of its own: one that blocks (an idle
+// standard input) delays neither a partial chunk nor the end of a
+// cancelled run. After a cancellation Run does not wait for it to return.
+func (r *run) read(ctx context.Context, inputs iter.Seq[Input], out chan<- *chunk) error {
+	ins := make(chan Input, 64)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(ins)
+		for in := range inputs {
+			select {
+			case ins <- in:
+			case <-stop:
+				return
+			}
+		}
+	}()
+
+	cur := &chunk{recs: make([]pending, 0, lookupChunk)}
+	timer := time.NewTimer(flushAfter)
+	timer.Stop()
+	var due <-chan time.Time // the timer's channel while a partial chunk waits
+	flush := func(idle bool) bool {
+		timer.Stop()
+		due = nil
+		if len(cur.recs) == 0 && len(cur.fails) == 0 {
 			return true
 		}
+		cur.idle = idle
 		select {
-		case out <- chunk:
-			chunk = make([]pending, 0, lookupChunk)
+		case out <- cur:
+			cur = &chunk{recs: make([]pending, 0, lookupChunk)}
 			return true
 		case <-ctx.Done():
 			return false
 		}
 	}
-	n := 0
-	for in := range inputs {
-		if ctx.Err() != nil {
+	var n int64
+	for {
+		var in Input
+		var ok bool
+		select {
+		case in, ok = <-ins:
+		case <-due:
+			if !flush(true) {
+				return nil
+			}
+			continue
+		case <-ctx.Done():
+			return nil
+		}
+		if !ok {
+			flush(false)
 			return nil
 		}
 		n++
 		r.c.Read.Add(1)
-		if in.Err != nil {
-			if err := r.fail(Failure{ID: in.ID, Where: in.Where, Stage: StageInput, Error: in.Err.Error(), Err: in.Err}); err != nil {
-				return err
-			}
-		} else {
-			chunk = append(chunk, pending{ref: ref{id: in.ID, where: in.Where}, text: in.Text, key: r.cfg.Key.Key(in.Text)})
-			if len(chunk) == lookupChunk && !flush() {
-				return nil
-			}
+		if due == nil {
+			timer.Reset(flushAfter)
+			due = timer.C
 		}
-		if r.cfg.Limit > 0 && n >= r.cfg.Limit {
-			break
+		r.take(in, n, cur)
+		if (len(cur.recs) >= lookupChunk || len(cur.fails) >= lookupChunk) && !flush(false) {
+			return nil
+		}
+		if r.cfg.Limit > 0 && n >= int64(r.cfg.Limit) {
+			flush(false)
+			return nil
 		}
 	}
-	flush()
-	return nil
+}
+
+// take adds the n-th input of the run to cur: a record to look up, or a
+// failure (a bad record, a repeated ID).
+func (r *run) take(in Input, n int64, cur *chunk) {
+	if in.Err != nil {
+		cur.fails = append(cur.fails, Failure{ID: in.ID, Where: in.Where, Stage: StageInput, Error: in.Err.Error(), Err: in.Err})
+		return
+	}
+	h := r.ids.hash(in.ID)
+	if first, fresh := r.ids.add(h, in.Where); !fresh {
+		switch r.cfg.OnDuplicate {
+		case DuplicateFirst:
+			r.c.Duplicates.Add(1)
+			return
+		case DuplicateLast:
+			r.c.Duplicates.Add(1) // the earlier record: it is not written from now on
+			r.latest.set(h, n)
+		default:
+			cur.fails = append(cur.fails, Failure{ID: in.ID, Where: in.Where, Stage: StageDuplicate,
+				Error: "duplicate id, first seen at " + first + " (--on-duplicate first|last keeps one of them)"})
+			return
+		}
+	}
+	cur.recs = append(cur.recs, pending{ref: ref{id: in.ID, where: in.Where, seq: n}, text: in.Text, key: r.cfg.Key.Key(in.Text)})
+}
+
+// latest holds, for DuplicateLast, the number of the newest record of each
+// ID read more than once. The writer skips an older record of such an ID,
+// so the last one wins whatever order the requests finish in.
+type latest struct {
+	mu  sync.Mutex
+	seq map[uint64]int64 // ID hash → the newest record's number
+}
+
+func (l *latest) set(h uint64, n int64) {
+	l.mu.Lock()
+	l.seq[h] = n
+	l.mu.Unlock()
 }
 
 func (r *run) fail(f Failure) error {

@@ -265,18 +265,38 @@ func TestModelNotFoundIsFatal(t *testing.T) {
 	}
 }
 
+// One slot and a queue of one: with 8 requests in flight the server answers
+// 503 "server busy". The gate holds the first requests in their slot until
+// a 503 has been seen, so the test always provokes one.
 func TestQueueLimitIsAbsorbed(t *testing.T) {
 	e := newEnv(t, ollamatest.Config{QueueLimit: 1, CostPerInput: 100_000})
 	cfg := e.config()
 	cfg.Hosts[0].Concurrency = 8
 	cfg.BatchSize = 2
 	in := inputs(60)
-	rep := e.run(cfg, in)
-	if rep.Failed != 0 || rep.Embedded != 60 {
-		t.Fatalf("report %+v", rep)
+	release := e.srv.Gate()
+	defer release()
+	type result struct {
+		rep *engine.Report
+		err error
 	}
-	if e.srv.Stats().Rejected503 == 0 {
-		t.Log("no 503 was provoked; the queue limit was not reached")
+	done := make(chan result, 1)
+	go func() {
+		rep, err := engine.Run(context.Background(), cfg, slices.Values(in))
+		done <- result{rep, err}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := e.srv.Await(ctx, func(st ollamatest.Stats) bool { return st.Rejected503 > 0 }); err != nil {
+		t.Fatalf("no 503 with 8 requests in flight against 1 slot and a queue of 1: %v (%+v)", err, e.srv.Stats())
+	}
+	release()
+	res := <-done
+	if res.err != nil {
+		t.Fatalf("Run: %v", res.err)
+	}
+	if rep := res.rep; rep.Failed != 0 || rep.Embedded != 60 {
+		t.Fatalf("report %+v", rep)
 	}
 	e.checkStored(in)
 }

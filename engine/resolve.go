@@ -10,6 +10,18 @@ import (
 // ref is a record waiting for a vector.
 type ref struct {
 	id, where string
+	seq       int64 // the record's number in the run, from 1 (for DuplicateLast)
+}
+
+// chunk is what the reader hands the resolver: records to look up, and
+// failures for the writer to report (the failures sink is called from the
+// writer only).
+type chunk struct {
+	recs  []pending
+	fails []Failure
+	// idle: the input paused, so the resolver sends its partial batch
+	// instead of waiting for a full one (a slow stream still gets embedded).
+	idle bool
 }
 
 // pending is a record whose text is rendered and hashed.
@@ -41,12 +53,17 @@ func (b *batch) texts() []string {
 }
 
 // outcome is what the writer receives: the result of a batch (vecs[i] or
-// errs[i] for groups[i]), or items whose vectors are already cached.
+// errs[i] for groups[i]); or items whose vectors are already cached
+// (links[i] for linked[i]), records found stored already, and failures
+// to report.
 type outcome struct {
 	groups []*group
 	vecs   [][]float32
 	errs   []error
 	links  []salvo.Item
+	linked []ref
+	stored []ref
+	fails  []Failure
 }
 
 // dedup holds the groups in flight. The resolver adds to it; the writer
@@ -60,7 +77,7 @@ type dedup struct {
 
 // resolve looks each chunk up in the store, sends items with cached vectors
 // to the writer, and batches the rest.
-func (r *run) resolve(ctx context.Context, chunks <-chan []pending, batches chan<- *batch, results chan<- *outcome) error {
+func (r *run) resolve(ctx context.Context, chunks <-chan *chunk, batches chan<- *batch, results chan<- *outcome) error {
 	cur := &batch{}
 	send := func() bool {
 		if len(cur.groups) == 0 {
@@ -78,8 +95,9 @@ func (r *run) resolve(ctx context.Context, chunks <-chan []pending, batches chan
 	items := make([]salvo.Item, 0, lookupChunk)
 	presence := make([]salvo.Presence, lookupChunk)
 	seen := 0 // records resolved so far
-	for chunk := range chunks {
-		seen += len(chunk)
+	for ch := range chunks {
+		chunk := ch.recs
+		seen += len(chunk) + len(ch.fails)
 		// Records whose text is already in flight join its group.
 		rest := chunk[:0]
 		r.dedup.mu.Lock()
@@ -107,15 +125,17 @@ func (r *run) resolve(ctx context.Context, chunks <-chan []pending, batches chan
 			}
 		}
 
-		var links []salvo.Item
+		o := &outcome{fails: ch.fails}
 		solo = solo[:0]
 		r.dedup.mu.Lock()
 		for i, p := range rest {
 			switch {
 			case presence[i] == salvo.Stored && !r.cfg.Reembed:
 				r.c.Cached.Add(1)
+				o.stored = append(o.stored, p.ref)
 			case presence[i] != salvo.Missing:
-				links = append(links, salvo.Item{ID: p.id, Key: p.key})
+				o.links = append(o.links, salvo.Item{ID: p.id, Key: p.key})
+				o.linked = append(o.linked, p.ref)
 			default:
 				if g, ok := r.dedup.groups[p.key]; ok { // a duplicate within this chunk
 					g.refs = append(g.refs, p.ref)
@@ -132,9 +152,9 @@ func (r *run) resolve(ctx context.Context, chunks <-chan []pending, batches chan
 		}
 		r.dedup.mu.Unlock()
 
-		if len(links) > 0 {
+		if len(o.links) > 0 || len(o.stored) > 0 || len(o.fails) > 0 {
 			select {
-			case results <- &outcome{links: links}:
+			case results <- o:
 			case <-ctx.Done():
 				return nil
 			}
@@ -155,6 +175,9 @@ func (r *run) resolve(ctx context.Context, chunks <-chan []pending, batches chan
 			case <-ctx.Done():
 				return nil
 			}
+		}
+		if ch.idle && !send() {
+			return nil
 		}
 	}
 	send()

@@ -10,22 +10,25 @@ import (
 // Counters are the live figures of a run. Every field is safe to read while
 // the run goes on; a progress display polls them.
 type Counters struct {
-	Total     atomic.Int64 // records expected, -1 when unknown; set by the caller
-	Read      atomic.Int64 // records read, good and bad
-	Embedded  atomic.Int64 // records stored with a vector fetched in this run
-	Cached    atomic.Int64 // records that cost no request: already stored, cached, or a duplicate text
-	Failed    atomic.Int64 // records written to the failures sink
-	Truncated atomic.Int64 // records whose text the server cut to the model's context
-	Requests  atomic.Int64 // HTTP requests sent
-	Inputs    atomic.Int64 // texts sent (counting resends)
-	Retries   atomic.Int64 // requests sent again after a retryable error
-	Splits    atomic.Int64 // failed batches split in halves to isolate a bad input
-	InFlight  atomic.Int64 // requests being answered now
+	Total    atomic.Int64 // records expected, -1 when unknown; set by the caller
+	Read     atomic.Int64 // records read, good and bad
+	Embedded atomic.Int64 // records stored with a vector fetched in this run
+	Cached   atomic.Int64 // records that cost no request: already stored, cached, or a duplicate text
+	Failed   atomic.Int64 // records written to the failures sink
+	// Duplicates are records not stored because another record of the run
+	// has their ID (Config.OnDuplicate first or last).
+	Duplicates atomic.Int64
+	Truncated  atomic.Int64 // records whose text the server cut to the model's context
+	Requests   atomic.Int64 // HTTP requests sent
+	Inputs     atomic.Int64 // texts sent (counting resends)
+	Retries    atomic.Int64 // requests sent again after a retryable error
+	Splits     atomic.Int64 // failed batches split in halves to isolate a bad input
+	InFlight   atomic.Int64 // requests being answered now
 }
 
 // Done is the number of records settled: stored, skipped or failed.
 func (c *Counters) Done() int64 {
-	return c.Embedded.Load() + c.Cached.Load() + c.Failed.Load()
+	return c.Embedded.Load() + c.Cached.Load() + c.Failed.Load() + c.Duplicates.Load()
 }
 
 // latencies is a log-scale histogram of request latencies: constant memory

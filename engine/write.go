@@ -14,22 +14,19 @@ func (r *run) write(ctx context.Context, results <-chan *outcome) error {
 	var fatal error
 	var entries []salvo.Entry
 	var items []salvo.Item
+	stored, _ := r.cfg.Failures.(StoredSink)
 	for o := range results {
 		if fatal != nil {
 			continue // drain so the workers never block
 		}
-		if o.links != nil {
-			if err := r.cfg.Store.Put(ctx, r.cfg.Collection, nil, o.links); err != nil {
-				fatal = &FatalError{err}
-				continue
-			}
-			r.c.Cached.Add(int64(len(o.links)))
+		if o.groups == nil {
+			fatal = r.settle(ctx, o, stored)
 			continue
 		}
 		entries, items = entries[:0], items[:0]
 		var failed []*group
 		var failedErr []error
-		var embedded, truncated int64
+		var embedded, cached, truncated int64
 
 		// Hold the dedup lock across the commit: a record resolved now
 		// either joins a group below or finds its vector committed.
@@ -44,10 +41,17 @@ func (r *run) write(ctx context.Context, results <-chan *outcome) error {
 				truncated += int64(len(g.refs))
 			}
 			entries = append(entries, salvo.Entry{Key: g.key, Vector: o.vecs[i], Text: g.text})
+			n := len(items)
 			for _, rf := range g.refs {
+				if r.superseded(rf) {
+					continue
+				}
 				items = append(items, salvo.Item{ID: rf.id, Key: g.key})
 			}
-			embedded++
+			if n := int64(len(items) - n); n > 0 {
+				embedded++
+				cached += n - 1
+			}
 		}
 		err := r.cfg.Store.Put(ctx, r.cfg.Collection, entries, items)
 		for _, g := range o.groups {
@@ -62,8 +66,17 @@ func (r *run) write(ctx context.Context, results <-chan *outcome) error {
 		// even after an interruption: a group's first record is embedded,
 		// the duplicates that shared its request are cached.
 		r.c.Embedded.Add(embedded)
-		r.c.Cached.Add(int64(len(items)) - embedded)
+		r.c.Cached.Add(cached)
 		r.c.Truncated.Add(truncated)
+		if stored != nil {
+			for i, g := range o.groups {
+				if o.vecs[i] != nil {
+					for _, rf := range g.refs {
+						stored.Stored(rf.id, rf.where)
+					}
+				}
+			}
+		}
 		for i, g := range failed {
 			for _, rf := range g.refs {
 				if err := r.fail(Failure{ID: rf.id, Where: rf.where, Stage: StageEmbed, Error: failedErr[i].Error(), Err: failedErr[i], Text: g.text}); err != nil && fatal == nil {
@@ -73,4 +86,50 @@ func (r *run) write(ctx context.Context, results <-chan *outcome) error {
 		}
 	}
 	return fatal
+}
+
+// settle handles an outcome of the resolver: failures to report, records
+// found stored already, and items to link to cached vectors.
+func (r *run) settle(ctx context.Context, o *outcome, stored StoredSink) error {
+	for _, f := range o.fails {
+		if err := r.fail(f); err != nil {
+			return err
+		}
+	}
+	if len(o.links) > 0 {
+		links := o.links[:0:0]
+		for i, it := range o.links {
+			if !r.superseded(o.linked[i]) {
+				links = append(links, it)
+			}
+		}
+		if err := r.cfg.Store.Put(ctx, r.cfg.Collection, nil, links); err != nil {
+			return &FatalError{err}
+		}
+		r.c.Cached.Add(int64(len(links)))
+	}
+	if stored != nil {
+		for _, refs := range [][]ref{o.stored, o.linked} {
+			for _, rf := range refs {
+				stored.Stored(rf.id, rf.where)
+			}
+		}
+	}
+	return nil
+}
+
+// superseded reports whether a later record of the run has rf's ID and
+// Config.OnDuplicate is DuplicateLast: rf must not be written.
+func (r *run) superseded(rf ref) bool {
+	if r.cfg.OnDuplicate != DuplicateLast {
+		return false
+	}
+	l := r.latest
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.seq) == 0 {
+		return false
+	}
+	n, ok := l.seq[r.ids.hash(rf.id)]
+	return ok && n != rf.seq
 }

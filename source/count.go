@@ -10,9 +10,14 @@ import (
 // Count estimates the number of records in name quickly, for a progress
 // total: non-empty lines for JSONL, non-empty lines less the header for CSV
 // and TSV (a quoted value spanning lines counts more than once), and the
-// elements of the records array for JSON. It returns -1 for standard input,
-// whose records cannot be read twice. Errors are those of [Open]; a file
-// that breaks later gets the count up to that point.
+// elements of the records array for JSON. Compressed files are counted
+// through their decoder.
+//
+// Only a regular file can be read twice: Count returns -1 without reading
+// for standard input, a pipe, a FIFO, /dev/stdin or a process substitution
+// such as <(zcat movies.jsonl.gz), whose data would otherwise be taken from
+// the reader. Errors are those of [Open]; a file that breaks later gets the
+// count up to that point.
 func Count(name string, opts Options) (int, error) {
 	if name == Stdin {
 		return -1, nil
@@ -21,12 +26,29 @@ func Count(name string, opts Options) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// Stat, not Open: opening a FIFO and closing it unread could leave its
+	// writer without a reader for a moment (SIGPIPE).
+	fi, err := os.Stat(name)
+	if err != nil {
+		return 0, err
+	}
+	if !fi.Mode().IsRegular() {
+		return -1, nil
+	}
 	f, err := os.Open(name)
 	if err != nil {
 		return 0, err
 	}
 	defer f.Close()
 	br := bufio.NewReaderSize(f, 64<<10)
+	dec, err := decompress(name, br)
+	if err != nil {
+		return 0, err
+	}
+	if dec != nil {
+		defer dec.close()
+		br = bufio.NewReaderSize(dec, 64<<10)
+	}
 	skipBOM(br)
 	switch form {
 	case FormatJSON:

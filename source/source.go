@@ -41,6 +41,14 @@
 //
 // A UTF-8 byte order mark at the start of a file and CRLF line ends are
 // accepted in every format.
+//
+// Compressed files are read directly: a name ending in .gz (gzip) or .zst
+// (zstd) is decompressed, and its format comes from the name before the
+// suffix ("movies.jsonl.gz" is JSONL). Data that starts with gzip's or
+// zstd's magic number is decompressed whatever its name, so standard input
+// may be compressed too. Line numbers count lines of the decompressed text;
+// a truncated or corrupt file is a *[LineError] at the line where the data
+// broke off, after the records before it.
 package source
 
 import (
@@ -121,7 +129,8 @@ type Reader struct {
 	idField string
 	f       format
 	closer  io.Closer
-	err     error // sticky error once the input failed
+	dec     *decompressed // nil for plain text
+	err     error         // sticky error once the input failed
 }
 
 // Open opens name ("-" for standard input) and prepares to read its records.
@@ -138,6 +147,17 @@ func Open(name string, opts Options) (*Reader, error) {
 		return nil, err
 	}
 	br := bufio.NewReaderSize(rd, 64<<10)
+	dec, err := decompress(name, br)
+	if err != nil {
+		if closer != nil {
+			closer.Close()
+		}
+		return nil, err
+	}
+	if dec != nil {
+		br = bufio.NewReaderSize(dec, 64<<10)
+		closer = multiCloser{dec, closer}
+	}
 	skipBOM(br)
 	id := opts.IDField
 	if id == "" {
@@ -162,9 +182,27 @@ func Open(name string, opts Options) (*Reader, error) {
 		if closer != nil {
 			closer.Close()
 		}
+		var le *LineError
+		if berr := dec.broken(name); berr != nil && !errors.As(err, &le) {
+			err = berr
+		}
 		return nil, &InputError{File: name, Err: err}
 	}
-	return &Reader{name: name, idField: id, f: f, closer: closer}, nil
+	return &Reader{name: name, idField: id, f: f, closer: closer, dec: dec}, nil
+}
+
+// multiCloser closes a decoder, then the file under it.
+type multiCloser struct {
+	dec *decompressed
+	c   io.Closer // nil for standard input
+}
+
+func (m multiCloser) Close() error {
+	m.dec.close()
+	if m.c == nil {
+		return nil
+	}
+	return m.c.Close()
 }
 
 // Next returns the next record, io.EOF after the last one, or a *[LineError]
@@ -179,6 +217,12 @@ func (r *Reader) Next() (*salvo.Record, error) {
 		var le *LineError
 		if !errors.As(err, &le) {
 			r.err = err
+			if berr := r.dec.broken(r.name); berr != nil {
+				// The compressed data broke off: say where, and end the
+				// file there. The records before it were returned.
+				r.err = io.EOF
+				return nil, berr
+			}
 		}
 		return nil, err
 	}
@@ -226,7 +270,7 @@ func formatOf(name, explicit string) (string, error) {
 	if name == Stdin {
 		return "", errors.New("reading standard input needs a format: pass --format jsonl, json, csv or tsv")
 	}
-	switch ext := strings.ToLower(filepath.Ext(name)); ext {
+	switch ext := strings.ToLower(filepath.Ext(stripCompression(name))); ext {
 	case ".jsonl", ".ndjson":
 		return FormatJSONL, nil
 	case ".json":
@@ -241,7 +285,7 @@ func formatOf(name, explicit string) (string, error) {
 		} else {
 			ext = "extension " + ext
 		}
-		return "", fmt.Errorf("%s: cannot tell the format from its %s; salvo reads .jsonl/.ndjson, .json, .csv and .tsv files: pass --format jsonl, json, csv or tsv", name, ext)
+		return "", fmt.Errorf("%s: cannot tell the format from its %s; salvo reads .jsonl/.ndjson, .json, .csv and .tsv files (also compressed: .jsonl.gz, .csv.zst): pass --format jsonl, json, csv or tsv", name, ext)
 	}
 }
 

@@ -75,6 +75,10 @@ func (s *Store) Lookup(ctx context.Context, collection string, items []salvo.Ite
 // other dimensions fails the whole Put with a *[salvo.DimensionError] and
 // nothing is stored.
 func (s *Store) Put(ctx context.Context, collection string, entries []salvo.Entry, items []salvo.Item) error {
+	return s.explain(s.put(ctx, collection, entries, items))
+}
+
+func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entry, items []salvo.Item) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}

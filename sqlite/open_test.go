@@ -275,3 +275,60 @@ func TestTwoStores(t *testing.T) {
 		t.Errorf("after writing from two stores: %+v, %v; want %d items", c, err, len(stores)*batches*batch)
 	}
 }
+
+// A file that is not salvo's is never modified by Open: not its journal
+// mode, not a byte (salvo used to switch another program's database to WAL
+// before it refused it).
+func TestOpenLeavesForeignFilesAlone(t *testing.T) {
+	dir := t.TempDir()
+	foreign := func(name string, stmts ...string) string {
+		p := filepath.Join(dir, name)
+		db, err := sql.Open("sqlite", p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range stmts {
+			if _, err := db.Exec(q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		db.Close()
+		return p
+	}
+	files := []string{
+		foreign("other.db", "PRAGMA journal_mode = DELETE", "CREATE TABLE t (x)", "INSERT INTO t VALUES (1)"),
+		foreign("appid.db", "PRAGMA journal_mode = DELETE", "PRAGMA application_id = 42", "CREATE TABLE t (x)"),
+		foreign("empty-other.db", "PRAGMA journal_mode = DELETE", "PRAGMA user_version = 7"),
+		foreign("wal-other.db", "PRAGMA journal_mode = WAL", "CREATE TABLE t (x)"),
+	}
+	text := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(text, []byte(strings.Repeat("not a database\n", 20)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, text)
+	for _, p := range files {
+		before, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := sqlite.Open(p)
+		if err == nil {
+			s.Close()
+			t.Errorf("Open(%s) succeeded on a file that is not salvo's", filepath.Base(p))
+			continue
+		}
+		if !strings.Contains(err.Error(), "is not a salvo database") {
+			t.Errorf("Open(%s): %v", filepath.Base(p), err)
+		}
+		after, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(before, after) {
+			t.Errorf("Open(%s) changed the file (%d bytes before, %d after)", filepath.Base(p), len(before), len(after))
+		}
+		if _, err := os.Stat(p + "-journal"); err == nil {
+			t.Errorf("Open(%s) left a journal", filepath.Base(p))
+		}
+	}
+}

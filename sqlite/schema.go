@@ -3,8 +3,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 )
 
 // applicationID marks a SQLite file as a salvo database ("SALV"), so that
@@ -81,14 +84,12 @@ func migrate(ctx context.Context, db *sql.DB, path string) error {
 	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&tables); err != nil {
 		return fmt.Errorf("open database %s: %w", path, err)
 	}
-	switch {
-	case appID == 0 && version == 0 && tables == 0:
-		// a new file: create the schema below
-	case appID != applicationID:
-		return fmt.Errorf("%s is not a salvo database: it is a SQLite database of another program (application_id %#x, %d tables and indexes): choose another path", path, appID, tables)
-	case version > SchemaVersion:
-		return fmt.Errorf("%s was written by a newer salvo (schema version %d, this salvo knows up to %d): upgrade salvo", path, version, SchemaVersion)
-	case version == SchemaVersion:
+	// Checked again inside the transaction: another process may have
+	// created the schema since checkOwner.
+	if err := owned(path, appID, version, tables); err != nil {
+		return err
+	}
+	if version == SchemaVersion {
 		if err := tx.Commit(); err != nil {
 			return fmt.Errorf("open database %s: %w", path, err)
 		}
@@ -108,6 +109,80 @@ func migrate(ctx context.Context, db *sql.DB, path string) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("upgrading %s to schema version %d: %w", path, SchemaVersion, err)
+	}
+	return nil
+}
+
+// checkOwner refuses a file that is not salvo's before any statement that
+// writes. It first reads the file's header (a file that is not SQLite, or
+// another program's application id, is refused without SQLite opening it),
+// then asks SQLite, with statements that only read, for the application id,
+// the schema version and the number of tables: the header of a file in WAL
+// mode may be older than its log.
+func checkOwner(ctx context.Context, db *sql.DB, path string) error {
+	if err := checkHeader(path); err != nil {
+		return err
+	}
+	var version, appID, tables int
+	for _, q := range []struct {
+		sql string
+		v   *int
+	}{
+		{"PRAGMA application_id", &appID},
+		{"PRAGMA user_version", &version},
+		{"SELECT count(*) FROM sqlite_schema", &tables},
+	} {
+		if err := db.QueryRowContext(ctx, q.sql).Scan(q.v); err != nil {
+			if errNotADB(err) {
+				return fmt.Errorf("%s is not a salvo database: %w; choose another path", path, err)
+			}
+			return fmt.Errorf("open database %s: %w", path, err)
+		}
+	}
+	return owned(path, appID, version, tables)
+}
+
+// owned says whether a database with these header values may be used: a new
+// one, or salvo's at a schema this build knows.
+func owned(path string, appID, version, tables int) error {
+	switch {
+	case appID == 0 && version == 0 && tables == 0:
+		return nil // a new file
+	case appID != applicationID && tables < 0:
+		return fmt.Errorf("%s is not a salvo database: it is a SQLite database of another program (application_id %#x): choose another path", path, appID)
+	case appID != applicationID:
+		return fmt.Errorf("%s is not a salvo database: it is a SQLite database of another program (application_id %#x, %d tables and indexes): choose another path", path, appID, tables)
+	case version > SchemaVersion:
+		return fmt.Errorf("%s was written by a newer salvo (schema version %d, this salvo knows up to %d): upgrade salvo", path, version, SchemaVersion)
+	}
+	return nil
+}
+
+// sqliteMagic starts every SQLite database file.
+const sqliteMagic = "SQLite format 3\x00"
+
+// checkHeader reads the first 100 bytes of path, SQLite's file header, and
+// refuses a file that is not a SQLite database or carries another
+// program's application id. A missing or empty file is a new database.
+func checkHeader(path string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("open database %s: %w", path, err)
+	}
+	defer f.Close()
+	var h [100]byte
+	n, err := io.ReadFull(f, h[:])
+	if n == 0 && (err == io.EOF || err == nil) {
+		return nil
+	}
+	if n < len(h) || string(h[:len(sqliteMagic)]) != sqliteMagic {
+		return fmt.Errorf("%s is not a salvo database: it is not a SQLite file; choose another path", path)
+	}
+	if appID := binary.BigEndian.Uint32(h[68:72]); appID != 0 && appID != applicationID {
+		return owned(path, int(int32(appID)), int(binary.BigEndian.Uint32(h[60:64])), -1)
 	}
 	return nil
 }

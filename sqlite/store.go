@@ -116,10 +116,13 @@ func Open(path string) (*Store, error) {
 }
 
 func (s *Store) setup(ctx context.Context, uri, busy string) error {
+	// Nothing may write before the file is known to be salvo's or new:
+	// not even the journal mode, which rewrites another program's header.
+	if err := checkOwner(ctx, s.w, s.path); err != nil {
+		return err
+	}
 	// page_size only takes effect before the file has content, and WAL
 	// fixes it for good, so it must come first (a no-op on existing files).
-	// The first statement is also the first to read the file: a file that
-	// is not a database fails here with SQLITE_NOTADB, which Open reports.
 	if _, err := s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA page_size = %d", PageSize)); err != nil {
 		return s.openErr(err)
 	}
@@ -166,4 +169,62 @@ func (s *Store) Close() error {
 	// Readers first, so that the writer's close is the last one and folds
 	// the WAL back into the database file.
 	return errors.Join(err, s.r.Close(), s.w.Close())
+}
+
+// SQLite's primary result codes that a failed write may carry.
+const (
+	sqliteReadOnly = 8
+	sqliteIOErr    = 10
+	sqliteFull     = 13
+)
+
+// explain adds what to do next to the errors of a write that the file
+// system refused. A failed transaction is rolled back whole: what was
+// committed before stays.
+func (s *Store) explain(err error) error {
+	var se interface{ Code() int }
+	if err == nil || !errors.As(err, &se) {
+		return err
+	}
+	switch se.Code() & 0xff {
+	case sqliteFull:
+		return fmt.Errorf("%w\nThe disk holding %s is full: free some space and run the same command again (everything committed so far is kept)", err, s.path)
+	case sqliteReadOnly:
+		return fmt.Errorf("%w\n%s cannot be written (file permissions, or a read-only mount): make it writable or choose another --db (everything committed so far is kept)", err, s.path)
+	case sqliteIOErr:
+		return fmt.Errorf("%w\nA write to %s failed: check the disk, then run the same command again (everything committed so far is kept)", err, s.path)
+	}
+	return err
+}
+
+// CheckWritable reports whether the database at path (which may not exist
+// yet) and its folder can be written, without writing anything: a run
+// checks it before it sends a request whose answer it could not store.
+func CheckWritable(path string) error {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	for _, p := range []string{abs, abs + "-wal", abs + "-shm"} {
+		f, err := os.OpenFile(p, os.O_WRONLY, 0)
+		switch {
+		case err == nil:
+			f.Close()
+		case errors.Is(err, os.ErrNotExist):
+		default:
+			return fmt.Errorf("database %s cannot be written (%v): make it writable (file permissions, a read-only mount) or choose another --db", path, err)
+		}
+	}
+	// SQLite creates its -wal and -shm files beside the database.
+	dir := filepath.Dir(abs)
+	f, err := os.CreateTemp(dir, ".salvo-write-check-*")
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil // Open says the folder is missing
+		}
+		return fmt.Errorf("database %s: its folder %s cannot be written (%v): SQLite keeps its write-ahead log there; make it writable or choose another --db", path, dir, err)
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
 }

@@ -61,11 +61,15 @@ func runBench(ctx context.Context, args []string, stdio Stdio) error {
 	if !f.truncate {
 		truncate = &f.truncate
 	}
+	apiKey, err := f.apiKey()
+	if err != nil {
+		return err
+	}
 	cfg := bench.Config{
 		Hosts: f.hosts, Model: f.model, Texts: texts, Timeout: f.timeout,
 		Embedder: func(host, api string) (salvo.Embedder, error) {
 			if api == "openai" {
-				return openai.New(host, openai.Options{Model: f.model, Dimensions: f.dimensions, APIKey: Getenv("OPENAI_API_KEY")})
+				return openai.New(host, openai.Options{Model: f.model, Dimensions: f.dimensions, APIKey: apiKey})
 			}
 			return ollama.New(host, ollama.Options{Model: f.model, API: ollama.API(api), Dimensions: f.dimensions, Truncate: truncate, KeepAlive: f.keepAlive})
 		},

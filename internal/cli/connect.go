@@ -32,6 +32,10 @@ func connect(ctx context.Context, f *embedFlags, stdio Stdio) ([]engine.Host, sa
 	if !f.truncate {
 		truncate = &f.truncate
 	}
+	apiKey, err := f.apiKey()
+	if err != nil {
+		return nil, key, 0, "", err
+	}
 	var hosts []engine.Host
 	ctxTokens, endpoint := 0, ""
 	var unreachable []error
@@ -59,7 +63,7 @@ func connect(ctx context.Context, f *embedFlags, stdio Stdio) ([]engine.Host, sa
 		var emb salvo.Embedder = oc
 		ep := "/api/" + string(api)
 		if f.api == "openai" || f.api == "auto" && preferOpenAI(info.version, f) {
-			c, err := openai.New(h, openai.Options{Model: f.model, Dimensions: f.dimensions, APIKey: Getenv("OPENAI_API_KEY"), UserAgent: "salvo/" + Version})
+			c, err := openai.New(h, openai.Options{Model: f.model, Dimensions: f.dimensions, APIKey: apiKey, UserAgent: "salvo/" + Version})
 			if err != nil {
 				return nil, key, 0, "", usageError("--host %q: %v", h, err)
 			}
@@ -91,6 +95,31 @@ func apiOf(f *embedFlags) (ollama.API, error) {
 		return "", nil
 	}
 	return "", usageError("--api %q: choose auto, embed, embeddings or openai", f.api)
+}
+
+// apiKeyVar is the environment variable of a key meant for salvo's servers.
+const apiKeyVar = "SALVO_API_KEY"
+
+// apiKey returns the bearer token to send on /v1/embeddings: only a key the
+// user meant for these servers. That is the variable --api-key-env names,
+// else $SALVO_API_KEY, else, with --api openai only, $OPENAI_API_KEY. With
+// --api auto a developer's OpenAI key never goes to an Ollama (over plain
+// http, to any --host). The key itself is never printed.
+func (f *embedFlags) apiKey() (string, error) {
+	if f.apiKeyEnv != "" {
+		k := Getenv(f.apiKeyEnv)
+		if k == "" {
+			return "", usageError("--api-key-env %s: $%s is empty or not set: export it, or drop --api-key-env", f.apiKeyEnv, f.apiKeyEnv)
+		}
+		return k, nil
+	}
+	if k := Getenv(apiKeyVar); k != "" {
+		return k, nil
+	}
+	if f.api == "openai" {
+		return Getenv("OPENAI_API_KEY"), nil
+	}
+	return "", nil
 }
 
 // unreachableError is a server that does not answer at all.

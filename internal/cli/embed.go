@@ -66,6 +66,8 @@ type embedFlags struct {
 	truncate    bool
 	pull        bool
 	args        []string // as salvo embed received them, for the run ledger
+	apiKeyEnv   string
+	onDuplicate string
 }
 
 func (f *embedFlags) register(fs *pflag.FlagSet) {
@@ -82,6 +84,7 @@ func (f *embedFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.timeout, "timeout", engine.DefaultTimeout, "per-request timeout")
 	fs.Float64Var(&f.rate, "rate", 0, "at most `R` texts per second over all hosts (0: unlimited)")
 	fs.StringVar(&f.failures, "failures", "", "failures file `PATH` (default: <db without extension>.failures.jsonl)")
+	fs.StringVar(&f.onDuplicate, "on-duplicate", "fail", "a record whose ID an earlier record of the run has: fail (reported, exit 2), first (keep the first), last (keep the last)")
 	fs.BoolVar(&f.jsonOut, "json", false, "print the final summary as one JSON object on stdout")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress, no report (errors only)")
 }
@@ -95,6 +98,7 @@ func (f *embedFlags) registerServer(fs *pflag.FlagSet) {
 	fs.StringVar(&f.keepAlive, "keep-alive", "", "how long Ollama keeps the model loaded after the run, e.g. 10m or -1")
 	fs.BoolVar(&f.truncate, "truncate", true, "let the server cut texts longer than the model's context (reported as truncated); false: such records fail")
 	fs.BoolVar(&f.pull, "pull", false, "pull the model through the server when it is missing")
+	fs.StringVar(&f.apiKeyEnv, "api-key-env", "", "environment variable `NAME` holding a bearer token for /v1/embeddings (default $SALVO_API_KEY; with --api openai, $OPENAI_API_KEY)")
 }
 
 // registerInput adds the flags that say how to read records and build texts.
@@ -179,6 +183,10 @@ func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (
 	if f.force && !f.skip {
 		f.skip = true // --force already re-embeds everything
 	}
+	onDup, ok := engine.ParseDuplicatePolicy(f.onDuplicate)
+	if !ok {
+		return nil, usageError("--on-duplicate %q: choose fail, first or last", f.onDuplicate)
+	}
 	renderer, err := render.New(render.Options{Template: f.text, Fields: f.fields, Prefix: f.prefix})
 	if err != nil {
 		return nil, err
@@ -222,6 +230,10 @@ func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (
 		f.failures = strings.TrimSuffix(f.db, filepath.Ext(f.db)) + ".failures.jsonl"
 	}
 
+	// Before any request: an answer that cannot be stored is wasted.
+	if err := sqlite.CheckWritable(f.db); err != nil {
+		return nil, err
+	}
 	hosts, key, ctxTokens, endpoint, err := connect(ctx, f, stdio)
 	if err != nil {
 		return nil, err
@@ -244,7 +256,7 @@ func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (
 	counters.Total.Store(-1)
 	go countTotal(files, srcOpts, f.limit, counters)
 
-	failures := &engine.FailureFile{Path: f.failures}
+	failures := &engine.FailureFile{Path: f.failures, Collection: coll.Name}
 	tally := &failureTally{next: failures}
 	cfg := engine.Config{
 		Hosts:         hosts,
@@ -262,6 +274,7 @@ func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (
 		ContextTokens: ctxTokens,
 		Failures:      tally,
 		Counters:      counters,
+		OnDuplicate:   onDup,
 	}
 	if f.api == "embeddings" {
 		cfg.BatchSize = 1

@@ -7,6 +7,7 @@ import (
 	"io"
 	"iter"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -47,8 +48,9 @@ type input struct {
 // openInputs opens every input and reads a sample of each. A mistake about
 // a whole input (a JSON object without --records, a records path that leads
 // nowhere) is returned at once: no record of it could be embedded. Only the
-// first file and standard input stay open; the run opens the others again,
-// so that a long list of files does not hold a descriptor each.
+// first input and those that can be read once only (standard input, pipes,
+// FIFOs) stay open; the run opens the other regular files again, so that a
+// long list of files does not hold a descriptor each.
 // The sample of each input is tallied into sample as it is read, so that
 // only the samples of the inputs kept open stay in memory.
 func openInputs(ctx context.Context, files []string, opts source.Options, rd *render.Renderer) ([]*input, *sample, error) {
@@ -72,7 +74,7 @@ func openInputs(ctx context.Context, files []string, opts source.Options, rd *re
 			return nil, nil, err
 		}
 		smp.add(in, opts, rd)
-		if i > 0 && name != source.Stdin {
+		if i > 0 && isRegular(name) {
 			r.Close()
 			in.r, in.head = nil, nil
 		}
@@ -168,6 +170,16 @@ func (in *input) sampleStream(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// isRegular reports whether name is a regular file: only those can be read
+// a second time. A pipe, a FIFO or /dev/stdin gives its data once.
+func isRegular(name string) bool {
+	if name == source.Stdin {
+		return false
+	}
+	fi, err := os.Stat(name)
+	return err == nil && fi.Mode().IsRegular()
 }
 
 func isLineError(err error) bool {

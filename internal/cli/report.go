@@ -15,6 +15,8 @@ import (
 // failureTally passes failures on to the failures file and groups them by
 // reason for the report: a thousand records that failed for one reason are
 // one line with a count and an example, not a bare "1000 failed".
+var _ engine.StoredSink = (*failureTally)(nil)
+
 type failureTally struct {
 	next engine.FailureSink
 
@@ -81,6 +83,14 @@ func reasonOf(f engine.Failure) string {
 }
 
 // list returns the groups, the most frequent first.
+// Stored passes on that a record was stored, so that the failures file
+// forgets its earlier failures.
+func (t *failureTally) Stored(id, where string) {
+	if s, ok := t.next.(engine.StoredSink); ok {
+		s.Stored(id, where)
+	}
+}
+
 func (t *failureTally) list() []*failureGroup {
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every fuzz target of the module (every reader and decoder has one)
+# for DURATION each, one after another, and stops at the first failure
+# (go test writes the failing input under the package's testdata/fuzz/).
+#
+#   scripts/fuzz.sh            # 10s per target
+#   scripts/fuzz.sh 2s         # what CI runs (.ci/run)
+#   scripts/fuzz.sh 5m         # before a release
+#   FUZZ_MATCH=CSV scripts/fuzz.sh 1m   # only targets whose name matches
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${1:-10s}
+match=${FUZZ_MATCH:-.}
+
+n=0
+start=$SECONDS
+# "dir<TAB>FuzzName" for every fuzz function in a _test.go file.
+while IFS=$'\t' read -r dir name; do
+	[[ $name =~ $match ]] || continue
+	echo "fuzz: $dir $name ($duration)" >&2
+	go test -run '^$' -fuzz "^${name}\$" -fuzztime "$duration" "./${dir#./}" >/dev/null ||
+		{ echo "fuzz: $name in ./$dir failed; rerun it with: go test -run '^$' -fuzz '^${name}\$' ./$dir" >&2; exit 1; }
+	n=$((n + 1))
+done < <(git ls-files '*_test.go' | xargs grep -H '^func Fuzz[A-Za-z0-9_]*(' |
+	sed -E -e 's#^([^/:]+_test\.go:)#./\1#' -e 's#^(.*)/[^/]+_test\.go:func (Fuzz[A-Za-z0-9_]*)\(.*#\1\t\2#' | sort -u)
+echo "fuzz: $n targets, ${duration} each, in $((SECONDS - start))s" >&2
