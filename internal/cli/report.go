@@ -12,11 +12,11 @@ import (
 	"github.com/salvoembed/salvo/engine"
 )
 
+var _ engine.StoredSink = (*failureTally)(nil)
+
 // failureTally passes failures on to the failures file and groups them by
 // reason for the report: a thousand records that failed for one reason are
 // one line with a count and an example, not a bare "1000 failed".
-var _ engine.StoredSink = (*failureTally)(nil)
-
 type failureTally struct {
 	next engine.FailureSink
 
