@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/salvoembed/salvo"
@@ -43,6 +44,10 @@ type input struct {
 	whole bool           // head is every record of the input
 	rest  <-chan item    // standard input: what follows the sample, from a reading goroutine
 	stop  chan struct{}  // closing it ends that goroutine
+
+	mu     sync.Mutex
+	taken  bool // the run's reader reads it, and closes it
+	closed bool
 }
 
 // openInputs opens every input and reads a sample of each. A mistake about
@@ -187,17 +192,29 @@ func isLineError(err error) bool {
 	return errors.As(err, &le)
 }
 
+// closeInputs closes the inputs that the run's reader has not taken over.
+// The reader runs in a goroutine of the engine's that may outlive the run
+// (blocked on an idle standard input); an input it took is its to close.
 func closeInputs(ins []*input) {
 	for _, in := range ins {
-		if in.stop != nil {
-			close(in.stop)
-			in.stop = nil
+		in.mu.Lock()
+		if !in.taken {
+			in.closeLocked()
 		}
-		if in.r != nil {
-			in.r.Close()
-			in.r = nil
-		}
+		in.mu.Unlock()
 	}
+}
+
+func (in *input) closeLocked() {
+	if in.stop != nil {
+		close(in.stop)
+		in.stop = nil
+	}
+	if in.r != nil {
+		in.r.Close()
+		in.r = nil
+	}
+	in.closed = true
 }
 
 // check looks at the sampled records for mistakes that would fail or spoil
@@ -283,7 +300,18 @@ func records(ins []*input, opts source.Options, rd *render.Renderer) iter.Seq[en
 // each calls f for every record of the input until f returns false, and
 // reports whether it got to the end.
 func (in *input) each(opts source.Options, f func(item) bool) bool {
-	defer closeInputs([]*input{in})
+	in.mu.Lock()
+	if in.closed {
+		in.mu.Unlock()
+		return false
+	}
+	in.taken = true
+	in.mu.Unlock()
+	defer func() {
+		in.mu.Lock()
+		in.closeLocked()
+		in.mu.Unlock()
+	}()
 	if in.r == nil { // closed after the check: read it from the start
 		r, err := source.Open(in.name, opts)
 		if err != nil {
