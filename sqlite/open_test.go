@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/salvoembed/salvo"
-	"github.com/salvoembed/salvo/internal/storetest"
+	"github.com/salvoembed/salvo/storetest"
 	"github.com/salvoembed/salvo/sqlite"
 )
 

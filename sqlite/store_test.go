@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/salvoembed/salvo"
-	"github.com/salvoembed/salvo/internal/storetest"
+	"github.com/salvoembed/salvo/storetest"
 	"github.com/salvoembed/salvo/sqlite"
 )
 
