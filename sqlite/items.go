@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/salvoembed/salvo"
+	"github.com/salvoembed/salvo/internal/f32le"
 )
 
 // Lookup fills out[i] with the presence of items[i]: Stored when the ID is
@@ -172,7 +173,7 @@ func (s *Store) Put(ctx context.Context, collection string, entries []salvo.Entr
 // putEntry stores e in the cache, replacing the vector of a cached key, and
 // returns its row id.
 func (s *Store) putEntry(ctx context.Context, tx *sql.Tx, insert *sql.Stmt, e salvo.Entry) (int64, error) {
-	blob := encodeVector(e.Vector)
+	blob := f32le.Encode(e.Vector)
 	res, err := insert.ExecContext(ctx, e.Key[:], len(e.Vector), blob, e.Text)
 	if err != nil {
 		return 0, err
@@ -211,7 +212,7 @@ func (s *Store) Each(ctx context.Context, collection string, fn func(id string, 
 		if err := rows.Scan(&id, &blob); err != nil {
 			return fmt.Errorf("read collection %q of %s: %w", collection, s.path, err)
 		}
-		v, err := decodeVector(blob)
+		v, err := f32le.Decode(blob)
 		if err != nil {
 			return fmt.Errorf("read item %q of collection %q in %s: %w", id, collection, s.path, err)
 		}

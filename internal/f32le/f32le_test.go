@@ -1,4 +1,4 @@
-package sqlite
+package f32le
 
 import (
 	"bytes"
@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-func TestVectorRoundTrip(t *testing.T) {
+func TestRoundTrip(t *testing.T) {
 	tests := [][]float32{
 		nil,
 		{0},
@@ -16,16 +16,16 @@ func TestVectorRoundTrip(t *testing.T) {
 		{1, -2.5, 1.0 / 3},
 	}
 	for _, v := range tests {
-		b := encodeVector(v)
-		if p := encodeVectorPortable(v); !bytes.Equal(b, p) {
-			t.Errorf("encodeVector(%v) = %x, portable encoding %x", v, b, p)
+		b := Encode(v)
+		if p := encodePortable(v); !bytes.Equal(b, p) {
+			t.Errorf("Encode(%v) = %x, portable encoding %x", v, b, p)
 		}
-		got, err := decodeVector(b)
+		got, err := Decode(b)
 		if err != nil {
-			t.Fatalf("decodeVector(%x): %v", b, err)
+			t.Fatalf("Decode(%x): %v", b, err)
 		}
 		if len(got) != len(v) {
-			t.Fatalf("decodeVector(encodeVector(%v)) = %v", v, got)
+			t.Fatalf("Decode(Encode(%v)) = %v", v, got)
 		}
 		for i := range v {
 			if math.Float32bits(got[i]) != math.Float32bits(v[i]) {
@@ -33,28 +33,28 @@ func TestVectorRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	if b := encodeVector([]float32{1}); !bytes.Equal(b, []byte{0, 0, 0x80, 0x3f}) {
-		t.Errorf("encodeVector([1]) = %x, want little-endian 0000803f", b)
+	if b := Encode([]float32{1}); !bytes.Equal(b, []byte{0, 0, 0x80, 0x3f}) {
+		t.Errorf("Encode([1]) = %x, want little-endian 0000803f", b)
 	}
 	for _, n := range []int{1, 2, 3, 5, 7} {
-		if _, err := decodeVector(make([]byte, n)); err == nil {
-			t.Errorf("decodeVector of %d bytes succeeded", n)
+		if _, err := Decode(make([]byte, n)); err == nil {
+			t.Errorf("Decode of %d bytes succeeded", n)
 		}
 	}
 }
 
-// FuzzDecodeVector: the fast decoder agrees with the portable one, never
+// FuzzDecode: the fast decoder agrees with the portable one, never
 // aliases its input, and encoding gives the blob back.
-func FuzzDecodeVector(f *testing.F) {
+func FuzzDecode(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte{0, 0, 0x80, 0x3f})
 	f.Add([]byte{0, 0, 0, 0x80, 1, 0, 0, 0, 0xff, 0xff, 0x7f, 0x7f})
 	f.Add([]byte{1, 2, 3})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		v, err := decodeVector(b)
+		v, err := Decode(b)
 		if len(b)%4 != 0 {
 			if err == nil {
-				t.Fatalf("decodeVector of %d bytes succeeded", len(b))
+				t.Fatalf("Decode of %d bytes succeeded", len(b))
 			}
 			return
 		}
@@ -62,19 +62,19 @@ func FuzzDecodeVector(f *testing.F) {
 			t.Fatal(err)
 		}
 		p := make([]float32, len(b)/4)
-		decodeVectorPortable(p, b)
+		decodePortable(p, b)
 		for i := range p {
 			if math.Float32bits(p[i]) != math.Float32bits(v[i]) {
 				t.Fatalf("element %d: %08x, portable decoder %08x", i, math.Float32bits(v[i]), math.Float32bits(p[i]))
 			}
 		}
-		if !bytes.Equal(encodeVector(v), b) || !bytes.Equal(encodeVectorPortable(v), b) {
+		if !bytes.Equal(Encode(v), b) || !bytes.Equal(encodePortable(v), b) {
 			t.Fatalf("encoding the decoded vector does not give %x back", b)
 		}
 		if len(b) > 0 {
 			orig := b[0]
 			b[0] ^= 0xff
-			if enc := encodeVector(v); enc[0] != orig {
+			if enc := Encode(v); enc[0] != orig {
 				t.Fatal("decoded vector aliases the blob")
 			}
 			b[0] = orig

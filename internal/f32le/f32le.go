@@ -1,4 +1,7 @@
-package sqlite
+// Package f32le encodes vectors as little-endian IEEE 754 float32 blobs,
+// the layout salvo's SQLite files, PostgreSQL bytea columns and SQLite
+// write-back columns share.
+package f32le
 
 import (
 	"encoding/binary"
@@ -18,20 +21,20 @@ var littleEndian = func() bool {
 	return *(*byte)(unsafe.Pointer(&x)) == 1
 }()
 
-// encodeVector returns the blob for v. On little-endian machines the result
+// Encode returns the blob for v. On little-endian machines the result
 // aliases v: the caller must not change v until the blob has been bound to a
 // statement and the statement has run (the driver copies bound blobs).
-func encodeVector(v []float32) []byte {
+func Encode(v []float32) []byte {
 	if len(v) == 0 {
 		return []byte{}
 	}
 	if littleEndian {
 		return unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), len(v)*4)
 	}
-	return encodeVectorPortable(v)
+	return encodePortable(v)
 }
 
-func encodeVectorPortable(v []float32) []byte {
+func encodePortable(v []float32) []byte {
 	b := make([]byte, len(v)*4)
 	for i, f := range v {
 		binary.LittleEndian.PutUint32(b[i*4:], math.Float32bits(f))
@@ -39,9 +42,9 @@ func encodeVectorPortable(v []float32) []byte {
 	return b
 }
 
-// decodeVector returns a new vector holding the floats of blob b; it never
+// Decode returns a new vector holding the floats of blob b; it never
 // aliases b, so b may be a buffer the driver reuses.
-func decodeVector(b []byte) ([]float32, error) {
+func Decode(b []byte) ([]float32, error) {
 	if len(b)%4 != 0 {
 		return nil, fmt.Errorf("vector blob of %d bytes is not a whole number of float32s: the database is damaged", len(b))
 	}
@@ -52,11 +55,11 @@ func decodeVector(b []byte) ([]float32, error) {
 		}
 		return v, nil
 	}
-	decodeVectorPortable(v, b)
+	decodePortable(v, b)
 	return v, nil
 }
 
-func decodeVectorPortable(dst []float32, b []byte) {
+func decodePortable(dst []float32, b []byte) {
 	for i := range dst {
 		dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[i*4:]))
 	}
