@@ -5,19 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/salvoembed/salvo"
 )
 
-// Run is one entry of the run ledger: what a salvo run did, kept in the
-// database next to the vectors it produced.
-type Run struct {
-	ID         int64           `json:"id"` // set by the store
-	Collection string          `json:"collection"`
-	Model      string          `json:"model"`
-	Started    time.Time       `json:"started"`
-	Finished   time.Time       `json:"finished"`
-	Stats      json.RawMessage `json:"stats,omitempty"` // any JSON value; null or empty is stored as {}
-	Args       []string        `json:"args,omitempty"`  // the command line
-}
+// Run is an entry of the run ledger.
+type Run = salvo.Run
 
 // RecordRun appends r to the run ledger. Times are kept to the millisecond.
 func (s *Store) RecordRun(ctx context.Context, r Run) error {

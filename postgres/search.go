@@ -1,0 +1,67 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/pgvector/pgvector-go"
+	"github.com/salvoembed/salvo"
+)
+
+var _ salvo.Searcher = (*Store)(nil)
+
+// Search returns the k items of the collection nearest to query by cosine
+// distance, best first, with their cosine similarity. With pgvector it
+// runs in the database on the collection's HNSW index (approximate, as
+// HNSW is: it may miss a true neighbour now and then); without pgvector it
+// returns an error wrapping errors.ErrUnsupported, and the caller searches
+// exactly.
+func (s *Store) Search(ctx context.Context, collection string, query []float32, k int) ([]salvo.Hit, error) {
+	if !s.vec {
+		return nil, fmt.Errorf("search in %s: vectors are stored without pgvector: %w", s.where, errors.ErrUnsupported)
+	}
+	if k <= 0 {
+		return nil, nil
+	}
+	var hits []salvo.Hit
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		cid, dims, err := s.collection(ctx, tx, collection, false)
+		if err != nil {
+			return err
+		}
+		if dims == 0 {
+			return nil // nothing stored yet
+		}
+		if len(query) != dims {
+			return &salvo.DimensionError{Collection: collection, Have: len(query), Want: dims}
+		}
+		// HNSW returns at most ef_search candidates (40 by default).
+		if _, err := tx.Exec(ctx, fmt.Sprintf("SET LOCAL hnsw.ef_search = %d", min(max(40, k), 1000))); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, s.q.search(cid, dims, quoteIdent(s.srv.VectorSchema)), pgvector.NewVector(query), k)
+		if err != nil {
+			return err
+		}
+		hits, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (salvo.Hit, error) {
+			var (
+				h     salvo.Hit
+				score float64
+			)
+			err := r.Scan(&h.ID, &score)
+			h.Score = float32(score)
+			return h, err
+		})
+		return err
+	})
+	var de *salvo.DimensionError
+	if errors.As(err, &de) || errors.Is(err, salvo.ErrNoCollection) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, s.wrap(err, "search collection %q", collection)
+	}
+	return hits, nil
+}
