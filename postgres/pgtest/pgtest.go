@@ -97,12 +97,7 @@ func (s *Server) Exec(tb testing.TB, sql string, args ...any) {
 // Conn opens a connection to the server (the simple protocol, which PGlite
 // needs when connections share its one backend).
 func (s *Server) Conn(ctx context.Context) (*pgx.Conn, error) {
-	cfg, err := pgx.ParseConfig(s.URL)
-	if err != nil {
-		return nil, err
-	}
-	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
-	conn, err := pgx.ConnectConfig(ctx, cfg)
+	conn, err := Connect(ctx, s.URL)
 	if err != nil {
 		return nil, fmt.Errorf("%s at %s: %w", s.Name, s.URL, err)
 	}
@@ -364,4 +359,21 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Connect opens a connection to rawURL with the simple protocol, as
+// [Server.Conn]; a schema parameter (salvo's) is left out.
+func Connect(ctx context.Context, rawURL string) (*pgx.Conn, error) {
+	if u, err := url.Parse(rawURL); err == nil {
+		q := u.Query()
+		q.Del("schema")
+		u.RawQuery = q.Encode()
+		rawURL = u.String()
+	}
+	cfg, err := pgx.ParseConfig(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	return pgx.ConnectConfig(ctx, cfg)
 }
