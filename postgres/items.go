@@ -343,3 +343,42 @@ func (s *Store) Each(ctx context.Context, collection string, fn func(id string, 
 		last = page[len(page)-1].id
 	}
 }
+
+// Vectors returns the cached vectors of keys; keys not in the cache are
+// left out.
+func (s *Store) Vectors(ctx context.Context, keys []salvo.Key) (map[salvo.Key][]float32, error) {
+	raw := make([][]byte, len(keys))
+	for i := range keys {
+		raw[i] = keys[i][:]
+	}
+	rows, err := s.pool.Query(ctx, s.q.vectors, raw)
+	if err != nil {
+		return nil, s.wrap(err, "read cached vectors")
+	}
+	defer rows.Close()
+	out := make(map[salvo.Key][]float32, len(keys))
+	for rows.Next() {
+		var (
+			k []byte
+			v []float32
+		)
+		if s.vec {
+			var pv pgvector.Vector
+			err = rows.Scan(&k, &pv)
+			v = pv.Slice()
+		} else {
+			var b []byte
+			if err = rows.Scan(&k, &b); err == nil {
+				v, err = f32le.Decode(b)
+			}
+		}
+		if err != nil {
+			return nil, s.wrap(err, "read cached vectors")
+		}
+		out[salvo.Key(k)] = v
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.wrap(err, "read cached vectors")
+	}
+	return out, nil
+}

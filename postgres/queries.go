@@ -14,7 +14,7 @@ type queries struct {
 
 	collByName, collForUpdate, insertColl, setTemplate, countItems, collections    string
 	lookup, cachedKeys, upsertFromStage, refreshEmbeddings, upsertItems, touchColl string
-	eachFirst, eachNext                                                            string
+	eachFirst, eachNext, vectors                                                   string
 	insertRun, runs                                                                string
 }
 
@@ -35,6 +35,7 @@ func newQueries(s string, vec bool) queries {
 		FROM unnest($2::text[], $3::bytea[]) WITH ORDINALITY AS q (id, key, ord)
 		JOIN {{s}}.cache c ON c.key = q.key
 		LEFT JOIN {{s}}.items i ON i.collection_id = $1 AND i.id = q.id`)
+	q.vectors = r.Replace(`SELECT key, vector FROM {{s}}.cache WHERE key = ANY ($1::bytea[])`)
 	q.cachedKeys = r.Replace(`SELECT key, id, dims FROM {{s}}.cache WHERE key = ANY ($1::bytea[])`)
 	q.upsertFromStage = r.Replace(`INSERT INTO {{s}}.cache (key, dims, vector, text)
 		SELECT key, dims, vector, text FROM pg_temp.salvo_stage ORDER BY key

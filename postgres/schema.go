@@ -15,7 +15,7 @@ const DefaultSchema = "salvo"
 // SchemaVersion is the version of salvo's tables this build writes.
 const SchemaVersion = 1
 
-// Vector storage kinds, as [Store.Vectors] and the meta table name them.
+// Vector storage kinds, as [Store.VectorStorage] and the meta table name them.
 const (
 	// VectorsPgvector: vectors in pgvector `vector` columns; each
 	// collection has an HNSW index for cosine distance, and

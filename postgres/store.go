@@ -18,7 +18,7 @@
 // `vector` columns and every collection gets an HNSW index for cosine
 // distance, so [Store.Search] runs in the database. Without it vectors are
 // stored as bytea (little-endian float32, as in salvo's SQLite files) and
-// salvo searches them itself. [Store.Vectors] says which; a schema keeps
+// salvo searches them itself. [Store.VectorStorage] says which; a schema keeps
 // the kind it was created with.
 //
 // # Writes
@@ -121,9 +121,9 @@ func (s *Store) vectorType() string {
 	return "bytea"
 }
 
-// Vectors is how the store keeps vectors: [VectorsPgvector] or
+// VectorStorage is how the store keeps vectors: [VectorsPgvector] or
 // [VectorsBytea].
-func (s *Store) Vectors() string {
+func (s *Store) VectorStorage() string {
 	if s.vec {
 		return VectorsPgvector
 	}

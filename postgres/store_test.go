@@ -31,8 +31,8 @@ func TestStore(t *testing.T) {
 		srv := pgtest.PostgreSQL(t)
 		storetest.Run(t, func(t *testing.T) salvo.Store {
 			s := open(t, srv)
-			if s.Vectors() != postgres.VectorsBytea {
-				t.Fatalf("PostgreSQL 15 without pgvector stores vectors as %s", s.Vectors())
+			if s.VectorStorage() != postgres.VectorsBytea {
+				t.Fatalf("PostgreSQL 15 without pgvector stores vectors as %s", s.VectorStorage())
 			}
 			return s
 		})
@@ -41,8 +41,8 @@ func TestStore(t *testing.T) {
 		srv := pgtest.PGlite(t)
 		storetest.Run(t, func(t *testing.T) salvo.Store {
 			s := open(t, srv)
-			if s.Vectors() != postgres.VectorsPgvector {
-				t.Fatalf("PGlite with pgvector stores vectors as %s", s.Vectors())
+			if s.VectorStorage() != postgres.VectorsPgvector {
+				t.Fatalf("PGlite with pgvector stores vectors as %s", s.VectorStorage())
 			}
 			return s
 		})

@@ -167,3 +167,9 @@ func (s *Store) Close() error {
 	// the WAL back into the database file.
 	return errors.Join(err, s.r.Close(), s.w.Close())
 }
+
+// Describe says in a sentence where vectors are kept and how they are
+// searched, for `salvo status`.
+func (s *Store) Describe() string {
+	return fmt.Sprintf("SQLite file %s: vectors as little-endian float32 blobs; salvo searches them exactly", s.path)
+}

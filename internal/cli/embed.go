@@ -14,17 +14,19 @@ import (
 
 	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/engine"
+	"github.com/salvoembed/salvo/postgres"
 	"github.com/salvoembed/salvo/render"
 	"github.com/salvoembed/salvo/source"
-	"github.com/salvoembed/salvo/sqlite"
 	"github.com/spf13/pflag"
 )
 
 const embedHelp = `Usage: salvo embed [flags] FILE...
+       salvo embed [flags] --source-db DB --sql QUERY [--write-back TABLE.COLUMN]
 
 Reads records from FILEs (.jsonl/.ndjson, .json, .csv, .tsv, or - for standard
 input with --format), renders one text per record, embeds the texts through
-Ollama and stores the vectors in a SQLite database. Records already stored
+Ollama and stores the vectors in a SQLite database (--db PATH) or in
+PostgreSQL (--db postgres://…). Records already stored
 with the same text and model are skipped, so a second run only does what the
 first did not finish; identical texts share one request.
 
@@ -33,6 +35,8 @@ Examples:
   salvo embed movies.csv --text '{{.Title}} ({{index . "Release Date"}})' --id imdb_id
   salvo embed dump.json --records data.movies --host gpu1:11434,gpu2:11434
   cat movies.jsonl | salvo embed - --format jsonl --collection movies
+  salvo embed --source-db postgres://app@db/shop --sql "SELECT id, title, summary FROM movies" \
+      --fields title,summary --write-back movies.embedding
 
 Exit codes: 0 all stored; 1 fatal (flags, server, model, database);
 2 finished but some records failed (see --failures); 130 interrupted.
@@ -67,6 +71,9 @@ type embedFlags struct {
 	keepAlive   string
 	truncate    bool
 	pull        bool
+	sourceDB    string
+	sql         string
+	writeBack   string
 }
 
 func (f *embedFlags) register(fs *pflag.FlagSet) {
@@ -74,7 +81,7 @@ func (f *embedFlags) register(fs *pflag.FlagSet) {
 	fs.Var(&f.concurrency, "concurrency", "requests in flight per host, or auto: adapt to the server (aliases: --concurrent, --workers) (default auto)")
 	fs.Var(&f.batchSize, "batch-size", "texts per request, or auto: aim at ~2 s requests (--api embeddings sends one) (default auto)")
 	f.registerInput(fs)
-	fs.StringVar(&f.db, "db", "salvo.db", "SQLite database `PATH`")
+	fs.StringVar(&f.db, "db", "salvo.db", dbFlagHelp)
 	fs.StringVar(&f.collection, "collection", "", "collection `NAME` (default: the first file's name without extension)")
 	fs.IntVar(&f.limit, "limit", 0, "stop after `N` records (0: all)")
 	fs.BoolVar(&f.skip, "skip-existing", true, "skip records whose text and model are already stored")
@@ -106,6 +113,9 @@ func (f *embedFlags) registerInput(fs *pflag.FlagSet) {
 	fs.StringVar(&f.idField, "id", "id", "`FIELD` holding the record ID; records without it get FILE:LINE")
 	fs.StringVar(&f.records, "records", "", "for .json: dotted `PATH` to the array of records, e.g. data.movies")
 	fs.StringVar(&f.format, "format", "", "input format: jsonl, json, csv or tsv (default: by extension; required for -)")
+	fs.StringVar(&f.sourceDB, "source-db", "", "read records from a database instead of files: postgres://… `URL`, or a SQLite file (PATH or sqlite:PATH)")
+	fs.StringVar(&f.sql, "sql", "", "with --source-db: the `QUERY` whose rows are the records; its columns are the fields")
+	fs.StringVar(&f.writeBack, "write-back", "", "with --source-db: write each vector into `TABLE.COLUMN` of that database, keyed by the --id column (created if missing)")
 }
 
 func newFlagSet(name, help string, io Stdio) *pflag.FlagSet {
@@ -161,16 +171,18 @@ type embedReport struct {
 	Failures   string `json:"failures_file,omitempty"`
 	Hosts      int    `json:"hosts"`
 	Endpoint   string `json:"endpoint"` // the API used: /api/embed, /v1/embeddings, /api/embeddings
+	// WriteBack is set with --write-back.
+	WriteBack *writeBackReport `json:"write_back,omitempty"`
 }
 
 func embed(ctx context.Context, f *embedFlags, files []string, stdio Stdio) (*embedReport, error) {
+	if f.sourceDB != "" || f.sql != "" || f.writeBack != "" {
+		return embedFromDB(ctx, f, files, stdio)
+	}
 	if len(files) == 0 {
 		return nil, usageError("no input files: give one or more FILEs (or - for standard input with --format)\nRun 'salvo embed --help' for the flags.")
 	}
-	if f.force && !f.skip {
-		f.skip = true // --force already re-embeds everything
-	}
-	renderer, err := render.New(render.Options{Template: f.text, Fields: f.fields, Prefix: f.prefix})
+	renderer, err := newRenderer(f)
 	if err != nil {
 		return nil, err
 	}
@@ -189,14 +201,37 @@ func embed(ctx context.Context, f *embedFlags, files []string, stdio Stdio) (*em
 			return nil, fmt.Errorf("input file: %w", err)
 		}
 	}
-	if len(f.hosts) == 0 {
-		f.hosts = defaultHosts()
-	}
 	if f.collection == "" {
 		f.collection = collectionName(files[0])
 	}
+	open := func(name string) (recordReader, error) { return source.Open(name, srcOpts) }
+	count := func(c *engine.Counters) { countTotal(files, srcOpts, f.limit, c) }
+	return embedRecords(ctx, f, stdio, renderer, files, open, count, nil)
+}
+
+// newRenderer makes the renderer of the texts; --force implies re-embedding.
+func newRenderer(f *embedFlags) (*render.Renderer, error) {
+	if f.force && !f.skip {
+		f.skip = true // --force already re-embeds everything
+	}
+	return render.New(render.Options{Template: f.text, Fields: f.fields, Prefix: f.prefix})
+}
+
+// recordReader is a file's reader or a query's rows.
+type recordReader interface {
+	Next() (*salvo.Record, error)
+	Close() error
+}
+
+// embedRecords embeds the records that open yields for each name, into the
+// collection f names. writeBack, when set, stands in front of the store.
+func embedRecords(ctx context.Context, f *embedFlags, stdio Stdio, renderer *render.Renderer, names []string,
+	open func(string) (recordReader, error), count func(*engine.Counters), writeBack writeBackHook) (*embedReport, error) {
+	if len(f.hosts) == 0 {
+		f.hosts = defaultHosts()
+	}
 	if f.failures == "" {
-		f.failures = strings.TrimSuffix(f.db, filepath.Ext(f.db)) + ".failures.jsonl"
+		f.failures = failuresPath(f.db)
 	}
 
 	hosts, key, ctxTokens, endpoint, err := connect(ctx, f, stdio)
@@ -204,7 +239,7 @@ func embed(ctx context.Context, f *embedFlags, files []string, stdio Stdio) (*em
 		return nil, err
 	}
 
-	st, err := sqlite.Open(f.db)
+	st, err := openStore(ctx, f.db, false)
 	if err != nil {
 		return nil, err
 	}
@@ -217,14 +252,22 @@ func embed(ctx context.Context, f *embedFlags, files []string, stdio Stdio) (*em
 		return nil, usageError("collection %q holds %d-dimensional vectors; --dimensions %d would mix sizes: use --collection to start another collection", coll.Name, coll.Dims, f.dimensions)
 	}
 
+	var target salvo.Store = st
+	var report func(*embedReport)
+	if writeBack != nil {
+		if target, report, err = writeBack(coll, st); err != nil {
+			return nil, err
+		}
+	}
+
 	counters := new(engine.Counters)
 	counters.Total.Store(-1)
-	go countTotal(files, srcOpts, f.limit, counters)
+	go count(counters)
 
 	failures := &engine.FailureFile{Path: f.failures}
 	cfg := engine.Config{
 		Hosts:         hosts,
-		Store:         st,
+		Store:         target,
 		Collection:    coll.Name,
 		Key:           key,
 		Dims:          coll.Dims,
@@ -248,7 +291,7 @@ func embed(ctx context.Context, f *embedFlags, files []string, stdio Stdio) (*em
 	stopProgress := startProgress(stdio, f.quiet, counters)
 	started := time.Now()
 	var inputErr error
-	rep, runErr := engine.Run(ctx, cfg, inputs(files, srcOpts, renderer, &inputErr))
+	rep, runErr := engine.Run(ctx, cfg, inputs(names, open, renderer, &inputErr))
 	if inputErr != nil && runErr == nil {
 		runErr = inputErr
 	}
@@ -256,12 +299,24 @@ func embed(ctx context.Context, f *embedFlags, files []string, stdio Stdio) (*em
 	if cerr := failures.Close(); cerr != nil && runErr == nil {
 		runErr = cerr
 	}
-	out := &embedReport{Report: *rep, Collection: coll.Name, Model: f.model, DB: f.db, Hosts: len(hosts), Endpoint: endpoint}
+	out := &embedReport{Report: *rep, Collection: coll.Name, Model: f.model, DB: st.Path(), Hosts: len(hosts), Endpoint: endpoint}
 	if rep.Failed > 0 {
 		out.Failures = f.failures
 	}
+	if report != nil {
+		report(out)
+	}
 	recordRun(st, out, started)
 	return out, runErr
+}
+
+// failuresPath is the default failures file: beside a SQLite database, and
+// salvo.failures.jsonl in the current folder for PostgreSQL.
+func failuresPath(db string) string {
+	if postgres.IsURL(db) {
+		return "salvo.failures.jsonl"
+	}
+	return strings.TrimSuffix(db, filepath.Ext(db)) + ".failures.jsonl"
 }
 
 // collectionName is a file's name without folder and extension.
@@ -279,11 +334,11 @@ func collectionName(file string) string {
 // inputs reads every file in turn and renders each record's text. When the
 // very first record has no "text" field and no template or fields were
 // given, it stops and sets *fatal: every record would fail the same way.
-func inputs(files []string, opts source.Options, rd *render.Renderer, fatal *error) iter.Seq[engine.Input] {
+func inputs(names []string, open func(string) (recordReader, error), rd *render.Renderer, fatal *error) iter.Seq[engine.Input] {
 	return func(yield func(engine.Input) bool) {
 		first := true
-		for _, name := range files {
-			r, err := source.Open(name, opts)
+		for _, name := range names {
+			r, err := open(name)
 			if err != nil {
 				if !yield(engine.Input{Where: name, Err: err}) {
 					return
@@ -341,9 +396,9 @@ func countTotal(files []string, opts source.Options, limit int, c *engine.Counte
 	c.Total.Store(total)
 }
 
-func recordRun(st *sqlite.Store, rep *embedReport, started time.Time) {
+func recordRun(st store, rep *embedReport, started time.Time) {
 	stats, _ := json.Marshal(rep)
-	_ = st.RecordRun(context.Background(), sqlite.Run{
+	_ = st.RecordRun(context.Background(), salvo.Run{
 		Collection: rep.Collection, Model: rep.Model, Started: started, Finished: time.Now(),
 		Stats: stats, Args: os.Args,
 	})
@@ -361,6 +416,16 @@ func printReport(w io.Writer, r *embedReport) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "       collection %q in %s (model %s, %s)\n", r.Collection, r.DB, r.Model, r.Endpoint)
+	if wb := r.WriteBack; wb != nil {
+		if wb.Created != "" {
+			fmt.Fprintf(w, "       created column %s %s\n", wb.Target, wb.Created)
+		}
+		fmt.Fprintf(w, "       wrote %d vectors into %s (rows whose vector changed)", wb.Written, wb.Target)
+		if wb.Duplicates > 0 {
+			fmt.Fprintf(w, "; %d duplicate IDs (first %q) were written once", wb.Duplicates, wb.FirstDuplicate)
+		}
+		fmt.Fprintln(w)
+	}
 	if r.Failed > 0 {
 		fmt.Fprintf(w, "       failed records are listed in %s; run the same command again to retry them\n", r.Failures)
 	}

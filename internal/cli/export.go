@@ -8,7 +8,7 @@ import (
 	"strconv"
 )
 
-const exportHelp = `Usage: salvo export [--db PATH] [--collection NAME] [--format jsonl] [--out FILE]
+const exportHelp = `Usage: salvo export [--db PATH|URL] [--collection NAME] [--format jsonl] [--out FILE]
 
 Writes a collection's vectors, one {"id":…,"vector":[…]} per line.
 
@@ -17,7 +17,7 @@ Flags:
 
 func runExport(ctx context.Context, args []string, stdio Stdio) error {
 	fs := newFlagSet("export", exportHelp, stdio)
-	db := fs.String("db", "salvo.db", "SQLite database `PATH`")
+	db := fs.String("db", "salvo.db", dbFlagHelp)
 	coll := fs.String("collection", "", "collection `NAME` (default: the only one)")
 	format := fs.String("format", "jsonl", "output format: jsonl")
 	out := fs.String("out", "-", "output `FILE` (- for standard output)")
@@ -42,7 +42,7 @@ func runExport(ctx context.Context, args []string, stdio Stdio) error {
 			for i, c := range colls {
 				names[i] = c.Name
 			}
-			return usageError("%s holds %d collections %v: choose one with --collection", *db, len(colls), names)
+			return usageError("%s holds %d collections %v: choose one with --collection", st.Path(), len(colls), names)
 		}
 		*coll = colls[0].Name
 	}

@@ -3,25 +3,23 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
 	"text/tabwriter"
 
 	"github.com/salvoembed/salvo"
-	"github.com/salvoembed/salvo/sqlite"
 )
 
-const statusHelp = `Usage: salvo status [--db PATH] [--json]
+const statusHelp = `Usage: salvo status [--db PATH|URL] [--json]
 
-Lists the collections of a database: model, dimensions and record count.
+Lists the collections of a database: model, dimensions and record count,
+and says where vectors are kept (with PostgreSQL: whether pgvector is used).
 
 Flags:
 `
 
 func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 	fs := newFlagSet("status", statusHelp, stdio)
-	db := fs.String("db", "salvo.db", "SQLite database `PATH`")
+	db := fs.String("db", "salvo.db", dbFlagHelp)
 	jsonOut := fs.Bool("json", false, "print {\"collections\":[…]} as JSON")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -41,10 +39,12 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 	if *jsonOut {
 		return json.NewEncoder(stdio.Out).Encode(struct {
 			Collections []salvo.Collection `json:"collections"`
-		}{colls})
+			Store       string             `json:"store"`
+		}{colls, st.Describe()})
 	}
+	fmt.Fprintf(stdio.Out, "store: %s\n", st.Describe())
 	if len(colls) == 0 {
-		fmt.Fprintf(stdio.Out, "%s has no collections yet: run salvo embed\n", *db)
+		fmt.Fprintf(stdio.Out, "%s has no collections yet: run salvo embed\n", st.Path())
 		return nil
 	}
 	tw := tabwriter.NewWriter(stdio.Out, 0, 4, 2, ' ', 0)
@@ -53,13 +53,4 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\n", c.Name, c.Model, c.Dims, c.Count)
 	}
 	return tw.Flush()
-}
-
-// openExisting opens a database that must already exist: reading commands
-// never create an empty one by mistake.
-func openExisting(path string) (*sqlite.Store, error) {
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("database %s does not exist: run salvo embed first, or give --db", path)
-	}
-	return sqlite.Open(path)
 }
