@@ -76,7 +76,8 @@ func newQueries(s string, vec bool) queries {
 // staging creates the connection's temporary table for COPY; its rows go
 // at commit.
 func (q *queries) staging(vectorType string) string {
-	return fmt.Sprintf(`CREATE TEMP TABLE IF NOT EXISTS salvo_stage (key bytea, dims integer, vector %s, text text) ON COMMIT DELETE ROWS`, vectorType)
+	return fmt.Sprintf(`CREATE TEMP TABLE IF NOT EXISTS salvo_stage (key bytea, dims integer, vector %s, text text) ON COMMIT DELETE ROWS;
+		ALTER TABLE salvo_stage ALTER COLUMN vector SET STORAGE MAIN`, vectorType)
 }
 
 // insertValues is a multi-row INSERT of n cache entries, for servers

@@ -66,6 +66,8 @@ CREATE TABLE {{s}}.items (
 	PRIMARY KEY (collection_id, id)
 );
 CREATE INDEX items_cache_id ON {{s}}.items (cache_id);
+ALTER TABLE {{s}}.cache ALTER COLUMN vector SET STORAGE MAIN;
+{{embeddingStorage}}
 CREATE TABLE {{s}}.runs (
 	id          bigserial   PRIMARY KEY,
 	collection  text        NOT NULL,
@@ -77,6 +79,11 @@ CREATE TABLE {{s}}.runs (
 );
 CREATE INDEX runs_by_collection ON {{s}}.runs (collection, started_at);
 `
+
+// Vectors are kept in the row (STORAGE MAIN) rather than in a TOAST table,
+// where PostgreSQL would put values over 2 kB (512 dimensions): that costs
+// a second table and index write per vector. Floats do not compress, so
+// only rows too large for a page (over ~2000 dimensions) move out.
 
 // setupSchema creates salvo's schema and tables when they do not exist,
 // with pgvector when the extension is installed or can be, and returns the
@@ -99,12 +106,13 @@ func setupSchema(ctx context.Context, conn *pgx.Conn, srv *Server, schema string
 			}
 		}
 	}
-	kind, vec, embedding := VectorsBytea, "bytea", ""
+	kind, vec, embedding, embeddingStorage := VectorsBytea, "bytea", "", ""
 	if srv.Pgvector != "" {
 		kind, vec = VectorsPgvector, quoteIdent(srv.VectorSchema)+".vector"
 		embedding = "embedding " + vec + " NOT NULL,"
+		embeddingStorage = "ALTER TABLE " + s + ".items ALTER COLUMN embedding SET STORAGE MAIN;"
 	}
-	ddl := strings.NewReplacer("{{s}}", s, "{{vec}}", vec, "{{embedding}}", embedding).Replace(schemaSQL)
+	ddl := strings.NewReplacer("{{s}}", s, "{{vec}}", vec, "{{embedding}}", embedding, "{{embeddingStorage}}", embeddingStorage).Replace(schemaSQL)
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return "", err

@@ -75,6 +75,13 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 		s.q = newQueries(quoteIdent(schema), s.vec)
 		return err
 	}, func(cfg *pgxpool.Config, srv *Server) {
+		// Like SQLite's synchronous=NORMAL: a commit does not wait for its
+		// WAL flush. A server crash may lose the last moment's commits,
+		// never consistency, and the next run embeds them again. The URL
+		// may say otherwise (?synchronous_commit=on).
+		if _, set := cfg.ConnConfig.RuntimeParams["synchronous_commit"]; !set {
+			cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "off"
+		}
 		if !s.copy {
 			return
 		}

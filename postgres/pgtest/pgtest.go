@@ -183,6 +183,19 @@ func PostgreSQL(tb testing.TB) *Server {
 	})
 }
 
+// DurablePostgreSQL is [PostgreSQL] with PostgreSQL's default durability
+// (fsync on every commit), for benchmarks. With SALVO_TEST_POSTGRES it is
+// that server.
+func DurablePostgreSQL(tb testing.TB) *Server {
+	tb.Helper()
+	return get(tb, "PostgreSQL (durable)", func() (*Server, error) {
+		if u := os.Getenv("SALVO_TEST_POSTGRES"); u != "" {
+			return &Server{URL: u, Name: "PostgreSQL"}, nil
+		}
+		return StartPostgreSQL(true)
+	})
+}
+
 // PGlite returns the package's PGlite server with pgvector, starting it on
 // first use.
 func PGlite(tb testing.TB) *Server {
