@@ -75,8 +75,7 @@ type cacheRow struct {
 // vector (the last of several entries with one key wins). An item may
 // refer to an entry of this call or to a cached key.
 //
-// The first vectors stored set the collection's dimensions (and, with
-// pgvector, create its HNSW index); a vector of other dimensions fails the
+// The first vectors stored set the collection's dimensions; a vector of other dimensions fails the
 // whole Put with a *[salvo.DimensionError] and nothing is stored.
 func (s *Store) Put(ctx context.Context, collection string, entries []salvo.Entry, items []salvo.Item) error {
 	if err := ctx.Err(); err != nil {
@@ -176,13 +175,6 @@ func (s *Store) Put(ctx context.Context, collection string, entries []salvo.Entr
 	}
 	if _, err := tx.Exec(ctx, s.q.touchColl, want, cid); err != nil {
 		return s.wrap(err, "store in collection %q", collection)
-	}
-	if s.vec && dims == 0 && want > 0 {
-		// The collection's first vectors: from now on its dimensions are
-		// fixed, and its index can be made.
-		if _, err := tx.Exec(ctx, s.q.hnswIndex(cid, want, quoteIdent(s.srv.VectorSchema))); err != nil {
-			return s.wrap(err, "create the HNSW index of collection %q", collection)
-		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return s.wrap(err, "store in collection %q", collection)

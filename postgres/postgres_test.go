@@ -161,10 +161,49 @@ func TestSearch(t *testing.T) {
 	}
 	query := unit(7)
 	const k = 10
-	hits, err := s.Search(ctx, "movies", query, k)
-	if err != nil {
-		t.Fatal(err)
+	// Before the index is built the database searches exactly, after on
+	// the index: both find the same neighbours.
+	for _, indexed := range []bool{false, true} {
+		if indexed {
+			if err := s.Index(ctx, "movies"); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Index(ctx, "movies"); err != nil {
+				t.Fatalf("Index again: %v", err)
+			}
+			conn, err := pgtest.PGlite(t).Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var n int
+			err = conn.QueryRow(ctx, "SELECT count(*) FROM pg_indexes WHERE schemaname = $1 AND indexdef LIKE '%USING hnsw%'", s.Schema()).Scan(&n)
+			conn.Close(ctx)
+			if err != nil || n != 1 {
+				t.Fatalf("after Index: %d HNSW indexes (%v), want 1", n, err)
+			}
+		}
+		hits, err := s.Search(ctx, "movies", query, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkHits(t, indexed, hits, movies, unit, query, k)
 	}
+	var de *salvo.DimensionError
+	if _, err := s.Search(ctx, "movies", query[:3], k); !errors.As(err, &de) {
+		t.Errorf("Search with a 3-dimensional query: %v, want a *DimensionError", err)
+	}
+	if _, err := s.Search(ctx, "nope", query, k); !errors.Is(err, salvo.ErrNoCollection) {
+		t.Errorf("Search of a missing collection: %v", err)
+	}
+	// Without pgvector the caller searches itself.
+	plain := open(t, pgtest.PostgreSQL(t))
+	if _, err := plain.Search(ctx, "movies", query, k); !errors.Is(err, errors.ErrUnsupported) {
+		t.Errorf("Search without pgvector: %v, want ErrUnsupported", err)
+	}
+}
+
+func checkHits(t *testing.T, indexed bool, hits []salvo.Hit, movies []salvo.Item, unit func(int) []float32, query []float32, k int) {
+	t.Helper()
 	// The exact answer.
 	type scored struct {
 		id    string
@@ -202,20 +241,12 @@ func TestSearch(t *testing.T) {
 			}
 		}
 	}
-	if found < k-1 { // HNSW is approximate; on 300 items it finds them all or nearly
-		t.Errorf("Search found %d of the %d nearest: %v, want %v", found, k, hits, exact[:k])
+	want := k
+	if indexed {
+		want = k - 1 // HNSW is approximate; on 300 items it finds them all or nearly
 	}
-	var de *salvo.DimensionError
-	if _, err := s.Search(ctx, "movies", query[:3], k); !errors.As(err, &de) {
-		t.Errorf("Search with a 3-dimensional query: %v, want a *DimensionError", err)
-	}
-	if _, err := s.Search(ctx, "nope", query, k); !errors.Is(err, salvo.ErrNoCollection) {
-		t.Errorf("Search of a missing collection: %v", err)
-	}
-	// Without pgvector the caller searches itself.
-	plain := open(t, pgtest.PostgreSQL(t))
-	if _, err := plain.Search(ctx, "movies", query, k); !errors.Is(err, errors.ErrUnsupported) {
-		t.Errorf("Search without pgvector: %v, want ErrUnsupported", err)
+	if found < want {
+		t.Errorf("Search (indexed: %v) found %d of the %d nearest: %v, want %v", indexed, found, k, hits, exact[:k])
 	}
 }
 

@@ -14,10 +14,10 @@ var _ salvo.Searcher = (*Store)(nil)
 
 // Search returns the k items of the collection nearest to query by cosine
 // distance, best first, with their cosine similarity. With pgvector it
-// runs in the database on the collection's HNSW index (approximate, as
-// HNSW is: it may miss a true neighbour now and then); without pgvector it
-// returns an error wrapping errors.ErrUnsupported, and the caller searches
-// exactly.
+// runs in the database, on the collection's HNSW index once [Store.Index]
+// has built it (approximate, as HNSW is: it may miss a true neighbour now
+// and then), exactly before; without pgvector it returns an error
+// wrapping errors.ErrUnsupported, and the caller searches exactly.
 func (s *Store) Search(ctx context.Context, collection string, query []float32, k int) ([]salvo.Hit, error) {
 	if !s.vec {
 		return nil, fmt.Errorf("search in %s: vectors are stored without pgvector: %w", s.where, errors.ErrUnsupported)
@@ -64,4 +64,23 @@ func (s *Store) Search(ctx context.Context, collection string, query []float32, 
 		return nil, s.wrap(err, "search collection %q", collection)
 	}
 	return hits, nil
+}
+
+// Index builds the collection's HNSW index (cosine distance) when pgvector
+// is used and the index does not exist yet; otherwise it does nothing.
+// salvo embed calls it at the end of a run: building the index over all
+// vectors at once is about ten times faster than growing it with every
+// Put, and later runs add their few changed vectors to it.
+func (s *Store) Index(ctx context.Context, collection string) error {
+	if !s.vec {
+		return nil
+	}
+	cid, dims, err := s.collection(ctx, s.pool, collection, false)
+	if err != nil || dims == 0 {
+		return err
+	}
+	if _, err := s.pool.Exec(ctx, s.q.hnswIndex(cid, dims, quoteIdent(s.srv.VectorSchema))); err != nil {
+		return s.wrap(err, "build the HNSW index of collection %q", collection)
+	}
+	return nil
 }

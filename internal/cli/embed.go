@@ -295,6 +295,11 @@ func embedRecords(ctx context.Context, f *embedFlags, stdio Stdio, renderer *ren
 	if inputErr != nil && runErr == nil {
 		runErr = inputErr
 	}
+	if ix, ok := st.(interface {
+		Index(ctx context.Context, collection string) error
+	}); ok && runErr == nil {
+		runErr = ix.Index(ctx, coll.Name) // PostgreSQL with pgvector: the collection's HNSW index
+	}
 	stopProgress()
 	if cerr := failures.Close(); cerr != nil && runErr == nil {
 		runErr = cerr
