@@ -323,7 +323,9 @@ func TestDescribe(t *testing.T) {
 		{pgtest.PGlite, "HNSW"},
 	} {
 		s := open(t, tt.srv(t))
-		if d := s.Describe(); !strings.Contains(d, tt.want) || !strings.Contains(d, "schema t") {
+		d := s.Describe()
+		t.Log(d)
+		if !strings.Contains(d, tt.want) || !strings.Contains(d, "schema t") {
 			t.Errorf("Describe() = %q, want it to say %q", d, tt.want)
 		}
 	}

@@ -149,12 +149,7 @@ func (s *Store) Path() string { return s.where }
 // Describe says in a sentence where vectors are kept and how they are
 // searched, for `salvo status`.
 func (s *Store) Describe() string {
-	server := strings.SplitN(s.srv.Version, " on ", 2)[0]
-	if s.srv.PGlite {
-		if i := strings.Index(s.srv.Version, "(PGlite"); i >= 0 {
-			server = strings.TrimSuffix(strings.SplitN(s.srv.Version[i+1:], ")", 2)[0], ")") + " (" + server + ")"
-		}
-	}
+	server := strings.SplitN(s.srv.Version, " on ", 2)[0] // "PostgreSQL 18.6 (PGlite 0.5.14)"
 	if s.vec {
 		return fmt.Sprintf("%s, schema %s: pgvector %s; vectors in vector columns with an HNSW index (cosine) per collection; search runs in the database", server, s.schema, s.srv.Pgvector)
 	}
