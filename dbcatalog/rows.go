@@ -294,9 +294,12 @@ func (r *Rows) nextStreamed() (*salvo.Record, error) {
 func (r *Rows) Close() error {
 	if r.pgrows != nil {
 		r.pgrows.Close()
+		r.pgrows = nil
+		r.err = errors.New("the query's rows are closed")
 	}
 	if r.conn != nil {
 		r.conn.Close(context.WithoutCancel(r.ctx))
+		r.conn = nil
 	}
 	if r.tx != nil {
 		err := r.tx.Rollback(context.WithoutCancel(r.ctx))
