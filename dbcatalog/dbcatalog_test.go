@@ -220,4 +220,3 @@ func FuzzVectorText(f *testing.F) {
 		}
 	})
 }
-
