@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/salvoembed/salvo"
@@ -15,11 +14,8 @@ import (
 // dimensions (a *[salvo.DimensionError]). A non-empty c.Template replaces
 // the stored one. The returned collection holds what is stored.
 func (s *Store) OpenCollection(ctx context.Context, c salvo.Collection) (*salvo.Collection, error) {
-	if c.Name == "" {
-		return nil, errors.New("open collection: empty name: give the collection a name")
-	}
-	if c.Model == "" {
-		return nil, fmt.Errorf("open collection %q: empty model name", c.Name)
+	if err := c.Check(); err != nil {
+		return nil, err
 	}
 	var stored *salvo.Collection
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {

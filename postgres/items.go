@@ -96,17 +96,9 @@ func (s *Store) Put(ctx context.Context, collection string, entries []salvo.Entr
 		return err
 	}
 
-	want := dims
-	for _, e := range entries {
-		if len(e.Vector) == 0 {
-			return fmt.Errorf("store in collection %q: the vector of key %x is empty", collection, e.Key[:8])
-		}
-		if want == 0 {
-			want = len(e.Vector)
-		}
-		if len(e.Vector) != want {
-			return &salvo.DimensionError{Collection: collection, Have: len(e.Vector), Want: want}
-		}
+	want, err := salvo.PutDims(collection, dims, entries)
+	if err != nil {
+		return err
 	}
 	entries = lastPerKey(entries)
 
@@ -305,16 +297,7 @@ func (s *Store) Each(ctx context.Context, collection string, fn func(id string, 
 		page = page[:0]
 		for rows.Next() {
 			var it item
-			if s.vec {
-				var v pgvector.Vector
-				err = rows.Scan(&it.id, &v)
-				it.v = v.Slice()
-			} else {
-				var b []byte
-				if err = rows.Scan(&it.id, &b); err == nil {
-					it.v, err = f32le.Decode(b)
-				}
-			}
+			it.v, err = s.scanVector(rows, &it.id)
 			if err != nil {
 				rows.Close()
 				return s.wrap(err, "read collection %q", collection)
@@ -350,20 +333,8 @@ func (s *Store) Vectors(ctx context.Context, keys []salvo.Key) (map[salvo.Key][]
 	defer rows.Close()
 	out := make(map[salvo.Key][]float32, len(keys))
 	for rows.Next() {
-		var (
-			k []byte
-			v []float32
-		)
-		if s.vec {
-			var pv pgvector.Vector
-			err = rows.Scan(&k, &pv)
-			v = pv.Slice()
-		} else {
-			var b []byte
-			if err = rows.Scan(&k, &b); err == nil {
-				v, err = f32le.Decode(b)
-			}
-		}
+		var k []byte
+		v, err := s.scanVector(rows, &k)
 		if err != nil {
 			return nil, s.wrap(err, "read cached vectors")
 		}
@@ -373,4 +344,19 @@ func (s *Store) Vectors(ctx context.Context, keys []salvo.Key) (map[salvo.Key][]
 		return nil, s.wrap(err, "read cached vectors")
 	}
 	return out, nil
+}
+
+// scanVector scans a row of two columns, the first into first and the
+// second, a vector, into the result, whichever way vectors are stored.
+func (s *Store) scanVector(rows pgx.Rows, first any) ([]float32, error) {
+	if s.vec {
+		var v pgvector.Vector
+		err := rows.Scan(first, &v)
+		return v.Slice(), err
+	}
+	var b []byte
+	if err := rows.Scan(first, &b); err != nil {
+		return nil, err
+	}
+	return f32le.Decode(b)
 }

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/salvoembed/salvo"
@@ -11,22 +10,11 @@ import (
 
 // RecordRun appends r to the run ledger.
 func (s *Store) RecordRun(ctx context.Context, r salvo.Run) error {
-	stats := []byte(r.Stats)
-	if len(stats) == 0 || string(stats) == "null" {
-		stats = []byte("{}")
-	}
-	if !json.Valid(stats) {
-		return fmt.Errorf("record run of collection %q: stats are not valid JSON: %.40q", r.Collection, stats)
-	}
-	args := r.Args
-	if args == nil {
-		args = []string{}
-	}
-	argsJSON, err := json.Marshal(args)
+	stats, args, err := r.JSON()
 	if err != nil {
-		return fmt.Errorf("record run of collection %q: %w", r.Collection, err)
+		return err
 	}
-	_, err = s.pool.Exec(ctx, s.q.insertRun, r.Collection, r.Model, r.Started, r.Finished, string(stats), string(argsJSON))
+	_, err = s.pool.Exec(ctx, s.q.insertRun, r.Collection, r.Model, r.Started, r.Finished, stats, args)
 	return s.wrap(err, "record run of collection %q", r.Collection)
 }
 

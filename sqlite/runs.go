@@ -14,23 +14,12 @@ type Run = salvo.Run
 
 // RecordRun appends r to the run ledger. Times are kept to the millisecond.
 func (s *Store) RecordRun(ctx context.Context, r Run) error {
-	stats := []byte(r.Stats)
-	if len(stats) == 0 || string(stats) == "null" {
-		stats = []byte("{}")
-	}
-	if !json.Valid(stats) {
-		return fmt.Errorf("record run of collection %q: stats are not valid JSON: %.40q", r.Collection, stats)
-	}
-	args := r.Args
-	if args == nil {
-		args = []string{}
-	}
-	argsJSON, err := json.Marshal(args)
+	stats, args, err := r.JSON()
 	if err != nil {
-		return fmt.Errorf("record run of collection %q: %w", r.Collection, err)
+		return err
 	}
 	_, err = s.st.insertRun.ExecContext(ctx, r.Collection, r.Model,
-		r.Started.UnixMilli(), r.Finished.UnixMilli(), string(stats), string(argsJSON))
+		r.Started.UnixMilli(), r.Finished.UnixMilli(), stats, args)
 	if err != nil {
 		return fmt.Errorf("record run of collection %q in %s: %w", r.Collection, s.path, err)
 	}
