@@ -235,31 +235,28 @@ func (s *Store) vectorValue(v []float32) any {
 // ON CONFLICT may not touch a row twice, and concurrent Puts that take row
 // locks in the same order cannot deadlock.
 func lastPerKey(entries []salvo.Entry) []salvo.Entry {
-	out := make([]salvo.Entry, 0, len(entries))
-	seen := make(map[salvo.Key]int, len(entries))
-	for _, e := range entries {
-		if i, ok := seen[e.Key]; ok {
-			out[i] = e
-			continue
-		}
-		seen[e.Key] = len(out)
-		out = append(out, e)
-	}
+	out := lastPer(entries, func(e salvo.Entry) salvo.Key { return e.Key })
 	slices.SortFunc(out, func(a, b salvo.Entry) int { return bytes.Compare(a.Key[:], b.Key[:]) })
 	return out
 }
 
 // lastPerID keeps the last item of each ID.
 func lastPerID(items []salvo.Item) []salvo.Item {
-	seen := make(map[string]int, len(items))
-	out := make([]salvo.Item, 0, len(items))
-	for _, it := range items {
-		if i, ok := seen[it.ID]; ok {
-			out[i] = it
+	return lastPer(items, func(it salvo.Item) string { return it.ID })
+}
+
+// lastPer keeps, in order of first appearance, the last of the elements
+// that share a key.
+func lastPer[T any, K comparable](xs []T, key func(T) K) []T {
+	seen := make(map[K]int, len(xs))
+	out := make([]T, 0, len(xs))
+	for _, x := range xs {
+		if i, ok := seen[key(x)]; ok {
+			out[i] = x
 			continue
 		}
-		seen[it.ID] = len(out)
-		out = append(out, it)
+		seen[key(x)] = len(out)
+		out = append(out, x)
 	}
 	return out
 }
