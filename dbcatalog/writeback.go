@@ -421,7 +421,7 @@ func (w *WriteBack) writeSQLite(ctx context.Context, ids []string, vectors [][]f
 	defer stmt.Close()
 	for i, id := range ids {
 		// A copy: the driver may keep the blob until the statement resets.
-		res, err := stmt.ExecContext(ctx, append([]byte(nil), f32le.Encode(vectors[i])...), id)
+		res, err := stmt.ExecContext(ctx, append([]byte(nil), f32le.Bytes(vectors[i])...), id)
 		if err != nil {
 			return 0, "", err
 		}

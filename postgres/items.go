@@ -228,7 +228,7 @@ func (s *Store) vectorValue(v []float32) any {
 	if s.vec {
 		return pgvector.NewVector(v)
 	}
-	return f32le.Encode(v)
+	return f32le.Bytes(v)
 }
 
 // lastPerKey keeps the last entry of each key, sorted by key: one INSERT …
@@ -355,5 +355,10 @@ func (s *Store) scanVector(rows pgx.Rows, first any) ([]float32, error) {
 	if err := rows.Scan(first, &b); err != nil {
 		return nil, err
 	}
-	return f32le.Decode(b)
+	if len(b)%4 != 0 {
+		return nil, fmt.Errorf("vector of %d bytes is not a whole number of float32s: the table is damaged", len(b))
+	}
+	v := make([]float32, len(b)/4)
+	f32le.Decode(v, b)
+	return v, nil
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/salvoembed/salvo"
-	"github.com/salvoembed/salvo/internal/f32le"
 )
 
 // Lookup fills out[i] with the presence of items[i]: Stored when the ID is
@@ -165,7 +164,7 @@ func (s *Store) Put(ctx context.Context, collection string, entries []salvo.Entr
 // putEntry stores e in the cache, replacing the vector of a cached key, and
 // returns its row id.
 func (s *Store) putEntry(ctx context.Context, tx *sql.Tx, insert *sql.Stmt, e salvo.Entry) (int64, error) {
-	blob := f32le.Encode(e.Vector)
+	blob := encodeVector(e.Vector)
 	res, err := insert.ExecContext(ctx, e.Key[:], len(e.Vector), blob, e.Text)
 	if err != nil {
 		return 0, err
@@ -204,7 +203,7 @@ func (s *Store) Each(ctx context.Context, collection string, fn func(id string, 
 		if err := rows.Scan(&id, &blob); err != nil {
 			return fmt.Errorf("read collection %q of %s: %w", collection, s.path, err)
 		}
-		v, err := f32le.Decode(blob)
+		v, err := decodeVector(blob)
 		if err != nil {
 			return fmt.Errorf("read item %q of collection %q in %s: %w", id, collection, s.path, err)
 		}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 
 	"github.com/salvoembed/salvo"
-	"github.com/salvoembed/salvo/internal/f32le"
 )
 
 // Vectors returns the cached vectors of keys; keys not in the cache are
@@ -23,7 +22,7 @@ func (s *Store) Vectors(ctx context.Context, keys []salvo.Key) (map[salvo.Key][]
 		if err != nil {
 			return nil, fmt.Errorf("read cached vectors of %s: %w", s.path, err)
 		}
-		v, err := f32le.Decode(blob)
+		v, err := decodeVector(blob)
 		if err != nil {
 			return nil, fmt.Errorf("read cached vectors of %s: %w", s.path, err)
 		}

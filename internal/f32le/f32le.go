@@ -1,35 +1,28 @@
-// Package f32le encodes vectors as little-endian IEEE 754 float32 blobs,
-// the layout salvo's SQLite files, PostgreSQL bytea columns and SQLite
-// write-back columns share.
+// Package f32le converts vectors to and from little-endian IEEE 754 float32
+// bytes, the layout salvo stores (package sqlite) and servers send as base64
+// (package openai). On little-endian machines that is the layout in memory,
+// so a conversion is a view or a single copy; this package holds the one
+// check of the machine's byte order.
 package f32le
 
 import (
 	"encoding/binary"
-	"fmt"
 	"math"
 	"unsafe"
 )
 
-// Vectors are stored as little-endian IEEE 754 float32 blobs: 4 bytes per
-// dimension, no header. The layout is what numpy's "<f4" and most vector
-// tools read directly, and on little-endian machines it is the in-memory
-// layout, so encoding and decoding are a single copy.
+// Native is true when the machine stores a float32 as these bytes do.
+var Native = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
 
-// littleEndian is true when the machine stores float32 the way the blobs do.
-var littleEndian = func() bool {
-	x := uint16(1)
-	return *(*byte)(unsafe.Pointer(&x)) == 1
-}()
-
-// Encode returns the blob for v. On little-endian machines the result
-// aliases v: the caller must not change v until the blob has been bound to a
-// statement and the statement has run (the driver copies bound blobs).
-func Encode(v []float32) []byte {
+// Bytes returns the little-endian bytes of v. Where Native, they alias v:
+// writing to them changes v, and v must not change while they are in use.
+// Elsewhere they are a copy. Bytes of an empty v is empty, not nil.
+func Bytes(v []float32) []byte {
 	if len(v) == 0 {
 		return []byte{}
 	}
-	if littleEndian {
-		return unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), len(v)*4)
+	if Native {
+		return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(v))), len(v)*4)
 	}
 	return encodePortable(v)
 }
@@ -42,21 +35,15 @@ func encodePortable(v []float32) []byte {
 	return b
 }
 
-// Decode returns a new vector holding the floats of blob b; it never
-// aliases b, so b may be a buffer the driver reuses.
-func Decode(b []byte) ([]float32, error) {
-	if len(b)%4 != 0 {
-		return nil, fmt.Errorf("vector blob of %d bytes is not a whole number of float32s: the database is damaged", len(b))
+// Decode fills dst with the float32s of the little-endian bytes b, which
+// must hold 4 × len(dst) bytes. dst never aliases b.
+func Decode(dst []float32, b []byte) {
+	b = b[:len(dst)*4]
+	if Native {
+		copy(Bytes(dst), b)
+		return
 	}
-	v := make([]float32, len(b)/4)
-	if littleEndian {
-		if len(v) > 0 {
-			copy(unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), len(b)), b)
-		}
-		return v, nil
-	}
-	decodePortable(v, b)
-	return v, nil
+	decodePortable(dst, b)
 }
 
 func decodePortable(dst []float32, b []byte) {

@@ -16,16 +16,14 @@ func TestRoundTrip(t *testing.T) {
 		{1, -2.5, 1.0 / 3},
 	}
 	for _, v := range tests {
-		b := Encode(v)
+		b := Bytes(v)
 		if p := encodePortable(v); !bytes.Equal(b, p) {
-			t.Errorf("Encode(%v) = %x, portable encoding %x", v, b, p)
+			t.Errorf("Bytes(%v) = %x, portable encoding %x", v, b, p)
 		}
-		got, err := Decode(b)
-		if err != nil {
-			t.Fatalf("Decode(%x): %v", b, err)
-		}
+		got := make([]float32, len(b)/4)
+		Decode(got, b)
 		if len(got) != len(v) {
-			t.Fatalf("Decode(Encode(%v)) = %v", v, got)
+			t.Fatalf("Decode(Bytes(%v)) = %v", v, got)
 		}
 		for i := range v {
 			if math.Float32bits(got[i]) != math.Float32bits(v[i]) {
@@ -33,34 +31,25 @@ func TestRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	if b := Encode([]float32{1}); !bytes.Equal(b, []byte{0, 0, 0x80, 0x3f}) {
-		t.Errorf("Encode([1]) = %x, want little-endian 0000803f", b)
+	if b := Bytes([]float32{1}); !bytes.Equal(b, []byte{0, 0, 0x80, 0x3f}) {
+		t.Errorf("Bytes([1]) = %x, want little-endian 0000803f", b)
 	}
-	for _, n := range []int{1, 2, 3, 5, 7} {
-		if _, err := Decode(make([]byte, n)); err == nil {
-			t.Errorf("Decode of %d bytes succeeded", n)
-		}
+	if b := Bytes(nil); b == nil || len(b) != 0 {
+		t.Errorf("Bytes(nil) = %#v, want empty", b)
 	}
 }
 
-// FuzzDecode: the fast decoder agrees with the portable one, never
-// aliases its input, and encoding gives the blob back.
+// FuzzDecode: Decode agrees with the portable decoder, never aliases its
+// input, and Bytes gives the input back.
 func FuzzDecode(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte{0, 0, 0x80, 0x3f})
 	f.Add([]byte{0, 0, 0, 0x80, 1, 0, 0, 0, 0xff, 0xff, 0x7f, 0x7f})
 	f.Add([]byte{1, 2, 3})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		v, err := Decode(b)
-		if len(b)%4 != 0 {
-			if err == nil {
-				t.Fatalf("Decode of %d bytes succeeded", len(b))
-			}
-			return
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+		b = b[:len(b)/4*4]
+		v := make([]float32, len(b)/4)
+		Decode(v, b)
 		p := make([]float32, len(b)/4)
 		decodePortable(p, b)
 		for i := range p {
@@ -68,14 +57,14 @@ func FuzzDecode(f *testing.F) {
 				t.Fatalf("element %d: %08x, portable decoder %08x", i, math.Float32bits(v[i]), math.Float32bits(p[i]))
 			}
 		}
-		if !bytes.Equal(Encode(v), b) || !bytes.Equal(encodePortable(v), b) {
+		if !bytes.Equal(Bytes(v), b) || !bytes.Equal(encodePortable(v), b) {
 			t.Fatalf("encoding the decoded vector does not give %x back", b)
 		}
 		if len(b) > 0 {
 			orig := b[0]
 			b[0] ^= 0xff
-			if enc := Encode(v); enc[0] != orig {
-				t.Fatal("decoded vector aliases the blob")
+			if enc := Bytes(v); enc[0] != orig {
+				t.Fatal("decoded vector aliases the bytes")
 			}
 			b[0] = orig
 		}
