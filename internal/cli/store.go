@@ -18,6 +18,7 @@ const dbFlagHelp = "SQLite database `PATH`, or a PostgreSQL URL postgres://user:
 type store interface {
 	salvo.Store
 	RecordRun(ctx context.Context, r salvo.Run) error
+	Runs(ctx context.Context, collection string, limit int) ([]salvo.Run, error)
 	Path() string     // the file, or the URL without its password
 	Describe() string // where vectors are kept and how they are searched
 }
