@@ -42,6 +42,7 @@ type DB struct {
 
 	pool *pgxpool.Pool // PostgreSQL
 	srv  *postgres.Server
+	hold bool // a write-back will add a column: queries must not keep a transaction open
 
 	lite *sql.DB // SQLite
 }

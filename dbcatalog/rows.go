@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/source"
 )
@@ -43,9 +44,13 @@ type Rows struct {
 	row  int     // rows read so far
 	done bool
 
-	// PostgreSQL: a cursor in a read-only transaction; PGlite: a plain
-	// query (its one backend would otherwise wait for the transaction).
+	// PostgreSQL: a cursor on a connection of its own, in a read-only
+	// transaction (tx) or held past it (held); PGlite: a plain query on a
+	// connection of its own (its one backend would otherwise wait for the
+	// transaction).
+	pc     *pgxpool.Conn
 	tx     pgx.Tx
+	held   bool
 	conn   *pgx.Conn
 	pgrows pgx.Rows
 	err    error
@@ -127,13 +132,31 @@ func (r *Rows) startPostgres() error {
 		}
 		return nil
 	}
-	tx, err := r.db.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead})
+	pc, err := r.db.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("--source-db %s: %w", r.db.where, err)
+	}
+	r.pc = pc
+	tx, err := pc.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead})
 	if err != nil {
 		return fmt.Errorf("--source-db %s: %w", r.db.where, err)
 	}
 	r.tx = tx
-	if _, err := tx.Exec(ctx, "DECLARE salvo_rows NO SCROLL CURSOR FOR "+r.query); err != nil {
+	declare := "DECLARE salvo_rows NO SCROLL CURSOR FOR "
+	if r.db.hold {
+		// The write-back will add a column to a table, which waits for
+		// every transaction that read it: the cursor outlives its
+		// transaction (the server keeps the result), so none stays open.
+		declare = "DECLARE salvo_rows NO SCROLL CURSOR WITH HOLD FOR "
+	}
+	if _, err := tx.Exec(ctx, declare+r.query); err != nil {
 		return r.queryError(err)
+	}
+	if r.db.hold {
+		r.tx, r.held = nil, true
+		if err := tx.Commit(ctx); err != nil {
+			return r.queryError(err)
+		}
 	}
 	return r.fetchPostgres()
 }
@@ -148,7 +171,16 @@ func fieldNames(fds []pgconn.FieldDescription) []string {
 
 // fetchPostgres reads the cursor's next page.
 func (r *Rows) fetchPostgres() error {
-	rows, err := r.tx.Query(r.ctx, fmt.Sprintf("FETCH %d FROM salvo_rows", PageSize), pgx.QueryExecModeSimpleProtocol)
+	fetch := fmt.Sprintf("FETCH %d FROM salvo_rows", PageSize)
+	var (
+		rows pgx.Rows
+		err  error
+	)
+	if r.held {
+		rows, err = r.pc.Query(r.ctx, fetch, pgx.QueryExecModeSimpleProtocol)
+	} else {
+		rows, err = r.tx.Query(r.ctx, fetch, pgx.QueryExecModeSimpleProtocol)
+	}
 	if err != nil {
 		return r.queryError(err)
 	}
@@ -301,12 +333,20 @@ func (r *Rows) Close() error {
 		r.conn.Close(context.WithoutCancel(r.ctx))
 		r.conn = nil
 	}
+	var err error
 	if r.tx != nil {
-		err := r.tx.Rollback(context.WithoutCancel(r.ctx))
+		err = r.tx.Rollback(context.WithoutCancel(r.ctx))
 		r.tx = nil
-		return err
 	}
-	return nil
+	if r.held {
+		_, err = r.pc.Exec(context.WithoutCancel(r.ctx), "CLOSE salvo_rows")
+		r.held = false
+	}
+	if r.pc != nil {
+		r.pc.Release()
+		r.pc = nil
+	}
+	return err
 }
 
 // Count returns the number of rows the query gives (for progress), or -1

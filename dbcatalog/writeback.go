@@ -97,10 +97,11 @@ func (db *DB) WriteBack(ctx context.Context, target, idColumn string, dims int) 
 	if err != nil {
 		return nil, err
 	}
-	if dims > 0 {
-		if err := w.CheckDims(dims); err != nil {
-			return nil, err
-		}
+	if err := w.CheckDims(dims); err != nil {
+		return nil, err
+	}
+	if w.kind == "" {
+		db.hold = true // see Rows: the reader must not block the ALTER TABLE
 	}
 	return w, nil
 }

@@ -45,11 +45,6 @@ func embedFromDB(ctx context.Context, f *embedFlags, files []string, stdio Stdio
 		return nil, err
 	}
 	defer db.Close()
-	rows, err := db.Query(ctx, f.sql, f.idField)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var hook writeBackHook
 	if f.writeBack != "" {
 		wb, err := db.WriteBack(ctx, f.writeBack, f.idField, 0)
@@ -70,6 +65,13 @@ func embedFromDB(ctx context.Context, f *embedFlags, files []string, stdio Stdio
 			}, err
 		}
 	}
+	// After the write-back's checks: a query that a new column must not
+	// wait for is read differently.
+	rows, err := db.Query(ctx, f.sql, f.idField)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
 	if f.collection == "" {
 		f.collection = queryTable(f.sql)
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/salvoembed/salvo/ollamatest"
 	"github.com/salvoembed/salvo/postgres/pgtest"
@@ -293,5 +294,29 @@ func TestSourceDBSQLite(t *testing.T) {
 	r = run(t, "", "status", "--db", filepath.Join(dir, "salvo.db"), "--json")
 	if !strings.Contains(r.out, `"name":"movies"`) || !strings.Contains(r.out, `"count":50`) {
 		t.Errorf("status: %s", r.out)
+	}
+}
+
+// TestWriteBackCreatesColumnWhileReading: on a table larger than salvo
+// reads ahead, the column is created while the query's rows are still
+// being read (ALTER TABLE must not wait for the reader's lock).
+func TestWriteBackCreatesColumnWhileReading(t *testing.T) {
+	srv := pgtest.PostgreSQL(t)
+	s := server(t, ollamatest.Config{Slots: 4, Dims: 8})
+	schema := srv.NewSchema(t)
+	srv.Exec(t, fmt.Sprintf("CREATE TABLE %s.big AS SELECT i AS id, 'movie ' || i AS title FROM generate_series(1, 20000) AS i", schema))
+	done := make(chan result, 1)
+	go func() {
+		done <- run(t, "", "embed", "--source-db", srv.URL, "--sql", "SELECT id, title FROM "+schema+".big", "--fields", "title",
+			"--write-back", schema+".big.embedding", "--host", s.URL(), "--db", filepath.Join(t.TempDir(), "salvo.db"), "--json")
+	}()
+	select {
+	case r := <-done:
+		m := r.summary(t)
+		if written, _ := writeBackOf(t, m); r.code != ExitOK || written != 20000 {
+			t.Errorf("exit %d, %d written: %s", r.code, written, r.err)
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("embed with a write-back column to create did not finish in 2 minutes: the reader and the ALTER TABLE wait for each other")
 	}
 }
