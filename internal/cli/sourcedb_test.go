@@ -320,3 +320,32 @@ func TestWriteBackCreatesColumnWhileReading(t *testing.T) {
 		t.Fatal("embed with a write-back column to create did not finish in 2 minutes: the reader and the ALTER TABLE wait for each other")
 	}
 }
+
+// TestWriteBackDuplicateIDs: IDs that come twice in the query's result are
+// reported, and their rows written once.
+func TestWriteBackDuplicateIDs(t *testing.T) {
+	srv := pgtest.PostgreSQL(t)
+	s := server(t, ollamatest.Config{Slots: 4, Dims: 8})
+	schema := srv.NewSchema(t)
+	moviesTable(t, srv, schema)
+	q := fmt.Sprintf("SELECT id, title FROM %[1]s.movies UNION ALL SELECT id, title || ' again' FROM %[1]s.movies WHERE id <= 3", schema)
+	r := run(t, "", "embed", "--source-db", srv.URL, "--sql", q, "--fields", "title", "--write-back", schema+".movies.embedding",
+		"--host", s.URL(), "--db", filepath.Join(t.TempDir(), "salvo.db"), "--json")
+	m := r.summary(t)
+	wb, _ := m["write_back"].(map[string]any)
+	if r.code != ExitOK || num(m, "read") != 303 || num(wb, "written") != 300 || num(wb, "duplicates") != 3 || !strings.Contains(r.err, "3 duplicate IDs") {
+		t.Errorf("exit %d, summary %v\n%s", r.code, m, r.err)
+	}
+}
+
+func FuzzQueryTable(f *testing.F) {
+	for _, q := range []string{"SELECT id FROM movies", "select * from public.movies m", `SELECT 1 FROM "Films"`, "SELECT 1", "from"} {
+		f.Add(q)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		name := queryTable(q)
+		if name == "" || strings.ContainsAny(name, ". \"") {
+			t.Errorf("queryTable(%q) = %q", q, name)
+		}
+	})
+}
