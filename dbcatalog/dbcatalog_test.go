@@ -137,20 +137,23 @@ func TestSQLiteRows(t *testing.T) {
 // TestQueryErrors: a failing query and a missing ID column fail Query,
 // with the server's message and the columns there are.
 func TestQueryErrors(t *testing.T) {
-	db, err := Open(context.Background(), pgtest.PostgreSQL(t).URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, tt := range []struct{ query, id, want string }{
-		{"SELECT nope FROM generate_series(1, 3)", "id", `column "nope" does not exist`},
-		{"SELEC 1", "id", "syntax error"},
-		{"SELECT 1 AS key, 2 AS title", "id", `no column "id" for record IDs (its columns: key, title)`},
-		{"  ", "id", "--sql is empty"},
-	} {
-		_, err := db.Query(context.Background(), tt.query, tt.id)
-		if err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("Query(%q): %v, want %q", tt.query, err, tt.want)
+	for _, srv := range []func(testing.TB) *pgtest.Server{pgtest.PostgreSQL, pgtest.PGlite} {
+		s := srv(t)
+		db, err := Open(context.Background(), s.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		for _, tt := range []struct{ query, id, want string }{
+			{"SELECT nope FROM generate_series(1, 3)", "id", `column "nope" does not exist (at "nope FROM generate_series(1, 3")`},
+			{"SELEC 1", "id", `syntax error at or near "SELEC" (at "SELEC 1")`},
+			{"SELECT 1 AS key, 2 AS title", "id", `no column "id" for record IDs (its columns: key, title)`},
+			{"  ", "id", "--sql is empty"},
+		} {
+			_, err := db.Query(context.Background(), tt.query, tt.id)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("%s: Query(%q): %v, want %q", s.Name, tt.query, err, tt.want)
+			}
 		}
 	}
 }

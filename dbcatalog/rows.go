@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -41,8 +42,11 @@ type Rows struct {
 	page []*salvo.Record
 	errs []error // per row of page: a row that could not become a record
 	next int     // index in page
-	row  int     // rows read so far
-	done bool
+	// offset is how many characters the statement sent has before the
+	// query (DECLARE …), for error positions.
+	offset int
+	row    int // rows read so far
+	done   bool
 
 	// PostgreSQL: a cursor on a connection of its own, in a read-only
 	// transaction (tx) or held past it (held); PGlite: a plain query on a
@@ -95,8 +99,9 @@ func (r *Rows) queryError(err error) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		msg := pe.Message
-		if pe.Position > 0 && int(pe.Position) <= len(r.query) {
-			msg += fmt.Sprintf(" (at %q)", excerpt(r.query, int(pe.Position)-1))
+		// Position counts characters from 1, in the statement sent.
+		if at := int(pe.Position) - 1 - r.offset; pe.Position > 0 && at >= 0 && at < utf8.RuneCountInString(r.query) {
+			msg += fmt.Sprintf(" (at %q)", excerpt(r.query, at))
 		}
 		return fmt.Errorf("--sql failed in %s: %s: fix the query (try it in psql first)", r.db.where, msg)
 	}
@@ -106,9 +111,10 @@ func (r *Rows) queryError(err error) error {
 	return fmt.Errorf("--sql in %s: %w", r.db.where, err)
 }
 
+// excerpt is up to 30 characters of s from the at-th one.
 func excerpt(s string, at int) string {
-	end := min(len(s), at+30)
-	return s[at:end]
+	r := []rune(s)[at:]
+	return string(r[:min(len(r), 30)])
 }
 
 func (r *Rows) startPostgres() error {
@@ -127,8 +133,12 @@ func (r *Rows) startPostgres() error {
 		}
 		r.pgrows = rows
 		r.columns = fieldNames(rows.FieldDescriptions())
-		if len(r.columns) == 0 && rows.Err() != nil {
-			return r.queryError(rows.Err())
+		if len(r.columns) == 0 {
+			// The simple protocol reports a failed query when it is read.
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return r.queryError(err)
+			}
 		}
 		return nil
 	}
@@ -149,6 +159,7 @@ func (r *Rows) startPostgres() error {
 		// transaction (the server keeps the result), so none stays open.
 		declare = "DECLARE salvo_rows NO SCROLL CURSOR WITH HOLD FOR "
 	}
+	r.offset = len(declare)
 	if _, err := tx.Exec(ctx, declare+r.query); err != nil {
 		return r.queryError(err)
 	}
