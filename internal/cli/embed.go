@@ -24,11 +24,12 @@ const embedHelp = `Usage: salvo embed [flags] FILE...
        salvo embed [flags] --source-db DB --sql QUERY [--write-back TABLE.COLUMN]
 
 Reads records from FILEs (.jsonl/.ndjson, .json, .csv, .tsv, or - for standard
-input with --format), renders one text per record, embeds the texts through
-Ollama and stores the vectors in a SQLite database (--db PATH) or in
-PostgreSQL (--db postgres://…). Records already stored
-with the same text and model are skipped, so a second run only does what the
-first did not finish; identical texts share one request.
+input with --format) or from the rows of a query (--source-db, --sql), renders
+one text per record, embeds the texts through Ollama and stores the vectors in
+a SQLite database (--db PATH) or in PostgreSQL (--db postgres://…). Records
+already stored with the same text and model are skipped, so a second run only
+does what the first did not finish; identical texts share one request. With
+--write-back the vectors also go into a column of the query's table.
 
 Examples:
   salvo embed examples/movies.jsonl --fields title,year,genres,summary
