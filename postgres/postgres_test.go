@@ -330,3 +330,24 @@ func TestDescribe(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexTooManyDims: vectors beyond HNSW's limit are stored and
+// searched exactly; Index leaves them be.
+func TestIndexTooManyDims(t *testing.T) {
+	s := open(t, pgtest.PGlite(t))
+	ctx := context.Background()
+	if _, err := s.OpenCollection(ctx, salvo.Collection{Name: "wide", Model: "m"}); err != nil {
+		t.Fatal(err)
+	}
+	const dims = postgres.MaxIndexDims + 1
+	if err := s.Put(ctx, "wide", storetest.Entries(dims, 1, 2), []salvo.Item{{ID: "a", Key: storetest.Key(1)}, {ID: "b", Key: storetest.Key(2)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Index(ctx, "wide"); err != nil {
+		t.Fatalf("Index of %d-dim vectors: %v", dims, err)
+	}
+	hits, err := s.Search(ctx, "wide", storetest.Vector(2, dims), 1)
+	if err != nil || len(hits) != 1 || hits[0].ID != "b" {
+		t.Errorf("Search = %v, %v; want b", hits, err)
+	}
+}

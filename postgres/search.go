@@ -66,8 +66,13 @@ func (s *Store) Search(ctx context.Context, collection string, query []float32, 
 	return hits, nil
 }
 
+// MaxIndexDims is the most dimensions pgvector's HNSW index takes; searches
+// of collections with more are exact scans in the database.
+const MaxIndexDims = 2000
+
 // Index builds the collection's HNSW index (cosine distance) when pgvector
-// is used and the index does not exist yet; otherwise it does nothing.
+// is used, the vectors have at most [MaxIndexDims] dimensions and the index
+// does not exist yet; otherwise it does nothing.
 // salvo embed calls it at the end of a run: building the index over all
 // vectors at once is about ten times faster than growing it with every
 // Put, and later runs add their few changed vectors to it.
@@ -76,7 +81,7 @@ func (s *Store) Index(ctx context.Context, collection string) error {
 		return nil
 	}
 	cid, dims, err := s.collection(ctx, s.pool, collection, false)
-	if err != nil || dims == 0 {
+	if err != nil || dims == 0 || dims > MaxIndexDims {
 		return err
 	}
 	if _, err := s.pool.Exec(ctx, s.q.hnswIndex(cid, dims, quoteIdent(s.srv.VectorSchema))); err != nil {
