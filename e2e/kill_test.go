@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/salvoembed/salvo/postgres/pgtest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -57,7 +58,7 @@ var built struct {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := pgtest.Run(m) // stops the PostgreSQL servers the tests started
 	if built.dir != "" {
 		os.RemoveAll(built.dir)
 	}

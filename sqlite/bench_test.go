@@ -3,7 +3,7 @@ package sqlite_test
 import (
 	"testing"
 
-	"github.com/salvoembed/salvo/internal/storetest"
+	"github.com/salvoembed/salvo/storetest"
 )
 
 // go test -run='^$' -bench=. -benchtime=1000x ./sqlite

@@ -21,11 +21,8 @@ import (
 // The returned collection holds what is stored: Dims is 0 until the first
 // vector is stored; c.Dims is never stored.
 func (s *Store) OpenCollection(ctx context.Context, c salvo.Collection) (*salvo.Collection, error) {
-	if c.Name == "" {
-		return nil, errors.New("open collection: empty name: give the collection a name")
-	}
-	if c.Model == "" {
-		return nil, fmt.Errorf("open collection %q: empty model name", c.Name)
+	if err := c.Check(); err != nil {
+		return nil, err
 	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {

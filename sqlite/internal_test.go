@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/salvoembed/salvo"
-	"github.com/salvoembed/salvo/internal/storetest"
+	"github.com/salvoembed/salvo/storetest"
 )
 
 func openTemp(t *testing.T) *Store {

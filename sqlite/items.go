@@ -101,17 +101,9 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 		return fmt.Errorf("store in collection %q of %s: %w", collection, s.path, err)
 	}
 
-	want := dims
-	for _, e := range entries {
-		if len(e.Vector) == 0 {
-			return fmt.Errorf("store in collection %q: the vector of key %x is empty", collection, e.Key[:8])
-		}
-		if want == 0 {
-			want = len(e.Vector)
-		}
-		if len(e.Vector) != want {
-			return &salvo.DimensionError{Collection: collection, Have: len(e.Vector), Want: want}
-		}
+	want, err := salvo.PutDims(collection, dims, entries)
+	if err != nil {
+		return err
 	}
 
 	cacheIDs := make(map[salvo.Key]int64, len(entries))

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/salvoembed/salvo"
-	"github.com/salvoembed/salvo/internal/storetest"
 	"github.com/salvoembed/salvo/sqlite"
+	"github.com/salvoembed/salvo/storetest"
 )
 
 func TestReopenKeepsEverything(t *testing.T) {

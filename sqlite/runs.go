@@ -5,39 +5,21 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/salvoembed/salvo"
 )
 
-// Run is one entry of the run ledger: what a salvo run did, kept in the
-// database next to the vectors it produced.
-type Run struct {
-	ID         int64           `json:"id"` // set by the store
-	Collection string          `json:"collection"`
-	Model      string          `json:"model"`
-	Started    time.Time       `json:"started"`
-	Finished   time.Time       `json:"finished"`
-	Stats      json.RawMessage `json:"stats,omitempty"` // any JSON value; null or empty is stored as {}
-	Args       []string        `json:"args,omitempty"`  // the command line
-}
+// Run is an entry of the run ledger.
+type Run = salvo.Run
 
 // RecordRun appends r to the run ledger. Times are kept to the millisecond.
 func (s *Store) RecordRun(ctx context.Context, r Run) error {
-	stats := []byte(r.Stats)
-	if len(stats) == 0 || string(stats) == "null" {
-		stats = []byte("{}")
-	}
-	if !json.Valid(stats) {
-		return fmt.Errorf("record run of collection %q: stats are not valid JSON: %.40q", r.Collection, stats)
-	}
-	args := r.Args
-	if args == nil {
-		args = []string{}
-	}
-	argsJSON, err := json.Marshal(args)
+	stats, args, err := r.JSON()
 	if err != nil {
-		return fmt.Errorf("record run of collection %q: %w", r.Collection, err)
+		return err
 	}
 	_, err = s.st.insertRun.ExecContext(ctx, r.Collection, r.Model,
-		r.Started.UnixMilli(), r.Finished.UnixMilli(), string(stats), string(argsJSON))
+		r.Started.UnixMilli(), r.Finished.UnixMilli(), stats, args)
 	if err != nil {
 		return fmt.Errorf("record run of collection %q in %s: %w", r.Collection, s.path, err)
 	}

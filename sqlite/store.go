@@ -228,3 +228,9 @@ func CheckWritable(path string) error {
 	os.Remove(f.Name())
 	return nil
 }
+
+// Describe says in a sentence where vectors are kept and how they are
+// searched, for `salvo status`.
+func (s *Store) Describe() string {
+	return fmt.Sprintf("SQLite file %s: vectors as little-endian float32 blobs; salvo searches them exactly", s.path)
+}

@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/salvoembed/salvo"
-	"github.com/salvoembed/salvo/internal/storetest"
 	"github.com/salvoembed/salvo/sqlite"
+	"github.com/salvoembed/salvo/storetest"
 )
 
 func open(tb testing.TB) *sqlite.Store {

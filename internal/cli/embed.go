@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/engine"
+	"github.com/salvoembed/salvo/postgres"
 	"github.com/salvoembed/salvo/render"
 	"github.com/salvoembed/salvo/source"
 	"github.com/salvoembed/salvo/sqlite"
@@ -19,18 +21,23 @@ import (
 )
 
 const embedHelp = `Usage: salvo embed [flags] FILE...
+       salvo embed [flags] --source-db DB --sql QUERY [--write-back TABLE.COLUMN]
 
 Reads records from FILEs (.jsonl/.ndjson, .json, .csv, .tsv, or - for standard
-input with --format), renders one text per record, embeds the texts through
-Ollama and stores the vectors in a SQLite database. Records already stored
-with the same text and model are skipped, so a second run only does what the
-first did not finish; identical texts share one request.
+input with --format) or from the rows of a query (--source-db, --sql), renders
+one text per record, embeds the texts through Ollama and stores the vectors in
+a SQLite database (--db PATH) or in PostgreSQL (--db postgres://…). Records
+already stored with the same text and model are skipped, so a second run only
+does what the first did not finish; identical texts share one request. With
+--write-back the vectors also go into a column of the query's table.
 
 Examples:
   salvo embed examples/movies.jsonl --fields title,year,genres,summary
   salvo embed movies.csv --text '{{.Title}} ({{index . "Release Date"}})' --id imdb_id
   salvo embed dump.json --records data.movies --host gpu1:11434,gpu2:11434
   cat movies.jsonl | salvo embed - --format jsonl --collection movies
+  salvo embed --source-db postgres://app@db/shop --sql "SELECT id, title, summary FROM movies" \
+      --fields title,summary --write-back movies.embedding
 
 Exit codes: 0 all stored; 1 fatal (flags, server, model, database);
 2 finished but some records failed (see --failures); 130 interrupted.
@@ -68,6 +75,10 @@ type embedFlags struct {
 	args        []string // as salvo embed received them, for the run ledger
 	apiKeyEnv   string
 	onDuplicate string
+	sourceDB    string
+	sql         string
+	writeBack   string
+	dupPolicy   engine.DuplicatePolicy // --on-duplicate, parsed
 }
 
 func (f *embedFlags) register(fs *pflag.FlagSet) {
@@ -75,7 +86,7 @@ func (f *embedFlags) register(fs *pflag.FlagSet) {
 	fs.Var(&f.concurrency, "concurrency", "requests in flight per host, or auto: adapt to the server (aliases: --concurrent, --workers)")
 	fs.Var(&f.batchSize, "batch-size", "texts per request, or auto: aim at ~2 s requests (--api embeddings sends one)")
 	f.registerInput(fs)
-	fs.StringVar(&f.db, "db", "salvo.db", "SQLite database `PATH`")
+	fs.StringVar(&f.db, "db", "salvo.db", dbFlagHelp)
 	fs.StringVar(&f.collection, "collection", "", "collection `NAME` (default: the first file's name without extension)")
 	fs.IntVar(&f.limit, "limit", 0, "stop after `N` records (0: all)")
 	fs.BoolVar(&f.skip, "skip-existing", true, "skip records whose text and model are already stored")
@@ -109,6 +120,9 @@ func (f *embedFlags) registerInput(fs *pflag.FlagSet) {
 	fs.StringVar(&f.idField, "id", "id", "`FIELD` holding the record ID; records without it get FILE:LINE")
 	fs.StringVar(&f.records, "records", "", "for .json: dotted `PATH` to the array of records, e.g. data.movies")
 	fs.StringVar(&f.format, "format", "", "input format: jsonl, json, csv or tsv (default: by extension; required for -)")
+	fs.StringVar(&f.sourceDB, "source-db", "", "read records from a database instead of files: postgres://… `URL`, or a SQLite file (PATH or sqlite:PATH)")
+	fs.StringVar(&f.sql, "sql", "", "with --source-db: the `QUERY` whose rows are the records; its columns are the fields")
+	fs.StringVar(&f.writeBack, "write-back", "", "with --source-db: write each vector into `TABLE.COLUMN` of that database, keyed by the --id column (created if missing)")
 }
 
 func newFlagSet(name, help string, io Stdio) *pflag.FlagSet {
@@ -166,6 +180,8 @@ type embedReport struct {
 	Endpoint   string `json:"endpoint"` // the API used: /api/embed, /v1/embeddings, /api/embeddings
 	// Reasons groups the failed records by reason, the most frequent first.
 	Reasons []*failureGroup `json:"failure_reasons,omitempty"`
+	// WriteBack is set with --write-back.
+	WriteBack *writeBackReport `json:"write_back,omitempty"`
 }
 
 // embed runs salvo embed. Everything that can be checked before the first
@@ -174,20 +190,21 @@ type embedReport struct {
 // returns a nil report and leaves no database behind.
 func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (*embedReport, error) {
 	files := fs.Args()
-	if len(files) == 0 {
-		return nil, usageError("no input files: give one or more FILEs (or - for standard input with --format)\nRun 'salvo embed --help' for the flags.")
-	}
 	if _, err := apiOf(f); err != nil {
 		return nil, err
-	}
-	if f.force && !f.skip {
-		f.skip = true // --force already re-embeds everything
 	}
 	onDup, ok := engine.ParseDuplicatePolicy(f.onDuplicate)
 	if !ok {
 		return nil, usageError("--on-duplicate %q: choose fail, first or last", f.onDuplicate)
 	}
-	renderer, err := render.New(render.Options{Template: f.text, Fields: f.fields, Prefix: f.prefix})
+	f.dupPolicy = onDup
+	if f.sourceDB != "" || f.sql != "" || f.writeBack != "" {
+		return embedFromDB(ctx, f, files, stdio)
+	}
+	if len(files) == 0 {
+		return nil, usageError("no input files: give one or more FILEs (or - for standard input with --format)\nRun 'salvo embed --help' for the flags.")
+	}
+	renderer, err := newRenderer(f)
 	if err != nil {
 		return nil, err
 	}
@@ -220,26 +237,51 @@ func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (
 			fmt.Fprintln(stdio.Err, "salvo: warning:", w)
 		}
 	}
-	if len(f.hosts) == 0 {
-		f.hosts = defaultHosts()
-	}
 	if f.collection == "" {
 		f.collection = collectionName(files[0])
 	}
+	count := func(c *engine.Counters) { countTotal(files, srcOpts, f.limit, c) }
+	return embedRecords(ctx, f, stdio, renderer, records(ins, srcOpts, renderer), count, nil)
+}
+
+// newRenderer makes the renderer of the texts; --force implies re-embedding.
+func newRenderer(f *embedFlags) (*render.Renderer, error) {
+	if f.force && !f.skip {
+		f.skip = true // --force already re-embeds everything
+	}
+	return render.New(render.Options{Template: f.text, Fields: f.fields, Prefix: f.prefix})
+}
+
+// recordReader is a file's reader or a query's rows.
+type recordReader interface {
+	Next() (*salvo.Record, error)
+	Close() error
+}
+
+// embedRecords embeds recs into the collection f names. count estimates
+// their number for the progress display; writeBack, when set, stands in
+// front of the store.
+func embedRecords(ctx context.Context, f *embedFlags, stdio Stdio, renderer *render.Renderer, recs iter.Seq[engine.Input],
+	count func(*engine.Counters), writeBack writeBackHook) (*embedReport, error) {
+	if len(f.hosts) == 0 {
+		f.hosts = defaultHosts()
+	}
 	if f.failures == "" {
-		f.failures = strings.TrimSuffix(f.db, filepath.Ext(f.db)) + ".failures.jsonl"
+		f.failures = failuresPath(f.db)
 	}
 
 	// Before any request: an answer that cannot be stored is wasted.
-	if err := sqlite.CheckWritable(f.db); err != nil {
-		return nil, err
+	if !postgres.IsURL(f.db) {
+		if err := sqlite.CheckWritable(f.db); err != nil {
+			return nil, err
+		}
 	}
 	hosts, key, ctxTokens, endpoint, err := connect(ctx, f, stdio)
 	if err != nil {
 		return nil, err
 	}
 
-	st, err := sqlite.Open(f.db)
+	st, err := openStore(ctx, f.db, false)
 	if err != nil {
 		return nil, err
 	}
@@ -252,15 +294,23 @@ func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (
 		return nil, usageError("collection %q holds %d-dimensional vectors; --dimensions %d would mix sizes: use --collection to start another collection", coll.Name, coll.Dims, f.dimensions)
 	}
 
+	var target salvo.Store = st
+	var report func(*embedReport)
+	if writeBack != nil {
+		if target, report, err = writeBack(coll, st); err != nil {
+			return nil, err
+		}
+	}
+
 	counters := new(engine.Counters)
 	counters.Total.Store(-1)
-	go countTotal(files, srcOpts, f.limit, counters)
+	go count(counters)
 
 	failures := &engine.FailureFile{Path: f.failures, Collection: coll.Name}
 	tally := &failureTally{next: failures}
 	cfg := engine.Config{
 		Hosts:         hosts,
-		Store:         st,
+		Store:         target,
 		Collection:    coll.Name,
 		Key:           key,
 		Dims:          coll.Dims,
@@ -274,22 +324,30 @@ func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (
 		ContextTokens: ctxTokens,
 		Failures:      tally,
 		Counters:      counters,
-		OnDuplicate:   onDup,
+		OnDuplicate:   f.dupPolicy,
 	}
 	if f.api == "embeddings" {
 		cfg.BatchSize = 1
 	}
 	stopProgress := startProgress(stdio, f.quiet, counters)
 	started := time.Now()
-	rep, runErr := engine.Run(ctx, cfg, records(ins, srcOpts, renderer))
+	rep, runErr := engine.Run(ctx, cfg, recs)
+	if ix, ok := st.(interface {
+		Index(ctx context.Context, collection string) error
+	}); ok && runErr == nil {
+		runErr = ix.Index(ctx, coll.Name) // PostgreSQL with pgvector: the collection's HNSW index
+	}
 	stopProgress()
 	if cerr := failures.Close(); cerr != nil && runErr == nil {
 		runErr = cerr
 	}
-	out := &embedReport{Report: *rep, Collection: coll.Name, Model: f.model, DB: f.db, Hosts: len(hosts), Endpoint: endpoint}
+	out := &embedReport{Report: *rep, Collection: coll.Name, Model: f.model, DB: st.Path(), Hosts: len(hosts), Endpoint: endpoint}
 	if rep.Failed > 0 {
 		out.Failures = f.failures
 		out.Reasons = tally.list()
+	}
+	if report != nil {
+		report(out)
 	}
 	if err := recordRun(st, out, started, f.args); err != nil && runErr == nil {
 		runErr = err
@@ -303,6 +361,15 @@ func textFlag(f *embedFlags) string {
 		return "--fields"
 	}
 	return "--text"
+}
+
+// failuresPath is the default failures file: beside a SQLite database, and
+// salvo.failures.jsonl in the current folder for PostgreSQL.
+func failuresPath(db string) string {
+	if postgres.IsURL(db) {
+		return "salvo.failures.jsonl"
+	}
+	return strings.TrimSuffix(db, filepath.Ext(db)) + ".failures.jsonl"
 }
 
 // collectionName is a file's name without folder and extension.

@@ -13,7 +13,7 @@ import (
 	"github.com/salvoembed/salvo/internal/jsonstr"
 )
 
-const exportHelp = `Usage: salvo export [--db PATH] [--collection NAME] [--format jsonl] [--out FILE]
+const exportHelp = `Usage: salvo export [--db PATH|URL] [--collection NAME] [--format jsonl] [--out FILE]
 
 Writes a collection's vectors, one {"id":…,"vector":[…]} per line, in the
 order of the record IDs. 'salvo status' lists the collections.
@@ -27,7 +27,7 @@ Flags:
 
 func runExport(ctx context.Context, args []string, stdio Stdio) error {
 	fs := newFlagSet("export", exportHelp, stdio)
-	db := fs.String("db", "salvo.db", "SQLite database `PATH`")
+	db := fs.String("db", "salvo.db", dbFlagHelp)
 	coll := fs.String("collection", "", "collection `NAME` (default: the only one)")
 	format := fs.String("format", "jsonl", "output format: jsonl")
 	out := fs.String("out", "-", "output `FILE` (- for standard output)")
@@ -54,7 +54,7 @@ func runExport(ctx context.Context, args []string, stdio Stdio) error {
 	case len(colls) == 0:
 		return fmt.Errorf("%s has no collections yet: run salvo embed first", *db)
 	case *coll == "" && len(colls) > 1:
-		return usageError("%s holds %d collections (%s): choose one with --collection", *db, len(colls), strings.Join(names, ", "))
+		return usageError("%s holds %d collections (%s): choose one with --collection", st.Path(), len(colls), strings.Join(names, ", "))
 	case *coll == "":
 		*coll = colls[0].Name
 	case !slices.Contains(names, *coll):

@@ -124,6 +124,16 @@ func printReport(w io.Writer, r *embedReport, interrupted bool) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "       collection %q in %s (model %s, %s)\n", r.Collection, r.DB, r.Model, r.Endpoint)
+	if wb := r.WriteBack; wb != nil {
+		if wb.Created != "" {
+			fmt.Fprintf(w, "       created column %s %s\n", wb.Target, wb.Created)
+		}
+		fmt.Fprintf(w, "       wrote %d vectors into %s (rows whose vector changed)", wb.Written, wb.Target)
+		if wb.Duplicates > 0 {
+			fmt.Fprintf(w, "; %d duplicate IDs (first %q) were written once", wb.Duplicates, wb.FirstDuplicate)
+		}
+		fmt.Fprintln(w)
+	}
 	if left := r.Read - r.Embedded - r.Cached - r.Failed; interrupted && left > 0 {
 		fmt.Fprintf(w, "       %s read but not stored yet: the next run embeds them\n", plural(left, "record"))
 	}

@@ -9,17 +9,17 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/salvoembed/salvo/sqlite"
+	"github.com/salvoembed/salvo"
 )
 
 // recordRun adds a run of salvo embed to the database's run ledger, which
 // salvo status shows: its figures and the arguments it was given.
-func recordRun(st *sqlite.Store, rep *embedReport, started time.Time, args []string) error {
+func recordRun(st store, rep *embedReport, started time.Time, args []string) error {
 	stats, err := json.Marshal(rep)
 	if err != nil {
 		return fmt.Errorf("run ledger: %w", err)
 	}
-	err = st.RecordRun(context.Background(), sqlite.Run{
+	err = st.RecordRun(context.Background(), salvo.Run{
 		Collection: rep.Collection, Model: rep.Model, Started: started, Finished: time.Now(),
 		Stats: stats, Args: args,
 	})
@@ -38,7 +38,7 @@ type runFigures struct {
 }
 
 // printRuns lists runs as a table, newest first.
-func printRuns(w io.Writer, runs []sqlite.Run) error {
+func printRuns(w io.Writer, runs []salvo.Run) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "STARTED\tCOLLECTION\tEMBEDDED\tCACHED\tFAILED\tSECONDS\tCOMMAND")
 	for _, r := range runs {

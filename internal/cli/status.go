@@ -3,33 +3,31 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
 	"text/tabwriter"
 
 	"github.com/salvoembed/salvo"
-	"github.com/salvoembed/salvo/sqlite"
 )
 
-const statusHelp = `Usage: salvo status [--db PATH] [--runs N] [--json]
+const statusHelp = `Usage: salvo status [--db PATH|URL] [--runs N] [--json]
 
-Lists the collections of a database (model, dimensions and record count) and
-its last runs of salvo embed (figures and command line). The counts are what
-is stored, so they include every record an interrupted run committed.
+Lists the collections of a database (model, dimensions and record count),
+says where vectors are kept (with PostgreSQL: whether pgvector is used), and
+shows its last runs of salvo embed (figures and command line). The counts are
+what is stored, so they include every record an interrupted run committed.
 
 Examples:
   salvo status
   salvo status --db movies.db --json
-  salvo status --runs 20
+  salvo status --db postgres://localhost/movies --runs 20
 
 Flags:
 `
 
 func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 	fs := newFlagSet("status", statusHelp, stdio)
-	db := fs.String("db", "salvo.db", "SQLite database `PATH`")
-	jsonOut := fs.Bool("json", false, "print {\"collections\":[…],\"runs\":[…]} as JSON")
+	db := fs.String("db", "salvo.db", dbFlagHelp)
+	jsonOut := fs.Bool("json", false, "print {\"collections\":[…],\"store\":S,\"runs\":[…]} as JSON")
 	nRuns := fs.Int("runs", 5, "show the last `N` runs (0: none)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -46,21 +44,23 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 	if colls == nil {
 		colls = []salvo.Collection{}
 	}
-	runs := []sqlite.Run{}
+	runs := []salvo.Run{}
 	if *nRuns > 0 {
 		if runs, err = st.Runs(ctx, "", *nRuns); err != nil {
 			return err
 		}
-		runs = append([]sqlite.Run{}, runs...) // [] rather than null in JSON
+		runs = append([]salvo.Run{}, runs...) // [] rather than null in JSON
 	}
 	if *jsonOut {
 		return json.NewEncoder(stdio.Out).Encode(struct {
 			Collections []salvo.Collection `json:"collections"`
-			Runs        []sqlite.Run       `json:"runs"`
-		}{colls, runs})
+			Store       string             `json:"store"`
+			Runs        []salvo.Run        `json:"runs"`
+		}{colls, st.Describe(), runs})
 	}
+	fmt.Fprintf(stdio.Out, "store: %s\n", st.Describe())
 	if len(colls) == 0 {
-		fmt.Fprintf(stdio.Out, "%s has no collections yet: run salvo embed\n", *db)
+		fmt.Fprintf(stdio.Out, "%s has no collections yet: run salvo embed\n", st.Path())
 		return nil
 	}
 	tw := tabwriter.NewWriter(stdio.Out, 0, 4, 2, ' ', 0)
@@ -73,13 +73,4 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 	}
 	fmt.Fprintln(stdio.Out)
 	return printRuns(stdio.Out, runs)
-}
-
-// openExisting opens a database that must already exist: reading commands
-// never create an empty one by mistake.
-func openExisting(path string) (*sqlite.Store, error) {
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("database %s does not exist: run salvo embed first, or give --db", path)
-	}
-	return sqlite.Open(path)
 }

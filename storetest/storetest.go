@@ -16,7 +16,10 @@
 // and its benchmarks call [BenchmarkLookup] and [BenchmarkPut].
 //
 // Record IDs in the suite are valid UTF-8 without NUL bytes, which is what
-// every backend can store as text.
+// every backend can store as text, and vectors are finite (salvo's engine
+// refuses NaN and infinities before they reach a store; pgvector refuses
+// them too). Packages sqlite and postgres run it, the latter on PostgreSQL
+// with and without pgvector.
 package storetest
 
 import (

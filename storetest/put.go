@@ -107,8 +107,10 @@ func testEachOrder(t *testing.T, s salvo.Store) {
 	special := []float32{
 		float32(math.Copysign(0, -1)), 0, math.SmallestNonzeroFloat32, -math.SmallestNonzeroFloat32,
 		math.Float32frombits(0x007fffff), // largest subnormal
-		math.MaxFloat32, -math.MaxFloat32, float32(math.Inf(1)), float32(math.Inf(-1)), 1.0 / 3, -1e-30,
+		math.MaxFloat32, -math.MaxFloat32, 1.0 / 3, -1e-30,
 	}
+	// No infinities or NaNs: salvo's engine refuses such vectors before
+	// they reach a store, and pgvector refuses them too.
 	ids := []string{"b", "a", "10", "9", "B", "é", "a b", "a\tb", "z"}
 	var (
 		es    []salvo.Entry

@@ -1,0 +1,103 @@
+// Package dbcatalog reads catalogs of records from the user's own
+// database, PostgreSQL or SQLite, and writes their vectors back into it.
+//
+//	db, err := dbcatalog.Open(ctx, "postgres://app@localhost/shop")
+//	rows, err := db.Query(ctx, "SELECT id, title, summary FROM movies", "id")
+//	for { rec, err := rows.Next(); … }         // one salvo.Record per row
+//
+//	w, err := db.WriteBack(ctx, "movies.embedding", "id")
+//	st = w.Wrap(st)                            // the engine stores through it
+//
+// Rows stream: PostgreSQL rows come through a cursor, a page at a time;
+// SQLite rows in pages of the query (LIMIT/OFFSET), so that no read
+// transaction stays open while vectors are written back. A row's columns
+// are the record's fields: numbers keep their spelling (json.Number),
+// PostgreSQL arrays and JSON columns become lists and objects.
+//
+// The write-back writes each record's vector into a column of the user's
+// table, keyed by the ID column: a pgvector vector(N) column in PostgreSQL
+// when the extension is there, else real[]; in SQLite a BLOB of
+// little-endian float32 (what sqlite-vec reads). It creates the column when
+// it is missing, writes only rows whose vector changed, and touches no
+// other column or row.
+package dbcatalog
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/salvoembed/salvo/postgres"
+	_ "modernc.org/sqlite" // the "sqlite" driver
+)
+
+// DB is the user's database.
+type DB struct {
+	where string // for messages: the file, or the URL without password
+
+	pool *pgxpool.Pool // PostgreSQL
+	srv  *postgres.Server
+	hold bool // a write-back will add a column: queries must not keep a transaction open
+
+	lite *sql.DB // SQLite
+}
+
+// IsSQLite reports whether dsn names a SQLite file (sqlite:PATH or a path)
+// rather than a PostgreSQL URL.
+func IsSQLite(dsn string) bool { return !postgres.IsURL(dsn) }
+
+// Open connects to the database dsn names: a postgres:// or postgresql://
+// URL, or a SQLite file (sqlite:PATH, or a plain path), which must exist.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	if postgres.IsURL(dsn) {
+		pool, srv, err := postgres.Connect(ctx, dsn)
+		if err != nil {
+			return nil, err
+		}
+		return &DB{where: postgres.Redact(dsn), pool: pool, srv: srv}, nil
+	}
+	path := strings.TrimPrefix(dsn, "sqlite:")
+	if path == "" {
+		return nil, fmt.Errorf("--source-db: empty path: give a SQLite file, sqlite:PATH, or postgres://…")
+	}
+	if fi, err := os.Stat(path); err != nil || fi.IsDir() {
+		return nil, fmt.Errorf("--source-db %s: no such SQLite file: give an existing database file, or a postgres:// URL", path)
+	}
+	uri := (&url.URL{Scheme: "file", Path: path}).String() +
+		fmt.Sprintf("?_pragma=busy_timeout(%d)", (10*time.Second).Milliseconds())
+	lite, err := sql.Open("sqlite", uri)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	// One connection: the reader's pages and the write-back take turns, so
+	// they never wait for each other's locks.
+	lite.SetMaxOpenConns(1)
+	if err := lite.PingContext(ctx); err != nil {
+		lite.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	var n int
+	if err := lite.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&n); err != nil {
+		lite.Close()
+		return nil, fmt.Errorf("%s is not a SQLite database: %w", path, err)
+	}
+	return &DB{where: path, lite: lite}, nil
+}
+
+// Where is the database for messages: its file, or its URL without the
+// password.
+func (db *DB) Where() string { return db.where }
+
+// Close closes the connections.
+func (db *DB) Close() error {
+	if db.pool != nil {
+		db.pool.Close()
+		return nil
+	}
+	return db.lite.Close()
+}

@@ -1,0 +1,90 @@
+package dbcatalog
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/salvoembed/salvo"
+)
+
+// VectorReader is a store that gives the cached vectors of content keys;
+// salvo's SQLite and PostgreSQL stores are.
+type VectorReader interface {
+	Vectors(ctx context.Context, keys []salvo.Key) (map[salvo.Key][]float32, error)
+}
+
+// Wrap returns st with the write-back in front: every Put first writes its
+// items' vectors into the user's column (one transaction), then stores
+// them. Writing back first means the store never holds a record as done
+// that the user's table lacks, whenever the process stops. Lookup reports
+// a record that is stored but whose row has no vector as Cached, so that
+// it is written back without a request.
+func (w *WriteBack) Wrap(st salvo.Store) (salvo.Store, error) {
+	vr, ok := st.(VectorReader)
+	if !ok {
+		return nil, fmt.Errorf("--write-back: the store %T cannot give back cached vectors", st)
+	}
+	return &wrapped{Store: st, w: w, vr: vr}, nil
+}
+
+type wrapped struct {
+	salvo.Store
+	w  *WriteBack
+	vr VectorReader
+}
+
+func (s *wrapped) Lookup(ctx context.Context, collection string, items []salvo.Item, out []salvo.Presence) error {
+	if err := s.Store.Lookup(ctx, collection, items, out); err != nil {
+		return err
+	}
+	var stored []string
+	for i, it := range items {
+		if out[i] == salvo.Stored {
+			stored = append(stored, it.ID)
+		}
+	}
+	missing, err := s.w.missingFrom(ctx, stored)
+	if err != nil {
+		return err
+	}
+	for i, it := range items {
+		if out[i] == salvo.Stored && missing[it.ID] {
+			out[i] = salvo.Cached
+		}
+	}
+	return nil
+}
+
+func (s *wrapped) Put(ctx context.Context, collection string, entries []salvo.Entry, items []salvo.Item) error {
+	vecs := make(map[salvo.Key][]float32, len(entries))
+	for _, e := range entries {
+		vecs[e.Key] = e.Vector
+	}
+	var need []salvo.Key
+	for _, it := range items {
+		if _, ok := vecs[it.Key]; !ok {
+			need = append(need, it.Key)
+			vecs[it.Key] = nil
+		}
+	}
+	if len(need) > 0 {
+		got, err := s.vr.Vectors(ctx, need)
+		if err != nil {
+			return err
+		}
+		for k, v := range got {
+			vecs[k] = v
+		}
+	}
+	ids := make([]string, 0, len(items))
+	vectors := make([][]float32, 0, len(items))
+	for _, it := range items {
+		if v := vecs[it.Key]; v != nil {
+			ids, vectors = append(ids, it.ID), append(vectors, v)
+		}
+	}
+	if err := s.w.Write(ctx, ids, vectors); err != nil {
+		return err
+	}
+	return s.Store.Put(ctx, collection, entries, items)
+}

@@ -1,0 +1,122 @@
+package cli
+
+import (
+	"context"
+	"io"
+	"iter"
+	"regexp"
+
+	"github.com/salvoembed/salvo"
+	"github.com/salvoembed/salvo/dbcatalog"
+	"github.com/salvoembed/salvo/engine"
+	"github.com/salvoembed/salvo/render"
+)
+
+// writeBackHook puts a write-back in front of the store once the
+// collection is open, and returns what fills the report's write_back.
+type writeBackHook func(*salvo.Collection, salvo.Store) (salvo.Store, func(*embedReport), error)
+
+// writeBackReport is the write-back part of the embed summary.
+type writeBackReport struct {
+	Target         string `json:"target"`
+	Created        string `json:"created_column,omitempty"` // the type of a column this run created
+	Written        int    `json:"written"`                  // rows whose vector was written
+	Duplicates     int    `json:"duplicates,omitempty"`     // records whose ID was written already
+	FirstDuplicate string `json:"first_duplicate,omitempty"`
+}
+
+// embedFromDB embeds the rows of --sql in --source-db and, with
+// --write-back, writes the vectors into the user's table. Every mistake in
+// the flags, the query or the write-back table is found before any
+// request is sent or anything is written.
+func embedFromDB(ctx context.Context, f *embedFlags, files []string, stdio Stdio) (*embedReport, error) {
+	switch {
+	case f.sourceDB == "":
+		return nil, usageError("--sql and --write-back read from a database: give it with --source-db postgres://… or --source-db PATH.db")
+	case f.sql == "":
+		return nil, usageError("--source-db needs --sql \"SELECT id, title, … FROM table\": its rows are the records")
+	case len(files) > 0:
+		return nil, usageError("give input FILEs or --source-db, not both")
+	}
+	renderer, err := newRenderer(f)
+	if err != nil {
+		return nil, err
+	}
+	db, err := dbcatalog.Open(ctx, f.sourceDB)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	var hook writeBackHook
+	if f.writeBack != "" {
+		wb, err := db.WriteBack(ctx, f.writeBack, f.idField, 0)
+		if err != nil {
+			return nil, err
+		}
+		if f.collection == "" {
+			f.collection = wb.Target().Table
+		}
+		hook = func(coll *salvo.Collection, st salvo.Store) (salvo.Store, func(*embedReport), error) {
+			if err := wb.CheckDims(coll.Dims); err != nil {
+				return nil, nil, err
+			}
+			wrapped, err := wb.Wrap(st)
+			return wrapped, func(r *embedReport) {
+				r.WriteBack = &writeBackReport{Target: wb.Target().String(), Created: wb.Created, Written: wb.Written,
+					Duplicates: wb.Duplicates, FirstDuplicate: wb.FirstDuplicate}
+			}, err
+		}
+	}
+	// After the write-back's checks: a query that a new column must not
+	// wait for is read differently.
+	rows, err := db.Query(ctx, f.sql, f.idField)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if f.collection == "" {
+		f.collection = queryTable(f.sql)
+	}
+	count := func(c *engine.Counters) {
+		if n := db.Count(ctx, f.sql); n >= 0 {
+			if f.limit > 0 && n > f.limit {
+				n = f.limit
+			}
+			c.Total.Store(int64(n))
+		}
+	}
+	return embedRecords(ctx, f, stdio, renderer, rowInputs(rows, renderer), count, hook)
+}
+
+var fromTable = regexp.MustCompile(`(?is)\bfrom\s+(?:[\w"]+\.)?"?(\w+)`)
+
+// queryTable is the default collection of a query: the first table it
+// reads from, else "sql".
+func queryTable(query string) string {
+	if m := fromTable.FindStringSubmatch(query); m != nil {
+		return m[1]
+	}
+	return "sql"
+}
+
+// rowInputs yields the query's rows with their texts.
+func rowInputs(rows recordReader, rd *render.Renderer) iter.Seq[engine.Input] {
+	return func(yield func(engine.Input) bool) {
+		for {
+			rec, err := rows.Next()
+			if err == io.EOF {
+				return
+			}
+			var in engine.Input
+			if err != nil {
+				in = engine.Input{Where: dbcatalog.Source, Err: err}
+			} else {
+				in = engine.Input{ID: rec.ID, Where: rec.Where()}
+				in.Text, in.Err = rd.Render(rec)
+			}
+			if !yield(in) || err != nil {
+				return // an error of the query ends it
+			}
+		}
+	}
+}

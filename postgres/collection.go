@@ -1,0 +1,100 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/salvoembed/salvo"
+)
+
+// OpenCollection creates the collection when it does not exist. An existing
+// collection must have the same model (a *[salvo.ModelMismatchError]
+// otherwise) and, when c.Dims is set and vectors are stored, the same
+// dimensions (a *[salvo.DimensionError]). A non-empty c.Template replaces
+// the stored one. The returned collection holds what is stored.
+func (s *Store) OpenCollection(ctx context.Context, c salvo.Collection) (*salvo.Collection, error) {
+	if err := c.Check(); err != nil {
+		return nil, err
+	}
+	var stored *salvo.Collection
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// Two processes creating the same collection: the second waits for
+		// the first's row, then finds it.
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", s.schema+"/"+c.Name); err != nil {
+			return err
+		}
+		var (
+			id       int64
+			template string
+		)
+		stored = &salvo.Collection{Name: c.Name}
+		err := tx.QueryRow(ctx, s.q.collByName, c.Name).Scan(&id, &stored.Model, &stored.Dims, &template)
+		switch {
+		case isNoRows(err):
+			stored.Model, stored.Template = c.Model, c.Template
+			_, err := tx.Exec(ctx, s.q.insertColl, c.Name, c.Model, c.Template)
+			return err
+		case err != nil:
+			return err
+		case stored.Model != c.Model:
+			return &salvo.ModelMismatchError{Collection: c.Name, Have: stored.Model, Want: c.Model}
+		case c.Dims != 0 && stored.Dims != 0 && c.Dims != stored.Dims:
+			return &salvo.DimensionError{Collection: c.Name, Have: c.Dims, Want: stored.Dims}
+		}
+		stored.Template = template
+		if c.Template != "" && c.Template != template {
+			stored.Template = c.Template
+			if _, err := tx.Exec(ctx, s.q.setTemplate, c.Template, id); err != nil {
+				return err
+			}
+		}
+		return tx.QueryRow(ctx, s.q.countItems, id).Scan(&stored.Count)
+	})
+	var mm *salvo.ModelMismatchError
+	var de *salvo.DimensionError
+	if errors.As(err, &mm) || errors.As(err, &de) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, s.wrap(err, "open collection %q", c.Name)
+	}
+	return stored, nil
+}
+
+// Collections lists every collection by name, with its item count.
+func (s *Store) Collections(ctx context.Context) ([]salvo.Collection, error) {
+	rows, err := s.pool.Query(ctx, s.q.collections)
+	if err != nil {
+		return nil, s.wrap(err, "list collections")
+	}
+	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (salvo.Collection, error) {
+		var c salvo.Collection
+		err := r.Scan(&c.Name, &c.Model, &c.Dims, &c.Template, &c.Count)
+		return c, err
+	})
+	if err != nil {
+		return nil, s.wrap(err, "list collections")
+	}
+	return cs, nil
+}
+
+// collection returns the row id and dimensions of the named collection, or
+// an error wrapping [salvo.ErrNoCollection].
+func (s *Store) collection(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, name string, forUpdate bool) (id int64, dims int, err error) {
+	sql := s.q.collByName
+	if forUpdate {
+		sql = s.q.collForUpdate
+	}
+	var model, template string
+	err = q.QueryRow(ctx, sql, name).Scan(&id, &model, &dims, &template)
+	if isNoRows(err) {
+		return 0, 0, s.noCollection(name)
+	}
+	if err != nil {
+		return 0, 0, s.wrap(err, "find collection %q", name)
+	}
+	return id, dims, nil
+}

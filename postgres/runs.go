@@ -1,0 +1,47 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/salvoembed/salvo"
+)
+
+// RecordRun appends r to the run ledger.
+func (s *Store) RecordRun(ctx context.Context, r salvo.Run) error {
+	stats, args, err := r.JSON()
+	if err != nil {
+		return err
+	}
+	_, err = s.pool.Exec(ctx, s.q.insertRun, r.Collection, r.Model, r.Started, r.Finished, stats, args)
+	return s.wrap(err, "record run of collection %q", r.Collection)
+}
+
+// Runs returns the runs of a collection, or of all collections when
+// collection is "", newest first; at most limit of them when limit > 0.
+func (s *Store) Runs(ctx context.Context, collection string, limit int) ([]salvo.Run, error) {
+	var lim *int
+	if limit > 0 {
+		lim = &limit
+	}
+	rows, err := s.pool.Query(ctx, s.q.runs, collection, lim)
+	if err != nil {
+		return nil, s.wrap(err, "list runs")
+	}
+	runs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (salvo.Run, error) {
+		var (
+			r           salvo.Run
+			stats, args string
+		)
+		if err := row.Scan(&r.ID, &r.Collection, &r.Model, &r.Started, &r.Finished, &stats, &args); err != nil {
+			return r, err
+		}
+		r.Stats = json.RawMessage(stats)
+		return r, json.Unmarshal([]byte(args), &r.Args)
+	})
+	if err != nil {
+		return nil, s.wrap(err, "list runs")
+	}
+	return runs, nil
+}
