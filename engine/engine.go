@@ -28,6 +28,9 @@ type Input struct {
 	ID    string // the record's ID in the collection
 	Text  string // what to embed
 	Where string // "file:line", for messages
+	// Fields is a JSON object of the record fields to keep with the item
+	// (salvo.Item.Fields); nil keeps none.
+	Fields []byte
 	// Err, when set, marks a record that could not be read or rendered. It
 	// is reported to the failures sink and counted as failed.
 	Err error
@@ -286,7 +289,7 @@ func (r *run) read(ctx context.Context, inputs iter.Seq[Input], out chan<- []pen
 				return err
 			}
 		} else {
-			chunk = append(chunk, pending{ref: ref{id: in.ID, where: in.Where}, text: in.Text, key: r.cfg.Key.Key(in.Text)})
+			chunk = append(chunk, pending{ref: ref{id: in.ID, where: in.Where, fields: in.Fields}, text: in.Text, key: r.cfg.Key.Key(in.Text)})
 			if len(chunk) == lookupChunk && !flush() {
 				return nil
 			}

@@ -10,6 +10,7 @@ import (
 // ref is a record waiting for a vector.
 type ref struct {
 	id, where string
+	fields    []byte // kept fields, a JSON object or nil
 }
 
 // pending is a record whose text is rendered and hashed.
@@ -116,7 +117,7 @@ func (r *run) resolve(ctx context.Context, chunks <-chan []pending, batches chan
 			case presence[i] == salvo.Stored && !r.cfg.Reembed:
 				r.c.Cached.Add(1)
 			case presence[i] != salvo.Missing:
-				links = append(links, salvo.Item{ID: p.id, Key: p.key})
+				links = append(links, salvo.Item{ID: p.id, Key: p.key, Fields: p.fields})
 			default:
 				if g, ok := r.dedup.groups[p.key]; ok { // a duplicate within this chunk
 					g.refs = append(g.refs, p.ref)

@@ -45,7 +45,7 @@ func (r *run) write(ctx context.Context, results <-chan *outcome) error {
 			}
 			entries = append(entries, salvo.Entry{Key: g.key, Vector: o.vecs[i], Text: g.text})
 			for _, rf := range g.refs {
-				items = append(items, salvo.Item{ID: rf.id, Key: g.key})
+				items = append(items, salvo.Item{ID: rf.id, Key: g.key, Fields: rf.fields})
 			}
 			embedded++
 		}

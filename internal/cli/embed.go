@@ -67,6 +67,7 @@ type embedFlags struct {
 	keepAlive   string
 	truncate    bool
 	pull        bool
+	keep        []string
 }
 
 func (f *embedFlags) register(fs *pflag.FlagSet) {
@@ -76,6 +77,7 @@ func (f *embedFlags) register(fs *pflag.FlagSet) {
 	f.registerInput(fs)
 	fs.StringVar(&f.db, "db", "salvo.db", "SQLite database `PATH`")
 	fs.StringVar(&f.collection, "collection", "", "collection `NAME` (default: the first file's name without extension)")
+	fs.StringSliceVar(&f.keep, "keep", nil, "record `FIELD`s to keep with each vector, shown by search and serve ('*': all; default: the fields the text is made of)")
 	fs.IntVar(&f.limit, "limit", 0, "stop after `N` records (0: all)")
 	fs.BoolVar(&f.skip, "skip-existing", true, "skip records whose text and model are already stored")
 	fs.BoolVar(&f.force, "force", false, "re-embed everything, ignoring stored vectors and the cache")
@@ -175,8 +177,9 @@ func embed(ctx context.Context, f *embedFlags, files []string, stdio Stdio) (*em
 		return nil, err
 	}
 	srcOpts := source.Options{Format: f.format, RecordsPath: f.records, IDField: f.idField, Stdin: stdio.In}
-	if names, all := renderer.Fields(); !all {
-		srcOpts.Fields = names // decode only what the texts are made of
+	keep, keepAll := keepFields(f.keep, f.fields, f.text, renderer)
+	if names, all := renderer.Fields(); !all && !keepAll {
+		srcOpts.Fields = append(names, keep...) // decode only what the texts are made of and what is kept
 	}
 	for _, name := range files {
 		if name == "-" {
@@ -209,9 +212,17 @@ func embed(ctx context.Context, f *embedFlags, files []string, stdio Stdio) (*em
 		return nil, err
 	}
 	defer st.Close()
-	coll, err := st.OpenCollection(ctx, salvo.Collection{Name: f.collection, Model: f.model, Template: renderer.Describe()})
+	before, err := st.OpenCollection(ctx, salvo.Collection{Name: f.collection, Model: f.model, Template: renderer.Describe()})
 	if err != nil {
 		return nil, err
+	}
+	coll, err := st.OpenCollection(ctx, salvo.Collection{Name: f.collection, Model: f.model, Template: renderer.Describe(),
+		Prefix: f.prefix, Endpoint: endpoint, Dimensions: f.dimensions, Digest: key.Digest, Keep: keepDescription(keep, keepAll)})
+	if err != nil {
+		return nil, err
+	}
+	if before.Count > 0 && before.Keep != coll.Keep {
+		f.skip = false // other fields to keep: store every record again, from the cache, without requests
 	}
 	if f.dimensions > 0 && coll.Dims > 0 && coll.Dims != f.dimensions {
 		return nil, usageError("collection %q holds %d-dimensional vectors; --dimensions %d would mix sizes: use --collection to start another collection", coll.Name, coll.Dims, f.dimensions)
@@ -248,7 +259,7 @@ func embed(ctx context.Context, f *embedFlags, files []string, stdio Stdio) (*em
 	stopProgress := startProgress(stdio, f.quiet, counters)
 	started := time.Now()
 	var inputErr error
-	rep, runErr := engine.Run(ctx, cfg, inputs(files, srcOpts, renderer, &inputErr))
+	rep, runErr := engine.Run(ctx, cfg, inputs(files, srcOpts, renderer, keeper{keep, keepAll}, &inputErr))
 	if inputErr != nil && runErr == nil {
 		runErr = inputErr
 	}
@@ -279,7 +290,7 @@ func collectionName(file string) string {
 // inputs reads every file in turn and renders each record's text. When the
 // very first record has no "text" field and no template or fields were
 // given, it stops and sets *fatal: every record would fail the same way.
-func inputs(files []string, opts source.Options, rd *render.Renderer, fatal *error) iter.Seq[engine.Input] {
+func inputs(files []string, opts source.Options, rd *render.Renderer, kp keeper, fatal *error) iter.Seq[engine.Input] {
 	return func(yield func(engine.Input) bool) {
 		first := true
 		for _, name := range files {
@@ -303,7 +314,7 @@ func inputs(files []string, opts source.Options, rd *render.Renderer, fatal *err
 				case err != nil:
 					in = engine.Input{Where: name, Err: err}
 				default:
-					in = engine.Input{ID: rec.ID, Where: rec.Where()}
+					in = engine.Input{ID: rec.ID, Where: rec.Where(), Fields: keptJSON(rec, kp.names, kp.all)}
 					in.Text, in.Err = rd.Render(rec)
 					if first && errors.Is(in.Err, render.ErrNoTextField) {
 						*fatal = in.Err

@@ -1,0 +1,3 @@
+package cli
+import "context"
+func runServe(ctx context.Context, args []string, stdio Stdio) error { return nil }
