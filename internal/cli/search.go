@@ -285,4 +285,3 @@ func cell(s string) string {
 	r := []rune(s)
 	return string(r[:cellWidth-1]) + "…"
 }
-

@@ -1,3 +1,5 @@
 package cli
+
 import "context"
+
 func runServe(ctx context.Context, args []string, stdio Stdio) error { return nil }
