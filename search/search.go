@@ -49,12 +49,14 @@ type Collection struct {
 }
 
 // ErrUnknownCollection is wrapped by Open's error for a collection that is
-// not in the store; ErrUnknownID by Similar's for an ID that is not in the
-// collection; ErrEmptyQuery by Query's for a blank query.
+// not in the store and ErrEmptyCollection for one without vectors;
+// ErrUnknownID by Similar's for an ID that is not in the collection;
+// ErrEmptyQuery by Query's for a blank query.
 var (
 	ErrUnknownCollection = errors.New("no such collection")
 	ErrUnknownID         = errors.New("no such ID")
 	ErrEmptyQuery        = errors.New("empty query")
+	ErrEmptyCollection   = errors.New("collection is empty")
 )
 
 // Open finds the collection named name in st and loads its vectors (unless
@@ -72,7 +74,7 @@ func Open(ctx context.Context, st salvo.Store, name string, opts Options) (*Coll
 			continue
 		}
 		if c.Count == 0 || c.Dims == 0 {
-			return nil, fmt.Errorf("collection %q is empty: embed records into it first (salvo embed FILE --collection %s)", name, name)
+			return nil, fmt.Errorf("%w: %q has no vectors yet: embed records into it first (salvo embed FILE --collection %s)", ErrEmptyCollection, name, name)
 		}
 		out := &Collection{Info: c, store: st, quantize: opts.Quantize}
 		if s, ok := st.(salvo.Searcher); ok {
@@ -116,7 +118,7 @@ func (c *Collection) load(ctx context.Context) error {
 		return fmt.Errorf("load collection %q: %w", c.Info.Name, err)
 	}
 	if len(ids) == 0 {
-		return fmt.Errorf("collection %q is empty: embed records into it first", c.Info.Name)
+		return fmt.Errorf("%w: %q has no vectors yet: embed records into it first", ErrEmptyCollection, c.Info.Name)
 	}
 	c.index, err = vecindex.New(dims, ids, vecs)
 	if err != nil {

@@ -160,7 +160,7 @@ func TestSearchErrors(t *testing.T) {
 		{"no server", []string{"search", "--host", deadURL, "--db", db, "x"}, "cannot reach Ollama at " + deadURL},
 		{"another model", []string{"search", "--host", s.URL(), "--db", db, "--model", "nomic-embed-text", "x"}, `collection "movies" holds vectors of model "all-minilm", not "nomic-embed-text"`},
 		{"server without the model", []string{"search", "--host", other.URL(), "--db", db, "x"}, "ollama pull all-minilm"},
-		{"empty collection", []string{"search", "--host", s.URL(), "--db", empty, "x"}, `collection "blank" is empty`},
+		{"empty collection", []string{"search", "--host", s.URL(), "--db", empty, "x"}, `collection is empty: "blank" has no vectors yet`},
 		{"no database", []string{"similar", "--db", filepath.Join(t.TempDir(), "none.db"), "1"}, "does not exist"},
 	} {
 		r := run(t, "", tc.args...)
