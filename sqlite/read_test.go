@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -66,6 +67,39 @@ func TestVectorsAndDocs(t *testing.T) {
 	}
 	if _, _, _, err := s.Vectors(ctx, "nope"); err == nil {
 		t.Error("Vectors of a missing collection: no error")
+	}
+}
+
+// Large collections are read in parts on several connections: the parts
+// join up in ID order.
+func TestVectorsInParts(t *testing.T) {
+	ctx := context.Background()
+	s := openAt(t, filepath.Join(t.TempDir(), "salvo.db"))
+	if _, err := s.OpenCollection(ctx, salvo.Collection{Name: "c", Model: "m"}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 20000
+	seeds := make([]int, n)
+	items := make([]salvo.Item, n)
+	for i := range n {
+		seeds[i] = i
+		items[i] = salvo.Item{ID: fmt.Sprintf("r%05d", n-1-i), Key: storetest.Key(i)}
+	}
+	if err := s.Put(ctx, "c", storetest.Entries(2, seeds...), items); err != nil {
+		t.Fatal(err)
+	}
+	ids, vecs, dims, err := s.Vectors(ctx, "c")
+	if err != nil || len(ids) != n || dims != 2 {
+		t.Fatalf("Vectors: %d IDs, %d dims, %v", len(ids), dims, err)
+	}
+	for i, id := range ids {
+		if want := fmt.Sprintf("r%05d", i); id != want {
+			t.Fatalf("ids[%d] = %q, want %q", i, id, want)
+		}
+		want := storetest.Entries(2, n-1-i)[0].Vector
+		if !slices.Equal(vecs[2*i:2*i+2], want) {
+			t.Fatalf("vector of %s = %v, want %v", id, vecs[2*i:2*i+2], want)
+		}
 	}
 }
 

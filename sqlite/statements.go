@@ -15,7 +15,7 @@ type statements struct {
 	collEmbedding, setEmbedding                                  *sql.Stmt
 	insertCache, replaceCache, cacheByKey, upsertItem, insertRun *sql.Stmt
 	// readers
-	collID, lookup, each, collections, runs, docs, collSize *sql.Stmt
+	collID, lookup, each, collections, runs, docs, collSize, idAt *sql.Stmt
 }
 
 func (st *statements) queries() (w, r map[**sql.Stmt]string) {
@@ -57,6 +57,7 @@ func (st *statements) queries() (w, r map[**sql.Stmt]string) {
 			c.prefix, c.endpoint, c.dimensions, c.digest, c.keep
 			FROM collections AS c ORDER BY c.name`,
 		&st.collSize: `SELECT (SELECT count(*) FROM items WHERE collection_id = ?1), dims FROM collections WHERE id = ?1`,
+		&st.idAt:     `SELECT id FROM items WHERE collection_id = ? ORDER BY id LIMIT 1 OFFSET ?`,
 		// ?2 is a JSON array of IDs, as in lookup.
 		&st.docs: `SELECT j.key, c.text, i.fields
 			FROM json_each(?2) AS j
