@@ -58,11 +58,13 @@ func (st *statements) queries() (w, r map[**sql.Stmt]string) {
 			FROM collections AS c ORDER BY c.name`,
 		&st.collSize: `SELECT (SELECT count(*) FROM items WHERE collection_id = ?1), dims FROM collections WHERE id = ?1`,
 		&st.idAt:     `SELECT id FROM items WHERE collection_id = ? ORDER BY id LIMIT 1 OFFSET ?`,
-		// ?2 is a JSON array of IDs, as in lookup.
+		// ?2 is a JSON array of IDs, as in lookup. CROSS JOIN keeps
+		// json_each the outer loop: the other order parses the array once
+		// per item of the collection.
 		&st.docs: `SELECT j.key, c.text, i.fields
 			FROM json_each(?2) AS j
-			JOIN items AS i ON i.collection_id = ?1 AND i.id = j.value
-			JOIN cache AS c ON c.id = i.cache_id`,
+			CROSS JOIN items AS i ON i.collection_id = ?1 AND i.id = j.value
+			CROSS JOIN cache AS c ON c.id = i.cache_id`,
 		&st.runs: `SELECT id, collection, model, started_at, finished_at, stats, args FROM runs
 			WHERE ?1 = '' OR collection = ?1 ORDER BY started_at DESC, id DESC LIMIT ?2`,
 	}
