@@ -191,7 +191,9 @@ func printResults(w io.Writer, results []search.Result, f *findFlags, c salvo.Co
 		if results == nil {
 			results = []search.Result{}
 		}
-		return json.NewEncoder(w).Encode(struct {
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		return enc.Encode(struct {
 			Results []search.Result `json:"results"`
 		}{results})
 	}
