@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -59,14 +60,17 @@ func keptJSON(rec *salvo.Record, keep []string, all bool) []byte {
 	if len(keep) == 0 {
 		return nil
 	}
+	var val bytes.Buffer
+	enc := json.NewEncoder(&val)
+	enc.SetEscapeHTML(false) // titles keep their & and <
 	b := []byte{'{'}
 	for _, name := range keep {
 		v, ok := rec.Fields[name]
 		if !ok {
 			continue
 		}
-		val, err := json.Marshal(v)
-		if err != nil {
+		val.Reset()
+		if err := enc.Encode(v); err != nil {
 			continue // values come from a decoder, so this does not happen
 		}
 		if len(b) > 1 {
@@ -74,7 +78,7 @@ func keptJSON(rec *salvo.Record, keep []string, all bool) []byte {
 		}
 		b = httpx.AppendString(b, name)
 		b = append(b, ':')
-		b = append(b, val...)
+		b = append(b, bytes.TrimSuffix(val.Bytes(), []byte("\n"))...)
 	}
 	return append(b, '}')
 }
