@@ -111,4 +111,3 @@ func FuzzObjectKeysAndValueText(f *testing.F) {
 		fieldText(b)
 	})
 }
-
