@@ -7,8 +7,9 @@ import "golang.org/x/sys/cpu"
 var useAVX2 = cpu.X86.HasAVX2
 
 // dotsInt8 sets out[i] to the dot product of q with row i of rows; rows
-// hold len(out) rows of stride int8s, stride a multiple of 32, q has stride.
-func dotsInt8(q, rows []int8, stride int, out []int32) {
+// hold len(out) rows of stride int8s, stride a multiple of 32, q has stride
+// values (int8 values widened to int16, see widen).
+func dotsInt8(q []int16, rows []int8, stride int, out []int32) {
 	if len(out) == 0 {
 		return
 	}
@@ -23,4 +24,4 @@ func dotsInt8(q, rows []int8, stride int, out []int32) {
 }
 
 //go:noescape
-func dotsInt8AVX2(q, rows *int8, stride, n int, out *int32)
+func dotsInt8AVX2(q *int16, rows *int8, stride, n int, out *int32)

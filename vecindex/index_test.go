@@ -201,8 +201,8 @@ func TestDotsKernelMatchesGo(t *testing.T) {
 		}
 		rows[0], q[0] = -128, -128 // the extremes
 		got, want := make([]int32, n), make([]int32, n)
-		dotsInt8(q, rows, stride, got)
-		dotsGo(q, rows, stride, want)
+		dotsInt8(widen(q), rows, stride, got)
+		dotsGo(widen(q), rows, stride, want)
 		if !slices.Equal(got, want) {
 			t.Errorf("stride %d: kernel %v, want %v", stride, got[:4], want[:4])
 		}
@@ -214,16 +214,16 @@ func FuzzDotsKernel(f *testing.F) {
 	f.Fuzz(func(t *testing.T, a, b []byte) {
 		const stride = 64
 		q := make([]int8, stride)
-		rows := make([]int8, 2*stride)
+		rows := make([]int8, 3*stride) // a pair of rows and a single one
 		for i := range min(len(a), stride) {
 			q[i] = int8(a[i])
 		}
-		for i := range min(len(b), 2*stride) {
+		for i := range min(len(b), 3*stride) {
 			rows[i] = int8(b[i])
 		}
-		got, want := make([]int32, 2), make([]int32, 2)
-		dotsInt8(q, rows, stride, got)
-		dotsGo(q, rows, stride, want)
+		got, want := make([]int32, 3), make([]int32, 3)
+		dotsInt8(widen(q), rows, stride, got)
+		dotsGo(widen(q), rows, stride, want)
 		if !slices.Equal(got, want) {
 			t.Errorf("kernel %v, want %v", got, want)
 		}

@@ -74,8 +74,9 @@ func (x *Index) SearchQuantized(q []float32, k int, skip func(row int) bool) []M
 	}
 	x.Quantize()
 	z := x.q8
-	qq := make([]int8, z.stride)
-	quantizeInto(qq, q)
+	q8 := make([]int8, z.stride)
+	quantizeInto(q8, q)
+	qq := widen(q8)
 	cands := x.scan(max(k*Oversample, MinCandidates), func(lo, hi int, h *heap) {
 		var dots [block]int32
 		for b := lo; b < hi; b += block {
@@ -100,8 +101,18 @@ func (x *Index) SearchQuantized(q []float32, k int, skip func(row int) bool) []M
 	return h.sorted()
 }
 
+// widen returns q as int16s: the kernel multiplies int16 pairs, and a
+// query widened once is not widened again for every row.
+func widen(q []int8) []int16 {
+	w := make([]int16, len(q))
+	for i, x := range q {
+		w[i] = int16(x)
+	}
+	return w
+}
+
 // dotsGo is the portable kernel: out[i] = q · rows[i×stride:].
-func dotsGo(q, rows []int8, stride int, out []int32) {
+func dotsGo(q []int16, rows []int8, stride int, out []int32) {
 	for i := range out {
 		r := rows[i*stride : (i+1)*stride]
 		var s0, s1, s2, s3 int32
