@@ -30,6 +30,21 @@ func vegaDB(t *testing.T) (db string, model string) {
 	return db, model
 }
 
+// export runs salvo export --format F --out dir/v.F for each format and
+// returns the paths.
+func export(t *testing.T, db string, formats ...string) map[string]string {
+	t.Helper()
+	dir := t.TempDir()
+	paths := map[string]string{}
+	for _, f := range formats {
+		paths[f] = filepath.Join(dir, "v."+f)
+		if r := run(t, "", "export", "--db", db, "--format", f, "--out", paths[f]); r.code != ExitOK {
+			t.Fatalf("export --format %s: exit %d: %s", f, r.code, r.err)
+		}
+	}
+	return paths
+}
+
 // exportedJSONL reads a jsonl export: every line must be valid JSON.
 func exportedJSONL(t *testing.T, path string) (ids []string, vecs map[string][]float32, fields map[string]map[string]any) {
 	t.Helper()
@@ -61,13 +76,8 @@ func exportedJSONL(t *testing.T, path string) (ids []string, vecs map[string][]f
 
 func TestExportJSONLAndCSV(t *testing.T) {
 	db, model := vegaDB(t)
-	dir := t.TempDir()
-	jl, cs := filepath.Join(dir, "v.jsonl"), filepath.Join(dir, "v.csv")
-	for _, args := range [][]string{{"--format", "jsonl", "--out", jl}, {"--format", "csv", "--out", cs}} {
-		if r := run(t, "", append([]string{"export", "--db", db}, args...)...); r.code != ExitOK {
-			t.Fatalf("export %v: exit %d: %s", args, r.code, r.err)
-		}
-	}
+	p := export(t, db, "jsonl", "csv")
+	jl, cs := p["jsonl"], p["csv"]
 	ids, vecs, fields := exportedJSONL(t, jl)
 	if len(ids) != 3201 {
 		t.Fatalf("jsonl: %d rows, want 3201", len(ids))
@@ -132,13 +142,9 @@ func numpyPython(t *testing.T) string {
 func TestExportNPYReadByNumpy(t *testing.T) {
 	py := numpyPython(t)
 	db, _ := vegaDB(t)
-	dir := t.TempDir()
-	jl, npy := filepath.Join(dir, "v.jsonl"), filepath.Join(dir, "v.npy")
-	for _, args := range [][]string{{"--format", "jsonl", "--out", jl}, {"--format", "npy", "--out", npy}} {
-		if r := run(t, "", append([]string{"export", "--db", db}, args...)...); r.code != ExitOK {
-			t.Fatalf("export %v: exit %d: %s", args, r.code, r.err)
-		}
-	}
+	p := export(t, db, "jsonl", "npy")
+	jl, npy := p["jsonl"], p["npy"]
+	dir := filepath.Dir(npy)
 	ids, vecs, _ := exportedJSONL(t, jl)
 	out, err := exec.Command(py, "-c", `
 import json, sys, numpy as np
@@ -197,13 +203,8 @@ func duckdbModules(t *testing.T) string {
 func TestExportParquetReadByDuckDB(t *testing.T) {
 	mods := duckdbModules(t)
 	db, _ := vegaDB(t)
-	dir := t.TempDir()
-	jl, pq := filepath.Join(dir, "v.jsonl"), filepath.Join(dir, "v.parquet")
-	for _, args := range [][]string{{"--format", "jsonl", "--out", jl}, {"--format", "parquet", "--out", pq}} {
-		if r := run(t, "", append([]string{"export", "--db", db}, args...)...); r.code != ExitOK {
-			t.Fatalf("export %v: exit %d: %s", args, r.code, r.err)
-		}
-	}
+	p := export(t, db, "jsonl", "parquet")
+	jl, pq := p["jsonl"], p["parquet"]
 	ids, vecs, _ := exportedJSONL(t, jl)
 	cmd := exec.Command("node", "-e", `
 const { DuckDBInstance } = require('@duckdb/node-api');

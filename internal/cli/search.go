@@ -51,6 +51,23 @@ func (f *findFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.jsonOut, "json", false, `print {"results":[{"id":…,"score":…,"fields":{…}}, …]}`)
 }
 
+// open opens the database and loads the collection to search.
+func (f *findFlags) open(ctx context.Context) (*search.Collection, func() error, error) {
+	st, err := openExisting(f.db)
+	if err != nil {
+		return nil, nil, err
+	}
+	name, err := pickCollection(ctx, st, f.db, f.collection)
+	if err == nil {
+		var c *search.Collection
+		if c, err = search.Open(ctx, st, name, search.Options{}); err == nil {
+			return c, st.Close, nil
+		}
+	}
+	st.Close()
+	return nil, nil, err
+}
+
 func runSearch(ctx context.Context, args []string, stdio Stdio) error {
 	var f findFlags
 	var ef embedFlags
@@ -67,21 +84,13 @@ func runSearch(ctx context.Context, args []string, stdio Stdio) error {
 	if strings.TrimSpace(query) == "" {
 		return usageError("%v: give the text to search for, e.g. salvo search 'a heist comedy set in Paris'", search.ErrEmptyQuery)
 	}
-	st, err := openExisting(f.db)
+	c, closeStore, err := f.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	name, err := pickCollection(ctx, st, f.db, f.collection)
-	if err != nil {
-		return err
-	}
-	c, err := search.Open(ctx, st, name, search.Options{})
-	if err != nil {
-		return err
-	}
+	defer closeStore()
 	if ef.model != "" && ef.model != c.Info.Model {
-		return &salvo.ModelMismatchError{Collection: name, Have: c.Info.Model, Want: ef.model}
+		return &salvo.ModelMismatchError{Collection: c.Info.Name, Have: c.Info.Model, Want: ef.model}
 	}
 	emb, err := queryEmbedder(ctx, &ef, c.Info, stdio)
 	if err != nil {
@@ -142,19 +151,11 @@ func runSimilar(ctx context.Context, args []string, stdio Stdio) error {
 	if fs.NArg() != 1 {
 		return usageError("give one record ID, e.g. salvo similar tt0113277 (got %d arguments)", fs.NArg())
 	}
-	st, err := openExisting(f.db)
+	c, closeStore, err := f.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	name, err := pickCollection(ctx, st, f.db, f.collection)
-	if err != nil {
-		return err
-	}
-	c, err := search.Open(ctx, st, name, search.Options{})
-	if err != nil {
-		return err
-	}
+	defer closeStore()
 	results, err := c.Similar(ctx, fs.Arg(0), f.k)
 	if err != nil {
 		return err
