@@ -7,7 +7,9 @@
 # It builds salvo, fakeollama (ollamatest standalone: answers without cost)
 # and genmovies into a temporary folder, embeds N generated movies there
 # (title as text), then runs `salvo search` RUNS times under /usr/bin/time
-# and prints each run's wall time and peak memory, and their median.
+# and prints each run's wall time, CPU time (user + system: what the run
+# costs, whatever else the machine runs) and peak memory, and the medians.
+# Peak RSS counts the database pages SQLite maps into memory.
 set -euo pipefail
 n=${1:-100000}
 runs=${2:-10}
@@ -33,11 +35,14 @@ done
 cd "$work"
 ./salvo embed movies.jsonl --host "$host" --model all-minilm --text '{{.title}} ({{.year}})' --keep title,year --quiet
 ./salvo status
-times=()
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+times=() cpus=()
 for i in $(seq "$runs"); do
-	/usr/bin/time -f '%e %M' -o time.txt ./salvo search --host "$host" --k 10 'a heist comedy set in Paris' >/dev/null
-	read -r secs kb <time.txt
-	echo "run $i: ${secs}s, peak RSS $((kb / 1024)) MB"
-	times+=("$secs")
+	/usr/bin/time -f '%e %U %S %M' -o time.txt ./salvo search --host "$host" --k 10 'a heist comedy set in Paris' >/dev/null
+	read -r secs user sys kb <time.txt
+	cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.2f", u + s}')
+	echo "run $i: ${secs}s wall, ${cpu}s CPU (user $user, sys $sys), peak RSS $((kb / 1024)) MB"
+	times+=("$secs") cpus+=("$cpu")
 done
-printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "median of %d runs: %.2fs\n", NR, (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'
+median() { sort -n | awk '{a[NR]=$1} END {printf "%.2f", (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+echo "median of $runs runs: $(printf '%s\n' "${times[@]}" | median)s wall, $(printf '%s\n' "${cpus[@]}" | median)s CPU; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
