@@ -53,6 +53,9 @@ func (f *findFlags) register(fs *pflag.FlagSet) {
 
 // open opens the database and loads the collection to search.
 func (f *findFlags) open(ctx context.Context) (*search.Collection, func() error, error) {
+	if f.k < 1 {
+		return nil, nil, usageError("--k %d: ask for at least 1 result", f.k)
+	}
 	st, err := openExisting(f.db)
 	if err != nil {
 		return nil, nil, err

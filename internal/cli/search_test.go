@@ -161,6 +161,7 @@ func TestSearchErrors(t *testing.T) {
 		{"another model", []string{"search", "--host", s.URL(), "--db", db, "--model", "nomic-embed-text", "x"}, `collection "movies" holds vectors of model "all-minilm", not "nomic-embed-text"`},
 		{"server without the model", []string{"search", "--host", other.URL(), "--db", db, "x"}, "ollama pull all-minilm"},
 		{"empty collection", []string{"search", "--host", s.URL(), "--db", empty, "x"}, `collection is empty: "blank" has no vectors yet`},
+		{"k of 0", []string{"similar", "--db", db, "--k", "0", "1"}, "ask for at least 1 result"},
 		{"no database", []string{"similar", "--db", filepath.Join(t.TempDir(), "none.db"), "1"}, "does not exist"},
 	} {
 		r := run(t, "", tc.args...)
