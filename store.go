@@ -52,6 +52,16 @@ type Collection struct {
 	Dims     int    `json:"dims"` // 0 until the first vector is stored
 	Template string `json:"template,omitempty"`
 	Count    int    `json:"count"` // records stored
+
+	// How the documents were embedded, so that a query is embedded the
+	// same way. A store replaces them when OpenCollection is given a
+	// non-empty Endpoint (the caller says how it embeds), and keeps them
+	// otherwise.
+	Prefix     string `json:"prefix,omitempty"`     // the document prefix, e.g. "search_document: "
+	Endpoint   string `json:"endpoint,omitempty"`   // the API used: /api/embed, /v1/embeddings, /api/embeddings
+	Dimensions int    `json:"dimensions,omitempty"` // requested output dimensions, 0 for the model's own
+	Digest     string `json:"digest,omitempty"`     // the model's digest where the server reported it
+	Keep       string `json:"keep,omitempty"`       // the record fields kept with each item (Item.Fields), comma-separated
 }
 
 // Presence says what a store knows about an item.
@@ -71,6 +81,10 @@ const (
 type Item struct {
 	ID  string
 	Key Key
+	// Fields is a JSON object of the record fields the collection keeps
+	// (Collection.Keep), so results can be shown without the input file;
+	// nil keeps none. It is stored with the item, not in the cache.
+	Fields []byte
 }
 
 // Entry is a vector in the content cache.

@@ -10,7 +10,7 @@ import (
 // VectorReader is a store that gives the cached vectors of content keys;
 // salvo's SQLite and PostgreSQL stores are.
 type VectorReader interface {
-	Vectors(ctx context.Context, keys []salvo.Key) (map[salvo.Key][]float32, error)
+	CachedVectors(ctx context.Context, keys []salvo.Key) (map[salvo.Key][]float32, error)
 }
 
 // Wrap returns st with the write-back in front: every Put first writes its
@@ -68,7 +68,7 @@ func (s *wrapped) Put(ctx context.Context, collection string, entries []salvo.En
 		}
 	}
 	if len(need) > 0 {
-		got, err := s.vr.Vectors(ctx, need)
+		got, err := s.vr.CachedVectors(ctx, need)
 		if err != nil {
 			return err
 		}

@@ -29,6 +29,9 @@ type Input struct {
 	ID    string // the record's ID in the collection
 	Text  string // what to embed
 	Where string // "file:line", for messages
+	// Fields is a JSON object of the record fields to keep with the item
+	// (salvo.Item.Fields); nil keeps none.
+	Fields []byte
 	// Err, when set, marks a record that could not be read or rendered. It
 	// is reported to the failures sink and counted as failed.
 	Err error
@@ -378,7 +381,7 @@ func (r *run) take(in Input, n int64, cur *chunk) {
 			return
 		}
 	}
-	cur.recs = append(cur.recs, pending{ref: ref{id: in.ID, where: in.Where, seq: n}, text: in.Text, key: r.cfg.Key.Key(in.Text)})
+	cur.recs = append(cur.recs, pending{ref: ref{id: in.ID, where: in.Where, seq: n, fields: in.Fields}, text: in.Text, key: r.cfg.Key.Key(in.Text)})
 }
 
 // latest holds, for DuplicateLast, the number of the newest record of each

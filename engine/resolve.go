@@ -10,7 +10,8 @@ import (
 // ref is a record waiting for a vector.
 type ref struct {
 	id, where string
-	seq       int64 // the record's number in the run, from 1 (for DuplicateLast)
+	seq       int64  // the record's number in the run, from 1 (for DuplicateLast)
+	fields    []byte // kept fields, a JSON object or nil
 }
 
 // chunk is what the reader hands the resolver: records to look up, and
@@ -134,7 +135,7 @@ func (r *run) resolve(ctx context.Context, chunks <-chan *chunk, batches chan<- 
 				r.c.Cached.Add(1)
 				o.stored = append(o.stored, p.ref)
 			case presence[i] != salvo.Missing:
-				o.links = append(o.links, salvo.Item{ID: p.id, Key: p.key})
+				o.links = append(o.links, salvo.Item{ID: p.id, Key: p.key, Fields: p.fields})
 				o.linked = append(o.linked, p.ref)
 			default:
 				if g, ok := r.dedup.groups[p.key]; ok { // a duplicate within this chunk

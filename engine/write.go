@@ -46,7 +46,7 @@ func (r *run) write(ctx context.Context, results <-chan *outcome) error {
 				if r.superseded(rf) {
 					continue
 				}
-				items = append(items, salvo.Item{ID: rf.id, Key: g.key})
+				items = append(items, salvo.Item{ID: rf.id, Key: g.key, Fields: rf.fields})
 			}
 			if n := int64(len(items) - n); n > 0 {
 				embedded++

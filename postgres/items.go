@@ -316,9 +316,9 @@ func (s *Store) Each(ctx context.Context, collection string, fn func(id string, 
 	}
 }
 
-// Vectors returns the cached vectors of keys; keys not in the cache are
+// CachedVectors returns the cached vectors of keys; keys not in the cache are
 // left out.
-func (s *Store) Vectors(ctx context.Context, keys []salvo.Key) (map[salvo.Key][]float32, error) {
+func (s *Store) CachedVectors(ctx context.Context, keys []salvo.Key) (map[salvo.Key][]float32, error) {
 	raw := make([][]byte, len(keys))
 	for i := range keys {
 		raw[i] = keys[i][:]

@@ -182,22 +182,22 @@ func TestSearch(t *testing.T) {
 				t.Fatalf("after Index: %d HNSW indexes (%v), want 1", n, err)
 			}
 		}
-		hits, err := s.Search(ctx, "movies", query, k)
+		hits, err := s.Search(ctx, "movies", query, k, "")
 		if err != nil {
 			t.Fatal(err)
 		}
 		checkHits(t, indexed, hits, movies, unit, query, k)
 	}
 	var de *salvo.DimensionError
-	if _, err := s.Search(ctx, "movies", query[:3], k); !errors.As(err, &de) {
+	if _, err := s.Search(ctx, "movies", query[:3], k, ""); !errors.As(err, &de) {
 		t.Errorf("Search with a 3-dimensional query: %v, want a *DimensionError", err)
 	}
-	if _, err := s.Search(ctx, "nope", query, k); !errors.Is(err, salvo.ErrNoCollection) {
+	if _, err := s.Search(ctx, "nope", query, k, ""); !errors.Is(err, salvo.ErrNoCollection) {
 		t.Errorf("Search of a missing collection: %v", err)
 	}
 	// Without pgvector the caller searches itself.
 	plain := open(t, pgtest.PostgreSQL(t))
-	if _, err := plain.Search(ctx, "movies", query, k); !errors.Is(err, errors.ErrUnsupported) {
+	if _, err := plain.Search(ctx, "movies", query, k, ""); !errors.Is(err, errors.ErrUnsupported) {
 		t.Errorf("Search without pgvector: %v, want ErrUnsupported", err)
 	}
 }
@@ -346,7 +346,7 @@ func TestIndexTooManyDims(t *testing.T) {
 	if err := s.Index(ctx, "wide"); err != nil {
 		t.Fatalf("Index of %d-dim vectors: %v", dims, err)
 	}
-	hits, err := s.Search(ctx, "wide", storetest.Vector(2, dims), 1)
+	hits, err := s.Search(ctx, "wide", storetest.Vector(2, dims), 1, "")
 	if err != nil || len(hits) != 1 || hits[0].ID != "b" {
 		t.Errorf("Search = %v, %v; want b", hits, err)
 	}

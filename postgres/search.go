@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/pgvector/pgvector-go"
@@ -18,7 +19,7 @@ var _ salvo.Searcher = (*Store)(nil)
 // has built it (approximate, as HNSW is: it may miss a true neighbour now
 // and then), exactly before; without pgvector it returns an error
 // wrapping errors.ErrUnsupported, and the caller searches exactly.
-func (s *Store) Search(ctx context.Context, collection string, query []float32, k int) ([]salvo.Hit, error) {
+func (s *Store) Search(ctx context.Context, collection string, query []float32, k int, exclude string) ([]salvo.Hit, error) {
 	if !s.vec {
 		return nil, fmt.Errorf("search in %s: vectors are stored without pgvector: %w", s.where, errors.ErrUnsupported)
 	}
@@ -41,7 +42,11 @@ func (s *Store) Search(ctx context.Context, collection string, query []float32, 
 		if _, err := tx.Exec(ctx, fmt.Sprintf("SET LOCAL hnsw.ef_search = %d", min(max(40, k), 1000))); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, s.q.search(cid, dims, quoteIdent(s.srv.VectorSchema)), pgvector.NewVector(query), k)
+		limit := k
+		if exclude != "" {
+			limit++ // the excluded item may be among the k best
+		}
+		rows, err := tx.Query(ctx, s.q.search(cid, dims, quoteIdent(s.srv.VectorSchema)), pgvector.NewVector(query), limit)
 		if err != nil {
 			return err
 		}
@@ -63,7 +68,10 @@ func (s *Store) Search(ctx context.Context, collection string, query []float32, 
 	if err != nil {
 		return nil, s.wrap(err, "search collection %q", collection)
 	}
-	return hits, nil
+	if exclude != "" {
+		hits = slices.DeleteFunc(hits, func(h salvo.Hit) bool { return h.ID == exclude })
+	}
+	return hits[:min(k, len(hits))], nil
 }
 
 // MaxIndexDims is the most dimensions pgvector's HNSW index takes; searches

@@ -40,7 +40,11 @@ func (s *Store) OpenCollection(ctx context.Context, c salvo.Collection) (*salvo.
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		stored.Model, stored.Template = c.Model, c.Template
-		if _, err := tx.StmtContext(ctx, s.st.insertColl).ExecContext(ctx, c.Name, c.Model, c.Template, now, now); err != nil {
+		res, err := tx.StmtContext(ctx, s.st.insertColl).ExecContext(ctx, c.Name, c.Model, c.Template, now, now)
+		if err == nil {
+			id, err = res.LastInsertId()
+		}
+		if err != nil {
 			return nil, fmt.Errorf("create collection %q in %s: %w", c.Name, s.path, err)
 		}
 	case err != nil:
@@ -61,10 +65,24 @@ func (s *Store) OpenCollection(ctx context.Context, c salvo.Collection) (*salvo.
 			return nil, fmt.Errorf("count items of collection %q in %s: %w", c.Name, s.path, err)
 		}
 	}
+	if err := s.embedding(ctx, tx, id, c, &stored, now); err != nil {
+		return nil, fmt.Errorf("open collection %q in %s: %w", c.Name, s.path, err)
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("open collection %q in %s: %w", c.Name, s.path, err)
 	}
 	return &stored, nil
+}
+
+// embedding reads how the collection was embedded into stored, after
+// replacing it with c's when c.Endpoint is set.
+func (s *Store) embedding(ctx context.Context, tx *sql.Tx, id int64, c salvo.Collection, stored *salvo.Collection, now int64) error {
+	if c.Endpoint != "" {
+		if _, err := tx.StmtContext(ctx, s.st.setEmbedding).ExecContext(ctx, c.Prefix, c.Endpoint, c.Dimensions, c.Digest, c.Keep, now, id); err != nil {
+			return err
+		}
+	}
+	return tx.StmtContext(ctx, s.st.collEmbedding).QueryRowContext(ctx, id).Scan(&stored.Prefix, &stored.Endpoint, &stored.Dimensions, &stored.Digest, &stored.Keep)
 }
 
 // Collections lists every collection by name, with its item count.
@@ -77,7 +95,7 @@ func (s *Store) Collections(ctx context.Context) ([]salvo.Collection, error) {
 	var cs []salvo.Collection
 	for rows.Next() {
 		var c salvo.Collection
-		if err := rows.Scan(&c.Name, &c.Model, &c.Dims, &c.Template, &c.Count); err != nil {
+		if err := rows.Scan(&c.Name, &c.Model, &c.Dims, &c.Template, &c.Count, &c.Prefix, &c.Endpoint, &c.Dimensions, &c.Digest, &c.Keep); err != nil {
 			return nil, fmt.Errorf("list collections in %s: %w", s.path, err)
 		}
 		cs = append(cs, c)

@@ -138,7 +138,11 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 			}
 			cacheIDs[it.Key] = id
 		}
-		if _, err := putItem.ExecContext(ctx, cid, it.ID, id, now); err != nil {
+		var fields any // NULL unless the item keeps fields
+		if it.Fields != nil {
+			fields = string(it.Fields)
+		}
+		if _, err := putItem.ExecContext(ctx, cid, it.ID, id, now, fields); err != nil {
 			return fmt.Errorf("store item %q in collection %q of %s: %w", it.ID, collection, s.path, err)
 		}
 	}

@@ -54,10 +54,18 @@ var migrations = []string{
 		args        TEXT    NOT NULL DEFAULT '[]' CHECK (json_valid(args))
 	);
 	CREATE INDEX runs_by_collection ON runs (collection, started_at);`,
+	// 2: how a collection was embedded, so a query is embedded alike, and
+	// the record fields kept with each item (a JSON object, NULL for none).
+	`ALTER TABLE collections ADD COLUMN prefix     TEXT    NOT NULL DEFAULT '';
+	ALTER TABLE collections ADD COLUMN endpoint   TEXT    NOT NULL DEFAULT '';
+	ALTER TABLE collections ADD COLUMN dimensions INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE collections ADD COLUMN digest     TEXT    NOT NULL DEFAULT '';
+	ALTER TABLE collections ADD COLUMN keep       TEXT    NOT NULL DEFAULT '';
+	ALTER TABLE items ADD COLUMN fields TEXT CHECK (fields IS NULL OR json_valid(fields));`,
 }
 
 // SchemaVersion is the schema version this build writes.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 func init() {
 	if len(migrations) != SchemaVersion {

@@ -9,9 +9,9 @@ import (
 	"github.com/salvoembed/salvo"
 )
 
-// Vectors returns the cached vectors of keys; keys not in the cache are
+// CachedVectors returns the cached vectors of keys; keys not in the cache are
 // left out.
-func (s *Store) Vectors(ctx context.Context, keys []salvo.Key) (map[salvo.Key][]float32, error) {
+func (s *Store) CachedVectors(ctx context.Context, keys []salvo.Key) (map[salvo.Key][]float32, error) {
 	out := make(map[salvo.Key][]float32, len(keys))
 	for _, k := range keys {
 		var blob []byte

@@ -39,7 +39,10 @@ const usage = `salvo turns catalogs of records into embedding vectors through Ol
 Usage:
   salvo embed [flags] FILE...   embed records into a SQLite collection
   salvo status [flags]          list the collections of a database
-  salvo export [flags]          write a collection's vectors out
+  salvo search [flags] QUERY    the records most similar to a text
+  salvo similar [flags] ID      the records most similar to a stored one
+  salvo export [flags]          write a collection's vectors out (jsonl, csv, npy, parquet)
+  salvo serve [flags]           a search page and JSON API on 127.0.0.1:8080
   salvo bench [flags] FILE      measure strategies against your server and recommend flags
   salvo version                 print salvo's version
 
@@ -69,6 +72,12 @@ func Main(ctx context.Context, args []string, io Stdio) int {
 		err = runStatus(ctx, args[1:], io)
 	case "export":
 		err = runExport(ctx, args[1:], io)
+	case "search":
+		err = runSearch(ctx, args[1:], io)
+	case "similar":
+		err = runSimilar(ctx, args[1:], io)
+	case "serve":
+		err = runServe(ctx, args[1:], io)
 	case "bench":
 		err = runBench(ctx, args[1:], io)
 	case "version", "--version":

@@ -79,6 +79,8 @@ type embedFlags struct {
 	sql         string
 	writeBack   string
 	dupPolicy   engine.DuplicatePolicy // --on-duplicate, parsed
+	keep        []string
+	kept        keeper // what --keep keeps, resolved against the template
 }
 
 func (f *embedFlags) register(fs *pflag.FlagSet) {
@@ -88,6 +90,7 @@ func (f *embedFlags) register(fs *pflag.FlagSet) {
 	f.registerInput(fs)
 	fs.StringVar(&f.db, "db", "salvo.db", dbFlagHelp)
 	fs.StringVar(&f.collection, "collection", "", "collection `NAME` (default: the first file's name without extension)")
+	fs.StringSliceVar(&f.keep, "keep", nil, "record `FIELD`s to keep with each vector, shown by search and serve ('*': all; default: the fields the text is made of)")
 	fs.IntVar(&f.limit, "limit", 0, "stop after `N` records (0: all)")
 	fs.BoolVar(&f.skip, "skip-existing", true, "skip records whose text and model are already stored")
 	fs.BoolVar(&f.force, "force", false, "re-embed everything, ignoring stored vectors and the cache")
@@ -209,8 +212,9 @@ func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (
 		return nil, err
 	}
 	srcOpts := source.Options{Format: f.format, RecordsPath: f.records, IDField: f.idField, Stdin: stdio.In}
-	if names, all := renderer.Fields(); !all {
-		srcOpts.Fields = names // decode only what the texts are made of
+	f.kept.names, f.kept.all = keepFields(f.keep, f.fields, f.text, renderer)
+	if names, all := renderer.Fields(); !all && !f.kept.all {
+		srcOpts.Fields = append(names, f.kept.names...) // decode only what the texts are made of and what is kept
 	}
 	for _, name := range files {
 		if name == "-" {
@@ -241,7 +245,7 @@ func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (
 		f.collection = collectionName(files[0])
 	}
 	count := func(c *engine.Counters) { countTotal(files, srcOpts, f.limit, c) }
-	return embedRecords(ctx, f, stdio, renderer, records(ins, srcOpts, renderer), count, nil)
+	return embedRecords(ctx, f, stdio, renderer, records(ins, srcOpts, renderer, f.kept), count, nil)
 }
 
 // newRenderer makes the renderer of the texts; --force implies re-embedding.
@@ -286,9 +290,17 @@ func embedRecords(ctx context.Context, f *embedFlags, stdio Stdio, renderer *ren
 		return nil, err
 	}
 	defer st.Close()
-	coll, err := st.OpenCollection(ctx, salvo.Collection{Name: f.collection, Model: f.model, Template: renderer.Describe()})
+	before, err := st.OpenCollection(ctx, salvo.Collection{Name: f.collection, Model: f.model, Template: renderer.Describe()})
 	if err != nil {
 		return nil, err
+	}
+	coll, err := st.OpenCollection(ctx, salvo.Collection{Name: f.collection, Model: f.model, Template: renderer.Describe(),
+		Prefix: f.prefix, Endpoint: endpoint, Dimensions: f.dimensions, Digest: key.Digest, Keep: keepDescription(f.kept.names, f.kept.all)})
+	if err != nil {
+		return nil, err
+	}
+	if before.Count > 0 && before.Keep != coll.Keep {
+		f.skip = false // other fields to keep: store every record again, from the cache, without requests
 	}
 	if f.dimensions > 0 && coll.Dims > 0 && coll.Dims != f.dimensions {
 		return nil, usageError("collection %q holds %d-dimensional vectors; --dimensions %d would mix sizes: use --collection to start another collection", coll.Name, coll.Dims, f.dimensions)

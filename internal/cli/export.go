@@ -3,82 +3,126 @@ package cli
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
-	"math"
+	"io"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 
-	"github.com/salvoembed/salvo/internal/jsonstr"
+	"github.com/salvoembed/salvo"
 )
 
-const exportHelp = `Usage: salvo export [--db PATH|URL] [--collection NAME] [--format jsonl] [--out FILE]
+const exportHelp = `Usage: salvo export [--db PATH|URL] [--collection NAME] --format jsonl|csv|npy|parquet --out PATH [--fields a,b]
 
-Writes a collection's vectors, one {"id":…,"vector":[…]} per line, in the
-order of the record IDs. 'salvo status' lists the collections.
+Writes a collection's vectors with their IDs and kept fields (see embed --keep):
+  jsonl    {"id":…,"vector":[…],"fields":{…}} per line
+  csv      id, the fields, then one column per dimension (v0, v1, …)
+  npy      a float32 [N, dims] matrix at PATH; the IDs one per line at PATH
+           with .npy replaced by .ids.txt (and the fields, one JSON object
+           per line, at .fields.jsonl when there are any)
+  parquet  columns id, the fields (text; lists and numbers as JSON), and
+           vector (a list of float32)
+Every JSON written is valid whatever an ID holds (bytes that are not UTF-8
+become U+FFFD). Without --collection the database's only collection is
+written; 'salvo status' lists them.
 
 Examples:
   salvo export --out movies.vectors.jsonl
-  salvo export --db movies.db --collection movies | head -n 1
+  salvo export --db movies.db --collection movies --format npy --out movies.npy
+  salvo export --format parquet --out movies.parquet --fields title,year
 
 Flags:
 `
+
+// exportWriter writes one format; rows come in ID order.
+type exportWriter interface {
+	row(id string, v []float32, fields map[string]json.RawMessage) error
+	close() error
+}
 
 func runExport(ctx context.Context, args []string, stdio Stdio) error {
 	fs := newFlagSet("export", exportHelp, stdio)
 	db := fs.String("db", "salvo.db", dbFlagHelp)
 	coll := fs.String("collection", "", "collection `NAME` (default: the only one)")
-	format := fs.String("format", "jsonl", "output format: jsonl")
-	out := fs.String("out", "-", "output `FILE` (- for standard output)")
+	format := fs.String("format", "jsonl", "output format: jsonl, csv, npy or parquet")
+	out := fs.String("out", "-", "output `PATH` (- for standard output: jsonl and csv only)")
+	fields := fs.StringSlice("fields", nil, "kept `FIELD`s to write besides id and vector (default: every kept field; text: the embedded text)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *format != "jsonl" {
-		return usageError("--format %q: only jsonl is supported", *format)
+	switch *format {
+	case "jsonl", "csv":
+	case "npy", "parquet":
+		if *out == "-" || *out == "" {
+			return usageError("--format %s needs --out PATH (a file: it is written in place)", *format)
+		}
+	default:
+		return usageError("--format %q: choose jsonl, csv, npy or parquet", *format)
 	}
 	st, err := openExisting(*db)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	name, err := pickCollection(ctx, st, st.Path(), *coll)
+	if err != nil {
+		return err
+	}
+	var info *salvo.Collection
 	colls, err := st.Collections(ctx)
 	if err != nil {
 		return err
 	}
-	names := make([]string, len(colls))
-	for i, c := range colls {
-		names[i] = c.Name
+	for i := range colls {
+		if colls[i].Name == name {
+			info = &colls[i]
+		}
 	}
-	switch {
-	case len(colls) == 0:
-		return fmt.Errorf("%s has no collections yet: run salvo embed first", *db)
-	case *coll == "" && len(colls) > 1:
-		return usageError("%s holds %d collections (%s): choose one with --collection", st.Path(), len(colls), strings.Join(names, ", "))
-	case *coll == "":
-		*coll = colls[0].Name
-	case !slices.Contains(names, *coll):
-		return usageError("%s has no collection %q; its collections: %s (choose one with --collection)", *db, *coll, strings.Join(names, ", "))
+	if info == nil {
+		return fmt.Errorf("collection %q: no such collection in %s: salvo status lists them", name, st.Path())
 	}
-	w := bufio.NewWriterSize(stdio.Out, 1<<16)
+	cols := *fields
+	if len(cols) == 0 && info.Keep != "" && info.Keep != "*" {
+		cols = strings.Split(info.Keep, ",")
+	}
+	if len(cols) == 0 && info.Keep == "*" {
+		if cols, err = allKept(ctx, st, name); err != nil {
+			return err
+		}
+	}
+
+	var w io.Writer = stdio.Out
 	var file *os.File
 	if *out != "-" {
 		if file, err = os.Create(*out); err != nil {
-			return err
+			return fmt.Errorf("export: %w", err)
 		}
 		defer file.Close()
-		w.Reset(file)
+		w = file
 	}
-	var buf []byte
-	err = st.Each(ctx, *coll, func(id string, v []float32) error {
-		buf = appendRecord(buf[:0], id, v)
-		_, err := w.Write(buf)
-		return err
-	})
+	bw := bufio.NewWriterSize(w, 1<<16)
+	var ew exportWriter
+	switch *format {
+	case "jsonl":
+		ew = &jsonlWriter{w: bw, cols: cols}
+	case "csv":
+		ew = newCSVWriter(bw, cols, info.Dims)
+	case "npy":
+		ew, err = newNPYWriter(file, bw, *out, cols, info.Dims)
+	case "parquet":
+		ew, err = newParquetWriter(bw, cols)
+	}
 	if err != nil {
-		return fmt.Errorf("export %s: %w", *coll, err)
+		return err
 	}
-	if err := w.Flush(); err != nil {
+	if err := eachRow(ctx, st, name, cols, ew.row); err != nil {
+		return fmt.Errorf("export %s: %w", name, err)
+	}
+	if err := ew.close(); err != nil {
+		return fmt.Errorf("export %s: %w", name, err)
+	}
+	if err := bw.Flush(); err != nil {
 		return err
 	}
 	if file != nil {
@@ -87,23 +131,76 @@ func runExport(ctx context.Context, args []string, stdio Stdio) error {
 	return nil
 }
 
-// appendRecord appends one line of the export: {"id":…,"vector":[…]}. It
-// is valid JSON whatever the ID holds (bytes that are not UTF-8 become
-// U+FFFD, as encoding/json writes them) and whatever the vector holds (NaN
-// and infinities, which a valid store never holds, become null).
-func appendRecord(buf []byte, id string, v []float32) []byte {
-	buf = append(buf, `{"id":`...)
-	buf = jsonstr.AppendString(buf, id)
-	buf = append(buf, `,"vector":[`...)
-	for i, x := range v {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-			buf = append(buf, "null"...)
-			continue
-		}
-		buf = strconv.AppendFloat(buf, float64(x), 'g', -1, 32)
+// exportChunk is how many rows get their kept fields in one query.
+const exportChunk = 512
+
+// eachRow calls fn for every item in ID order with its vector and the
+// fields named in cols ("text" being the embedded text unless a kept
+// field has that name). Fields come from the store in chunks, one query
+// each.
+func eachRow(ctx context.Context, st salvo.Store, coll string, cols []string, fn func(string, []float32, map[string]json.RawMessage) error) error {
+	dr, _ := st.(salvo.DocReader)
+	if len(cols) == 0 || dr == nil {
+		return st.Each(ctx, coll, func(id string, v []float32) error { return fn(id, v, nil) })
 	}
-	return append(buf, "]}\n"...)
+	ids := make([]string, 0, exportChunk)
+	vecs := make([][]float32, 0, exportChunk)
+	flush := func() error {
+		docs, err := dr.Docs(ctx, coll, ids)
+		if err != nil {
+			return err
+		}
+		for i, d := range docs {
+			var m map[string]json.RawMessage
+			if len(d.Fields) > 0 {
+				if err := json.Unmarshal(d.Fields, &m); err != nil {
+					return fmt.Errorf("kept fields of %q: %w", d.ID, err)
+				}
+			}
+			if _, ok := m["text"]; !ok {
+				if m == nil {
+					m = map[string]json.RawMessage{}
+				}
+				t, _ := json.Marshal(d.Text)
+				m["text"] = t
+			}
+			if err := fn(ids[i], vecs[i], m); err != nil {
+				return err
+			}
+		}
+		ids, vecs = ids[:0], vecs[:0]
+		return nil
+	}
+	err := st.Each(ctx, coll, func(id string, v []float32) error {
+		ids, vecs = append(ids, id), append(vecs, v)
+		if len(ids) == exportChunk {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil && len(ids) > 0 {
+		err = flush()
+	}
+	return err
+}
+
+// allKept is every field name kept in the collection (embed --keep '*'),
+// sorted, from the records' kept fields.
+func allKept(ctx context.Context, st salvo.Store, coll string) ([]string, error) {
+	seen := map[string]bool{}
+	var names []string
+	err := eachRow(ctx, st, coll, []string{"*"}, func(_ string, _ []float32, m map[string]json.RawMessage) error {
+		for k := range m {
+			if k != "text" && !seen[k] {
+				seen[k] = true
+				names = append(names, k)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(names)
+	return names, nil
 }

@@ -61,7 +61,7 @@ func FuzzExportRecord(f *testing.F) {
 		for i := range v {
 			v[i] = math.Float32frombits(uint32(raw[4*i]) | uint32(raw[4*i+1])<<8 | uint32(raw[4*i+2])<<16 | uint32(raw[4*i+3])<<24)
 		}
-		line := appendRecord(nil, id, v)
+		line := appendRecord(nil, id, v, nil, nil)
 		if !bytes.HasSuffix(line, []byte("\n")) || bytes.Count(line, []byte("\n")) != 1 {
 			t.Fatalf("not one line: %q", line)
 		}

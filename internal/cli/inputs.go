@@ -273,7 +273,7 @@ func flagsOf(found []string) string {
 
 // records yields every record of the inputs with its text: first the
 // sampled ones, then the rest.
-func records(ins []*input, opts source.Options, rd *render.Renderer) iter.Seq[engine.Input] {
+func records(ins []*input, opts source.Options, rd *render.Renderer, kp keeper) iter.Seq[engine.Input] {
 	return func(yield func(engine.Input) bool) {
 		emit := func(name string, it item) bool {
 			var in engine.Input
@@ -284,7 +284,7 @@ func records(ins []*input, opts source.Options, rd *render.Renderer) iter.Seq[en
 			case it.err != nil:
 				in = engine.Input{Where: name, Err: it.err}
 			default:
-				in = engine.Input{ID: it.rec.ID, Where: it.rec.Where()}
+				in = engine.Input{ID: it.rec.ID, Where: it.rec.Where(), Fields: keptJSON(it.rec, kp.names, kp.all)}
 				in.Text, in.Err = rd.Render(it.rec)
 			}
 			return yield(in)

@@ -85,7 +85,8 @@ func embedFromDB(ctx context.Context, f *embedFlags, files []string, stdio Stdio
 			c.Total.Store(int64(n))
 		}
 	}
-	return embedRecords(ctx, f, stdio, renderer, rowInputs(rows, renderer), count, hook)
+	f.kept.names, f.kept.all = keepFields(f.keep, f.fields, f.text, renderer)
+	return embedRecords(ctx, f, stdio, renderer, rowInputs(rows, renderer, f.kept), count, hook)
 }
 
 var fromTable = regexp.MustCompile(`(?is)\bfrom\s+(?:[\w"]+\.)?"?(\w+)`)
@@ -100,7 +101,7 @@ func queryTable(query string) string {
 }
 
 // rowInputs yields the query's rows with their texts.
-func rowInputs(rows recordReader, rd *render.Renderer) iter.Seq[engine.Input] {
+func rowInputs(rows recordReader, rd *render.Renderer, kp keeper) iter.Seq[engine.Input] {
 	return func(yield func(engine.Input) bool) {
 		for {
 			rec, err := rows.Next()
@@ -111,7 +112,7 @@ func rowInputs(rows recordReader, rd *render.Renderer) iter.Seq[engine.Input] {
 			if err != nil {
 				in = engine.Input{Where: dbcatalog.Source, Err: err}
 			} else {
-				in = engine.Input{ID: rec.ID, Where: rec.Where()}
+				in = engine.Input{ID: rec.ID, Where: rec.Where(), Fields: keptJSON(rec, kp.names, kp.all)}
 				in.Text, in.Err = rd.Render(rec)
 			}
 			if !yield(in) || err != nil {

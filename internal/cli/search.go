@@ -1,0 +1,297 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"unicode/utf8"
+
+	"github.com/salvoembed/salvo"
+	"github.com/salvoembed/salvo/search"
+	"github.com/spf13/pflag"
+)
+
+const searchHelp = `Usage: salvo search [flags] QUERY
+
+Embeds QUERY with the collection's own model, endpoint and query prefix, and
+prints the k stored records most similar to it (cosine), best first.
+
+Examples:
+  salvo search 'a heist comedy set in Paris'
+  salvo search --k 5 --show title,year --json 'movies like Heat'
+
+Flags:
+`
+
+const similarHelp = `Usage: salvo similar [flags] ID
+
+Prints the k records most similar to the stored record ID (never ID itself).
+No request is sent: the stored vector is the query.
+
+Flags:
+`
+
+// findFlags are the flags search and similar share.
+type findFlags struct {
+	db, collection string
+	k              int
+	show           []string
+	jsonOut        bool
+}
+
+func (f *findFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.db, "db", "salvo.db", "SQLite database `PATH`")
+	fs.StringVar(&f.collection, "collection", "", "collection `NAME` (default: the only one)")
+	fs.IntVar(&f.k, "k", 10, "how many results")
+	fs.StringSliceVar(&f.show, "show", nil, "`FIELD`s to show (default: the kept fields; see embed --keep)")
+	fs.BoolVar(&f.jsonOut, "json", false, `print {"results":[{"id":…,"score":…,"fields":{…}}, …]}`)
+}
+
+// open opens the database and loads the collection to search.
+func (f *findFlags) open(ctx context.Context) (*search.Collection, func() error, error) {
+	if f.k < 1 {
+		return nil, nil, usageError("--k %d: ask for at least 1 result", f.k)
+	}
+	st, err := openExisting(f.db)
+	if err != nil {
+		return nil, nil, err
+	}
+	name, err := pickCollection(ctx, st, f.db, f.collection)
+	if err == nil {
+		var c *search.Collection
+		if c, err = search.Open(ctx, st, name, search.Options{}); err == nil {
+			return c, st.Close, nil
+		}
+	}
+	st.Close()
+	return nil, nil, err
+}
+
+func runSearch(ctx context.Context, args []string, stdio Stdio) error {
+	var f findFlags
+	var ef embedFlags
+	fs := newFlagSet("search", searchHelp, stdio)
+	fs.Var(&ef.hosts, "host", "Ollama server `URL` (default $OLLAMA_HOST, else http://127.0.0.1:11434)")
+	fs.StringVar(&ef.api, "api", "", "endpoint: auto, embed, embeddings, openai (default: the one the collection was embedded with)")
+	fs.StringVar(&ef.model, "model", "", "expected model `NAME` (default: the collection's; another one is refused)")
+	f.register(fs)
+	queryPrefix := fs.String("query-prefix", "", "`STRING` put before the query (default: the model's search prefix, e.g. \"search_query: \" for nomic-embed-text)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	query := strings.Join(fs.Args(), " ")
+	if strings.TrimSpace(query) == "" {
+		return usageError("%v: give the text to search for, e.g. salvo search 'a heist comedy set in Paris'", search.ErrEmptyQuery)
+	}
+	c, closeStore, err := f.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	if ef.model != "" && ef.model != c.Info.Model {
+		return &salvo.ModelMismatchError{Collection: c.Info.Name, Have: c.Info.Model, Want: ef.model}
+	}
+	emb, err := queryEmbedder(ctx, &ef, c.Info, stdio)
+	if err != nil {
+		return err
+	}
+	prefix := search.QueryPrefix(c.Info.Model)
+	if fs.Changed("query-prefix") {
+		prefix = *queryPrefix
+	}
+	results, err := c.Query(ctx, emb, query, prefix, f.k)
+	if err != nil {
+		return err
+	}
+	return printResults(stdio.Out, results, &f, c.Info)
+}
+
+// queryEmbedder connects to the server for the collection's model, through
+// the endpoint the collection was embedded with unless --api says another.
+func queryEmbedder(ctx context.Context, ef *embedFlags, c salvo.Collection, stdio Stdio) (salvo.Embedder, error) {
+	if len(ef.hosts) == 0 {
+		ef.hosts = defaultHosts()
+	}
+	ef.model, ef.dimensions, ef.truncate, ef.quiet = c.Model, c.Dimensions, true, true
+	if ef.api == "" {
+		ef.api = apiOfEndpoint(c.Endpoint)
+	}
+	hosts, key, _, _, err := connect(ctx, ef, stdio)
+	if err != nil {
+		return nil, err
+	}
+	if c.Digest != "" && key.Digest != "" && key.Digest != c.Digest {
+		fmt.Fprintf(stdio.Err, "salvo: warning: %s on %s is not the build collection %q was embedded with (digest %.12s, not %.12s): scores may be off; embed the collection again to match\n",
+			c.Model, hosts[0].Name, c.Name, key.Digest, c.Digest)
+	}
+	return hosts[0].Embedder, nil
+}
+
+// apiOfEndpoint is the --api value for an endpoint a collection remembers.
+// /v1/embeddings maps to auto, which picks it on an Ollama that has it:
+// --api openai would send $OPENAI_API_KEY, which the user did not mean for
+// this server (give --api openai for an OpenAI-compatible server).
+func apiOfEndpoint(endpoint string) string {
+	switch endpoint {
+	case "/api/embed":
+		return "embed"
+	case "/api/embeddings":
+		return "embeddings"
+	}
+	return "auto"
+}
+
+func runSimilar(ctx context.Context, args []string, stdio Stdio) error {
+	var f findFlags
+	fs := newFlagSet("similar", similarHelp, stdio)
+	f.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError("give one record ID, e.g. salvo similar tt0113277 (got %d arguments)", fs.NArg())
+	}
+	c, closeStore, err := f.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	results, err := c.Similar(ctx, fs.Arg(0), f.k)
+	if err != nil {
+		return err
+	}
+	return printResults(stdio.Out, results, &f, c.Info)
+}
+
+// pickCollection returns name, or the only collection of the store; an
+// unknown name gets the list of the collections there are.
+func pickCollection(ctx context.Context, st salvo.Store, db, name string) (string, error) {
+	colls, err := st.Collections(ctx)
+	if err != nil {
+		return "", err
+	}
+	names := make([]string, len(colls))
+	for i, c := range colls {
+		names[i] = c.Name
+	}
+	switch {
+	case len(colls) == 0:
+		return "", fmt.Errorf("%s has no collections yet: run salvo embed first", db)
+	case name == "" && len(colls) == 1:
+		return colls[0].Name, nil
+	case name == "":
+		return "", usageError("%s holds %d collections (%s): choose one with --collection", db, len(colls), strings.Join(names, ", "))
+	case !slices.Contains(names, name):
+		return "", usageError("%s has no collection %q; its collections: %s (choose one with --collection)", db, name, strings.Join(names, ", "))
+	}
+	return name, nil
+}
+
+// printResults writes results as JSON or as an aligned table of rank, score
+// and the fields to show.
+func printResults(w io.Writer, results []search.Result, f *findFlags, c salvo.Collection) error {
+	if f.jsonOut {
+		if results == nil {
+			results = []search.Result{}
+		}
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		return enc.Encode(struct {
+			Results []search.Result `json:"results"`
+		}{results})
+	}
+	show := f.show
+	if len(show) == 0 && c.Keep != "" && c.Keep != "*" {
+		show = strings.Split(c.Keep, ",")
+	}
+	if len(show) == 0 { // every kept field, in the order of the first result that has any
+		for _, r := range results {
+			if keys, _ := objectKeys(r.Fields); len(keys) > 0 {
+				show = keys
+				break
+			}
+		}
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprint(tw, "RANK\tSCORE\tID")
+	for _, s := range show {
+		fmt.Fprint(tw, "\t", strings.ToUpper(s))
+	}
+	if len(show) == 0 {
+		fmt.Fprint(tw, "\tTEXT")
+	}
+	fmt.Fprintln(tw)
+	for i, r := range results {
+		fmt.Fprintf(tw, "%d\t%.4f\t%s", i+1, r.Score, cell(r.ID))
+		var fields map[string]json.RawMessage
+		_ = json.Unmarshal(r.Fields, &fields)
+		for _, s := range show {
+			fmt.Fprint(tw, "\t", cell(fieldText(fields[s])))
+		}
+		if len(show) == 0 {
+			fmt.Fprint(tw, "\t", cell(r.Text))
+		}
+		fmt.Fprintln(tw)
+	}
+	return tw.Flush()
+}
+
+// objectKeys lists the keys of a JSON object in the order written.
+func objectKeys(raw []byte) ([]string, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, err
+	}
+	var keys []string
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return keys, err
+		}
+		keys = append(keys, t.(string))
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return keys, err
+		}
+	}
+	return keys, nil
+}
+
+// fieldText is a kept value for a table: strings as they are, lists
+// comma-separated, anything else as JSON.
+func fieldText(raw json.RawMessage) string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var list []json.RawMessage
+	if json.Unmarshal(raw, &list) == nil {
+		parts := make([]string, len(list))
+		for i, v := range list {
+			parts[i] = fieldText(v)
+		}
+		return strings.Join(parts, ", ")
+	}
+	return string(raw)
+}
+
+// cellWidth bounds a table cell, so a summary does not fill the screen.
+const cellWidth = 60
+
+// cell is s on one line, cut to cellWidth characters.
+func cell(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= cellWidth {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:cellWidth-1]) + "…"
+}

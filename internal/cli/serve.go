@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/salvoembed/salvo"
+	"github.com/salvoembed/salvo/serve"
+)
+
+const serveHelp = `Usage: salvo serve [--db PATH] [--host URL] [--addr 127.0.0.1:8080]
+
+Serves a page to search and explore the database's collections (a search
+box, "more like this", a map of each collection) and its JSON API:
+  /api/collections
+  /api/search?collection=NAME&q=TEXT&k=10
+  /api/similar/COLLECTION/ID?k=10
+Queries are embedded through --host with each collection's own model.
+It listens on 127.0.0.1 only, unless --addr says otherwise. Ctrl-C stops it.
+
+Flags:
+`
+
+func runServe(ctx context.Context, args []string, stdio Stdio) error {
+	fs := newFlagSet("serve", serveHelp, stdio)
+	db := fs.String("db", "salvo.db", "SQLite database `PATH`")
+	addr := fs.String("addr", "127.0.0.1:8080", "`ADDRESS` to listen on")
+	var hosts hostList
+	fs.Var(&hosts, "host", "Ollama server `URL` for queries (default $OLLAMA_HOST, else http://127.0.0.1:11434)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError("serve takes no arguments (got %q): use --db and --addr", fs.Args())
+	}
+	st, err := openExisting(*db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	srv := serve.New(st, serve.Options{Embedder: func(ctx context.Context, c salvo.Collection) (salvo.Embedder, error) {
+		ef := embedFlags{hosts: hosts}
+		return queryEmbedder(ctx, &ef, c, stdio)
+	}})
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w: choose another --addr", err)
+	}
+	fmt.Fprintf(stdio.Err, "salvo: serving %s on http://%s (Ctrl-C to stop)\n", *db, ln.Addr())
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		hs.Shutdown(sctx)
+	})
+	err = hs.Serve(ln)
+	stop()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil // stopped by Ctrl-C: not an error
+	}
+	return err
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Cold `salvo search` against a server that answers at once: the time from
+# process start to the printed results, loading N vectors from SQLite.
+#
+#   scripts/bench-search.sh [N] [RUNS]     default 100000 vectors of 768, 10 runs
+#
+# It builds salvo, fakeollama (ollamatest standalone: answers without cost)
+# and genmovies into a temporary folder, embeds N generated movies there
+# (title as text), then runs `salvo search` RUNS times under /usr/bin/time
+# and prints each run's wall time, CPU time (user + system: what the run
+# costs, whatever else the machine runs) and peak memory, and the medians.
+# Peak RSS counts the database pages SQLite maps into memory.
+set -euo pipefail
+n=${1:-100000}
+runs=${2:-10}
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+work=$(mktemp -d)
+trap 'kill "${fake_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+cd "$repo"
+go build -o "$work/salvo" ./cmd/salvo
+go build -o "$work/fakeollama" ./ollamatest/cmd/fakeollama
+go run ./internal/moviegen/cmd/genmovies -n "$n" >"$work/movies.jsonl"
+
+port_file=$work/fake.addr
+"$work/fakeollama" -addr 127.0.0.1:0 -models all-minilm -dims 768 >"$work/fake.out" 2>"$work/fake.err" &
+fake_pid=$!
+for _ in $(seq 100); do
+	host=$(grep -o '127.0.0.1:[0-9]*' "$work/fake.err" "$work/fake.out" 2>/dev/null | head -1 | cut -d: -f2-) || true
+	[[ -n $host ]] && break
+	sleep 0.1
+done
+[[ -n $host ]] || { echo "fakeollama did not start" >&2; cat "$work/fake.err" >&2; exit 1; }
+
+cd "$work"
+./salvo embed movies.jsonl --host "$host" --model all-minilm --text '{{.title}} ({{.year}})' --keep title,year --quiet
+./salvo status
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+times=() cpus=()
+for i in $(seq "$runs"); do
+	/usr/bin/time -f '%e %U %S %M' -o time.txt ./salvo search --host "$host" --k 10 'a heist comedy set in Paris' >/dev/null
+	read -r secs user sys kb <time.txt
+	cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.2f", u + s}')
+	echo "run $i: ${secs}s wall, ${cpu}s CPU (user $user, sys $sys), peak RSS $((kb / 1024)) MB"
+	times+=("$secs") cpus+=("$cpu")
+done
+median() { sort -n | awk '{a[NR]=$1} END {printf "%.2f", (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+echo "median of $runs runs: $(printf '%s\n' "${times[@]}" | median)s wall, $(printf '%s\n' "${cpus[@]}" | median)s CPU; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,0 +1,276 @@
+// Package search finds the records of a collection nearest to a query
+// text or to a stored record: it loads the collection's vectors from the
+// store once (package vecindex scans them), embeds queries with the
+// collection's own model and prefix, and joins the kept fields to the hits.
+//
+// A store that ranks by itself ([salvo.Searcher], e.g. PostgreSQL with
+// pgvector) is asked directly instead, and nothing is loaded.
+//
+//	c, err := search.Open(ctx, store, "movies", search.Options{})
+//	results, err := c.Query(ctx, embedder, "a heist comedy set in Paris", search.QueryPrefix(c.Info.Model), 10)
+package search
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/salvoembed/salvo"
+	"github.com/salvoembed/salvo/vecindex"
+)
+
+// Result is one record found: its ID, cosine similarity and kept fields.
+type Result struct {
+	ID     string          `json:"id"`
+	Score  float32         `json:"score"`
+	Fields json.RawMessage `json:"fields"`         // the kept fields as stored, {} when none
+	Text   string          `json:"text,omitempty"` // the embedded text, without the collection's prefix
+}
+
+// Options tune Open.
+type Options struct {
+	// Quantize builds the int8 copy of the vectors and searches it,
+	// re-ranking exactly: 3-4× faster per query for a long-running server,
+	// while a single search is faster without it (quantising reads every
+	// vector once).
+	Quantize bool
+}
+
+// Collection is a collection ready to search. It is safe for concurrent use.
+type Collection struct {
+	Info     salvo.Collection
+	store    salvo.Store
+	index    *vecindex.Index // nil when the store is a Searcher
+	searcher salvo.Searcher
+	quantize bool
+}
+
+// ErrUnknownCollection is wrapped by Open's error for a collection that is
+// not in the store and ErrEmptyCollection for one without vectors;
+// ErrUnknownID by Similar's for an ID that is not in the collection;
+// ErrEmptyQuery by Query's for a blank query.
+var (
+	ErrUnknownCollection = errors.New("no such collection")
+	ErrUnknownID         = errors.New("no such ID")
+	ErrEmptyQuery        = errors.New("empty query")
+	ErrEmptyCollection   = errors.New("collection is empty")
+)
+
+// Open finds the collection named name in st and loads its vectors (unless
+// st implements [salvo.Searcher]). An unknown collection or one without
+// vectors is an error that says what to do.
+func Open(ctx context.Context, st salvo.Store, name string, opts Options) (*Collection, error) {
+	colls, err := st.Collections(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, c := range colls {
+		names = append(names, c.Name)
+		if c.Name != name {
+			continue
+		}
+		if c.Count == 0 || c.Dims == 0 {
+			return nil, fmt.Errorf("%w: %q has no vectors yet: embed records into it first (salvo embed FILE --collection %s)", ErrEmptyCollection, name, name)
+		}
+		out := &Collection{Info: c, store: st, quantize: opts.Quantize}
+		if s, ok := st.(salvo.Searcher); ok {
+			// Ask once whether the store ranks this collection itself.
+			_, err := s.Search(ctx, name, make([]float32, c.Dims), 1, "")
+			switch {
+			case err == nil:
+				out.searcher = s
+				return out, nil
+			case !errors.Is(err, errors.ErrUnsupported):
+				return nil, err
+			}
+		}
+		if err := out.load(ctx); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("collection %q: %w: the database has no collections yet; run salvo embed first", name, ErrUnknownCollection)
+	}
+	return nil, fmt.Errorf("collection %q: %w: choose one of %s with --collection", name, ErrUnknownCollection, strings.Join(names, ", "))
+}
+
+// load reads every vector into an index.
+func (c *Collection) load(ctx context.Context) error {
+	var (
+		ids  []string
+		vecs []float32
+		dims int
+		err  error
+	)
+	if vr, ok := c.store.(salvo.VectorReader); ok {
+		ids, vecs, dims, err = vr.Vectors(ctx, c.Info.Name)
+	} else {
+		dims = c.Info.Dims
+		vecs = make([]float32, 0, c.Info.Count*dims)
+		err = c.store.Each(ctx, c.Info.Name, func(id string, v []float32) error {
+			if len(v) != dims {
+				return &salvo.DimensionError{Collection: c.Info.Name, Have: len(v), Want: dims}
+			}
+			ids = append(ids, id)
+			vecs = append(vecs, v...)
+			return nil
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("load collection %q: %w", c.Info.Name, err)
+	}
+	if len(ids) == 0 {
+		return fmt.Errorf("%w: %q has no vectors yet: embed records into it first", ErrEmptyCollection, c.Info.Name)
+	}
+	c.index, err = vecindex.New(dims, ids, vecs)
+	if err != nil {
+		return err
+	}
+	if c.quantize {
+		c.index.Quantize()
+	}
+	return nil
+}
+
+// Index returns the in-memory index, or nil when the store searches itself.
+func (c *Collection) Index() *vecindex.Index { return c.index }
+
+// Query embeds prefix+text with emb (a client for the collection's model)
+// and returns the k nearest records.
+func (c *Collection) Query(ctx context.Context, emb salvo.Embedder, text, prefix string, k int) ([]Result, error) {
+	if strings.TrimSpace(text) == "" {
+		return nil, fmt.Errorf("%w: give the text to search for", ErrEmptyQuery)
+	}
+	e, err := emb.Embed(ctx, []string{prefix + text})
+	if err != nil {
+		return nil, err
+	}
+	if len(e.Vectors) != 1 {
+		return nil, fmt.Errorf("%w: %d vectors for one query", salvo.ErrInvalidResponse, len(e.Vectors))
+	}
+	q := e.Vectors[0]
+	if len(q) != c.Info.Dims {
+		return nil, fmt.Errorf("the server's %s answers %d-dimensional vectors, but collection %q holds %d: it was embedded with another model or --dimensions; search with the same --host and model it was embedded with",
+			c.Info.Model, len(q), c.Info.Name, c.Info.Dims)
+	}
+	if err := unit(q); err != nil {
+		return nil, err
+	}
+	return c.Nearest(ctx, q, k, "")
+}
+
+// Similar returns the k records nearest to the stored record id, leaving
+// id itself out. It sends no request.
+func (c *Collection) Similar(ctx context.Context, id string, k int) ([]Result, error) {
+	if c.index == nil {
+		v, err := c.vector(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return c.Nearest(ctx, v, k, id)
+	}
+	row, ok := c.index.Row(id)
+	if !ok {
+		return nil, c.unknownID(id)
+	}
+	return c.Nearest(ctx, c.index.Vector(row), k, id)
+}
+
+func (c *Collection) unknownID(id string) error {
+	return fmt.Errorf("%w %q in collection %q: salvo export --collection %s lists the IDs", ErrUnknownID, id, c.Info.Name, c.Info.Name)
+}
+
+// vector reads one stored vector through Each, for stores that search
+// themselves.
+func (c *Collection) vector(ctx context.Context, id string) ([]float32, error) {
+	var v []float32
+	stop := errors.New("found")
+	err := c.store.Each(ctx, c.Info.Name, func(got string, vec []float32) error {
+		if got == id {
+			v = vec
+			return stop
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, stop) {
+		return nil, err
+	}
+	if v == nil {
+		return nil, c.unknownID(id)
+	}
+	return v, nil
+}
+
+// Nearest returns the k records nearest to the unit vector q, best first,
+// leaving out the record exclude (when not empty).
+func (c *Collection) Nearest(ctx context.Context, q []float32, k int, exclude string) ([]Result, error) {
+	if k <= 0 {
+		return []Result{}, nil
+	}
+	var hits []salvo.Hit
+	if c.searcher != nil {
+		var err error
+		if hits, err = c.searcher.Search(ctx, c.Info.Name, q, k, exclude); err != nil {
+			return nil, err
+		}
+	} else {
+		skip := vecindex.NoSkip
+		if row, ok := c.index.Row(exclude); ok && exclude != "" {
+			skip = func(r int) bool { return r == row }
+		}
+		search := c.index.Search
+		if c.quantize {
+			search = c.index.SearchQuantized
+		}
+		for _, m := range search(q, k, skip) {
+			hits = append(hits, salvo.Hit{ID: c.index.ID(m.Row), Score: m.Score})
+		}
+	}
+	return c.results(ctx, hits)
+}
+
+// results joins what the store keeps of each hit.
+func (c *Collection) results(ctx context.Context, hits []salvo.Hit) ([]Result, error) {
+	out := make([]Result, len(hits))
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		out[i] = Result{ID: h.ID, Score: h.Score, Fields: json.RawMessage("{}")}
+		ids[i] = h.ID
+	}
+	dr, ok := c.store.(salvo.DocReader)
+	if !ok || len(hits) == 0 {
+		return out, nil
+	}
+	docs, err := dr.Docs(ctx, c.Info.Name, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i, d := range docs {
+		if len(d.Fields) > 0 {
+			out[i].Fields = d.Fields
+		}
+		out[i].Text = strings.TrimPrefix(d.Text, c.Info.Prefix)
+	}
+	return out, nil
+}
+
+// unit scales v to unit length (the legacy /api/embeddings does not).
+func unit(v []float32) error {
+	var s float64
+	for _, x := range v {
+		s += float64(x) * float64(x)
+	}
+	if s == 0 || math.IsNaN(s) || math.IsInf(s, 0) {
+		return fmt.Errorf("%w: the query's vector is zero or not finite", salvo.ErrInvalidResponse)
+	}
+	inv := 1 / math.Sqrt(s)
+	for i := range v {
+		v[i] = float32(float64(v[i]) * inv)
+	}
+	return nil
+}

@@ -1,0 +1,120 @@
+package serve_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromium finds the Debian chromium binary. Where it is missing the test
+// skips with the command to install it, except under CI=true, where a
+// skipped browser test must not pass.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
+		if path, err := exec.LookPath(p); err == nil {
+			return path
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("chromium is missing (CI=true): apt-get install chromium (.ci/run does)")
+	}
+	t.Skip("chromium is missing: apt-get install chromium to run the browser test")
+	return ""
+}
+
+// artifactDir is where the screenshot goes: $SALVO_ARTIFACTS when set,
+// else the test's temporary folder.
+func artifactDir(t *testing.T) string {
+	if d := os.Getenv("SALVO_ARTIFACTS"); d != "" {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	return t.TempDir()
+}
+
+// In headless Chromium: type a query, see the movie first, click "more like
+// this", see its neighbours without it, and keep a screenshot.
+func TestPageInBrowser(t *testing.T) {
+	exe := chromium(t)
+	hs, _ := fixture(t)
+
+	opts := append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
+		chromedp.ExecPath(exe),
+		chromedp.WindowSize(1280, 900),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-extensions", true),
+	)
+	if os.Geteuid() == 0 {
+		opts = append(opts, chromedp.NoSandbox) // Chromium refuses to run as root with its sandbox
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	defer cancelBrowser()
+	// The timeout goes on a child: one on the browser's own context would
+	// kill the browser when it fires.
+	ctx, cancel := context.WithTimeout(bctx, 60*time.Second)
+	defer cancel()
+
+	const title = "The Waltz of Kestrel Mills"
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(hs.URL+"/"),
+		chromedp.WaitVisible(chromedp.ID("q")),
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#collection option').length > 0`),
+		chromedp.SendKeys(chromedp.ID("q"), title),
+		chromedp.Click(chromedp.ID("go")),
+		chromedp.Poll[chromedp.Void](`document.querySelector('#results .result .title')?.textContent === `+jsString(title)),
+	)
+	if err != nil {
+		t.Fatalf("search in the page: %v", err)
+	}
+	first, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#results .result .title")))
+	if err != nil || first != title {
+		t.Fatalf("first result %q, %v; want %q", first, err, title)
+	}
+	ids, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#results .result')].map(e => e.dataset.id)`))
+	if err != nil || len(ids) != 10 || ids[0] != "7" {
+		t.Fatalf("result IDs %v, %v; want 10 starting with 7", ids, err)
+	}
+
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#results .result button.more")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('status').textContent.startsWith('More like')`),
+		chromedp.Poll[chromedp.Void](`document.getElementById('mapnote').textContent.startsWith('Map of 300')`),
+	)
+	if err != nil {
+		t.Fatalf("more like this: %v", err)
+	}
+	status, _ := chromedp.Run(ctx, chromedp.Text(chromedp.ID("status")))
+	if !strings.Contains(status, title) {
+		t.Errorf("status %q does not name %q", status, title)
+	}
+	ids, err = chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#results .result')].map(e => e.dataset.id)`))
+	if err != nil || len(ids) != 10 || slices.Contains(ids, "7") {
+		t.Errorf("more like this: IDs %v, %v; want 10 others than 7", ids, err)
+	}
+
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	path := filepath.Join(artifactDir(t), "serve-page.png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
+}
+
+func jsString(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}

@@ -1,0 +1,322 @@
+// Package serve is salvo's search page and JSON API: one HTML page, built
+// into the binary and needing no network (no CDN, no build step), over
+//
+//	GET /api/collections                           {"collections":[…]}
+//	GET /api/search?collection=C&q=TEXT&k=10       {"results":[{"id","score","fields","text"}, …]}
+//	GET /api/similar/{collection}/{id}?k=10        the same, from a stored record (never itself)
+//	GET /api/map/{collection}                      {"points":[{"id","x","y","label"}, …]}: a 2-D PCA of up to MapPoints vectors
+//
+// Errors are {"error":"…"} with a 4xx or 5xx status. A collection's
+// vectors are loaded on first use and kept, quantised to int8 for fast
+// scans.
+//
+//	srv := serve.New(store, serve.Options{Embedder: connectFn})
+//	http.ListenAndServe("127.0.0.1:8080", srv)
+package serve
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/salvoembed/salvo"
+	"github.com/salvoembed/salvo/search"
+)
+
+//go:embed page.html
+var page []byte
+
+// MapPoints is the most points the map of a collection shows: above it, an
+// even sample of the collection.
+const MapPoints = 20000
+
+// MaxK bounds k in requests.
+const MaxK = 1000
+
+// Options configure a Server.
+type Options struct {
+	// Embedder returns a client for the collection's model, to embed
+	// queries. It is called once per collection, on the first search.
+	Embedder func(ctx context.Context, c salvo.Collection) (salvo.Embedder, error)
+	// QueryPrefix returns the text to put before a query of the collection;
+	// nil uses search.QueryPrefix of its model.
+	QueryPrefix func(c salvo.Collection) string
+}
+
+// Server answers the page and the API. It is an http.Handler.
+type Server struct {
+	st   salvo.Store
+	opts Options
+	mux  *http.ServeMux
+
+	mu    sync.Mutex
+	colls map[string]*entry
+}
+
+// entry is a loaded collection, its embedder and map, each made once.
+type entry struct {
+	load    sync.Once
+	c       *search.Collection
+	loadErr error
+
+	embedMu sync.Mutex
+	emb     salvo.Embedder
+
+	mapOnce sync.Once
+	mapJSON []byte
+	mapErr  error
+}
+
+// New returns a server over st.
+func New(st salvo.Store, opts Options) *Server {
+	if opts.QueryPrefix == nil {
+		opts.QueryPrefix = func(c salvo.Collection) string { return search.QueryPrefix(c.Model) }
+	}
+	s := &Server{st: st, opts: opts, mux: http.NewServeMux(), colls: map[string]*entry{}}
+	s.mux.HandleFunc("GET /{$}", s.page)
+	s.mux.HandleFunc("GET /api/collections", s.collections)
+	s.mux.HandleFunc("GET /api/search", s.search)
+	s.mux.HandleFunc("GET /api/similar/{collection}/{id}", s.similar)
+	s.mux.HandleFunc("GET /api/map/{collection}", s.mapOf)
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+func (s *Server) page(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'")
+	w.Write(page)
+}
+
+// collectionInfo is what the page needs to know of a collection.
+type collectionInfo struct {
+	salvo.Collection
+	Fields []string `json:"fields"` // the kept fields, in order, when known
+}
+
+func (s *Server) collections(w http.ResponseWriter, r *http.Request) {
+	cs, err := s.st.Collections(r.Context())
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	out := make([]collectionInfo, len(cs))
+	for i, c := range cs {
+		out[i] = collectionInfo{Collection: c, Fields: []string{}}
+		if c.Keep != "" && c.Keep != "*" {
+			out[i].Fields = strings.Split(c.Keep, ",")
+		}
+	}
+	writeJSON(w, map[string]any{"collections": out})
+}
+
+// collection returns the loaded collection name.
+func (s *Server) collection(ctx context.Context, name string) (*entry, error) {
+	if name == "" {
+		return nil, errors.New("collection: give ?collection=NAME (see /api/collections)")
+	}
+	s.mu.Lock()
+	e := s.colls[name]
+	if e == nil {
+		e = &entry{}
+		s.colls[name] = e
+	}
+	s.mu.Unlock()
+	e.load.Do(func() {
+		e.c, e.loadErr = search.Open(context.WithoutCancel(ctx), s.st, name, search.Options{Quantize: true})
+	})
+	if e.loadErr != nil {
+		s.mu.Lock()
+		delete(s.colls, name) // try again next time: the collection may be filled meanwhile
+		s.mu.Unlock()
+	}
+	return e, e.loadErr
+}
+
+func (s *Server) search(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	k, err := kOf(q.Get("k"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	text := q.Get("q")
+	if strings.TrimSpace(text) == "" {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("%w: give ?q=TEXT", search.ErrEmptyQuery))
+		return
+	}
+	e, err := s.collection(r.Context(), q.Get("collection"))
+	if err != nil {
+		writeError(w, statusOf(err), err)
+		return
+	}
+	e.embedMu.Lock()
+	if e.emb == nil && s.opts.Embedder != nil {
+		e.emb, err = s.opts.Embedder(r.Context(), e.c.Info)
+	}
+	emb := e.emb
+	e.embedMu.Unlock()
+	if err != nil || emb == nil {
+		if err == nil {
+			err = errors.New("this server has no embedding server to embed queries with")
+		}
+		writeError(w, http.StatusBadGateway, err)
+		return
+	}
+	res, err := e.c.Query(r.Context(), emb, text, s.opts.QueryPrefix(e.c.Info), k)
+	if err != nil {
+		writeError(w, http.StatusBadGateway, err)
+		return
+	}
+	writeResults(w, res)
+}
+
+func (s *Server) similar(w http.ResponseWriter, r *http.Request) {
+	k, err := kOf(r.URL.Query().Get("k"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	e, err := s.collection(r.Context(), r.PathValue("collection"))
+	if err != nil {
+		writeError(w, statusOf(err), err)
+		return
+	}
+	res, err := e.c.Similar(r.Context(), r.PathValue("id"), k)
+	if err != nil {
+		writeError(w, statusOf(err), err)
+		return
+	}
+	writeResults(w, res)
+}
+
+// point is one record on the map.
+type point struct {
+	ID    string  `json:"id"`
+	X     float64 `json:"x"`
+	Y     float64 `json:"y"`
+	Label string  `json:"label"`
+}
+
+func (s *Server) mapOf(w http.ResponseWriter, r *http.Request) {
+	e, err := s.collection(r.Context(), r.PathValue("collection"))
+	if err != nil {
+		writeError(w, statusOf(err), err)
+		return
+	}
+	e.mapOnce.Do(func() { e.mapJSON, e.mapErr = s.buildMap(context.WithoutCancel(r.Context()), e.c) })
+	if e.mapErr != nil {
+		writeError(w, http.StatusInternalServerError, e.mapErr)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(e.mapJSON)
+}
+
+// buildMap projects an even sample of up to MapPoints vectors on their two
+// principal components, labelled with the first kept field.
+func (s *Server) buildMap(ctx context.Context, c *search.Collection) ([]byte, error) {
+	ix := c.Index()
+	if ix == nil {
+		return json.Marshal(map[string]any{"points": []point{}, "note": "the store searches by itself: no map"})
+	}
+	n := min(ix.Len(), MapPoints)
+	dims := ix.Dims()
+	sample := make([]float32, 0, n*dims)
+	ids := make([]string, n)
+	for i := range n {
+		row := i * ix.Len() / n
+		ids[i] = ix.ID(row)
+		sample = append(sample, ix.Vector(row)...)
+	}
+	xy := project2D(sample, n, dims)
+	pts := make([]point, n)
+	for i := range pts {
+		pts[i] = point{ID: ids[i], X: xy[i][0], Y: xy[i][1], Label: ids[i]}
+	}
+	if dr, ok := s.st.(salvo.DocReader); ok {
+		docs, err := dr.Docs(ctx, c.Info.Name, ids)
+		if err != nil {
+			return nil, err
+		}
+		for i, d := range docs {
+			pts[i].Label = label(d, c.Info)
+		}
+	}
+	return json.Marshal(map[string]any{"points": pts, "total": ix.Len()})
+}
+
+// label names a record on the map: its first kept field, else its text.
+func label(d salvo.Doc, c salvo.Collection) string {
+	if first, _, _ := strings.Cut(c.Keep, ","); first != "" && first != "*" && len(d.Fields) > 0 {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(d.Fields, &m) == nil {
+			var s string
+			if raw, ok := m[first]; ok && json.Unmarshal(raw, &s) == nil && s != "" {
+				return s
+			} else if ok && len(raw) > 0 && string(raw) != "null" {
+				return string(raw)
+			}
+		}
+	}
+	t := strings.TrimPrefix(d.Text, c.Prefix)
+	if r := []rune(t); len(r) > 80 {
+		t = string(r[:79]) + "…"
+	}
+	if t == "" {
+		return d.ID
+	}
+	return t
+}
+
+func kOf(s string) (int, error) {
+	if s == "" {
+		return 10, nil
+	}
+	k, err := strconv.Atoi(s)
+	if err != nil || k < 1 || k > MaxK {
+		return 0, fmt.Errorf("k=%q: want a whole number from 1 to %d", s, MaxK)
+	}
+	return k, nil
+}
+
+func statusOf(err error) int {
+	switch {
+	case errors.Is(err, search.ErrUnknownCollection), errors.Is(err, search.ErrUnknownID):
+		return http.StatusNotFound
+	case errors.Is(err, search.ErrEmptyCollection):
+		return http.StatusConflict
+	}
+	return http.StatusBadRequest
+}
+
+func writeResults(w http.ResponseWriter, res []search.Result) {
+	if res == nil {
+		res = []search.Result{}
+	}
+	writeJSON(w, map[string]any{"results": res})
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(b)
+}
+
+func writeError(w http.ResponseWriter, status int, err error) {
+	b, _ := json.Marshal(map[string]string{"error": err.Error()})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(b)
+}
