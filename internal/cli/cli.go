@@ -41,6 +41,7 @@ Usage:
   salvo status [flags]          list the collections of a database
   salvo export [flags]          write a collection's vectors out
   salvo bench [flags] FILE      measure strategies against your server and recommend flags
+  salvo fleet up|status|down    run several Ollama servers on this machine
   salvo version                 print salvo's version
 
 Start here, with Ollama running and the model pulled (ollama pull nomic-embed-text):
@@ -71,6 +72,8 @@ func Main(ctx context.Context, args []string, io Stdio) int {
 		err = runExport(ctx, args[1:], io)
 	case "bench":
 		err = runBench(ctx, args[1:], io)
+	case "fleet":
+		err = runFleet(ctx, args[1:], io)
 	case "version", "--version":
 		fmt.Fprintln(io.Out, "salvo", Version)
 	case "help", "-h", "--help":

@@ -65,6 +65,7 @@ type embedFlags struct {
 	keepAlive   string
 	truncate    bool
 	pull        bool
+	numThread   int
 }
 
 func (f *embedFlags) register(fs *pflag.FlagSet) {
@@ -94,6 +95,7 @@ func (f *embedFlags) registerServer(fs *pflag.FlagSet) {
 	fs.StringVar(&f.keepAlive, "keep-alive", "", "how long Ollama keeps the model loaded after the run, e.g. 10m or -1")
 	fs.BoolVar(&f.truncate, "truncate", true, "let the server cut texts longer than the model's context (reported as truncated); false: such records fail")
 	fs.BoolVar(&f.pull, "pull", false, "pull the model through the server when it is missing")
+	fs.IntVar(&f.numThread, "num-thread", 0, "send options.num_thread `N` with every request (uses /api/embed); default: a fleet host's share of the cores (salvo fleet up), else the model's own")
 }
 
 // registerInput adds the flags that say how to read records and build texts.
