@@ -40,6 +40,17 @@ type Host struct {
 	// Concurrency is a fixed number of requests in flight; 0 lets an
 	// adaptive Limiter find the server's knee.
 	Concurrency int
+	// Limiter, when set, bounds the host's requests in flight instead of
+	// one made from Concurrency; the caller may read its Limit and
+	// InFlight while the run goes on (metrics).
+	Limiter *Limiter
+}
+
+func (h Host) limiter() *Limiter {
+	if h.Limiter != nil {
+		return h.Limiter
+	}
+	return NewLimiter(LimiterConfig{Fixed: h.Concurrency})
 }
 
 // Defaults for Config.
@@ -192,7 +203,7 @@ func newRun(cfg Config) *run {
 		r.limiter = rate.NewLimiter(rate.Limit(cfg.Rate), burst)
 	}
 	for _, h := range cfg.Hosts {
-		r.limits = append(r.limits, NewLimiter(LimiterConfig{Fixed: h.Concurrency}))
+		r.limits = append(r.limits, h.limiter())
 	}
 	return r
 }

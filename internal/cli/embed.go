@@ -66,6 +66,7 @@ type embedFlags struct {
 	truncate    bool
 	pull        bool
 	numThread   int
+	metricsAddr string
 }
 
 func (f *embedFlags) register(fs *pflag.FlagSet) {
@@ -84,6 +85,7 @@ func (f *embedFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.failures, "failures", "", "failures file `PATH` (default: <db without extension>.failures.jsonl)")
 	fs.BoolVar(&f.jsonOut, "json", false, "print the final summary as one JSON object on stdout")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress, no report (errors only)")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://`ADDR`/metrics while the run goes on, e.g. 127.0.0.1:9464")
 }
 
 // registerServer adds the flags that choose the server, model and endpoint.
@@ -227,6 +229,11 @@ func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (
 	if err != nil {
 		return nil, err
 	}
+	metricsSet, stopMetrics, err := serveMetrics(f.metricsAddr, stdio, f.quiet)
+	if err != nil {
+		return nil, err
+	}
+	defer stopMetrics()
 
 	st, err := sqlite.Open(f.db)
 	if err != nil {
@@ -244,6 +251,7 @@ func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (
 	counters := new(engine.Counters)
 	counters.Total.Store(-1)
 	go countTotal(files, srcOpts, f.limit, counters)
+	instrument(metricsSet, hosts, counters)
 
 	failures := &engine.FailureFile{Path: f.failures}
 	tally := &failureTally{next: failures}
