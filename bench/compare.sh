@@ -249,7 +249,8 @@ if [[ $mode == fleet ]]; then
 		fleet_threads=$("$tmp/salvo" fleet status --json | $PY -c 'import json,sys; print(json.load(sys.stdin)["instances"][0]["num_thread"])')
 		IFS=, read -ra fleet_hosts <<<"$fleet_url"
 		for h in "${fleet_hosts[@]}"; do warm "$model" "http://$h" "{\"num_thread\":$fleet_threads}"; done
-		url=$fleet_url setup="salvo fleet up --instances auto $pin: ${#fleet_hosts[@]} Ollama, num_thread $fleet_threads each"
+		commands+=("salvo fleet up --instances auto${pin:+ $pin} --ollama \$OLLAMA_BIN   # \$URL=$fleet_url")
+		url=$fleet_url setup="salvo fleet up --instances auto${pin:+ $pin}: ${#fleet_hosts[@]} Ollama, num_thread $fleet_threads each"
 		run salvo ""
 		url=${url%%,*}
 		"$tmp/salvo" fleet down 2>/dev/null

@@ -35,7 +35,7 @@ func connect(ctx context.Context, f *embedFlags, stdio Stdio) ([]engine.Host, sa
 	var hosts []engine.Host
 	ctxTokens, endpoint := 0, ""
 	var unreachable []error
-	threads := newHostThreads(f, stdio)
+	threads := newHostThreads(f)
 	for _, h := range f.hosts {
 		oc, err := ollama.New(h, ollama.Options{Model: f.model, API: api, Dimensions: f.dimensions, Truncate: truncate, KeepAlive: f.keepAlive, UserAgent: "salvo/" + Version, ModelOptions: threads.options(h)})
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -300,10 +301,11 @@ type hostThreads struct {
 	flag  int
 	fleet *fleet.State
 	api   string
+	mu    sync.Mutex
 	used  map[string]int // fleet hosts given their share, for the message
 }
 
-func newHostThreads(f *embedFlags, _ Stdio) *hostThreads {
+func newHostThreads(f *embedFlags) *hostThreads {
 	t := &hostThreads{flag: f.numThread, api: f.api, used: map[string]int{}}
 	if t.flag == 0 && f.api != "openai" && f.api != "embeddings" {
 		t.fleet = runningFleet()
@@ -324,7 +326,9 @@ func (t *hostThreads) of(host string) int {
 	}
 	n := t.fleet.NumThread(u.Host)
 	if n > 0 {
+		t.mu.Lock()
 		t.used[u.Host] = n
+		t.mu.Unlock()
 	}
 	return n
 }
@@ -338,6 +342,8 @@ func (t *hostThreads) options(host string) map[string]any {
 
 // say tells which hosts get a num_thread from the fleet.
 func (t *hostThreads) say(stdio Stdio, quiet bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	if quiet || len(t.used) == 0 {
 		return
 	}
