@@ -163,16 +163,25 @@ func startTicks(pid int) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	// The command name (field 2) may hold spaces and parentheses: count
-	// from the last ')'.
-	s := string(b)
+	t, ok := parseStartTicks(string(b))
+	if !ok {
+		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	}
+	return t, nil
+}
+
+// parseStartTicks reads field 22 of a /proc/PID/stat line. The command
+// name (field 2) may hold spaces and parentheses, so fields are counted
+// from the last ')'.
+func parseStartTicks(s string) (uint64, bool) {
 	i := strings.LastIndexByte(s, ')')
 	if i < 0 {
-		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+		return 0, false
 	}
 	f := strings.Fields(s[i+1:])
 	if len(f) < 20 {
-		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+		return 0, false
 	}
-	return strconv.ParseUint(f[19], 10, 64) // field 22 is the 20th after the name
+	t, err := strconv.ParseUint(f[19], 10, 64) // field 22 is the 20th after the name
+	return t, err == nil
 }

@@ -166,3 +166,26 @@ func TestCoresCoverEveryAllowedCPU(t *testing.T) {
 		t.Errorf("cores hold %d CPUs, %d are allowed", n, len(allowedCPUs()))
 	}
 }
+
+func TestParseStartTicks(t *testing.T) {
+	line := "4242 (ollama (serve) x) S 1 4242 4242 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 12 0 987654 1234 56 18446744073709551615\n"
+	if got, ok := parseStartTicks(line); !ok || got != 987654 {
+		t.Errorf("parseStartTicks = %d, %v; want 987654", got, ok)
+	}
+	for _, bad := range []string{"", "4242 (x", "4242 (x) S 1 2", "4242 (x) S 1 4242 4242 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 12 0 notanumber"} {
+		if _, ok := parseStartTicks(bad); ok {
+			t.Errorf("parseStartTicks(%q) accepted it", bad)
+		}
+	}
+}
+
+func FuzzParseStartTicks(f *testing.F) {
+	f.Add("1 (a) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 77 0 0")
+	f.Add("1 (a) b) S")
+	f.Fuzz(func(t *testing.T, s string) {
+		v, ok := parseStartTicks(s)
+		if !ok && v != 0 {
+			t.Errorf("parseStartTicks(%q) = %d with ok false", s, v)
+		}
+	})
+}
