@@ -15,6 +15,7 @@ import (
 
 	"github.com/salvoembed/salvo/internal/fleet"
 	"github.com/salvoembed/salvo/ollama"
+	"github.com/spf13/pflag"
 )
 
 const fleetHelp = `Usage: salvo fleet up [--instances N|auto] [--base-port 11500] [--ollama PATH]
@@ -206,10 +207,7 @@ type fleetInstance struct {
 func fleetStatus(ctx context.Context, args []string, path string, stdio Stdio) error {
 	fs := newFlagSet("fleet status", fleetHelp, stdio)
 	jsonOut := fs.Bool("json", false, `print {"hosts":"…","instances":[…]} as JSON`)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	st, err := fleet.Load(path)
+	st, err := parseAndLoad(fs, args, path)
 	if err != nil {
 		return err
 	}
@@ -252,12 +250,20 @@ func fleetStatus(ctx context.Context, args []string, path string, stdio Stdio) e
 	return nil
 }
 
-func fleetDown(args []string, path string, stdio Stdio) error {
-	fs := newFlagSet("fleet down", fleetHelp, stdio)
+// parseAndLoad parses a fleet command's flags and reads the fleet's state
+// (nil when there is none).
+func parseAndLoad(fs *pflag.FlagSet, args []string, path string) (*fleet.State, error) {
 	if err := fs.Parse(args); err != nil {
-		return err
+		return nil, err
 	}
-	st, err := fleet.Load(path)
+	if fs.NArg() > 0 {
+		return nil, usageError("unexpected arguments %q", fs.Args())
+	}
+	return fleet.Load(path)
+}
+
+func fleetDown(args []string, path string, stdio Stdio) error {
+	st, err := parseAndLoad(newFlagSet("fleet down", fleetHelp, stdio), args, path)
 	if err != nil {
 		return err
 	}
