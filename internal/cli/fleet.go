@@ -309,11 +309,14 @@ type hostThreads struct {
 	api   string
 	mu    sync.Mutex
 	used  map[string]int // fleet hosts given their share, for the message
+	// unsent counts the fleet hosts that cannot be given it: /v1/embeddings
+	// (--api openai) takes no options.
+	unsent int
 }
 
 func newHostThreads(f *embedFlags) *hostThreads {
 	t := &hostThreads{flag: f.numThread, api: f.api, used: map[string]int{}}
-	if t.flag == 0 && f.api != "openai" && f.api != "embeddings" {
+	if t.flag == 0 {
 		t.fleet = runningFleet()
 	}
 	return t
@@ -331,11 +334,16 @@ func (t *hostThreads) of(host string) int {
 		return 0
 	}
 	n := t.fleet.NumThread(u.Host)
-	if n > 0 {
-		t.mu.Lock()
-		t.used[u.Host] = n
-		t.mu.Unlock()
+	if n == 0 {
+		return 0
 	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.api == "openai" {
+		t.unsent++
+		return 0
+	}
+	t.used[u.Host] = n
 	return n
 }
 
@@ -350,6 +358,9 @@ func (t *hostThreads) options(host string) map[string]any {
 func (t *hostThreads) say(stdio Stdio, quiet bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.unsent > 0 && !quiet {
+		fmt.Fprintln(stdio.Err, "salvo: warning: --api openai sends no num_thread to the fleet's hosts (/v1/embeddings takes no options), so each loads the model on every core and they compete for them; use --api auto or embed")
+	}
 	if quiet || len(t.used) == 0 {
 		return
 	}

@@ -108,6 +108,14 @@ func TestFleetHostsGetTheirNumThread(t *testing.T) {
 	if r := run(t, "", "embed", in, "--host", other.ts.URL, "--api", "openai", "--num-thread", "2"); r.code != ExitFatal || !strings.Contains(r.err, "--num-thread needs --api") {
 		t.Errorf("--api openai --num-thread: exit %d, %s", r.code, r.err)
 	}
+	// --api openai cannot give the fleet hosts their share, and says so.
+	r = run(t, "", "embed", in, "--db", filepath.Join(dir, "c.db"), "--host", st.Hosts(), "--api", "openai", "--force")
+	if r.code != ExitOK || !strings.Contains(r.err, "sends no num_thread") {
+		t.Errorf("--api openai over the fleet: exit %d, %s", r.code, r.err)
+	}
+	if got := inFleet.requests(); got[len(got)-1] != "/v1/embeddings " {
+		t.Errorf("--api openai over the fleet: the last request was %q", got[len(got)-1])
+	}
 }
 
 // Without a fleet, status and down say so; a state file whose processes
