@@ -1,7 +1,9 @@
 // Package e2e holds salvo's end-to-end tests: the command line against a real
 // Ollama server (the three endpoints agreeing, a full queue, a server killed
-// and restarted mid-run, truncation, --keep-alive and --dimensions) and a
-// salvo process killed with SIGKILL and run again.
+// and restarted mid-run, truncation, --keep-alive and --dimensions), a
+// salvo process killed with SIGKILL and run again, and a fleet of two real
+// servers started, used and stopped with salvo fleet (it needs the Ollama
+// binary scripts/real-ollama.sh builds).
 //
 // The real-server tests run when OLLAMA_HOST and SALVO_TEST_MODEL are set;
 // otherwise they skip. The simplest way to run them is
