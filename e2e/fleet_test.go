@@ -106,7 +106,9 @@ func TestRealFleet(t *testing.T) {
 	hosts := strings.TrimSpace(strings.TrimPrefix(up.out, "OLLAMA_HOST="))
 	in := movies(t, 40)
 	dir := t.TempDir()
-	s, r := embedOK(t, in, "--host", hosts, "--model", model, "--db", filepath.Join(dir, "a.db"), "--text", moviesTemplate)
+	// One request in flight per host and small batches: while one host
+	// answers, the other takes the next batch, so both get work.
+	s, r := embedOK(t, in, "--host", hosts, "--model", model, "--db", filepath.Join(dir, "a.db"), "--text", moviesTemplate, "--concurrency", "1", "--batch-size", "4")
 	if s.Read != 40 || s.Embedded+s.Cached != 40 || s.Failed != 0 {
 		t.Errorf("over --host %s: %+v, want 40 stored", hosts, s)
 	}

@@ -137,24 +137,34 @@ func (s *State) await(ctx context.Context, in Instance, deadline time.Time) erro
 }
 
 // Stop stops every instance that is still the process Start started:
-// SIGTERM, then SIGKILL after 10 s, then whatever is left in its process
-// group (the model runners). It returns the instances it stopped.
+// SIGTERM to all, SIGKILL to those still there after 10 s, then whatever
+// is left in their process groups (the model runners). It returns the
+// instances it stopped.
 func (s *State) Stop() []Instance {
 	var stopped []Instance
 	for _, in := range s.Instances {
-		if !s.Alive(in) {
-			continue
+		if s.Alive(in) {
+			syscall.Kill(in.PID, syscall.SIGTERM)
+			stopped = append(stopped, in)
 		}
-		syscall.Kill(in.PID, syscall.SIGTERM)
-		for i := 0; i < 100 && s.Alive(in) && !zombie(in.PID); i++ {
-			time.Sleep(100 * time.Millisecond)
+	}
+	running := func() bool {
+		for _, in := range stopped {
+			if s.Alive(in) && !zombie(in.PID) {
+				return true
+			}
 		}
+		return false
+	}
+	for i := 0; i < 100 && running(); i++ {
+		time.Sleep(100 * time.Millisecond) // polling a process that is not our child: nothing to wait on
+	}
+	for _, in := range stopped {
 		if s.Alive(in) && !zombie(in.PID) {
 			syscall.Kill(in.PID, syscall.SIGKILL)
 		}
 		// The instance leads its own process group (Setsid): its runners.
 		syscall.Kill(-in.PID, syscall.SIGKILL)
-		stopped = append(stopped, in)
 	}
 	return stopped
 }
