@@ -77,7 +77,8 @@ func TestFleetHostsGetTheirNumThread(t *testing.T) {
 	dir := t.TempDir()
 	in := writeFile(t, dir, "m.jsonl", `{"id":1,"text":"one"}`+"\n"+`{"id":2,"text":"two"}`+"\n")
 
-	r := run(t, "", "embed", in, "--db", filepath.Join(dir, "a.db"), "--host", st.Hosts()+","+other.ts.URL, "--batch-size", "1", "--concurrency", "1")
+	// The line salvo fleet up prints is a --host as it is.
+	r := run(t, "", "embed", in, "--db", filepath.Join(dir, "a.db"), "--host", "OLLAMA_HOST="+st.Hosts()+","+other.ts.URL, "--batch-size", "1", "--concurrency", "1")
 	if r.code != ExitOK {
 		t.Fatalf("exit %d: %s", r.code, r.err)
 	}
