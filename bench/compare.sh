@@ -15,6 +15,16 @@
 #                              started with scripts/real-ollama.sh (instance
 #                              $SALVO_OLLAMA_INSTANCE, default "bench") and
 #                              stopped afterwards; N default 200
+#   bench/compare.sh fleet [N] the same server, then a local fleet: the guide's
+#                              asyncio script and salvo against one Ollama
+#                              whose model uses every core (num_thread =
+#                              nproc) and with the model at num_thread 1,
+#                              then salvo against `salvo fleet up --instances
+#                              auto` (started, warmed up and stopped here;
+#                              the Ollama binary is $SALVO_OLLAMA_BIN or the
+#                              one scripts/real-ollama.sh built, the models
+#                              $OLLAMA_MODELS or that script's store);
+#                              N default 300
 #   ... --out FILE             also write the output to FILE
 #   SALVO_BIN=PATH ...         run this salvo binary instead of building
 #                              one from the work tree (to compare builds)
@@ -44,8 +54,8 @@ while (($#)); do
 	--out=*) out=${1#--out=} ;;
 	--salvo-only) salvo_only=1 ;;
 	-h | --help) usage ;;
-	fake | cpu | real) [[ -z $mode ]] || usage; mode=$1 ;;
-	*) [[ $1 =~ ^[1-9][0-9]*$ && -z $n ]] || die "unexpected argument '$1' (want: fake|cpu|real [N] [--out FILE] [--salvo-only])"; n=$1 ;;
+	fake | cpu | real | fleet) [[ -z $mode ]] || usage; mode=$1 ;;
+	*) [[ $1 =~ ^[1-9][0-9]*$ && -z $n ]] || die "unexpected argument '$1' (want: fake|cpu|real|fleet [N] [--out FILE] [--salvo-only])"; n=$1 ;;
 	esac
 	shift
 done
@@ -54,6 +64,7 @@ case $mode in
 fake) n=${n:-400} ;;
 cpu) n=${n:-5000} ;;
 real) n=${n:-200} ;;
+fleet) n=${n:-300} ;;
 esac
 
 PY=/usr/bin/python3
@@ -65,9 +76,10 @@ cd "$repo"
 	die "$PY cannot import aiohttp and requests: apt-get install -y python3-aiohttp python3-requests"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/salvo-compare.XXXXXX")
-fake_pid="" run_pid="" started_real=""
+fake_pid="" run_pid="" started_real="" fleet_up=""
 cleanup() {
 	set +e
+	[[ -n $fleet_up ]] && XDG_STATE_HOME=$tmp/state "$tmp/salvo" fleet down 2>/dev/null
 	[[ -n $run_pid ]] && kill -- "-$run_pid" 2>/dev/null
 	[[ -n $fake_pid ]] && kill "$fake_pid" 2>/dev/null && wait "$fake_pid" 2>/dev/null
 	[[ -n $started_real ]] && scripts/real-ollama.sh down >/dev/null 2>&1
@@ -102,7 +114,7 @@ cpu)
 	model=nomic-embed-text
 	fake_args=(-slots 64 -cost-per-input 0 -cost-per-request 0 -dims 768 -models "$model")
 	;;
-real)
+real | fleet)
 	if [[ -z ${OLLAMA_HOST:-} || -z ${SALVO_TEST_MODEL:-} ]]; then
 		export SALVO_OLLAMA_INSTANCE=${SALVO_OLLAMA_INSTANCE:-bench}
 		# Stopped afterwards only if it was not already running.
@@ -159,13 +171,36 @@ tree_pss_kb() {
 	done | awk '/^Pss:/ { sum += $2 } END { print sum + 0 }'
 }
 
-commands=() nrun=0
+# warm MODEL URL [OPTIONS]: one request loads the model (with OPTIONS, as
+# the runs will send them, so that they do not load it again).
+warm() {
+	curl -fsS --max-time 300 "$2/api/embed" -d "{\"model\":\"$1\",\"input\":\"warm up\"${3:+,\"options\":$3}}" >/dev/null ||
+		die "cannot embed with $1 at $2"
+}
+
+if [[ $mode == fleet ]]; then
+	cache=${SALVO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/salvo}
+	ollama_bin=${SALVO_OLLAMA_BIN:-$(ls -d "$cache"/ollama-*/bin/ollama 2>/dev/null | head -n 1)}
+	[[ -x $ollama_bin ]] || die "no Ollama binary: set SALVO_OLLAMA_BIN or run scripts/real-ollama.sh build"
+	models=${OLLAMA_MODELS:-$cache/serve/models}
+	export XDG_STATE_HOME=$tmp/state # the fleet's state file, which salvo embed reads
+	threads=$(nproc)
+	one_model=$model
+	# The same weights, loaded with every core: what a user's Ollama does.
+	all_model=$model-threads$threads
+	curl -fsS --max-time 300 "$url/api/create" \
+		-d "{\"model\":\"$all_model\",\"from\":\"$model\",\"parameters\":{\"num_thread\":$threads},\"stream\":false}" >/dev/null ||
+		die "cannot create $all_model from $model on $url"
+	warm "$all_model" "$url"
+fi
+
+commands=() nrun=0 setup=""
 # run NAME FLAGS: runs one approach over the catalog and records the result
-# in $tmp/runs.tsv for table.py.
+# in $tmp/runs.tsv for table.py ($setup, when set, names the servers).
 run() {
 	local name=$1 flags=$2 i=$((++nrun)) cmd rc=0 peak=0 cur
 	local base=$tmp/run$i server=
-	if [[ $mode != real ]]; then
+	if [[ $mode != real && $mode != fleet ]]; then
 		start_fake "$base.server"
 		# With no cost per input the server is never busy: no utilisation.
 		[[ $mode == fake ]] && server=$base.server
@@ -203,10 +238,37 @@ run() {
 		echo "compare.sh: $name $flags logged $(wc -l <"$base.err") lines of errors, the last:" >&2
 		tail -n 1 "$base.err" >&2
 	fi
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$flags" "$rc" "$base.time" "$base.out" "$server" "$peak" >>"$tmp/runs.tsv"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$flags" "$rc" "$base.time" "$base.out" "$server" "$peak" "$setup" >>"$tmp/runs.tsv"
 }
 
 load=$(cut -d ' ' -f 1-3 /proc/loadavg)
+if [[ $mode == fleet ]]; then
+	model=$all_model setup="one Ollama, model num_thread $threads"
+	run asyncio_aiohttp "--concurrent 10"
+	run salvo ""
+	model=$one_model setup="one Ollama, model num_thread 1"
+	warm "$model" "$url"
+	run asyncio_aiohttp "--concurrent 10"
+	run salvo ""
+	for pin in "" --pin; do
+		echo "compare.sh: salvo fleet up --instances auto $pin" >&2
+		fleet_out=$(OLLAMA_MODELS=$models "$tmp/salvo" fleet up --instances auto $pin --ollama "$ollama_bin" 2>"$tmp/fleet.err") ||
+			die "salvo fleet up failed: $(cat "$tmp/fleet.err")"
+		fleet_up=1
+		fleet_url=${fleet_out#OLLAMA_HOST=}
+		fleet_threads=$("$tmp/salvo" fleet status --json | $PY -c 'import json,sys; print(json.load(sys.stdin)["instances"][0]["num_thread"])')
+		IFS=, read -ra fleet_hosts <<<"$fleet_url"
+		for h in "${fleet_hosts[@]}"; do warm "$model" "http://$h" "{\"num_thread\":$fleet_threads}"; done
+		commands+=("salvo fleet up --instances auto${pin:+ $pin} --ollama \$OLLAMA_BIN   # \$URL=$fleet_url")
+		url=$fleet_url setup="salvo fleet up --instances auto${pin:+ $pin}: ${#fleet_hosts[@]} Ollama, num_thread $fleet_threads each"
+		run salvo ""
+		url=${url%%,*}
+		"$tmp/salvo" fleet down 2>/dev/null
+		fleet_up=
+	done
+	url=${OLLAMA_HOST:-$url}
+	[[ $url == *://* ]] || url=http://$url
+else
 run salvo ""
 if [[ -n $salvo_only ]]; then
 	run salvo "--api embed"
@@ -223,11 +285,13 @@ else
 	fi
 	run sequential ""
 fi
+fi
 
 {
 	echo "Mode \`$mode\`, $catalog_desc; load average before: $load."
 	case $mode in
 	real) echo "Server: Ollama at \$URL=$url, model $model (warmed up first)." ;;
+	fleet) echo "Servers: Ollama at \$URL=$url, models $all_model (num_thread $threads) and $one_model (num_thread 1), then \`salvo fleet up --instances auto\` (\$URL = its OLLAMA_HOST), each warmed up first; machine: $(nproc) cores." ;;
 	*) echo "Server: a fresh \`fakeollama ${fake_args[*]}\` per approach (\$URL = its address)." ;;
 	esac
 	echo

@@ -6,7 +6,7 @@
 Each line of RUNS.tsv: name, flags, exit code, GNU time output file
 ('%e %U %S %M'), the program's stdout file, the fakeollama output file (or
 empty), and the sampled peak PSS of all the run's processes together in KB (0: not
-sampled).
+sampled), and optionally the servers' setup (shown with the approach).
 """
 import json
 import sys
@@ -37,11 +37,12 @@ def server_stats(path):
 def rows(tsv):
     with open(tsv) as f:
         for line in f:
-            name, flags, rc, time_file, out_file, server_file, peak = line.rstrip("\n").split("\t")
+            name, flags, rc, time_file, out_file, server_file, peak, *setup = line.rstrip("\n").split("\t")
             with open(time_file) as t:
                 # GNU time puts "Command exited with non-zero status" first.
                 wall, user, sys_, rss = t.read().split()[-4:]
-            yield dict(name=name, flags=flags, rc=int(rc), wall=float(wall), cpu=float(user) + float(sys_),
+            label = LABELS[name] + (f" — {setup[0]}" if setup and setup[0] else "")
+            yield dict(name=name, label=label, flags=flags, rc=int(rc), wall=float(wall), cpu=float(user) + float(sys_),
                        rss_kb=int(rss), tree_kb=int(peak), res=summary(out_file), srv=server_stats(server_file))
 
 
@@ -59,7 +60,7 @@ def main():
     print("|" + "|".join("---" if i < 2 else "--:" for i in range(len(head))) + "|")
     for r in runs:
         if r["res"] is None:
-            print(f"| {LABELS[r['name']]} | {r['flags'] or '(defaults)'} | error (exit {r['rc']}) |" + " |" * (len(head) - 3))
+            print(f"| {r['label']} | {r['flags'] or '(defaults)'} | error (exit {r['rc']}) |" + " |" * (len(head) - 3))
             continue
         emb = str(r["embedded"])
         if r["res"].get("cached"):  # repeated texts, embedded once
@@ -72,7 +73,7 @@ def main():
         if r["tree_kb"]:
             rss += f" ({r['tree_kb'] / 1024:.0f} all processes)"
         ratio = f"×{r['rate'] / base:.2f}" if base else "—"
-        cells = [LABELS[r["name"]], r["flags"] or "(defaults)", emb, f"{r['seconds']:.2f}", f"{r['rate']:.1f}",
+        cells = [r["label"], r["flags"] or "(defaults)", emb, f"{r['seconds']:.2f}", f"{r['rate']:.1f}",
                  f"{60 * r['rate']:.0f}", ratio, util, cpu, rss, f"{r['wall']:.2f}"]
         print("| " + " | ".join(cells) + " |")
     print()

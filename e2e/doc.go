@@ -4,7 +4,9 @@
 // salvo as a process: killed with SIGKILL at ten random points and run again
 // (the crash suite), stopped by signals on an idle standard input, and
 // facing store faults (a read-only database, two runs on one file, a full
-// disk).
+// disk), and a fleet of
+// two real servers started, used and stopped with salvo fleet (it needs the
+// Ollama binary scripts/real-ollama.sh builds).
 //
 // The real-server tests run when OLLAMA_HOST and SALVO_TEST_MODEL are set;
 // otherwise they skip. The simplest way to run them is

@@ -56,7 +56,7 @@ type sample struct {
 	Outcome signal
 }
 
-// Defaults for limiterConfig.
+// Defaults for LimiterConfig.
 const (
 	defaultLimitInitial = 4
 	defaultLimitMin     = 1
@@ -73,9 +73,9 @@ const (
 	ceilingMost   = 5 * time.Minute  // ...doubling up to this while the same limit meets one again
 )
 
-// limiterConfig configures newLimiter. The zero value is adaptive between
+// LimiterConfig configures NewLimiter. The zero value is adaptive between
 // defaultLimitMin and defaultLimitMax, starting at defaultLimitInitial.
-type limiterConfig struct {
+type LimiterConfig struct {
 	Fixed   int              // > 0: a fixed limit (--concurrency N); adaptive otherwise
 	Initial int              // adaptive start; default defaultLimitInitial
 	Min     int              // default defaultLimitMin
@@ -83,7 +83,7 @@ type limiterConfig struct {
 	Clock   func() time.Time // nil = time.Now; tests inject simulated time
 }
 
-// limiter bounds the requests in flight to one host. With a fixed limit it
+// Limiter bounds the requests in flight to one host. With a fixed limit it
 // is a plain FIFO semaphore. Adaptive, it looks for the server's knee: the
 // fewest requests in flight that keep every evaluation slot busy, plus a
 // small queue so that no slot waits for the next request to arrive.
@@ -128,7 +128,7 @@ type limiterConfig struct {
 //
 // A limiter is safe for concurrent use. Every successful Acquire must be
 // followed by exactly one Release.
-type limiter struct {
+type Limiter struct {
 	now      func() time.Time
 	adaptive bool
 	min, max int
@@ -168,9 +168,9 @@ type window struct {
 	answers []answer  // answered requests sent during the window
 }
 
-// newLimiter returns a limiter; see limiterConfig for the defaults.
-func newLimiter(cfg limiterConfig) *limiter {
-	l := &limiter{now: cfg.Clock}
+// NewLimiter returns a Limiter; see LimiterConfig for the defaults.
+func NewLimiter(cfg LimiterConfig) *Limiter {
+	l := &Limiter{now: cfg.Clock}
 	if l.now == nil {
 		l.now = time.Now
 	}
@@ -200,7 +200,7 @@ func newLimiter(cfg limiterConfig) *limiter {
 // Acquire blocks until fewer requests than the limit are in flight, then
 // counts one more. It returns ctx.Err(), holding nothing, if ctx ends first.
 // Waiters are served in order.
-func (l *limiter) Acquire(ctx context.Context) error {
+func (l *Limiter) Acquire(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -237,7 +237,7 @@ func (l *limiter) Acquire(ctx context.Context) error {
 
 // tryAcquire is Acquire without waiting: it reports whether it counted a
 // request.
-func (l *limiter) tryAcquire() bool {
+func (l *Limiter) tryAcquire() bool {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -249,7 +249,7 @@ func (l *limiter) tryAcquire() bool {
 }
 
 // Release ends a request that Acquire admitted and learns from it.
-func (l *limiter) Release(s sample) {
+func (l *Limiter) Release(s sample) {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -266,14 +266,14 @@ func (l *limiter) Release(s sample) {
 
 // Limit is the limit on requests in flight. A rise takes effect one request
 // per answer, so InFlight may stay below it for a round trip.
-func (l *limiter) Limit() int {
+func (l *Limiter) Limit() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.limit
 }
 
 // InFlight is the number of requests acquired and not yet released.
-func (l *limiter) InFlight() int {
+func (l *Limiter) InFlight() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.inFlight
@@ -281,15 +281,15 @@ func (l *limiter) InFlight() int {
 
 // Max is the highest limit the limiter may reach: the number of workers a
 // host needs so that the limit, not the workers, bounds the requests.
-func (l *limiter) Max() int { return l.max }
+func (l *Limiter) Max() int { return l.max }
 
-func (l *limiter) take(now time.Time) {
+func (l *Limiter) take(now time.Time) {
 	l.advance(now)
 	l.inFlight++
 	l.win.peak = max(l.win.peak, l.inFlight)
 }
 
-func (l *limiter) put(now time.Time) {
+func (l *Limiter) put(now time.Time) {
 	l.advance(now)
 	l.inFlight--
 	if l.draining && l.inFlight <= l.limit {
@@ -298,14 +298,14 @@ func (l *limiter) put(now time.Time) {
 	}
 }
 
-func (l *limiter) advance(now time.Time) {
+func (l *Limiter) advance(now time.Time) {
 	if now.After(l.win.last) {
 		l.win.area += float64(l.inFlight) * float64(now.Sub(l.win.last))
 		l.win.last = now
 	}
 }
 
-func (l *limiter) grant(now time.Time) {
+func (l *Limiter) grant(now time.Time) {
 	for l.inFlight < l.paced && l.waiters.Len() > 0 {
 		ch := l.waiters.Remove(l.waiters.Front()).(chan struct{})
 		l.take(now)
@@ -356,7 +356,7 @@ func (w *window) latency(now time.Time, need int, unbiased bool) (float64, int) 
 
 // setLimit changes the limit and starts a new window, once the requests
 // sent under the old limit are within the new one.
-func (l *limiter) setLimit(n int, now time.Time) {
+func (l *Limiter) setLimit(n int, now time.Time) {
 	n = min(max(n, l.min), l.max)
 	l.settling = n > l.limit
 	l.limit = n
@@ -365,7 +365,7 @@ func (l *limiter) setLimit(n int, now time.Time) {
 	l.win.reset(now, l.inFlight)
 }
 
-func (l *limiter) observe(s sample, now time.Time) {
+func (l *Limiter) observe(s sample, now time.Time) {
 	switch s.Outcome {
 	case signalBusy, signalTimeout:
 		l.backOff(s, now)
@@ -404,7 +404,7 @@ func (l *limiter) observe(s sample, now time.Time) {
 
 // update ends a window: it estimates the server's slots and queue and moves
 // the limit.
-func (l *limiter) update(now time.Time, latency float64, inputs int) {
+func (l *Limiter) update(now time.Time, latency float64, inputs int) {
 	w := &l.win
 	l.booting = false
 	inFlight := w.area / float64(now.Sub(w.start))
@@ -469,7 +469,7 @@ func (l *limiter) update(now time.Time, latency float64, inputs int) {
 }
 
 // backOff cuts the limit after a busy answer or a timeout.
-func (l *limiter) backOff(s sample, now time.Time) {
+func (l *Limiter) backOff(s sample, now time.Time) {
 	if now.Add(-s.Latency).Before(l.lastDecrease) || (l.rtt > 0 && now.Sub(l.lastDecrease) < l.rtt) {
 		return // the last cut has not had a round trip to work yet
 	}

@@ -26,7 +26,7 @@ type simConfig struct {
 	net        time.Duration // one way between client and server
 	duration   time.Duration // whole seconds
 	changes    []simChange
-	limiter    limiterConfig
+	limiter    LimiterConfig
 	batch      int // fixed batch size; 0 = auto
 	seed       uint64
 }
@@ -91,7 +91,7 @@ type sim struct {
 	events simHeap
 	seq    int
 	rng    *rand.Rand
-	lim    *limiter
+	lim    *Limiter
 	bat    *batcher
 
 	idle  int       // workers without a batch
@@ -109,7 +109,7 @@ func simulate(cfg simConfig) simResult {
 	s := &sim{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.seed, 2)), slots: cfg.slots}
 	lc := cfg.limiter
 	lc.Clock = func() time.Time { return epoch.Add(s.now) }
-	s.lim = newLimiter(lc)
+	s.lim = NewLimiter(lc)
 	s.bat = newBatcher(cfg.batch, 0, 0, 0)
 	s.idle = s.lim.Max()
 	secs := int(cfg.duration / time.Second)
@@ -461,11 +461,11 @@ func TestSimulation(t *testing.T) {
 func BenchmarkSimulation(b *testing.B) {
 	for _, bc := range []struct {
 		name  string
-		lim   limiterConfig
+		lim   LimiterConfig
 		batch int
 	}{
-		{"auto", limiterConfig{}, 0},
-		{"fixed10x1", limiterConfig{Fixed: 10}, 1},
+		{"auto", LimiterConfig{}, 0},
+		{"fixed10x1", LimiterConfig{Fixed: 10}, 1},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			var r simResult
@@ -482,7 +482,7 @@ func BenchmarkSimulation(b *testing.B) {
 func BenchmarkLimiter(b *testing.B) {
 	for _, fixed := range []int{0, 8} {
 		b.Run(fmt.Sprintf("fixed=%d", fixed), func(b *testing.B) {
-			l := newLimiter(limiterConfig{Fixed: fixed, Initial: 8})
+			l := NewLimiter(LimiterConfig{Fixed: fixed, Initial: 8})
 			ctx := context.Background()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {

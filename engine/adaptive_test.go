@@ -37,7 +37,7 @@ func (c *fakeClock) add(d time.Duration) {
 }
 
 // waiting is the number of Acquire calls blocked on l.
-func (l *limiter) waiting() int {
+func (l *Limiter) waiting() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.waiters.Len()
@@ -57,7 +57,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 }
 
 func TestLimiterAcquireBlocksUntilRelease(t *testing.T) {
-	l := newLimiter(limiterConfig{Fixed: 2})
+	l := NewLimiter(LimiterConfig{Fixed: 2})
 	ctx := context.Background()
 	for range 2 {
 		if err := l.Acquire(ctx); err != nil {
@@ -90,7 +90,7 @@ func TestLimiterAcquireBlocksUntilRelease(t *testing.T) {
 }
 
 func TestLimiterAcquireCancelled(t *testing.T) {
-	l := newLimiter(limiterConfig{Fixed: 1})
+	l := NewLimiter(LimiterConfig{Fixed: 1})
 	if err := l.Acquire(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -117,8 +117,8 @@ func TestLimiterAcquireCancelled(t *testing.T) {
 // TestLimiterCancelStorm races grants against cancellations (run with
 // -race): whatever happens, no permit may be lost or counted twice.
 func TestLimiterCancelStorm(t *testing.T) {
-	for _, cfg := range []limiterConfig{{Fixed: 3}, {Initial: 3}} {
-		l := newLimiter(cfg)
+	for _, cfg := range []LimiterConfig{{Fixed: 3}, {Initial: 3}} {
+		l := NewLimiter(cfg)
 		var wg sync.WaitGroup
 		for g := range 8 {
 			wg.Go(func() {
@@ -150,12 +150,12 @@ func TestLimiterReleaseWithoutAcquirePanics(t *testing.T) {
 			t.Error("Release without Acquire did not panic")
 		}
 	}()
-	newLimiter(limiterConfig{}).Release(sample{})
+	NewLimiter(LimiterConfig{}).Release(sample{})
 }
 
 func TestLimiterFixedNeverChanges(t *testing.T) {
 	clk := newFakeClock()
-	l := newLimiter(limiterConfig{Fixed: 3, Initial: 8, Max: 10, Clock: clk.now})
+	l := NewLimiter(LimiterConfig{Fixed: 3, Initial: 8, Max: 10, Clock: clk.now})
 	if l.Max() != 3 {
 		t.Fatalf("Max = %d, want 3 (workers for a fixed limit)", l.Max())
 	}
@@ -177,7 +177,7 @@ func TestLimiterFixedNeverChanges(t *testing.T) {
 
 func TestLimiterBacksOffOncePerRoundTrip(t *testing.T) {
 	clk := newFakeClock()
-	l := newLimiter(limiterConfig{Initial: 8, Clock: clk.now})
+	l := NewLimiter(LimiterConfig{Initial: 8, Clock: clk.now})
 	for l.tryAcquire() {
 	}
 	steps := []struct {
@@ -220,21 +220,21 @@ func TestLimiterBacksOffOncePerRoundTrip(t *testing.T) {
 func TestLimiterGrowsWhenUnderloaded(t *testing.T) {
 	tests := []struct {
 		name   string
-		cfg    limiterConfig
+		cfg    LimiterConfig
 		use    int // requests the caller has to send per round; 0 = as many as allowed
 		rounds int
 		want   int
 	}{
-		{"slow start to the default max", limiterConfig{}, 0, 6, defaultLimitMax},
-		{"stops at Max", limiterConfig{Max: 12}, 0, 6, 12},
-		{"starts at Initial", limiterConfig{Initial: 5, Max: 100}, 0, 2, 10},
-		{"no growth when the caller has less to send", limiterConfig{}, 1, 10, defaultLimitInitial},
+		{"slow start to the default max", LimiterConfig{}, 0, 6, defaultLimitMax},
+		{"stops at Max", LimiterConfig{Max: 12}, 0, 6, 12},
+		{"starts at Initial", LimiterConfig{Initial: 5, Max: 100}, 0, 2, 10},
+		{"no growth when the caller has less to send", LimiterConfig{}, 1, 10, defaultLimitInitial},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			clk := newFakeClock()
 			tc.cfg.Clock = clk.now
-			l := newLimiter(tc.cfg)
+			l := NewLimiter(tc.cfg)
 			prev := l.Limit()
 			for r := range tc.rounds {
 				n := 0
@@ -353,7 +353,7 @@ func driveOllamatest(tb testing.TB, d time.Duration) (ollamatest.Stats, int) {
 	for i := range texts {
 		texts[i] = fmt.Sprintf("text %d", i)
 	}
-	l := newLimiter(limiterConfig{})
+	l := NewLimiter(LimiterConfig{})
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	var wg sync.WaitGroup

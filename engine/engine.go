@@ -44,6 +44,17 @@ type Host struct {
 	// Concurrency is a fixed number of requests in flight; 0 lets an
 	// adaptive limiter find the server's knee.
 	Concurrency int
+	// Limiter, when set, bounds the host's requests in flight instead of
+	// one made from Concurrency; the caller may read its Limit and
+	// InFlight while the run goes on (metrics).
+	Limiter *Limiter
+}
+
+func (h Host) limiter() *Limiter {
+	if h.Limiter != nil {
+		return h.Limiter
+	}
+	return NewLimiter(LimiterConfig{Fixed: h.Concurrency})
 }
 
 // Defaults for Config.
@@ -189,7 +200,7 @@ type run struct {
 	dedup   dedup
 	limiter *rate.Limiter
 	dims    dimsCheck
-	limits  []*limiter     // per host: requests in flight
+	limits  []*Limiter     // per host: requests in flight
 	loads   []atomic.Int64 // per host: the longest model load reported (ns)
 	batcher *batcher
 	ids     *idSet  // the IDs read so far (reader only)
@@ -213,7 +224,7 @@ func newRun(cfg Config) *run {
 		r.limiter = rate.NewLimiter(rate.Limit(cfg.Rate), burst)
 	}
 	for _, h := range cfg.Hosts {
-		r.limits = append(r.limits, newLimiter(limiterConfig{Fixed: h.Concurrency}))
+		r.limits = append(r.limits, h.limiter())
 	}
 	return r
 }

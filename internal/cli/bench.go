@@ -65,13 +65,14 @@ func runBench(ctx context.Context, args []string, stdio Stdio) error {
 	if err != nil {
 		return err
 	}
+	threads := newHostThreads(&f) // fleet hosts keep their num_thread: another would reload the model
 	cfg := bench.Config{
 		Hosts: f.hosts, Model: f.model, Texts: texts, Timeout: f.timeout,
 		Embedder: func(host, api string) (salvo.Embedder, error) {
 			if api == "openai" {
 				return openai.New(host, openai.Options{Model: f.model, Dimensions: f.dimensions, APIKey: apiKey})
 			}
-			return ollama.New(host, ollama.Options{Model: f.model, API: ollama.API(api), Dimensions: f.dimensions, Truncate: truncate, KeepAlive: f.keepAlive})
+			return ollama.New(host, ollama.Options{Model: f.model, API: ollama.API(api), Dimensions: f.dimensions, Truncate: truncate, KeepAlive: f.keepAlive, ModelOptions: threads.options(host)})
 		},
 		Progress: func(r bench.Result) {
 			if !f.jsonOut {

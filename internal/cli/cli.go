@@ -44,6 +44,7 @@ Usage:
   salvo export [flags]          write a collection's vectors out (jsonl, csv, npy, parquet)
   salvo serve [flags]           a search page and JSON API on 127.0.0.1:8080
   salvo bench [flags] FILE      measure strategies against your server and recommend flags
+  salvo fleet up|status|down    run several Ollama servers on this machine
   salvo version                 print salvo's version
 
 Start here, with Ollama running and the model pulled (ollama pull nomic-embed-text):
@@ -80,6 +81,8 @@ func Main(ctx context.Context, args []string, io Stdio) int {
 		err = runServe(ctx, args[1:], io)
 	case "bench":
 		err = runBench(ctx, args[1:], io)
+	case "fleet":
+		err = runFleet(ctx, args[1:], io)
 	case "version", "--version":
 		fmt.Fprintln(io.Out, "salvo", Version)
 	case "help", "-h", "--help":

@@ -39,8 +39,9 @@ func connect(ctx context.Context, f *embedFlags, stdio Stdio) ([]engine.Host, sa
 	var hosts []engine.Host
 	ctxTokens, endpoint := 0, ""
 	var unreachable []error
+	threads := newHostThreads(f)
 	for _, h := range f.hosts {
-		oc, err := ollama.New(h, ollama.Options{Model: f.model, API: api, Dimensions: f.dimensions, Truncate: truncate, KeepAlive: f.keepAlive, UserAgent: "salvo/" + Version})
+		oc, err := ollama.New(h, ollama.Options{Model: f.model, API: api, Dimensions: f.dimensions, Truncate: truncate, KeepAlive: f.keepAlive, UserAgent: "salvo/" + Version, ModelOptions: threads.options(h)})
 		if err != nil {
 			return nil, key, 0, "", usageError("--host %q: %v", h, err)
 		}
@@ -62,7 +63,7 @@ func connect(ctx context.Context, f *embedFlags, stdio Stdio) ([]engine.Host, sa
 		}
 		var emb salvo.Embedder = oc
 		ep := "/api/" + string(api)
-		if f.api == "openai" || f.api == "auto" && preferOpenAI(info.version, f) {
+		if f.api == "openai" || f.api == "auto" && threads.of(h) == 0 && preferOpenAI(info.version, f) {
 			c, err := openai.New(h, openai.Options{Model: f.model, Dimensions: f.dimensions, APIKey: apiKey, UserAgent: "salvo/" + Version})
 			if err != nil {
 				return nil, key, 0, "", usageError("--host %q: %v", h, err)
@@ -76,6 +77,7 @@ func connect(ctx context.Context, f *embedFlags, stdio Stdio) ([]engine.Host, sa
 		}
 		hosts = append(hosts, engine.Host{Name: oc.Host(), Embedder: emb, Concurrency: int(f.concurrency)})
 	}
+	threads.say(stdio, f.quiet)
 	if len(hosts) == 0 {
 		return nil, key, 0, "", fmt.Errorf("none of the %d servers answers: %w", len(f.hosts), errors.Join(unreachable...))
 	}
@@ -89,6 +91,9 @@ func apiOf(f *embedFlags) (ollama.API, error) {
 	case "auto", "embed", "embeddings":
 		return ollama.API(f.api), nil
 	case "openai":
+		if f.numThread > 0 {
+			return "", usageError("--num-thread needs --api auto or embed: /v1/embeddings takes no model options")
+		}
 		if !f.truncate {
 			return "", usageError("--truncate=false needs --api embed: /v1/embeddings always cuts texts to the model's context")
 		}

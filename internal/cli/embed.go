@@ -81,6 +81,8 @@ type embedFlags struct {
 	dupPolicy   engine.DuplicatePolicy // --on-duplicate, parsed
 	keep        []string
 	kept        keeper // what --keep keeps, resolved against the template
+	numThread   int
+	metricsAddr string
 }
 
 func (f *embedFlags) register(fs *pflag.FlagSet) {
@@ -101,6 +103,7 @@ func (f *embedFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.onDuplicate, "on-duplicate", "fail", "a record whose ID an earlier record of the run has: fail (reported, exit 2), first (keep the first), last (keep the last)")
 	fs.BoolVar(&f.jsonOut, "json", false, "print the final summary as one JSON object on stdout")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress, no report (errors only)")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://`ADDR`/metrics while the run goes on, e.g. 127.0.0.1:9464")
 }
 
 // registerServer adds the flags that choose the server, model and endpoint.
@@ -113,6 +116,7 @@ func (f *embedFlags) registerServer(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.truncate, "truncate", true, "let the server cut texts longer than the model's context (reported as truncated); false: such records fail")
 	fs.BoolVar(&f.pull, "pull", false, "pull the model through the server when it is missing")
 	fs.StringVar(&f.apiKeyEnv, "api-key-env", "", "environment variable `NAME` holding a bearer token for /v1/embeddings (default $SALVO_API_KEY; with --api openai, $OPENAI_API_KEY)")
+	fs.IntVar(&f.numThread, "num-thread", 0, "send options.num_thread `N` with every request (uses /api/embed); default: a fleet host's share of the cores (salvo fleet up), else the model's own")
 }
 
 // registerInput adds the flags that say how to read records and build texts.
@@ -284,6 +288,11 @@ func embedRecords(ctx context.Context, f *embedFlags, stdio Stdio, renderer *ren
 	if err != nil {
 		return nil, err
 	}
+	metricsSet, stopMetrics, err := serveMetrics(f.metricsAddr, stdio, f.quiet)
+	if err != nil {
+		return nil, err
+	}
+	defer stopMetrics()
 
 	st, err := openStore(ctx, f.db, false)
 	if err != nil {
@@ -317,6 +326,7 @@ func embedRecords(ctx context.Context, f *embedFlags, stdio Stdio, renderer *ren
 	counters := new(engine.Counters)
 	counters.Total.Store(-1)
 	go count(counters)
+	instrument(metricsSet, hosts, counters)
 
 	failures := &engine.FailureFile{Path: f.failures, Collection: coll.Name}
 	tally := &failureTally{next: failures}

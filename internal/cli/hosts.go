@@ -16,6 +16,8 @@ var _ pflag.Value = (*hostList)(nil)
 func (h *hostList) String() string { return strings.Join(*h, ",") }
 func (h *hostList) Type() string   { return "URL" }
 func (h *hostList) Set(v string) error {
+	// What `salvo fleet up` prints is taken as it is: --host "$(salvo fleet up)".
+	v = strings.TrimPrefix(strings.TrimSpace(v), "OLLAMA_HOST=")
 	for _, s := range strings.Split(v, ",") {
 		if s = strings.TrimSpace(s); s != "" {
 			*h = append(*h, s)
