@@ -9,19 +9,15 @@ import (
 
 // write commits outcomes to the store, one transaction each, and reports
 // failed records. It runs in a single goroutine and drains results to the
-// end even after a cancellation, so in-flight writes are finished.
+// end even after a cancellation, so in-flight writes are finished. A store
+// that fails is fatal: write returns at once, which stops the other stages.
 func (r *run) write(ctx context.Context, results <-chan *outcome) error {
-	var fatal error
 	var entries []salvo.Entry
 	var items []salvo.Item
 	for o := range results {
-		if fatal != nil {
-			continue // drain so the workers never block
-		}
 		if o.links != nil {
 			if err := r.cfg.Store.Put(ctx, r.cfg.Collection, nil, o.links); err != nil {
-				fatal = &FatalError{err}
-				continue
+				return &FatalError{err}
 			}
 			r.c.Cached.Add(int64(len(o.links)))
 			continue
@@ -55,8 +51,7 @@ func (r *run) write(ctx context.Context, results <-chan *outcome) error {
 		}
 		r.dedup.mu.Unlock()
 		if err != nil {
-			fatal = &FatalError{err}
-			continue
+			return &FatalError{err}
 		}
 		// Counted once committed: a record is "embedded" only when stored.
 		// Duplicates that shared a request were counted as cached when they
@@ -68,11 +63,11 @@ func (r *run) write(ctx context.Context, results <-chan *outcome) error {
 				if j > 0 {
 					r.c.Cached.Add(-1) // it was counted when it joined; it failed instead
 				}
-				if err := r.fail(Failure{ID: rf.id, Where: rf.where, Stage: StageEmbed, Error: failedErr[i].Error(), Text: g.text}); err != nil && fatal == nil {
-					fatal = err
+				if err := r.fail(Failure{ID: rf.id, Where: rf.where, Stage: StageEmbed, Error: failedErr[i].Error(), Text: g.text}); err != nil {
+					return err
 				}
 			}
 		}
 	}
-	return fatal
+	return nil
 }

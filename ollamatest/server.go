@@ -102,6 +102,7 @@ type Server struct {
 	down     bool
 	gate     chan struct{} // slot holders wait for it to close; nil when open
 	faults   []fault
+	chaos    *chaos
 	perText  map[string]textFault
 	record   bool
 	texts    []string
