@@ -174,19 +174,29 @@ func TestTransientFaultsAreRetried(t *testing.T) {
 	}
 }
 
-func TestRetriesExhaustedFailTheBatch(t *testing.T) {
+func TestRetriesExhaustedSplitThenFail(t *testing.T) {
 	e := newEnv(t, ollamatest.Config{})
-	e.srv.HTMLNext(100, 502)
+	in := inputs(12)
 	cfg := e.config()
 	cfg.Retries = 2
-	cfg.BatchSize = 10
-	rep := e.run(cfg, inputs(10))
-	if rep.Failed != 10 || rep.Retries != 2 || rep.Requests != 3 {
+	cfg.BatchSize = 4
+	cfg.Hosts[0].Concurrency = 1
+	// A gateway that times out on one text while the server answers the
+	// others: the batch is retried, then split, and only that text fails.
+	cfg.Hosts[0].Embedder = embedFunc(func(ctx context.Context, texts []string) (*salvo.Embedding, error) {
+		if slices.Contains(texts, in[6].Text) {
+			return nil, &salvo.StatusError{StatusCode: 504, Message: "gateway timeout", Endpoint: "proxy"}
+		}
+		return e.client.Embed(ctx, texts)
+	})
+	rep := e.run(cfg, in)
+	if rep.Failed != 1 || rep.Embedded != 11 || rep.Splits == 0 {
 		t.Fatalf("report %+v", rep)
 	}
-	if f := e.fails.list(); !strings.Contains(f[0].Error, "502") {
-		t.Errorf("failure should name the status: %+v", f[0])
+	if f := e.fails.list(); f[0].ID != "7" || !strings.Contains(f[0].Error, "504") {
+		t.Errorf("failure should be record 7 and name the status: %+v", f[0])
 	}
+	e.checkStored(append(slices.Clone(in[:6]), in[7:]...))
 }
 
 func TestTimeoutIsRetried(t *testing.T) {
@@ -222,31 +232,57 @@ func TestBadVectorsFailOnlyTheirRecords(t *testing.T) {
 	}
 }
 
-func TestWrongVectorCountIsSplit(t *testing.T) {
-	e := newEnv(t, ollamatest.Config{})
-	e.srv.WrongCountNext(1)
-	in := inputs(16)
-	rep := e.run(e.config(), in)
-	if rep.Failed != 0 || rep.Embedded != 16 || rep.Splits == 0 {
-		t.Fatalf("report %+v", rep)
+func TestMalformedAnswersAreRetried(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		inject func(s *ollamatest.Server)
+	}{
+		{"fewer vectors than inputs", func(s *ollamatest.Server) { s.WrongCountNext(1) }},
+		{"wrong dimensions", func(s *ollamatest.Server) { s.WrongDimsNext(1) }},
+		{"truncated body", func(s *ollamatest.Server) { s.TruncateNext(1) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, ollamatest.Config{})
+			cfg := e.config()
+			cfg.Dims = 768
+			cfg.BatchSize = 4
+			cfg.Hosts[0].Concurrency = 1
+			in := inputs(16)
+			e.run(cfg, in[:4]) // the server has answered well before
+			tc.inject(e.srv)
+			rep := e.run(cfg, in)
+			if rep.Failed != 0 || rep.Embedded != 12 || rep.Retries == 0 || rep.Splits != 0 {
+				t.Fatalf("report %+v: a malformed answer should be sent again whole", rep)
+			}
+			e.checkStored(in)
+		})
 	}
-	e.checkStored(in)
 }
 
-func TestWrongDimensionsFailThoseRecords(t *testing.T) {
+func TestRepeatedMalformedAnswersFailOnlyTheirInput(t *testing.T) {
 	e := newEnv(t, ollamatest.Config{})
+	in := inputs(16)
 	cfg := e.config()
 	cfg.Dims = 768
-	cfg.BatchSize = 4
-	cfg.Hosts[0].Concurrency = 1
-	e.srv.WrongDimsNext(1)
-	rep := e.run(cfg, inputs(12))
-	if rep.Failed != 4 || rep.Embedded != 8 {
+	cfg.BatchSize = 8
+	// Every answer for a request holding text 5 has a vector too short.
+	cfg.Hosts[0].Embedder = embedFunc(func(ctx context.Context, texts []string) (*salvo.Embedding, error) {
+		emb, err := e.client.Embed(ctx, texts)
+		if err == nil && slices.Contains(texts, in[4].Text) {
+			for i, v := range emb.Vectors {
+				emb.Vectors[i] = v[:100]
+			}
+		}
+		return emb, err
+	})
+	rep := e.run(cfg, in)
+	if rep.Failed != 1 || rep.Embedded != 15 || rep.Splits == 0 {
 		t.Fatalf("report %+v", rep)
 	}
-	if f := e.fails.list(); !strings.Contains(f[0].Error, "767-dimensional") {
+	if f := e.fails.list(); f[0].ID != "5" || !strings.Contains(f[0].Error, "100-dimensional") {
 		t.Errorf("failure %+v", f[0])
 	}
+	e.checkStored(append(slices.Clone(in[:4]), in[5:]...))
 }
 
 func TestModelNotFoundIsFatal(t *testing.T) {

@@ -149,14 +149,25 @@ func (hs *hosts) gaveUp() error {
 	return &FatalError{fmt.Errorf("%s failed for longer than %v (--host-timeout); the last answer: %w\nCheck the server's log; records not stored yet are embedded by the next run", what, hs.timeout, errors.Join(errs...))}
 }
 
-// downOrDone waits until host i is down; it reports false when ctx ends
-// first.
-func (hs *hosts) downOrDone(ctx context.Context, i int) bool {
+// untilUp returns a context that ends with ctx or when host i is up.
+func (hs *hosts) untilUp(ctx context.Context, i int) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		if hs.await(ctx, i, false) {
+			cancel()
+		}
+	}()
+	return ctx, cancel
+}
+
+// await waits until host i is down (or up, with down false); it reports
+// false when ctx ends first.
+func (hs *hosts) await(ctx context.Context, i int, down bool) bool {
 	for {
 		hs.mu.Lock()
-		down, changed := hs.h[i].down, hs.changed
+		is, changed := hs.h[i].down, hs.changed
 		hs.mu.Unlock()
-		if down {
+		if is == down {
 			return true
 		}
 		select {
@@ -172,7 +183,7 @@ func (hs *hosts) downOrDone(ctx context.Context, i int) bool {
 // when ctx ends (the run's work is over, or the run stops), or with a
 // *FatalError when the server says the model is missing.
 func (r *run) probe(ctx context.Context, hi int) error {
-	for r.hosts.downOrDone(ctx, hi) {
+	for r.hosts.await(ctx, hi, true) {
 		for n := 0; r.hosts.isDown(hi); n++ {
 			if n > 0 && !sleep(ctx, r.cfg.Backoff.Delay(n-1, 0)) {
 				return nil

@@ -53,11 +53,15 @@ func (r *run) embed(ctx context.Context, hi int, texts []string, vecs [][]float3
 	busy := 0  // answers that said "server busy": they retry longer and faster
 	tries := 0 // failures put down to these texts
 	for attempt := 0; ; attempt++ {
-		h, err := r.hosts.pick(ctx, hi+attempt)
+		h, err := r.hosts.pick(ctx, hi+attempt) // a retry goes to the next host
 		if err != nil {
 			return err
 		}
-		emb, err := r.request(ctx, h, texts)
+		emb, err := r.request(ctx, hi, h, texts)
+		if err == errHostBack {
+			attempt = -1 // back to the own host
+			continue
+		}
 		if err == nil {
 			err = r.validate(ctx, h, texts, emb, vecs, errs)
 			if err == nil {
@@ -159,16 +163,32 @@ func failAll(errs []error, vecs [][]float32, err error) {
 	}
 }
 
-// request sends one batch to host h, holding one of its slots.
-func (r *run) request(ctx context.Context, h int, texts []string) (*salvo.Embedding, error) {
+// errHostBack says that a worker waiting for a slot of another host gave
+// up the wait because its own host is back.
+var errHostBack = errors.New("own host back")
+
+// request sends one batch to host h, holding one of its slots. A worker of
+// host own that waits for a slot of another host (own is down) stops
+// waiting when own comes back, with errHostBack.
+func (r *run) request(ctx context.Context, own, h int, texts []string) (*salvo.Embedding, error) {
+	lim := r.limits[h]
+	actx := ctx
+	if h != own {
+		var cancel context.CancelFunc
+		actx, cancel = r.hosts.untilUp(ctx, own)
+		defer cancel()
+	}
+	if err := lim.Acquire(actx); err != nil {
+		if ctx.Err() == nil {
+			return nil, errHostBack
+		}
+		return nil, err
+	}
 	if r.limiter != nil {
 		if err := r.limiter.WaitN(ctx, len(texts)); err != nil {
+			lim.Release(Sample{Outcome: Dropped})
 			return nil, err
 		}
-	}
-	lim := r.limits[h]
-	if err := lim.Acquire(ctx); err != nil {
-		return nil, err
 	}
 	rctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
 	defer cancel()
@@ -222,7 +242,7 @@ func (r *run) checkDims(ctx context.Context, h, n int) error {
 		return err
 	}
 	if m := r.cfg.ModelDims; m > 0 && n != m {
-		emb, err := r.request(ctx, h, []string{probeText})
+		emb, err := r.request(ctx, h, h, []string{probeText})
 		if err != nil {
 			return fmt.Errorf("%w: %d-dimensional vectors where the model has %d, and no second answer to tell: %w", salvo.ErrInvalidResponse, n, m, err)
 		}
