@@ -204,9 +204,8 @@ func (r *run) probe(ctx context.Context, hi int) error {
 					r.hosts.ok(hi)
 				}
 			default:
-				var nf *salvo.ModelNotFoundError
-				if errors.As(err, &nf) {
-					return &FatalError{err}
+				if err := r.refused(hi, err); err != nil {
+					return err
 				}
 				r.hosts.failed(hi, err)
 			}

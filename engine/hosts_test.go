@@ -88,3 +88,18 @@ func TestRunWaitsForItsOnlyHost(t *testing.T) {
 	}
 	e.checkStored(in)
 }
+
+// A server that refuses every request (a wrong key) stops the run at once:
+// waiting or failing records would not help.
+func TestRefusingServerIsFatal(t *testing.T) {
+	e := newEnv(t, ollamatest.Config{})
+	e.srv.FailNext(1<<30, 401, `{"error":"unauthorized"}`)
+	rep, err := engine.Run(context.Background(), e.config(), slices.Values(inputs(1000)))
+	var fe *engine.FatalError
+	if !errors.As(err, &fe) || !strings.Contains(err.Error(), "401") || !strings.Contains(err.Error(), "refuses") {
+		t.Fatalf("err = %v, want a fatal error naming the 401", err)
+	}
+	if rep.Failed != 0 || e.srv.Requests() > stopBound {
+		t.Errorf("%d failed, %d requests: want none failed and the run stopped at once", rep.Failed, e.srv.Requests())
+	}
+}

@@ -72,9 +72,8 @@ func (r *run) embed(ctx context.Context, hi int, texts []string, vecs [][]float3
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		var nf *salvo.ModelNotFoundError
-		if errors.As(err, &nf) {
-			return &FatalError{err}
+		if err := r.refused(h, err); err != nil {
+			return err
 		}
 		if isBusy(err) && busy < r.cfg.Retries*20 {
 			// Backpressure, not failure: the server asks us to wait.
@@ -117,9 +116,6 @@ func (r *run) embed(ctx context.Context, hi int, texts []string, vecs [][]float3
 				r.c.Retries.Add(1)
 				continue
 			}
-		default:
-			failAll(errs, vecs, r.explain(err))
-			return nil
 		}
 		if len(texts) > 1 {
 			r.c.Splits.Add(1)
@@ -132,6 +128,20 @@ func (r *run) embed(ctx context.Context, hi int, texts []string, vecs [][]float3
 		failAll(errs, vecs, r.explain(err))
 		return nil
 	}
+}
+
+// refused returns a *FatalError for an answer that is about neither the
+// texts nor a passing fault, which every request would meet: the model is
+// missing, 401, 403, a 404 that is not about the model…
+func (r *run) refused(h int, err error) error {
+	var nf *salvo.ModelNotFoundError
+	switch {
+	case errors.As(err, &nf):
+		return &FatalError{err}
+	case isBusy(err), salvo.Retryable(err), salvo.Splittable(err), errors.Is(err, salvo.ErrInvalidResponse), errors.Is(err, context.Canceled):
+		return nil
+	}
+	return &FatalError{fmt.Errorf("%s refuses the requests: %w", r.cfg.Hosts[h].Name, err)}
 }
 
 // explain adds what to do to an error that fails records.
