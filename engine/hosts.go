@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +17,10 @@ const DefaultHostTimeout = 2 * time.Minute
 
 // probeText is what a probe embeds: short, and no one's record.
 const probeText = "salvo health check"
+
+// maxProbeDelay caps the backoff between probes of a failed host, so that
+// one that is back is used again within seconds.
+const maxProbeDelay = 10 * time.Second
 
 // hosts tracks which hosts answer. A failed request says little on its own:
 // the input may be at fault (Ollama fails a whole batch for one bad input)
@@ -40,8 +45,9 @@ type hosts struct {
 
 type hostState struct {
 	down    bool
-	lastOK  bool  // the last answer that said something about the host was a success
-	lastErr error // the last failure, for messages
+	lastOK  bool      // the last answer that said something about the host was a success
+	lastErr error     // the last failure, for messages
+	upSince time.Time // when it last came back
 }
 
 func newHosts(names []string, timeout time.Duration) *hosts {
@@ -56,19 +62,25 @@ func (hs *hosts) ok(i int) {
 	h.lastOK = true
 	if h.down {
 		h.down = false
+		h.upSince = time.Now()
 		hs.allDownSince = time.Time{}
 		hs.notifyLocked()
 	}
 }
 
 // failed records a failure of host i that was neither "busy" nor a
-// cancellation, and says whether the inputs are to blame: the host's
-// previous answer was a success. Otherwise the host is marked down.
-func (hs *hosts) failed(i int, err error) (blameInputs bool) {
+// cancellation, of a request sent at sent, and says whether the inputs are
+// to blame: the host's previous answer was a success. Otherwise the host is
+// marked down. A request sent before the host last came back tells nothing
+// of it now: it is not blamed on the inputs and leaves the host up.
+func (hs *hosts) failed(i int, err error, sent time.Time) (blameInputs bool) {
 	hs.mu.Lock()
 	defer hs.mu.Unlock()
 	h := &hs.h[i]
 	h.lastErr = err
+	if sent.Before(h.upSince) {
+		return false
+	}
 	blameInputs, h.lastOK = h.lastOK, false
 	if !blameInputs && !h.down {
 		h.down = true
@@ -183,11 +195,15 @@ func (hs *hosts) await(ctx context.Context, i int, down bool) bool {
 // when ctx ends (the run's work is over, or the run stops), or with a
 // *FatalError when the server says the model is missing.
 func (r *run) probe(ctx context.Context, hi int) error {
+	backoff := r.cfg.Backoff
+	backoff.Max = min(cmp.Or(backoff.Max, DefaultBackoffMax), maxProbeDelay)
 	for r.hosts.await(ctx, hi, true) {
+		// n counts the failed probes since the host went down.
 		for n := 0; r.hosts.isDown(hi); n++ {
-			if n > 0 && !sleep(ctx, r.cfg.Backoff.Delay(n-1, 0)) {
+			if n > 0 && !sleep(ctx, backoff.Delay(n-1, 0)) {
 				return nil
 			}
+			sent := time.Now()
 			pctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
 			r.c.Requests.Add(1)
 			emb, err := r.cfg.Hosts[hi].Embedder.Embed(pctx, []string{probeText})
@@ -195,11 +211,13 @@ func (r *run) probe(ctx context.Context, hi int) error {
 			switch {
 			case ctx.Err() != nil:
 				return nil
+			case isBusy(err):
+				r.hosts.ok(hi) // alive, busy with requests: backpressure is the workers' business
 			case err == nil && len(emb.Vectors) != 1:
-				r.hosts.failed(hi, fmt.Errorf("%w: %d vectors for 1 input", salvo.ErrInvalidResponse, len(emb.Vectors)))
+				r.hosts.failed(hi, fmt.Errorf("%w: %d vectors for 1 input", salvo.ErrInvalidResponse, len(emb.Vectors)), sent)
 			case err == nil:
 				if err := r.dims.check(len(emb.Vectors[0])); err != nil && err != errDimsUnknown {
-					r.hosts.failed(hi, err) // a server with another model is no use
+					r.hosts.failed(hi, err, sent) // a server with another model is no use
 				} else {
 					r.hosts.ok(hi)
 				}
@@ -207,7 +225,7 @@ func (r *run) probe(ctx context.Context, hi int) error {
 				if err := r.refused(hi, err); err != nil {
 					return err
 				}
-				r.hosts.failed(hi, err)
+				r.hosts.failed(hi, err, sent)
 			}
 		}
 	}

@@ -57,6 +57,7 @@ func (r *run) embed(ctx context.Context, hi int, texts []string, vecs [][]float3
 		if err != nil {
 			return err
 		}
+		sent := time.Now()
 		emb, err := r.request(ctx, hi, h, texts)
 		if err == errHostBack {
 			attempt = -1 // back to the own host
@@ -84,7 +85,7 @@ func (r *run) embed(ctx context.Context, hi int, texts []string, vecs [][]float3
 			}
 			continue
 		}
-		if !r.hosts.failed(h, err) {
+		if !r.hosts.failed(h, err, sent) {
 			r.c.Retries.Add(1)
 			continue // the host is down: another one, or this one once back, gets the texts
 		}
