@@ -151,7 +151,8 @@ func chaosRun(t *testing.T, api string, seed uint64) chaosFigures {
 	srv.SetChaos(chaos(seed))
 	in := vegaCatalog(t)
 	db := filepath.Join(t.TempDir(), "c.db")
-	r := salvo(t, "embed", "--json", in, "--host", srv.URL(), "--api", api, "--db", db, "--text", vegaTemplate, "--timeout", "1s")
+	// Batches of 8: some 400 requests a run, so some 90 faults.
+	r := salvo(t, "embed", "--json", in, "--host", srv.URL(), "--api", api, "--db", db, "--text", vegaTemplate, "--timeout", "1s", "--batch-size", "8")
 	if r.code != cli.ExitOK {
 		t.Fatalf("exit %d, want 0\n%s", r.code, r.err)
 	}

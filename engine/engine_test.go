@@ -480,3 +480,31 @@ func TestRateCapsTextsPerSecond(t *testing.T) {
 		t.Errorf("200 texts at --rate 400 took %v, want at least %v", elapsed, min)
 	}
 }
+
+func TestNewCollectionSizeIsNotSetByAGarbledAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		modelDims int
+		garbled   int
+	}{
+		{"the first answers are garbled", 768, 2},
+		{"the server's description is wrong", 512, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, ollamatest.Config{})
+			e.srv.WrongDimsNext(tc.garbled)
+			cfg := e.config()
+			cfg.ModelDims = tc.modelDims
+			cfg.Hosts[0].Concurrency = 1
+			in := inputs(40)
+			rep := e.run(cfg, in)
+			if rep.Failed != 0 || rep.Embedded != 40 {
+				t.Fatalf("report %+v", rep)
+			}
+			e.checkStored(in)
+			if v := e.stored()["1"]; len(v) != 768 {
+				t.Errorf("stored %d dimensions, want 768", len(v))
+			}
+		})
+	}
+}

@@ -64,7 +64,7 @@ func (r *run) embed(ctx context.Context, hi int, texts []string, vecs [][]float3
 			continue
 		}
 		if err == nil {
-			err = r.validate(ctx, h, texts, emb, vecs, errs)
+			err = r.validate(texts, emb, vecs, errs)
 			if err == nil {
 				r.hosts.ok(h)
 				return nil
@@ -234,16 +234,24 @@ func (r *run) request(ctx context.Context, own, h int, texts []string) (*salvo.E
 }
 
 // dimsCheck holds the vector length of the collection. When the
-// collection is new it is learnt from the first answer; if that disagrees
-// with Config.ModelDims, a second request settles it, so that one garbled
-// answer does not set the size for the whole run.
+// collection is new it is learnt from the answers. With Config.ModelDims
+// known, an answer of that size settles it; answers of another size are
+// taken for garbled (and retried) until settleVotes of them in a row agree,
+// in case the server's description was wrong. Without ModelDims the first
+// answer settles it.
 type dimsCheck struct {
-	want atomic.Int64
-	mu   sync.Mutex // held while the first size is learnt
+	want  atomic.Int64
+	mu    sync.Mutex // guards the votes
+	other int        // the size answers gave that is not ModelDims
+	votes int        // answers in a row of size other
 }
 
+// settleVotes is how many answers in a row must agree on a size that is
+// not the model's own: a garbled answer is rare, three are not a chance.
+const settleVotes = 3
+
 // checkDims checks that an answer's vectors have n dimensions.
-func (r *run) checkDims(ctx context.Context, h, n int) error {
+func (r *run) checkDims(n int) error {
 	if err := r.dims.check(n); err != errDimsUnknown {
 		return err
 	}
@@ -252,13 +260,13 @@ func (r *run) checkDims(ctx context.Context, h, n int) error {
 	if err := r.dims.check(n); err != errDimsUnknown {
 		return err
 	}
-	if m := r.cfg.ModelDims; m > 0 && n != m {
-		emb, err := r.request(ctx, h, h, []string{probeText})
-		if err != nil {
-			return fmt.Errorf("%w: %d-dimensional vectors where the model has %d, and no second answer to tell: %w", salvo.ErrInvalidResponse, n, m, err)
+	m := r.cfg.ModelDims
+	if m > 0 && n != m {
+		if r.dims.other != n {
+			r.dims.other, r.dims.votes = n, 0
 		}
-		if len(emb.Vectors) != 1 || len(emb.Vectors[0]) != n {
-			return fmt.Errorf("%w: the server answered vectors of %d dimensions, then of %v", salvo.ErrInvalidResponse, n, dimsOf(emb.Vectors))
+		if r.dims.votes++; r.dims.votes < settleVotes {
+			return fmt.Errorf("%w: %d-dimensional vectors where the model has %d", salvo.ErrInvalidResponse, n, m)
 		}
 	}
 	r.dims.want.Store(int64(n))
@@ -277,19 +285,11 @@ func (d *dimsCheck) check(n int) error {
 	return nil
 }
 
-func dimsOf(vecs [][]float32) []int {
-	d := make([]int, len(vecs))
-	for i, v := range vecs {
-		d[i] = len(v)
-	}
-	return d
-}
-
-// validate checks an answer from host h. An answer with missing vectors or
+// validate checks an answer. An answer with missing vectors or
 // vectors of the wrong size is malformed as a whole: the error is returned
 // and the request retried. A NaN or zero vector fails its own text only:
 // the model computed it.
-func (r *run) validate(ctx context.Context, h int, texts []string, emb *salvo.Embedding, vecs [][]float32, errs []error) error {
+func (r *run) validate(texts []string, emb *salvo.Embedding, vecs [][]float32, errs []error) error {
 	if len(emb.Vectors) != len(texts) {
 		return fmt.Errorf("%w: %d vectors for %d inputs", salvo.ErrInvalidResponse, len(emb.Vectors), len(texts))
 	}
@@ -298,7 +298,7 @@ func (r *run) validate(ctx context.Context, h int, texts []string, emb *salvo.Em
 			return fmt.Errorf("%w: vectors of different sizes in one answer (%d and %d)", salvo.ErrInvalidResponse, len(emb.Vectors[0]), len(v))
 		}
 	}
-	if err := r.checkDims(ctx, h, len(emb.Vectors[0])); err != nil {
+	if err := r.checkDims(len(emb.Vectors[0])); err != nil {
 		return err
 	}
 	if len(texts) == 1 && r.cfg.ContextTokens > 0 && emb.PromptTokens >= r.cfg.ContextTokens {
