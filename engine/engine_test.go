@@ -189,14 +189,7 @@ func TestRetriesExhaustedSplitThenFail(t *testing.T) {
 		}
 		return e.client.Embed(ctx, texts)
 	})
-	rep := e.run(cfg, in)
-	if rep.Failed != 1 || rep.Embedded != 11 || rep.Splits == 0 {
-		t.Fatalf("report %+v", rep)
-	}
-	if f := e.fails.list(); f[0].ID != "7" || !strings.Contains(f[0].Error, "504") {
-		t.Errorf("failure should be record 7 and name the status: %+v", f[0])
-	}
-	e.checkStored(append(slices.Clone(in[:6]), in[7:]...))
+	e.checkIsolated(e.run(cfg, in), in, 6, "504")
 }
 
 func TestTimeoutIsRetried(t *testing.T) {
@@ -275,14 +268,7 @@ func TestRepeatedMalformedAnswersFailOnlyTheirInput(t *testing.T) {
 		}
 		return emb, err
 	})
-	rep := e.run(cfg, in)
-	if rep.Failed != 1 || rep.Embedded != 15 || rep.Splits == 0 {
-		t.Fatalf("report %+v", rep)
-	}
-	if f := e.fails.list(); f[0].ID != "5" || !strings.Contains(f[0].Error, "100-dimensional") {
-		t.Errorf("failure %+v", f[0])
-	}
-	e.checkStored(append(slices.Clone(in[:4]), in[5:]...))
+	e.checkIsolated(e.run(cfg, in), in, 4, "100-dimensional")
 }
 
 func TestModelNotFoundIsFatal(t *testing.T) {
