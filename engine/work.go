@@ -105,15 +105,17 @@ func (r *run) embed(ctx context.Context, hi int, texts []string, vecs [][]float3
 			// A malformed answer (cut short, garbled, vectors missing or of
 			// the wrong size) is far more often a fault of the transport or
 			// the server than of an input: send it again, and split only
-			// when it repeats.
-			if tries < 2 {
+			// when it repeats; a text alone is failed only when it repeats
+			// --retries times.
+			if tries < 2 || len(texts) == 1 && tries <= r.cfg.Retries {
 				r.c.Retries.Add(1)
 				continue
 			}
 		case salvo.Splittable(err):
 			// Ollama fails a whole batch for one bad input (400, 500). A
-			// 500 may also be a hiccup: a text alone gets a second chance.
-			if len(texts) == 1 && isStatus(err, http.StatusInternalServerError) && tries < 2 {
+			// 500 may also be a hiccup: a text alone is failed only when
+			// it repeats --retries times.
+			if len(texts) == 1 && isStatus(err, http.StatusInternalServerError) && tries <= r.cfg.Retries {
 				r.c.Retries.Add(1)
 				continue
 			}
