@@ -141,7 +141,14 @@ func chaosRun(t *testing.T, api string, seed uint64) chaosFigures {
 	in := vegaCatalog(t)
 	db := filepath.Join(t.TempDir(), "c.db")
 	// Batches of 8: some 400 requests a run, so some 90 faults.
-	r := salvo(t, "embed", "--json", in, "--host", srv.URL(), "--api", api, "--db", db, "--text", vegaTemplate, "--timeout", "1s", "--batch-size", "8")
+	args := []string{"embed", "--json", in, "--host", srv.URL(), "--api", api, "--db", db, "--text", vegaTemplate, "--timeout", "1s", "--batch-size", "8"}
+	if api == "embed" {
+		// 6 in flight where 1 is evaluated and 2 may wait: the queue
+		// overflows all run long. (The adaptive limit, with /v1, backs off
+		// after its first 503s, so those may be few, or none.)
+		args = append(args, "--concurrency", "6")
+	}
+	r := salvo(t, args...)
 	if r.code != cli.ExitOK {
 		t.Fatalf("exit %d, want 0\n%s", r.code, r.err)
 	}
@@ -150,7 +157,7 @@ func chaosRun(t *testing.T, api string, seed uint64) chaosFigures {
 		t.Fatalf("summary %+v", s)
 	}
 	st := srv.Stats()
-	if st.Faults == 0 || st.Rejected503 == 0 {
+	if st.Faults == 0 || api == "embed" && st.Rejected503 == 0 {
 		t.Errorf("faults %d, 503s %d: the chaos did not happen", st.Faults, st.Rejected503)
 	}
 	checkStore(t, db, texts(t, in, vegaTemplate), ollamatest.DefaultModel, dims)
