@@ -48,6 +48,7 @@ type summary struct {
 	Truncated int     `json:"truncated"`
 	Requests  int     `json:"requests"`
 	Retries   int     `json:"retries"`
+	Splits    int     `json:"splits"`
 	LoadSecs  float64 `json:"model_load_seconds"`
 }
 

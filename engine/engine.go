@@ -77,13 +77,21 @@ type Config struct {
 	Store      salvo.Store // required
 	Collection string      // required; must have been opened with Store.OpenCollection
 	Key        salvo.KeySpec
-	Dims       int // expected vector length; 0 = take it from the first answer
+	Dims       int // the collection's vector length; 0 = take it from the first answer
+	// ModelDims is the model's vector length as the server describes it
+	// (Ollama's /api/show), 0 if unknown. When the collection is new and
+	// the first answer has another length, a second request settles it.
+	ModelDims int
 
 	BatchSize int           // texts per request; 0 = adaptive (see batcher)
 	Retries   int           // resends of a failing request; 0 = none (salvo's CLI uses DefaultRetries)
 	Timeout   time.Duration // per request; default DefaultTimeout
-	Rate      float64       // max texts per second over all hosts; 0 = unlimited
-	Backoff   Backoff       // between retries of a failed request
+	// HostTimeout is how long every host may be down (failing one request
+	// after another, probed with Backoff) before the run stops with a
+	// *FatalError; default DefaultHostTimeout.
+	HostTimeout time.Duration
+	Rate        float64 // max texts per second over all hosts; 0 = unlimited
+	Backoff     Backoff // between retries of a failed request
 	// BusyBackoff paces resends after "server busy" answers (503, 429):
 	// they are backpressure, not failure, so they are retried sooner and
 	// far more often than Retries allows. Default 50ms..2s.
@@ -185,6 +193,9 @@ func (c *Config) check() error {
 	if c.Timeout <= 0 {
 		c.Timeout = DefaultTimeout
 	}
+	if c.HostTimeout <= 0 {
+		c.HostTimeout = DefaultHostTimeout
+	}
 	if c.Counters == nil {
 		c.Counters = new(Counters)
 		c.Counters.Total.Store(-1)
@@ -201,6 +212,7 @@ type run struct {
 	limiter *rate.Limiter
 	dims    dimsCheck
 	limits  []*Limiter     // per host: requests in flight
+	hosts   *hosts         // per host: up or down
 	loads   []atomic.Int64 // per host: the longest model load reported (ns)
 	batcher *batcher
 	ids     *idSet  // the IDs read so far (reader only)
@@ -223,9 +235,12 @@ func newRun(cfg Config) *run {
 		}
 		r.limiter = rate.NewLimiter(rate.Limit(cfg.Rate), burst)
 	}
-	for _, h := range cfg.Hosts {
+	names := make([]string, len(cfg.Hosts))
+	for i, h := range cfg.Hosts {
 		r.limits = append(r.limits, h.limiter())
+		names[i] = h.Name
 	}
+	r.hosts = newHosts(names, cfg.HostTimeout)
 	return r
 }
 
@@ -255,6 +270,8 @@ func (r *run) report(elapsed time.Duration) *Report {
 }
 
 func (r *run) run(ctx context.Context, inputs iter.Seq[Input]) error {
+	// The first error of any stage cancels gctx, and every stage waits with
+	// gctx: a fatal error stops the whole pipeline within one request.
 	g, gctx := errgroup.WithContext(ctx)
 	// Small buffers: the workers waiting for a permit already hold the
 	// next batches, and the writer commits faster than any server answers.
@@ -267,15 +284,25 @@ func (r *run) run(ctx context.Context, inputs iter.Seq[Input]) error {
 	g.Go(func() error { defer close(chunks); return r.read(gctx, inputs, chunks) })
 	g.Go(func() error { defer close(batches); return r.resolve(gctx, chunks, batches, results) })
 
-	var wg errgroup.Group
+	// The probers bring failed hosts back; they stop with the workers.
+	pctx, stopProbes := context.WithCancel(gctx)
+	defer stopProbes()
+	var workers sync.WaitGroup
 	for hi, l := range r.limits {
 		for range l.Max() {
-			wg.Go(func() error { return r.work(gctx, hi, batches, results) })
+			workers.Add(1)
+			g.Go(func() error { defer workers.Done(); return r.work(gctx, hi, batches, results) })
 		}
 	}
-	g.Go(func() error { defer close(results); return wg.Wait() })
+	// Every worker returns once gctx is done or batches is drained.
+	g.Go(func() error { workers.Wait(); close(results); stopProbes(); return nil })
+	for hi := range r.cfg.Hosts {
+		g.Go(func() error { return r.probe(pctx, hi) })
+	}
 	// The writer commits whatever reaches it, even after a cancellation:
-	// Ctrl-C finishes the writes in flight.
+	// Ctrl-C and a fatal error elsewhere finish the writes in flight. Its
+	// own fatal error (a store that fails) returns at once and so cancels
+	// the others.
 	g.Go(func() error { return r.write(context.WithoutCancel(ctx), results) })
 
 	err := g.Wait()

@@ -174,22 +174,22 @@ func TestTransientFaultsAreRetried(t *testing.T) {
 	}
 }
 
-// Config.Retries is the number of resends; 0 means none (it used to mean 5).
-func TestRetriesExhaustedFailTheBatch(t *testing.T) {
-	for _, retries := range []int{2, 0} {
-		e := newEnv(t, ollamatest.Config{})
-		e.srv.HTMLNext(100, 502)
-		cfg := e.config()
-		cfg.Retries = retries
-		cfg.BatchSize = 10
-		rep := e.run(cfg, inputs(10))
-		if rep.Failed != 10 || rep.Retries != int64(retries) || rep.Requests != int64(retries)+1 {
-			t.Fatalf("Retries %d: report %+v", retries, rep)
+func TestRetriesExhaustedSplitThenFail(t *testing.T) {
+	e := newEnv(t, ollamatest.Config{})
+	in := inputs(12)
+	cfg := e.config()
+	cfg.Retries = 2
+	cfg.BatchSize = 4
+	cfg.Hosts[0].Concurrency = 1
+	// A gateway that times out on one text while the server answers the
+	// others: the batch is retried, then split, and only that text fails.
+	cfg.Hosts[0].Embedder = embedFunc(func(ctx context.Context, texts []string) (*salvo.Embedding, error) {
+		if slices.Contains(texts, in[6].Text) {
+			return nil, &salvo.StatusError{StatusCode: 504, Message: "gateway timeout", Endpoint: "proxy"}
 		}
-		if f := e.fails.list(); !strings.Contains(f[0].Error, "502") {
-			t.Errorf("failure should name the status: %+v", f[0])
-		}
-	}
+		return e.client.Embed(ctx, texts)
+	})
+	e.checkIsolated(e.run(cfg, in), in, 6, "504")
 }
 
 func TestTimeoutIsRetried(t *testing.T) {
@@ -225,31 +225,50 @@ func TestBadVectorsFailOnlyTheirRecords(t *testing.T) {
 	}
 }
 
-func TestWrongVectorCountIsSplit(t *testing.T) {
-	e := newEnv(t, ollamatest.Config{})
-	e.srv.WrongCountNext(1)
-	in := inputs(16)
-	rep := e.run(e.config(), in)
-	if rep.Failed != 0 || rep.Embedded != 16 || rep.Splits == 0 {
-		t.Fatalf("report %+v", rep)
+func TestMalformedAnswersAreRetried(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		inject func(s *ollamatest.Server)
+	}{
+		{"fewer vectors than inputs", func(s *ollamatest.Server) { s.WrongCountNext(1) }},
+		{"wrong dimensions", func(s *ollamatest.Server) { s.WrongDimsNext(1) }},
+		{"truncated body", func(s *ollamatest.Server) { s.TruncateNext(1) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, ollamatest.Config{})
+			cfg := e.config()
+			cfg.Dims = 768
+			cfg.BatchSize = 4
+			cfg.Hosts[0].Concurrency = 1
+			in := inputs(16)
+			e.run(cfg, in[:4]) // the server has answered well before
+			tc.inject(e.srv)
+			rep := e.run(cfg, in)
+			if rep.Failed != 0 || rep.Embedded != 12 || rep.Retries == 0 || rep.Splits != 0 {
+				t.Fatalf("report %+v: a malformed answer should be sent again whole", rep)
+			}
+			e.checkStored(in)
+		})
 	}
-	e.checkStored(in)
 }
 
-func TestWrongDimensionsFailThoseRecords(t *testing.T) {
+func TestRepeatedMalformedAnswersFailOnlyTheirInput(t *testing.T) {
 	e := newEnv(t, ollamatest.Config{})
+	in := inputs(16)
 	cfg := e.config()
 	cfg.Dims = 768
-	cfg.BatchSize = 4
-	cfg.Hosts[0].Concurrency = 1
-	e.srv.WrongDimsNext(1)
-	rep := e.run(cfg, inputs(12))
-	if rep.Failed != 4 || rep.Embedded != 8 {
-		t.Fatalf("report %+v", rep)
-	}
-	if f := e.fails.list(); !strings.Contains(f[0].Error, "767-dimensional") {
-		t.Errorf("failure %+v", f[0])
-	}
+	cfg.BatchSize = 8
+	// Every answer for a request holding text 5 has a vector too short.
+	cfg.Hosts[0].Embedder = embedFunc(func(ctx context.Context, texts []string) (*salvo.Embedding, error) {
+		emb, err := e.client.Embed(ctx, texts)
+		if err == nil && slices.Contains(texts, in[4].Text) {
+			for i, v := range emb.Vectors {
+				emb.Vectors[i] = v[:100]
+			}
+		}
+		return emb, err
+	})
+	e.checkIsolated(e.run(cfg, in), in, 4, "100-dimensional")
 }
 
 func TestModelNotFoundIsFatal(t *testing.T) {
@@ -465,5 +484,33 @@ func TestRateCapsTextsPerSecond(t *testing.T) {
 	// A lower bound only: a slow machine makes the run longer, never shorter.
 	if min := time.Duration(float64(200-8) / 400 * float64(time.Second)); elapsed < min {
 		t.Errorf("200 texts at --rate 400 took %v, want at least %v", elapsed, min)
+	}
+}
+
+func TestNewCollectionSizeIsNotSetByAGarbledAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		modelDims int
+		garbled   int
+	}{
+		{"the first answers are garbled", 768, 2},
+		{"the server's description is wrong", 512, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, ollamatest.Config{})
+			e.srv.WrongDimsNext(tc.garbled)
+			cfg := e.config()
+			cfg.ModelDims = tc.modelDims
+			cfg.Hosts[0].Concurrency = 1
+			in := inputs(40)
+			rep := e.run(cfg, in)
+			if rep.Failed != 0 || rep.Embedded != 40 {
+				t.Fatalf("report %+v", rep)
+			}
+			e.checkStored(in)
+			if v := e.stored()["1"]; len(v) != 768 {
+				t.Errorf("stored %d dimensions, want 768", len(v))
+			}
+		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -154,4 +155,17 @@ func newEnvClient(t *testing.T, s *ollamatest.Server) *ollama.Client {
 
 func bcHost(s *ollamatest.Server, c *ollama.Client) engine.Host {
 	return engine.Host{Name: s.URL(), Embedder: c, Concurrency: 3}
+}
+
+// checkIsolated asserts that a run split its batches until in[bad] stood
+// alone, failed it with an error containing why, and stored all the others.
+func (e *env) checkIsolated(rep *engine.Report, in []engine.Input, bad int, why string) {
+	e.t.Helper()
+	if rep.Failed != 1 || rep.Embedded != int64(len(in)-1) || rep.Splits == 0 {
+		e.t.Fatalf("report %+v: want only record %s failed, after splits", rep, in[bad].ID)
+	}
+	if f := e.fails.list(); f[0].ID != in[bad].ID || !strings.Contains(f[0].Error, why) {
+		e.t.Errorf("failure %+v: want record %s, with %q", f[0], in[bad].ID, why)
+	}
+	e.checkStored(append(slices.Clone(in[:bad]), in[bad+1:]...))
 }

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -41,51 +43,84 @@ func (r *run) work(ctx context.Context, hi int, batches <-chan *batch, results c
 
 // embed fills vecs or errs for every text. It returns an error only when the
 // whole run must stop (fatal error or cancellation).
+//
+// A failure is first put down to the host or to the texts (see hosts). One
+// put down to the host sends the texts again, to another host or once this
+// one is back, and costs them nothing. One put down to the texts is
+// retried, then the batch is split in halves, and a text that still fails
+// alone is failed.
 func (r *run) embed(ctx context.Context, hi int, texts []string, vecs [][]float32, errs []error) error {
-	busy := 0 // answers that said "server busy": they retry longer and faster
+	busy := 0  // answers that said "server busy": they retry longer and faster
+	tries := 0 // failures put down to these texts
 	for attempt := 0; ; attempt++ {
-		h := (hi + attempt) % len(r.cfg.Hosts)
-		emb, err := r.request(ctx, h, texts)
+		h, err := r.hosts.pick(ctx, hi+attempt) // a retry goes to the next host
+		if err != nil {
+			return err
+		}
+		sent := time.Now()
+		emb, err := r.request(ctx, hi, h, texts)
+		if err == errHostBack {
+			attempt = -1 // back to the own host
+			continue
+		}
 		if err == nil {
 			err = r.validate(texts, emb, vecs, errs)
 			if err == nil {
+				r.hosts.ok(h)
 				return nil
 			}
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		var nf *salvo.ModelNotFoundError
-		if errors.As(err, &nf) {
-			return &FatalError{err}
+		if err := r.refused(h, err); err != nil {
+			return err
 		}
-		if salvo.Retryable(err) {
-			var d time.Duration
-			var se *salvo.StatusError
-			isBusy := errors.As(err, &se) && (se.StatusCode == 503 || se.StatusCode == 429)
-			if isBusy && busy < r.cfg.Retries*20 {
-				// Backpressure, not failure: the server asks us to wait.
-				busy++
-				attempt--
-				d = r.cfg.BusyBackoff.Delay(min(busy, 6), salvo.RetryAfter(err))
-			} else if attempt < r.cfg.Retries {
-				d = r.cfg.Backoff.Delay(attempt, salvo.RetryAfter(err))
-			} else {
-				if isConnError(err) {
-					return &FatalError{fmt.Errorf("lost contact with the server after %d retries: %w (records not stored yet are embedded by the next run)", r.cfg.Retries, err)}
-				}
-				failAll(errs, vecs, err)
-				return nil
-			}
+		if isBusy(err) && busy < r.cfg.Retries*20 {
+			// Backpressure, not failure: the server asks us to wait.
+			busy++
 			r.c.Retries.Add(1)
-			if !sleep(ctx, d) {
+			if !sleep(ctx, r.cfg.BusyBackoff.Delay(min(busy, 6), salvo.RetryAfter(err))) {
 				return ctx.Err()
 			}
 			continue
 		}
-		if salvo.Splittable(err) && len(texts) > 1 {
-			// Ollama fails a whole batch for one bad input: split until the
-			// bad one stands alone.
+		if !r.hosts.failed(h, err, sent) {
+			r.c.Retries.Add(1)
+			continue // the host is down: another one, or this one once back, gets the texts
+		}
+		tries++
+		switch {
+		case salvo.Retryable(err): // 502, 504, a timeout, a dropped connection
+			if tries <= r.cfg.Retries {
+				r.c.Retries.Add(1)
+				if !sleep(ctx, r.cfg.Backoff.Delay(tries-1, salvo.RetryAfter(err))) {
+					return ctx.Err()
+				}
+				continue
+			}
+			// Still failing while the host answers others: smaller
+			// requests may pass (a proxy's limit, a slow model).
+		case errors.Is(err, salvo.ErrInvalidResponse):
+			// A malformed answer (cut short, garbled, vectors missing or of
+			// the wrong size) is far more often a fault of the transport or
+			// the server than of an input: send it again, and split only
+			// when it repeats; a text alone is failed only when it repeats
+			// --retries times.
+			if tries < 2 || len(texts) == 1 && tries <= r.cfg.Retries {
+				r.c.Retries.Add(1)
+				continue
+			}
+		case salvo.Splittable(err):
+			// Ollama fails a whole batch for one bad input (400, 500). A
+			// 500 may also be a hiccup: a text alone is failed only when
+			// it repeats --retries times.
+			if len(texts) == 1 && isStatus(err, http.StatusInternalServerError) && tries <= r.cfg.Retries {
+				r.c.Retries.Add(1)
+				continue
+			}
+		}
+		if len(texts) > 1 {
 			r.c.Splits.Add(1)
 			m := len(texts) / 2
 			if err := r.embed(ctx, hi, texts[:m], vecs[:m], errs[:m]); err != nil {
@@ -93,16 +128,44 @@ func (r *run) embed(ctx context.Context, hi int, texts []string, vecs [][]float3
 			}
 			return r.embed(ctx, hi, texts[m:], vecs[m:], errs[m:])
 		}
-		if r.cfg.ContextTokens > 0 && strings.Contains(err.Error(), "context length") {
-			hint := "shorten the text, or drop --truncate=false to let the server cut it"
-			if r.cfg.Key.Truncate { // the endpoint refused although truncation was allowed
-				hint = "this endpoint does not truncate: use --api embed, or shorten the text"
-			}
-			err = fmt.Errorf("%w (the model's context is %d tokens: %s)", err, r.cfg.ContextTokens, hint)
-		}
-		failAll(errs, vecs, err)
+		failAll(errs, vecs, r.explain(err))
 		return nil
 	}
+}
+
+// refused returns a *FatalError for an answer that is about neither the
+// texts nor a passing fault, which every request would meet: the model is
+// missing, 401, 403, a 404 that is not about the model…
+func (r *run) refused(h int, err error) error {
+	var nf *salvo.ModelNotFoundError
+	switch {
+	case errors.As(err, &nf):
+		return &FatalError{err}
+	case isBusy(err), salvo.Retryable(err), salvo.Splittable(err), errors.Is(err, salvo.ErrInvalidResponse), errors.Is(err, context.Canceled):
+		return nil
+	}
+	return &FatalError{fmt.Errorf("%s refuses the requests: %w", r.cfg.Hosts[h].Name, err)}
+}
+
+// explain adds what to do to an error that fails records.
+func (r *run) explain(err error) error {
+	if r.cfg.ContextTokens > 0 && strings.Contains(err.Error(), "context length") {
+		hint := "shorten the text, or drop --truncate=false to let the server cut it"
+		if r.cfg.Key.Truncate { // the endpoint refused although truncation was allowed
+			hint = "this endpoint does not truncate: use --api embed, or shorten the text"
+		}
+		return fmt.Errorf("%w (the model's context is %d tokens: %s)", err, r.cfg.ContextTokens, hint)
+	}
+	return err
+}
+
+func isBusy(err error) bool {
+	return isStatus(err, http.StatusServiceUnavailable) || isStatus(err, http.StatusTooManyRequests)
+}
+
+func isStatus(err error, code int) bool {
+	var se *salvo.StatusError
+	return errors.As(err, &se) && se.StatusCode == code
 }
 
 func failAll(errs []error, vecs [][]float32, err error) {
@@ -113,21 +176,32 @@ func failAll(errs []error, vecs [][]float32, err error) {
 	}
 }
 
-func isConnError(err error) bool {
-	var se *salvo.StatusError
-	return !errors.As(err, &se) && !errors.Is(err, context.DeadlineExceeded)
-}
+// errHostBack says that a worker waiting for a slot of another host gave
+// up the wait because its own host is back.
+var errHostBack = errors.New("own host back")
 
-// request sends one batch to host h, holding one of its slots.
-func (r *run) request(ctx context.Context, h int, texts []string) (*salvo.Embedding, error) {
+// request sends one batch to host h, holding one of its slots. A worker of
+// host own that waits for a slot of another host (own is down) stops
+// waiting when own comes back, with errHostBack.
+func (r *run) request(ctx context.Context, own, h int, texts []string) (*salvo.Embedding, error) {
+	lim := r.limits[h]
+	actx := ctx
+	if h != own {
+		var cancel context.CancelFunc
+		actx, cancel = r.hosts.untilUp(ctx, own)
+		defer cancel()
+	}
+	if err := lim.Acquire(actx); err != nil {
+		if ctx.Err() == nil {
+			return nil, errHostBack
+		}
+		return nil, err
+	}
 	if r.limiter != nil {
 		if err := r.limiter.WaitN(ctx, len(texts)); err != nil {
+			lim.Release(sample{Outcome: signalDropped})
 			return nil, err
 		}
-	}
-	lim := r.limits[h]
-	if err := lim.Acquire(ctx); err != nil {
-		return nil, err
 	}
 	rctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
 	defer cancel()
@@ -161,35 +235,78 @@ func (r *run) request(ctx context.Context, h int, texts []string) (*salvo.Embedd
 	return emb, nil
 }
 
-// dimsCheck holds the vector length of the collection, learnt from the
-// first answer when the collection is new.
-type dimsCheck struct{ want atomic.Int64 }
+// dimsCheck holds the vector length of the collection. When the
+// collection is new it is learnt from the answers. With Config.ModelDims
+// known, an answer of that size settles it; answers of another size are
+// taken for garbled (and retried) until settleVotes of them in a row agree,
+// in case the server's description was wrong. Without ModelDims the first
+// answer settles it.
+type dimsCheck struct {
+	want  atomic.Int64
+	mu    sync.Mutex // guards the votes
+	other int        // the size answers gave that is not ModelDims
+	votes int        // answers in a row of size other
+}
+
+// settleVotes is how many answers in a row must agree on a size that is
+// not the model's own: a garbled answer is rare, three are not a chance.
+const settleVotes = 3
+
+// checkDims checks that an answer's vectors have n dimensions.
+func (r *run) checkDims(n int) error {
+	if err := r.dims.check(n); err != errDimsUnknown {
+		return err
+	}
+	r.dims.mu.Lock()
+	defer r.dims.mu.Unlock()
+	if err := r.dims.check(n); err != errDimsUnknown {
+		return err
+	}
+	m := r.cfg.ModelDims
+	if m > 0 && n != m {
+		if r.dims.other != n {
+			r.dims.other, r.dims.votes = n, 0
+		}
+		if r.dims.votes++; r.dims.votes < settleVotes {
+			return fmt.Errorf("%w: %d-dimensional vectors where the model has %d", salvo.ErrInvalidResponse, n, m)
+		}
+	}
+	r.dims.want.Store(int64(n))
+	return nil
+}
+
+var errDimsUnknown = errors.New("vector size not known yet")
 
 func (d *dimsCheck) check(n int) error {
-	want := d.want.Load()
-	if want == 0 && d.want.CompareAndSwap(0, int64(n)) {
-		return nil
-	}
-	if want = d.want.Load(); int64(n) != want {
+	switch want := d.want.Load(); {
+	case want == 0:
+		return errDimsUnknown
+	case int64(n) != want:
 		return fmt.Errorf("%w: got a %d-dimensional vector, the collection holds %d dimensions (a different model or --dimensions on this server?)", salvo.ErrInvalidResponse, n, want)
 	}
 	return nil
 }
 
-// validate checks an answer. A wrong vector count fails the request (it is
-// split or failed by the caller); a bad vector fails its own text only.
+// validate checks an answer. An answer with missing vectors or
+// vectors of the wrong size is malformed as a whole: the error is returned
+// and the request retried. A NaN or zero vector fails its own text only:
+// the model computed it.
 func (r *run) validate(texts []string, emb *salvo.Embedding, vecs [][]float32, errs []error) error {
 	if len(emb.Vectors) != len(texts) {
 		return fmt.Errorf("%w: %d vectors for %d inputs", salvo.ErrInvalidResponse, len(emb.Vectors), len(texts))
+	}
+	for _, v := range emb.Vectors {
+		if len(v) != len(emb.Vectors[0]) {
+			return fmt.Errorf("%w: vectors of different sizes in one answer (%d and %d)", salvo.ErrInvalidResponse, len(emb.Vectors[0]), len(v))
+		}
+	}
+	if err := r.checkDims(len(emb.Vectors[0])); err != nil {
+		return err
 	}
 	if len(texts) == 1 && r.cfg.ContextTokens > 0 && emb.PromptTokens >= r.cfg.ContextTokens {
 		errs[0] = salvo.ErrTruncated // recorded as truncated, stored anyway
 	}
 	for i, v := range emb.Vectors {
-		if err := r.dims.check(len(v)); err != nil {
-			errs[i] = err
-			continue
-		}
 		if err := normalize(v); err != nil {
 			errs[i] = err
 			continue

@@ -9,18 +9,17 @@ import (
 
 // write commits outcomes to the store, one transaction each, and reports
 // failed records. It runs in a single goroutine and drains results to the
-// end even after a cancellation, so in-flight writes are finished.
+// end even after a cancellation, so in-flight writes are finished. A store
+// that fails is fatal: write returns at once, which stops the other stages.
 func (r *run) write(ctx context.Context, results <-chan *outcome) error {
-	var fatal error
 	var entries []salvo.Entry
 	var items []salvo.Item
 	stored, _ := r.cfg.Failures.(StoredSink)
 	for o := range results {
-		if fatal != nil {
-			continue // drain so the workers never block
-		}
 		if o.groups == nil {
-			fatal = r.settle(ctx, o, stored)
+			if err := r.settle(ctx, o, stored); err != nil {
+				return err
+			}
 			continue
 		}
 		entries, items = entries[:0], items[:0]
@@ -59,8 +58,7 @@ func (r *run) write(ctx context.Context, results <-chan *outcome) error {
 		}
 		r.dedup.mu.Unlock()
 		if err != nil {
-			fatal = &FatalError{err}
-			continue
+			return &FatalError{err}
 		}
 		// Counted once committed, so that every count is true of the store
 		// even after an interruption: a group's first record is embedded,
@@ -79,13 +77,13 @@ func (r *run) write(ctx context.Context, results <-chan *outcome) error {
 		}
 		for i, g := range failed {
 			for _, rf := range g.refs {
-				if err := r.fail(Failure{ID: rf.id, Where: rf.where, Stage: StageEmbed, Error: failedErr[i].Error(), Err: failedErr[i], Text: g.text}); err != nil && fatal == nil {
-					fatal = err
+				if err := r.fail(Failure{ID: rf.id, Where: rf.where, Stage: StageEmbed, Error: failedErr[i].Error(), Err: failedErr[i], Text: g.text}); err != nil {
+					return err
 				}
 			}
 		}
 	}
-	return fatal
+	return nil
 }
 
 // settle handles an outcome of the resolver: failures to report, records

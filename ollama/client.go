@@ -63,8 +63,9 @@ func ParseAPI(s string) (API, error) {
 // DefaultUserAgent is sent when Options.UserAgent is empty.
 const DefaultUserAgent = "salvo"
 
-// MaxAnswer bounds an embedding answer; a larger one is an invalid answer,
-// and the caller should send smaller batches.
+// MaxAnswer bounds an answer about models (tags, show). An embedding
+// answer is bounded by what its vectors can take (httpx.AnswerLimit): past
+// that it is an invalid answer.
 const MaxAnswer = 512 << 20
 
 // Options configures a Client. Only Model is required.
@@ -99,6 +100,7 @@ type Client struct {
 	base  *url.URL
 	model string
 	dims  int
+	seen  atomic.Int64 // the vector size of the first answer, bounding the next ones
 	mode  atomic.Value // the API in use
 	http  *http.Client
 	ua    string
@@ -214,18 +216,35 @@ func (c *Client) newRequest(ctx context.Context, method, url string, body []byte
 	return httpx.NewRequest(ctx, method, url, body, c.ua, "")
 }
 
-// call sends a request and reads the whole answer.
-func (c *Client) call(ctx context.Context, method, url string, body []byte, model string) (*httpx.Response, error) {
+// call sends a request and reads the whole answer, up to limit bytes.
+func (c *Client) call(ctx context.Context, method, url string, body []byte, model string, limit int64) (*httpx.Response, error) {
 	req, err := c.newRequest(ctx, method, url, body)
 	if err != nil {
 		return nil, err
 	}
-	return httpx.Do(c.http, req, model, MaxAnswer)
+	return httpx.Do(c.http, req, model, limit)
+}
+
+// answerLimit bounds the answer for n texts: the vector size asked for,
+// else the one seen, else a size larger than any model's.
+func (c *Client) answerLimit(n int) int64 {
+	dims := c.dims
+	if dims == 0 {
+		dims = int(c.seen.Load())
+	}
+	return httpx.AnswerLimit(n, dims, httpx.JSONValueBytes)
+}
+
+// saw remembers the vector size of an answer.
+func (c *Client) saw(vecs [][]float32) {
+	if len(vecs) > 0 && len(vecs[0]) > 0 {
+		c.seen.CompareAndSwap(0, int64(len(vecs[0])))
+	}
 }
 
 // callJSON sends a request and decodes the answer into v.
 func (c *Client) callJSON(ctx context.Context, method, url string, body []byte, model string, v any) error {
-	r, err := c.call(ctx, method, url, body, model)
+	r, err := c.call(ctx, method, url, body, model, MaxAnswer)
 	if err != nil {
 		return err
 	}

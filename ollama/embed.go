@@ -71,7 +71,7 @@ func (c *Client) embedBatch(ctx context.Context, texts []string) (*salvo.Embeddi
 	}
 	body = append(body, c.embedTail...)
 
-	r, err := c.call(ctx, http.MethodPost, c.embedURL, body, c.model)
+	r, err := c.call(ctx, http.MethodPost, c.embedURL, body, c.model, c.answerLimit(len(texts)))
 	if err != nil {
 		return nil, err
 	}
@@ -86,6 +86,7 @@ func (c *Client) embedBatch(ctx context.Context, texts []string) (*salvo.Embeddi
 		return nil, httpx.InvalidResponse(c.embedURL, r,
 			fmt.Sprintf("%d vectors for %d texts", len(res.Embeddings), len(texts)))
 	}
+	c.saw(res.Embeddings)
 	return &salvo.Embedding{
 		Vectors:       res.Embeddings,
 		PromptTokens:  res.PromptEvalCount,
@@ -115,7 +116,7 @@ func (c *Client) embedOne(ctx context.Context, text string) ([]float32, error) {
 	body = jsonstr.AppendString(body, text)
 	body = append(body, c.legacyTail...)
 
-	r, err := c.call(ctx, http.MethodPost, c.embeddingsURL, body, c.model)
+	r, err := c.call(ctx, http.MethodPost, c.embeddingsURL, body, c.model, c.answerLimit(1))
 	if err != nil {
 		return nil, err
 	}
@@ -135,5 +136,6 @@ func (c *Client) embedOne(ctx context.Context, text string) ([]float32, error) {
 	for i, f := range res.Embedding {
 		v[i] = float32(f)
 	}
+	c.saw([][]float32{v})
 	return v, nil
 }

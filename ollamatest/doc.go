@@ -3,10 +3,11 @@
 // codes and error messages), returns deterministic vectors instead of running
 // a model, and does two things a real server cannot:
 //
-//   - it injects faults on demand (HTTP errors, dropped connections, proxy
-//     HTML pages, wrong vector counts or sizes, NaN, slow answers, a dead
-//     server) and counts every request, so tests can check how a client
-//     copes and assert that nothing was sent;
+//   - it injects faults on demand or at random (HTTP errors, dropped
+//     connections, proxy HTML pages, wrong vector counts or sizes, bodies
+//     cut short, NaN, slow answers, a dead server) and counts every
+//     request, so tests can check how a client copes and assert that
+//     nothing was sent;
 //   - it has a known capacity (evaluation slots, a cost per input and per
 //     request, a queue limit), so benchmarks can measure how busy a client
 //     keeps it ([Stats.Utilization]).
@@ -42,7 +43,9 @@
 // arrives at an embedding endpoint (/api/embed, /api/embeddings,
 // /v1/embeddings) takes the next one, in the order they were set, whatever
 // the request turns out to be. FailNext(2, ...) then DropNext(1) fails two
-// requests and drops the third. Faults set for a text (NaNFor, NullFor,
+// requests and drops the third. [Server.SetChaos] draws faults at random,
+// with a probability for each kind and a seed, for tests that throw many
+// faults at once. Faults set for a text (NaNFor, NullFor,
 // ZeroFor, Poison) apply to every request that contains the text until
 // ClearFaults. SetDown makes the server hang up on every request.
 //

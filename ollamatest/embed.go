@@ -36,6 +36,10 @@ func (s *Server) embedding(h func(http.ResponseWriter, *http.Request, fault, boo
 		if hasFault && writeFault(lw, f) {
 			return
 		}
+		if hasFault && f.kind == faultTruncate {
+			h(&truncator{ResponseWriter: lw, left: -1}, r, f, hasFault)
+			return
+		}
 		h(lw, r, f, hasFault)
 	}
 }

@@ -2,6 +2,7 @@ package ollamatest
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"time"
@@ -16,6 +17,7 @@ const (
 	faultWrongDims
 	faultWrongCount
 	faultSlow
+	faultTruncate
 )
 
 type fault struct {
@@ -99,6 +101,12 @@ func (s *Server) SlowNext(n int, d time.Duration) {
 	s.queueFault(fault{kind: faultSlow, n: n, delay: d})
 }
 
+// TruncateNext makes the next n embedding requests that succeed answer
+// only the first half of their body, with a Content-Length that matches
+// the cut: a complete HTTP answer whose JSON ends in the middle, as a
+// broken proxy or a full disk on the way can produce.
+func (s *Server) TruncateNext(n int) { s.queueFault(fault{kind: faultTruncate, n: n}) }
+
 // NaNFor makes the model yield NaN for text. Ollama 0.17.4 cannot encode
 // such a vector and fails the whole request with 500 {"error": MsgNaN}; it
 // does not say which input was at fault. See NullFor for servers that send
@@ -141,8 +149,113 @@ func (s *Server) ClearFaults() {
 	s.mu.Unlock()
 }
 
+// MsgChaos is the error of the 500 answers that Chaos injects.
+const MsgChaos = "llama runner process has terminated: exit status 2"
+
+// Chaos injects faults at random, each embedding request meeting at most
+// one, with these probabilities (their sum is at most 1). A request that a
+// queued fault (FailNext, DropNext…) is set for takes that one instead.
+// The draws follow Seed, so a test that sends its requests in one order
+// meets the same faults on every run.
+type Chaos struct {
+	Seed       uint64
+	Fail500    float64       // 500 {"error": MsgChaos}, as a crashed runner answers
+	Drop       float64       // the connection closed without an answer
+	ProxyPage  float64       // an HTML 502 page from a proxy (see HTMLNext)
+	WrongDims  float64       // vectors one value short (see WrongDimsNext)
+	WrongCount float64       // one vector fewer than inputs (see WrongCountNext)
+	Truncate   float64       // the body cut in half (see TruncateNext)
+	Slow       float64       // the answer SlowDelay late (see SlowNext)
+	SlowDelay  time.Duration // default 1 minute
+}
+
+// SetChaos starts injecting faults at random as c says; the zero Chaos
+// stops it. It panics if a probability is negative or their sum is over 1.
+func (s *Server) SetChaos(c Chaos) {
+	sum := 0.0
+	for _, p := range c.weights() {
+		if p.p < 0 {
+			panic("ollamatest: negative probability in Chaos")
+		}
+		sum += p.p
+	}
+	if sum > 1+1e-9 {
+		panic(fmt.Sprintf("ollamatest: Chaos probabilities add up to %v, over 1", sum))
+	}
+	if c.SlowDelay <= 0 {
+		c.SlowDelay = time.Minute
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sum == 0 {
+		s.chaos = nil
+		return
+	}
+	s.chaos = &chaos{Chaos: c, rng: rand.New(rand.NewPCG(c.Seed, c.Seed^0x5eed))}
+}
+
+type chaos struct {
+	Chaos
+	rng *rand.Rand
+}
+
+type weighted struct {
+	p float64
+	f fault
+}
+
+func (c Chaos) weights() []weighted {
+	return []weighted{
+		{c.Fail500, fault{kind: faultFail, status: http.StatusInternalServerError, body: string(appendErrorJSON(nil, MsgChaos))}},
+		{c.Drop, fault{kind: faultDrop}},
+		{c.ProxyPage, fault{kind: faultHTML, status: http.StatusBadGateway}},
+		{c.WrongDims, fault{kind: faultWrongDims}},
+		{c.WrongCount, fault{kind: faultWrongCount}},
+		{c.Truncate, fault{kind: faultTruncate}},
+		{c.Slow, fault{kind: faultSlow, delay: c.SlowDelay}},
+	}
+}
+
+// draw picks a fault, or none.
+func (c *chaos) draw() (fault, bool) {
+	u := c.rng.Float64()
+	for _, w := range c.weights() {
+		if u < w.p {
+			return w.f, true
+		}
+		u -= w.p
+	}
+	return fault{}, false
+}
+
+// truncator cuts a successful answer to half its Content-Length.
+type truncator struct {
+	http.ResponseWriter
+	left int // bytes still to write; -1 until the header is written
+}
+
+func (t *truncator) WriteHeader(code int) {
+	if n, err := strconv.Atoi(t.Header().Get("Content-Length")); err == nil && code == http.StatusOK {
+		t.left = n / 2
+		t.Header().Set("Content-Length", strconv.Itoa(t.left))
+	}
+	t.ResponseWriter.WriteHeader(code)
+}
+
+func (t *truncator) Write(b []byte) (int, error) {
+	if t.left < 0 {
+		return t.ResponseWriter.Write(b)
+	}
+	n := min(len(b), t.left)
+	t.left -= n
+	if _, err := t.ResponseWriter.Write(b[:n]); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
 // writeFault answers a request with an arrival fault. It reports false for
-// the faults that only change the answer (wrong dims or count, slow).
+// the faults that only change the answer (wrong dims or count, slow, cut).
 func writeFault(w http.ResponseWriter, f fault) bool {
 	switch f.kind {
 	case faultDrop:

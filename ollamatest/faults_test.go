@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -68,6 +69,16 @@ func TestFaults(t *testing.T) {
 			func(t *testing.T, r reply, err error) {
 				if string(r.body) != `{"embedding":[]}` {
 					t.Errorf("got %s", r.body)
+				}
+			}},
+		{"truncated", func(s *Server) { s.TruncateNext(1) }, "/api/embed", batch,
+			func(t *testing.T, r reply, err error) {
+				var v embedResponse
+				if err != nil || r.status != 200 || len(r.body) == 0 || json.Unmarshal(r.body, &v) == nil {
+					t.Errorf("got %d %s %v, want a 200 with JSON cut short", r.status, r.body, err)
+				}
+				if r.header.Get("Content-Length") != strconv.Itoa(len(r.body)) {
+					t.Errorf("Content-Length %s for %d bytes", r.header.Get("Content-Length"), len(r.body))
 				}
 			}},
 		{"NaN fails the batch", func(s *Server) { s.NaNFor("bad") }, "/api/embed", batch,
@@ -240,5 +251,60 @@ func TestFaultWithBadStatusAnswers500(t *testing.T) {
 		if r := post(t, s, "/api/embed", one); r.status != 500 {
 			t.Errorf("got %d %s", r.status, r.body)
 		}
+	}
+}
+
+func TestChaos(t *testing.T) {
+	s := New(Config{Dims: 8})
+	defer s.Close()
+	s.SetChaos(Chaos{Seed: 7, Fail500: 0.2, ProxyPage: 0.1, WrongCount: 0.1, Truncate: 0.1})
+	const n = 400
+	counts := map[string]int{}
+	for range n {
+		r := post(t, s, "/api/embed", batch)
+		var v embedResponse
+		switch {
+		case r.status == 500 && errorOf(t, r) == MsgChaos:
+			counts["500"]++
+		case r.status == 502 && r.ct() == "text/html":
+			counts["502"]++
+		case r.status != 200:
+			t.Fatalf("unexpected answer %d %s", r.status, r.body)
+		case json.Unmarshal(r.body, &v) != nil:
+			counts["cut"]++
+		case len(v.Embeddings) == 2:
+			counts["count"]++
+		case len(v.Embeddings) == 3:
+			counts["ok"]++
+		default:
+			t.Fatalf("unexpected answer %s", r.body)
+		}
+	}
+	// Binomial: the expected count ± 5 standard deviations.
+	for k, p := range map[string]float64{"500": 0.2, "502": 0.1, "count": 0.1, "cut": 0.1, "ok": 0.5} {
+		mean, sd := n*p, math.Sqrt(n*p*(1-p))
+		if got := float64(counts[k]); math.Abs(got-mean) > 5*sd {
+			t.Errorf("%s: %v of %d answers, want about %v", k, got, n, mean)
+		}
+	}
+	if st := s.Stats(); st.Faults != n-counts["ok"] {
+		t.Errorf("Stats.Faults = %d, want %d", st.Faults, n-counts["ok"])
+	}
+	s.SetChaos(Chaos{})
+	if r := post(t, s, "/api/embed", batch); r.status != 200 {
+		t.Errorf("chaos stopped, got %d", r.status)
+	}
+}
+
+func TestChaosRejectsImpossibleOdds(t *testing.T) {
+	for _, c := range []Chaos{{Fail500: 0.7, Drop: 0.4}, {Slow: -0.1}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("SetChaos(%+v) did not panic", c)
+				}
+			}()
+			NewUnstarted(Config{}).SetChaos(c)
+		}()
 	}
 }

@@ -21,8 +21,16 @@ type modelInfo struct {
 
 // Digest is the digest /api/tags reports for a model: the hex sha256 of its
 // canonical name, so it is stable and differs between models.
-func Digest(model string) string {
-	sum := sha256.Sum256([]byte(canonical(model)))
+func Digest(model string) string { return DigestOf(model, "") }
+
+// DigestOf is the digest /api/tags reports for a model on a server whose
+// Config.Revision is revision.
+func DigestOf(model, revision string) string {
+	name := canonical(model)
+	if revision != "" {
+		name += "@" + revision
+	}
+	sum := sha256.Sum256([]byte(name))
 	return hex.EncodeToString(sum[:])
 }
 
@@ -90,7 +98,7 @@ func (s *Server) list() []listModel {
 	s.mu.Lock()
 	models := []listModel{}
 	for _, m := range s.models {
-		models = append(models, listModel{Name: m.name, Model: m.name, ModifiedAt: m.modified, Size: modelSize, Digest: Digest(m.name), Details: details(m.name)})
+		models = append(models, listModel{Name: m.name, Model: m.name, ModifiedAt: m.modified, Size: modelSize, Digest: DigestOf(m.name, s.cfg.Revision), Details: details(m.name)})
 	}
 	s.mu.Unlock()
 	slices.SortFunc(models, func(a, b listModel) int {

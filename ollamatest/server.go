@@ -59,6 +59,11 @@ type Config struct {
 	// after a request with keep_alive 0 unloaded the model: a cold load.
 	// The server does not wait for it.
 	LoadDuration time.Duration
+	// Revision stands for the version of the served models: a non-empty
+	// one changes the digests /api/tags reports (see [DigestOf]), as
+	// another version of a model under the same name would. The vectors
+	// do not change.
+	Revision string
 	// Pullable are names that /api/pull can fetch; once pulled they are
 	// served. Pulling a served model always succeeds. See [Server.AllowPull].
 	Pullable []string
@@ -102,6 +107,7 @@ type Server struct {
 	down     bool
 	gate     chan struct{} // slot holders wait for it to close; nil when open
 	faults   []fault
+	chaos    *chaos
 	perText  map[string]textFault
 	record   bool
 	texts    []string

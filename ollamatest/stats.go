@@ -136,6 +136,10 @@ func (s *Server) arrive() (fault, bool) {
 			s.faults = s.faults[1:]
 		}
 		s.st.Faults++
+	} else if s.chaos != nil {
+		if f, ok = s.chaos.draw(); ok {
+			s.st.Faults++
+		}
 	}
 	s.notifyLocked()
 	s.mu.Unlock()

@@ -35,8 +35,9 @@ import (
 // DefaultUserAgent is sent when Options.UserAgent is empty.
 const DefaultUserAgent = "salvo"
 
-// MaxAnswer bounds an embedding answer; a larger one is an invalid answer,
-// and the caller should send smaller batches.
+// MaxAnswer was the bound of every answer. An answer is now bounded by
+// what its vectors can take (httpx.AnswerLimit); past that it is an
+// invalid answer. MaxAnswer stays as the largest bound ever used.
 const MaxAnswer = 512 << 20
 
 // Options configures a Client. Only Model is required.
@@ -69,6 +70,10 @@ type Client struct {
 	http     *http.Client
 	// floats is set once the server refused base64, or if asked.
 	floats atomic.Bool
+	// dims is the vector size asked for, else of the first answer; b64 is
+	// set once the server answered base64. They bound the next answers.
+	dims atomic.Int64
+	b64  atomic.Bool
 	// Request bodies are built by hand around the texts from these parts.
 	head, tailBase64, tailFloat []byte
 }
@@ -124,6 +129,7 @@ func New(baseURL string, opts Options) (*Client, error) {
 	}
 	c.tailBase64 = append(append([]byte(nil), tail...), `,"encoding_format":"base64"}`...)
 	c.tailFloat = append(append([]byte(nil), tail...), `,"encoding_format":"float"}`...)
+	c.dims.Store(int64(opts.Dimensions))
 	return c, nil
 }
 
@@ -154,6 +160,17 @@ func (c *Client) Embed(ctx context.Context, texts []string) (*salvo.Embedding, e
 	return emb, err
 }
 
+// answerLimit bounds the answer for n texts. Until the server has
+// answered base64, values are counted as JSON numbers: some servers ignore
+// encoding_format.
+func (c *Client) answerLimit(n int) int64 {
+	per := httpx.JSONValueBytes
+	if c.b64.Load() && !c.floats.Load() {
+		per = httpx.Base64ValueBytes
+	}
+	return httpx.AnswerLimit(n, int(c.dims.Load()), per)
+}
+
 // refusesBase64 reports an answer that rejects encoding_format.
 func refusesBase64(err error) bool {
 	var se *salvo.StatusError
@@ -179,7 +196,7 @@ func (c *Client) embed(ctx context.Context, texts []string, tail []byte) (*salvo
 	if err != nil {
 		return nil, err
 	}
-	r, err := httpx.Do(c.http, req, c.model, MaxAnswer)
+	r, err := httpx.Do(c.http, req, c.model, c.answerLimit(len(texts)))
 	if err != nil {
 		return nil, err
 	}
@@ -191,6 +208,12 @@ func (c *Client) embed(ctx context.Context, texts []string, tail []byte) (*salvo
 	vecs, err := list.vectors(len(texts))
 	if err != nil {
 		return nil, httpx.InvalidResponse(c.endpoint, r, err.Error())
+	}
+	if len(vecs) > 0 && len(vecs[0]) > 0 {
+		c.dims.CompareAndSwap(0, int64(len(vecs[0])))
+	}
+	if len(list.Data) > 0 && list.Data[0].Kind == 's' {
+		c.b64.Store(true)
 	}
 	return &salvo.Embedding{Vectors: vecs, PromptTokens: list.PromptTokens}, nil
 }

@@ -20,13 +20,15 @@ const preflightTimeout = 5 * time.Second
 
 // connect makes a client per host, checks that each server answers and has
 // the model (pulling it with --pull), and returns the engine's hosts, the
-// cache key spec, the model's context length when known, and the endpoint
-// in use.
-func connect(ctx context.Context, f *embedFlags, stdio Stdio) ([]engine.Host, salvo.KeySpec, int, string, error) {
+// cache key spec, what the servers say of the model (the smallest context
+// length, the vector size), and the endpoint in use. Servers that hold
+// different versions of the model (digests) are refused: their vectors
+// must not mix under one cache key.
+func connect(ctx context.Context, f *embedFlags, stdio Stdio) ([]engine.Host, salvo.KeySpec, serverInfo, string, error) {
 	key := salvo.KeySpec{Model: f.model, Dimensions: f.dimensions, Truncate: f.truncate}
 	api, err := apiOf(f)
 	if err != nil {
-		return nil, key, 0, "", err
+		return nil, key, serverInfo{}, "", err
 	}
 	var truncate *bool
 	if !f.truncate {
@@ -34,16 +36,17 @@ func connect(ctx context.Context, f *embedFlags, stdio Stdio) ([]engine.Host, sa
 	}
 	apiKey, err := f.apiKey()
 	if err != nil {
-		return nil, key, 0, "", err
+		return nil, key, serverInfo{}, "", err
 	}
 	var hosts []engine.Host
-	ctxTokens, endpoint := 0, ""
+	var model serverInfo // as the first server that answered describes it
+	endpoint, digestFrom := "", ""
 	var unreachable []error
 	threads := newHostThreads(f)
 	for _, h := range f.hosts {
 		oc, err := ollama.New(h, ollama.Options{Model: f.model, API: api, Dimensions: f.dimensions, Truncate: truncate, KeepAlive: f.keepAlive, UserAgent: "salvo/" + Version, ModelOptions: threads.options(h)})
 		if err != nil {
-			return nil, key, 0, "", usageError("--host %q: %v", h, err)
+			return nil, key, serverInfo{}, "", usageError("--host %q: %v", h, err)
 		}
 		info, err := preflight(ctx, oc, f, stdio)
 		var ue *unreachableError
@@ -56,17 +59,17 @@ func connect(ctx context.Context, f *embedFlags, stdio Stdio) ([]engine.Host, sa
 			continue
 		}
 		if err != nil {
-			return nil, key, 0, "", err
+			return nil, key, serverInfo{}, "", err
 		}
-		if len(hosts) == 0 {
-			key.Digest, ctxTokens = info.digest, info.ctxTokens
+		if err := agree(&model, info, &digestFrom, oc.Host(), f.model); err != nil {
+			return nil, key, serverInfo{}, "", err
 		}
 		var emb salvo.Embedder = oc
 		ep := "/api/" + string(api)
 		if f.api == "openai" || f.api == "auto" && threads.of(h) == 0 && preferOpenAI(info.version, f) {
 			c, err := openai.New(h, openai.Options{Model: f.model, Dimensions: f.dimensions, APIKey: apiKey, UserAgent: "salvo/" + Version})
 			if err != nil {
-				return nil, key, 0, "", usageError("--host %q: %v", h, err)
+				return nil, key, serverInfo{}, "", usageError("--host %q: %v", h, err)
 			}
 			emb, ep = c, "/v1/embeddings"
 		} else if api == ollama.APIAuto {
@@ -79,9 +82,32 @@ func connect(ctx context.Context, f *embedFlags, stdio Stdio) ([]engine.Host, sa
 	}
 	threads.say(stdio, f.quiet)
 	if len(hosts) == 0 {
-		return nil, key, 0, "", fmt.Errorf("none of the %d servers answers: %w", len(f.hosts), errors.Join(unreachable...))
+		return nil, key, serverInfo{}, "", fmt.Errorf("none of the %d servers answers: %w", len(f.hosts), errors.Join(unreachable...))
 	}
-	return hosts, key, ctxTokens, endpoint, nil
+	key.Digest = model.digest
+	return hosts, key, model, endpoint, nil
+}
+
+// agree merges what one more server says of the model into m: the digest
+// must match the others' (from names the server m.digest came from), the
+// context is the smallest, the vector size the first known.
+func agree(m *serverInfo, info serverInfo, from *string, host, model string) error {
+	if info.digest != "" {
+		if m.digest != "" && m.digest != info.digest {
+			return fmt.Errorf("%s and %s serve different versions of %s (digests %.12s and %.12s): their vectors would not match. Run `ollama pull %s` on both, or drop one --host",
+				*from, host, model, m.digest, info.digest, model)
+		}
+		if m.digest == "" {
+			m.digest, *from = info.digest, host
+		}
+	}
+	if info.ctxTokens > 0 && (m.ctxTokens == 0 || info.ctxTokens < m.ctxTokens) {
+		m.ctxTokens = info.ctxTokens
+	}
+	if m.dims == 0 {
+		m.dims = info.dims
+	}
+	return nil
 }
 
 // apiOf checks --api against the other flags and returns the Ollama API it
@@ -194,6 +220,7 @@ type serverInfo struct {
 	version   string
 	digest    string
 	ctxTokens int
+	dims      int // the model's vector size (embedding_length), 0 if unknown
 }
 
 // preflight checks that the server answers and has the model; it returns the
@@ -235,6 +262,7 @@ func preflight(ctx context.Context, c *ollama.Client, f *embedFlags, stdio Stdio
 		// The server cuts inputs at the model's context, or at num_ctx
 		// when the model sets a smaller one.
 		info.ctxTokens = show.ContextLength()
+		info.dims = show.EmbeddingLength()
 		if nc := show.NumCtx(); nc > 0 && (info.ctxTokens == 0 || nc < info.ctxTokens) {
 			info.ctxTokens = nc
 		}

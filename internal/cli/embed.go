@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -64,6 +65,7 @@ type embedFlags struct {
 	force       bool
 	retries     int
 	timeout     time.Duration
+	hostTimeout time.Duration
 	rate        float64
 	failures    string
 	jsonOut     bool
@@ -98,6 +100,7 @@ func (f *embedFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.force, "force", false, "re-embed everything, ignoring stored vectors and the cache")
 	fs.IntVar(&f.retries, "retries", engine.DefaultRetries, "resends of a failed request (exponential backoff, full jitter)")
 	fs.DurationVar(&f.timeout, "timeout", engine.DefaultTimeout, "per-request timeout")
+	fs.DurationVar(&f.hostTimeout, "host-timeout", engine.DefaultHostTimeout, "stop when every server has failed (answering errors, or not at all) for this long")
 	fs.Float64Var(&f.rate, "rate", 0, "at most `R` texts per second over all hosts (0: unlimited)")
 	fs.StringVar(&f.failures, "failures", "", "failures file `PATH` (default: <db without extension>.failures.jsonl)")
 	fs.StringVar(&f.onDuplicate, "on-duplicate", "fail", "a record whose ID an earlier record of the run has: fail (reported, exit 2), first (keep the first), last (keep the last)")
@@ -284,7 +287,7 @@ func embedRecords(ctx context.Context, f *embedFlags, stdio Stdio, renderer *ren
 			return nil, err
 		}
 	}
-	hosts, key, ctxTokens, endpoint, err := connect(ctx, f, stdio)
+	hosts, key, model, endpoint, err := connect(ctx, f, stdio)
 	if err != nil {
 		return nil, err
 	}
@@ -343,7 +346,9 @@ func embedRecords(ctx context.Context, f *embedFlags, stdio Stdio, renderer *ren
 		Limit:         f.limit,
 		Force:         f.force,
 		Reembed:       !f.skip,
-		ContextTokens: ctxTokens,
+		ContextTokens: model.ctxTokens,
+		ModelDims:     cmp.Or(f.dimensions, model.dims), // --dimensions cuts the model's vectors
+		HostTimeout:   f.hostTimeout,
 		Failures:      tally,
 		Counters:      counters,
 		OnDuplicate:   f.dupPolicy,

@@ -74,7 +74,7 @@ func TestMetricsMidRun(t *testing.T) {
 	lines = append(lines, `{"id":99,"text":`) // a bad line
 	in := writeFile(t, dir, "m.jsonl", strings.Join(lines, "\n")+"\n")
 
-	s.FailNext(1, 502, "bad gateway") // the first request: retried
+	s.FailNext(1, 503, "server busy") // the first request: busy, sent again
 	release := s.Gate()               // the others wait in the server
 	w := &stderrWatch{addr: make(chan string, 1)}
 	done := make(chan int, 1)
@@ -104,13 +104,13 @@ func TestMetricsMidRun(t *testing.T) {
 		`salvo_records_stored_total{how="embedded"}`:                              0, // nothing answered yet
 		"salvo_requests_in_flight":                                                2,
 		"salvo_retries_total":                                                     1,
-		"salvo_host_requests_total" + host:                                        3, // the 502, its resend, the other worker's
+		"salvo_host_requests_total" + host:                                        3, // the 503, its resend, the other worker's
 		"salvo_host_retries_total" + host:                                         1,
 		"salvo_host_failures_total" + host:                                        0,
 		"salvo_host_embeddings_total" + host:                                      0,
 		"salvo_host_requests_in_flight" + host:                                    2,
 		"salvo_host_concurrency_limit" + host:                                     2,
-		"salvo_request_duration_seconds_count" + host:                             1, // only the 502 has come back
+		"salvo_request_duration_seconds_count" + host:                             1, // only the 503 has come back
 		`salvo_request_duration_seconds_bucket{host="` + s.URL() + `",le="+Inf"}`: 1,
 	} {
 		if got, ok := m[name]; !ok || got != want {

@@ -158,8 +158,31 @@ func tooLarge(endpoint string, n, limit int64) error {
 	if n >= 0 {
 		what = fmt.Sprintf("has %d bytes, over", n)
 	}
-	return fmt.Errorf("%w from %s: the answer %s the %d MiB limit; send smaller batches",
-		salvo.ErrInvalidResponse, endpoint, what, limit>>20)
+	return fmt.Errorf("%w from %s: the answer %s the %d bytes its vectors can take",
+		salvo.ErrInvalidResponse, endpoint, what, limit)
+}
+
+// Bytes per vector value in an embedding answer, generously: a JSON number
+// as float32 or float64 prints it, indented on a line of its own; base64 of
+// a little-endian float32.
+const (
+	JSONValueBytes   = 32
+	Base64ValueBytes = 6
+	// UnknownDims is the vector size assumed before the first answer tells
+	// it: larger than any embedding model's.
+	UnknownDims = 8192
+)
+
+// AnswerLimit bounds the answer to a request of n texts whose vectors have
+// dims values (0: not known yet) of perValue bytes each: twice what those
+// vectors take, plus 64 KiB for the rest of the answer. An answer is read
+// only up to its limit, so memory follows what a request may legitimately
+// bring back, not a fixed cap.
+func AnswerLimit(n, dims, perValue int) int64 {
+	if dims <= 0 {
+		dims = UnknownDims
+	}
+	return 2*int64(n)*int64(dims)*int64(perValue) + 64<<10
 }
 
 // NewRequest builds a request with a JSON body (none if body is nil) and the

@@ -59,7 +59,7 @@ func TestDo(t *testing.T) {
 
 	for _, path := range []string{"/big", "/chunked"} {
 		_, err = Do(srv.Client(), get(t, ctx, srv.URL+path), "m", 1000)
-		if !errors.Is(err, salvo.ErrInvalidResponse) || !strings.Contains(err.Error(), "smaller batches") {
+		if !errors.Is(err, salvo.ErrInvalidResponse) || !strings.Contains(err.Error(), "its vectors can take") {
 			t.Errorf("%s: got %v, want an invalid-response error about the size", path, err)
 		}
 	}

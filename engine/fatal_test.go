@@ -1,0 +1,74 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync/atomic"
+	"testing"
+
+	"github.com/salvoembed/salvo"
+	"github.com/salvoembed/salvo/engine"
+	"github.com/salvoembed/salvo/ollamatest"
+)
+
+// failingPuts is a store whose Put fails from call number from on.
+type failingPuts struct {
+	salvo.Store
+	from  int32
+	calls atomic.Int32
+}
+
+var errDiskFull = errors.New("disk I/O error: database or disk is full")
+
+func (s *failingPuts) Put(ctx context.Context, coll string, entries []salvo.Entry, items []salvo.Item) error {
+	if s.calls.Add(1) >= s.from {
+		return errDiskFull
+	}
+	return s.Store.Put(ctx, coll, entries, items)
+}
+
+// stopBound is how many requests a run may still send after its first fatal
+// error: those in flight and those already holding a batch, with the small
+// channel buffers between the stages. Far from the 500 a run would send if
+// it went on.
+const stopBound = 30
+
+func TestStoreFailureStopsTheRun(t *testing.T) {
+	e := newEnv(t, ollamatest.Config{})
+	cfg := e.config()
+	cfg.BatchSize = 10
+	st := &failingPuts{Store: e.st, from: 3}
+	cfg.Store = st
+	_, err := engine.Run(context.Background(), cfg, slices.Values(inputs(5000)))
+	var fe *engine.FatalError
+	if !errors.As(err, &fe) || !errors.Is(err, errDiskFull) {
+		t.Fatalf("err = %v, want a fatal error wrapping the store's", err)
+	}
+	if n := e.srv.Requests(); n > stopBound {
+		t.Errorf("%d of 500 requests sent although the store failed at its third write: the run should stop at once", n)
+	}
+	if n := len(e.stored()); n != 20 {
+		t.Errorf("%d records stored, want the 2 batches committed before the failure (20)", n)
+	}
+}
+
+func TestModelMissingOnOneHostStopsEveryHost(t *testing.T) {
+	a := newEnv(t, ollamatest.Config{CostPerInput: 1e6}) // 10 ms a batch: slow next to a 404
+	b := ollamatest.New(ollamatest.Config{Models: []string{"other-model"}})
+	defer b.Close()
+	cfg := a.config()
+	cfg.BatchSize = 10
+	cfg.Hosts = append(cfg.Hosts, bcHost(b, newEnvClient(t, b)))
+	rep, err := engine.Run(context.Background(), cfg, slices.Values(inputs(5000)))
+	var nf *salvo.ModelNotFoundError
+	if !errors.As(err, &nf) {
+		t.Fatalf("err = %v, want a model-not-found error", err)
+	}
+	if n := a.srv.Requests(); n > stopBound {
+		t.Errorf("host a answered %d requests after host b lacked the model: every host should stop at once", n)
+	}
+	if got := int64(len(a.stored())); got != rep.Embedded {
+		t.Errorf("%d records stored, report says %d: answers in flight should still be committed", got, rep.Embedded)
+	}
+}
