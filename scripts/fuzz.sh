@@ -14,12 +14,17 @@ match=${FUZZ_MATCH:-.}
 
 n=0
 start=$SECONDS
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 # "dir<TAB>FuzzName" for every fuzz function in a _test.go file.
 while IFS=$'\t' read -r dir name; do
 	[[ $name =~ $match ]] || continue
 	echo "fuzz: $dir $name ($duration)" >&2
-	go test -run '^$' -fuzz "^${name}\$" -fuzztime "$duration" "./${dir#./}" >/dev/null ||
-		{ echo "fuzz: $name in ./$dir failed; rerun it with: go test -run '^$' -fuzz '^${name}\$' ./$dir" >&2; exit 1; }
+	if ! go test -run '^$' -fuzz "^${name}\$" -fuzztime "$duration" "./${dir#./}" >"$log" 2>&1; then
+		tail -n 40 "$log" >&2
+		echo "fuzz: $name in ./$dir failed; rerun it with: go test -run '^$' -fuzz '^${name}\$' ./$dir" >&2
+		exit 1
+	fi
 	n=$((n + 1))
 done < <(git ls-files '*_test.go' | xargs grep -H '^func Fuzz[A-Za-z0-9_]*(' |
 	sed -E -e 's#^([^/:]+_test\.go:)#./\1#' -e 's#^(.*)/[^/]+_test\.go:func (Fuzz[A-Za-z0-9_]*)\(.*#\1\t\2#' | sort -u)
