@@ -60,7 +60,8 @@ func TestUpgradeFromVersion1(t *testing.T) {
 			if err := s.Put(ctx, "old", nil, []salvo.Item{{ID: "x", Key: storetest.Key(1), Fields: []byte(`{"title":"X"}`)}}); err != nil {
 				t.Errorf("after the upgrade: Put with kept fields: %v", err)
 			}
-			if v := query(t, srv, "SELECT value FROM "+schema+".meta WHERE key = 'schema_version'"); v != fmt.Sprint(postgres.SchemaVersion) {
+			var v string
+			if srv.Scan(t, "SELECT value FROM "+schema+".meta WHERE key = 'schema_version'", nil, &v); v != fmt.Sprint(postgres.SchemaVersion) {
 				t.Errorf("schema_version %q after the upgrade, want %d", v, postgres.SchemaVersion)
 			}
 			// A second Open finds nothing to do.
@@ -71,20 +72,4 @@ func TestUpgradeFromVersion1(t *testing.T) {
 			s2.Close()
 		})
 	}
-}
-
-// query returns the one text value q answers on srv.
-func query(t *testing.T, srv *pgtest.Server, q string) string {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := srv.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	var v string
-	if err := conn.QueryRow(ctx, q).Scan(&v); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return v
 }

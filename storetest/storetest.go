@@ -130,17 +130,7 @@ func each(t *testing.T, s salvo.Store, coll string) ([]string, map[string][]floa
 
 func count(t *testing.T, s salvo.Store, coll string) int {
 	t.Helper()
-	cs, err := s.Collections(context.Background())
-	if err != nil {
-		t.Fatalf("Collections: %v", err)
-	}
-	for _, c := range cs {
-		if c.Name == coll {
-			return c.Count
-		}
-	}
-	t.Fatalf("Collections does not list %q: %+v", coll, cs)
-	return 0
+	return listed(t, s, coll).Count
 }
 
 // sameBits reports whether a and b hold the same float32 bit patterns.

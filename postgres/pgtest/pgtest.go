@@ -94,6 +94,22 @@ func (s *Server) Exec(tb testing.TB, sql string, args ...any) {
 	}
 }
 
+// Scan runs a query of one row on a connection of its own and scans the
+// row into dest.
+func (s *Server) Scan(tb testing.TB, sql string, args []any, dest ...any) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := s.Conn(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if err := conn.QueryRow(ctx, sql, args...).Scan(dest...); err != nil {
+		tb.Fatalf("%s: %s: %v", s.Name, sql, err)
+	}
+}
+
 // Conn opens a connection to the server (the simple protocol, which PGlite
 // needs when connections share its one backend).
 func (s *Server) Conn(ctx context.Context) (*pgx.Conn, error) {
