@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -157,5 +159,45 @@ func sameRanking(t *testing.T, what string, got, want searchOut, exact bool) {
 	}
 	if common < 8 {
 		t.Errorf("%s: only %d of the first 10 in common: %q, want %q", what, common, g, w)
+	}
+}
+
+// A schema written before salvo kept fields (version 1) is upgraded when
+// opened, and the next embed stores the kept fields from the cache,
+// sending nothing.
+func TestKeptFieldsAfterUpgrade(t *testing.T) {
+	const model = "all-minilm"
+	srv := pgtest.PostgreSQL(t)
+	s := server(t, ollamatest.Config{Models: []string{model}, Dims: 16})
+	db := srv.Fresh(t)
+	u, err := url.Parse(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := u.Query().Get("schema")
+	embed := func() result {
+		return run(t, "", "embed", repoFile(t, "examples/movies.jsonl"), "--host", s.URL(), "--model", model, "--db", db,
+			"--text", "{{.title}}", "--keep", "title,year", "--json")
+	}
+	if r := embed(); r.code != ExitOK {
+		t.Fatalf("embed: exit %d: %s", r.code, r.err)
+	}
+	srv.Exec(t, fmt.Sprintf(`ALTER TABLE %[1]s.collections DROP COLUMN prefix, DROP COLUMN endpoint, DROP COLUMN dimensions, DROP COLUMN digest, DROP COLUMN keep;
+		ALTER TABLE %[1]s.items DROP COLUMN fields;
+		UPDATE %[1]s.meta SET value = '1' WHERE key = 'schema_version'`, schema))
+
+	if out := decodeResults(t, run(t, "", "similar", "--db", db, "--k", "1", "--json", "1")); len(out.Results[0].Fields) != 0 {
+		t.Errorf("kept fields before they were stored again: %+v", out.Results[0])
+	}
+	r := embed()
+	if r.code != ExitOK {
+		t.Fatalf("embed after the upgrade: exit %d: %s", r.code, r.err)
+	}
+	if m := r.summary(t); num(m, "requests") != 0 || num(m, "embedded") != 0 {
+		t.Errorf("embed after the upgrade sent %d requests and embedded %d, want none", num(m, "requests"), num(m, "embedded"))
+	}
+	out := decodeResults(t, run(t, "", "similar", "--db", db, "--k", "1", "--json", "1"))
+	if f := out.Results[0].Fields; f["title"] == nil || f["year"] == nil {
+		t.Errorf("kept fields after the next embed: %+v", out.Results[0])
 	}
 }
