@@ -201,3 +201,23 @@ func TestKeptFieldsAfterUpgrade(t *testing.T) {
 		t.Errorf("kept fields after the next embed: %+v", out.Results[0])
 	}
 }
+
+// Against the real fixture Ollama, into PGlite with pgvector: the database
+// ranks, and each title finds its movie first, with its kept fields.
+func TestSearchRealOllamaPgvector(t *testing.T) {
+	host, model := os.Getenv("OLLAMA_HOST"), os.Getenv("SALVO_TEST_MODEL")
+	if host == "" || model == "" || os.Getenv("SALVO_SKIP_REAL_OLLAMA") != "" {
+		t.Skip(`set OLLAMA_HOST and SALVO_TEST_MODEL to run against a real Ollama: eval "$(scripts/real-ollama.sh up)" (or run scripts/test.sh)`)
+	}
+	db := pgtest.PGlite(t).Fresh(t)
+	if r := run(t, "", "embed", repoFile(t, "examples/movies.jsonl"), "--host", host, "--model", model, "--db", db,
+		"--text", "{{.title}}", "--keep", "title,year,genres", "--quiet"); r.code != ExitOK {
+		t.Fatalf("embed: exit %d: %s", r.code, r.err)
+	}
+	for _, title := range []string{"Dusk in Kestrel Bay", "The Waltz of Kestrel Mills"} {
+		out := decodeResults(t, run(t, "", "search", "--host", host, "--db", db, "--k", "3", "--json", "--query-prefix", "", title))
+		if top := out.Results[0]; top.Fields["title"] != title || top.Fields["year"] == nil || top.Score < 0.999 {
+			t.Errorf("search %q: first result %+v", title, top)
+		}
+	}
+}
