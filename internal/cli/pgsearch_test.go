@@ -119,6 +119,14 @@ func TestSearchOnPostgreSQL(t *testing.T) {
 			var api searchOut
 			getJSON(t, base+"/api/similar/movies/1?k=10", &api)
 			sameRanking(t, "serve's /api/similar", api, sim, true)
+			var m struct {
+				Points []struct{ ID, Label string }
+				Total  int
+			}
+			getJSON(t, base+"/api/map/movies", &m)
+			if len(m.Points) != 300 || m.Total != 300 || m.Points[0].Label != "Dusk in Kestrel Bay" {
+				t.Errorf("serve's /api/map: %d points of %d, first %+v; want the 300 movies labelled with their titles", len(m.Points), m.Total, m.Points[:min(1, len(m.Points))])
+			}
 			if code := stop(); code != ExitOK {
 				t.Errorf("serve exited %d", code)
 			}
