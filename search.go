@@ -43,3 +43,10 @@ type DocReader interface {
 type Searcher interface {
 	Search(ctx context.Context, collection string, query []float32, k int, exclude string) ([]Hit, error)
 }
+
+// ItemVectorReader reads one stored item's vector, so that salvo similar
+// on a [Searcher] needs no scan of the collection. The vector is nil (and
+// the error too) when the collection has no item with that ID.
+type ItemVectorReader interface {
+	ItemVector(ctx context.Context, collection, id string) ([]float32, error)
+}

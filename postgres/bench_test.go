@@ -8,13 +8,15 @@ import (
 	"github.com/salvoembed/salvo/storetest"
 )
 
-// go test -run='^$' -bench=. -benchtime=200x ./postgres
+// go test -run='^$' -bench='Put|Lookup' -benchtime=200x ./postgres
 //
 // Put of 64 new 768-dim entries per transaction, as salvo's writer stores a
 // batch, on PostgreSQL 15 with its default durability (fsync on every
 // commit), with COPY and with multi-row INSERTs, and on PGlite with
 // pgvector (INSERTs, the vector column and the HNSW index). Lookup reports
-// µs per item over 100,000 stored items.
+// µs per item over 100,000 stored items. Vectors reads 100,000 × 768
+// stored as bytea on PostgreSQL 15 (what salvo search loads without
+// pgvector): go test -run='^$' -bench=Vectors -benchtime=5x ./postgres
 
 func BenchmarkPut_64x768_COPY(b *testing.B) {
 	storetest.BenchmarkPut(b, open(b, pgtest.DurablePostgreSQL(b)), 64, 768)
@@ -32,4 +34,8 @@ func BenchmarkPut_64x768_PGlite(b *testing.B) {
 
 func BenchmarkLookup_100000(b *testing.B) {
 	storetest.BenchmarkLookup(b, open(b, pgtest.DurablePostgreSQL(b)), 100000, 768)
+}
+
+func BenchmarkVectors_100000x768(b *testing.B) {
+	storetest.BenchmarkVectors(b, open(b, pgtest.PostgreSQL(b)), 100000, 768)
 }

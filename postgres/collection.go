@@ -12,7 +12,10 @@ import (
 // collection must have the same model (a *[salvo.ModelMismatchError]
 // otherwise) and, when c.Dims is set and vectors are stored, the same
 // dimensions (a *[salvo.DimensionError]). A non-empty c.Template replaces
-// the stored one. The returned collection holds what is stored.
+// the stored one. When c.Endpoint is set, how the collection is embedded
+// (c.Prefix, c.Endpoint, c.Dimensions, c.Digest, c.Keep) replaces what is
+// stored; otherwise that is kept. The returned collection holds what is
+// stored.
 func (s *Store) OpenCollection(ctx context.Context, c salvo.Collection) (*salvo.Collection, error) {
 	if err := c.Check(); err != nil {
 		return nil, err
@@ -24,16 +27,18 @@ func (s *Store) OpenCollection(ctx context.Context, c salvo.Collection) (*salvo.
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", s.schema+"/"+c.Name); err != nil {
 			return err
 		}
-		var (
-			id       int64
-			template string
-		)
+		var id int64
 		stored = &salvo.Collection{Name: c.Name}
-		err := tx.QueryRow(ctx, s.q.collByName, c.Name).Scan(&id, &stored.Model, &stored.Dims, &template)
+		err := tx.QueryRow(ctx, s.q.collByName, c.Name).Scan(&id, &stored.Model, &stored.Dims, &stored.Template,
+			&stored.Prefix, &stored.Endpoint, &stored.Dimensions, &stored.Digest, &stored.Keep)
 		switch {
 		case isNoRows(err):
-			stored.Model, stored.Template = c.Model, c.Template
-			_, err := tx.Exec(ctx, s.q.insertColl, c.Name, c.Model, c.Template)
+			*stored = salvo.Collection{Name: c.Name, Model: c.Model, Template: c.Template}
+			if c.Endpoint != "" {
+				setEmbedding(stored, c)
+			}
+			_, err := tx.Exec(ctx, s.q.insertColl, c.Name, c.Model, c.Template,
+				stored.Prefix, stored.Endpoint, stored.Dimensions, stored.Digest, stored.Keep)
 			return err
 		case err != nil:
 			return err
@@ -42,10 +47,15 @@ func (s *Store) OpenCollection(ctx context.Context, c salvo.Collection) (*salvo.
 		case c.Dims != 0 && stored.Dims != 0 && c.Dims != stored.Dims:
 			return &salvo.DimensionError{Collection: c.Name, Have: c.Dims, Want: stored.Dims}
 		}
-		stored.Template = template
-		if c.Template != "" && c.Template != template {
+		if c.Template != "" && c.Template != stored.Template {
 			stored.Template = c.Template
 			if _, err := tx.Exec(ctx, s.q.setTemplate, c.Template, id); err != nil {
+				return err
+			}
+		}
+		if c.Endpoint != "" {
+			setEmbedding(stored, c)
+			if _, err := tx.Exec(ctx, s.q.setEmbedding, c.Prefix, c.Endpoint, c.Dimensions, c.Digest, c.Keep, id); err != nil {
 				return err
 			}
 		}
@@ -62,7 +72,13 @@ func (s *Store) OpenCollection(ctx context.Context, c salvo.Collection) (*salvo.
 	return stored, nil
 }
 
-// Collections lists every collection by name, with its item count.
+// setEmbedding copies how c is embedded into dst.
+func setEmbedding(dst *salvo.Collection, c salvo.Collection) {
+	dst.Prefix, dst.Endpoint, dst.Dimensions, dst.Digest, dst.Keep = c.Prefix, c.Endpoint, c.Dimensions, c.Digest, c.Keep
+}
+
+// Collections lists every collection by name, with its item count and how
+// it was embedded.
 func (s *Store) Collections(ctx context.Context) ([]salvo.Collection, error) {
 	rows, err := s.pool.Query(ctx, s.q.collections)
 	if err != nil {
@@ -70,7 +86,7 @@ func (s *Store) Collections(ctx context.Context) ([]salvo.Collection, error) {
 	}
 	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (salvo.Collection, error) {
 		var c salvo.Collection
-		err := r.Scan(&c.Name, &c.Model, &c.Dims, &c.Template, &c.Count)
+		err := r.Scan(&c.Name, &c.Model, &c.Dims, &c.Template, &c.Count, &c.Prefix, &c.Endpoint, &c.Dimensions, &c.Digest, &c.Keep)
 		return c, err
 	})
 	if err != nil {
@@ -84,12 +100,11 @@ func (s *Store) Collections(ctx context.Context) ([]salvo.Collection, error) {
 func (s *Store) collection(ctx context.Context, q interface {
 	QueryRow(context.Context, string, ...any) pgx.Row
 }, name string, forUpdate bool) (id int64, dims int, err error) {
-	sql := s.q.collByName
+	sql := s.q.collRef
 	if forUpdate {
-		sql = s.q.collForUpdate
+		sql = s.q.collRefForUpdate
 	}
-	var model, template string
-	err = q.QueryRow(ctx, sql, name).Scan(&id, &model, &dims, &template)
+	err = q.QueryRow(ctx, sql, name).Scan(&id, &dims)
 	if isNoRows(err) {
 		return 0, 0, s.noCollection(name)
 	}

@@ -147,7 +147,12 @@ func (s *Store) Put(ctx context.Context, collection string, entries []salvo.Entr
 	items = lastPerID(items)
 	ids := make([]string, len(items))
 	cacheIDs := make([]int64, len(items))
+	fields := make([]*string, len(items)) // NULL: no kept fields
 	for i, it := range items {
+		if it.Fields != nil {
+			f := string(it.Fields)
+			fields[i] = &f
+		}
 		r, ok := cached[it.Key]
 		if !ok {
 			return fmt.Errorf("store item %q in collection %q: its key %x is neither among the entries given nor in the cache", it.ID, collection, it.Key[:8])
@@ -161,7 +166,7 @@ func (s *Store) Put(ctx context.Context, collection string, entries []salvo.Entr
 		ids[i], cacheIDs[i] = it.ID, r.id
 	}
 	if len(items) > 0 {
-		if _, err := tx.Exec(ctx, s.q.upsertItems, cid, ids, cacheIDs); err != nil {
+		if _, err := tx.Exec(ctx, s.q.upsertItems, cid, ids, cacheIDs, fields); err != nil {
 			return s.wrap(err, "store %d items in collection %q", len(items), collection)
 		}
 	}

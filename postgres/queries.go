@@ -12,23 +12,34 @@ type queries struct {
 	s   string // the quoted schema
 	vec bool
 
-	collByName, collForUpdate, insertColl, setTemplate, countItems, collections    string
+	collByName, collRef, collRefForUpdate, insertColl, setTemplate, setEmbedding   string
+	countItems, collections                                                        string
 	lookup, cachedKeys, upsertFromStage, refreshEmbeddings, upsertItems, touchColl string
-	eachFirst, eachNext, vectors                                                   string
+	eachFirst, eachNext, vectors, allVectors, itemVector, docs                     string
 	insertRun, runs                                                                string
 }
 
 func newQueries(s string, vec bool) queries {
 	q := queries{s: s, vec: vec}
 	r := strings.NewReplacer("{{s}}", s)
-	q.collByName = r.Replace(`SELECT id, model, dims, template FROM {{s}}.collections WHERE name = $1`)
-	q.collForUpdate = q.collByName + " FOR UPDATE"
-	q.insertColl = r.Replace(`INSERT INTO {{s}}.collections (name, model, template) VALUES ($1, $2, $3)`)
+	q.collByName = r.Replace(`SELECT id, model, dims, template, prefix, endpoint, dimensions, digest, keep FROM {{s}}.collections WHERE name = $1`)
+	q.collRef = r.Replace(`SELECT id, dims FROM {{s}}.collections WHERE name = $1`)
+	q.collRefForUpdate = q.collRef + " FOR UPDATE"
+	q.insertColl = r.Replace(`INSERT INTO {{s}}.collections (name, model, template, prefix, endpoint, dimensions, digest, keep)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`)
 	q.setTemplate = r.Replace(`UPDATE {{s}}.collections SET template = $1, updated_at = now() WHERE id = $2`)
+	q.setEmbedding = r.Replace(`UPDATE {{s}}.collections SET prefix = $1, endpoint = $2, dimensions = $3, digest = $4, keep = $5, updated_at = now() WHERE id = $6`)
 	q.countItems = r.Replace(`SELECT count(*) FROM {{s}}.items WHERE collection_id = $1`)
 	q.collections = r.Replace(`SELECT c.name, c.model, c.dims, c.template,
-		(SELECT count(*) FROM {{s}}.items i WHERE i.collection_id = c.id)
+		(SELECT count(*) FROM {{s}}.items i WHERE i.collection_id = c.id),
+		c.prefix, c.endpoint, c.dimensions, c.digest, c.keep
 		FROM {{s}}.collections c ORDER BY c.name`)
+	// The text and kept fields of the items asked for, by position; the
+	// fields as text, which is how json keeps them.
+	q.docs = r.Replace(`SELECT q.ord, c.text, i.fields::text
+		FROM unnest($2::text[]) WITH ORDINALITY AS q (id, ord)
+		JOIN {{s}}.items i ON i.collection_id = $1 AND i.id = q.id
+		JOIN {{s}}.cache c ON c.id = i.cache_id`)
 	// One row per item whose key is cached: its position and whether the
 	// ID is stored with that key.
 	q.lookup = r.Replace(`SELECT q.ord, i.cache_id IS NOT DISTINCT FROM c.id
@@ -45,26 +56,34 @@ func newQueries(s string, vec bool) queries {
 	// vector was replaced (salvo embed --force) passes it on.
 	q.refreshEmbeddings = r.Replace(`UPDATE {{s}}.items i SET embedding = c.vector
 		FROM {{s}}.cache c WHERE i.cache_id = c.id AND c.id = ANY ($1::int8[])`)
+	var vectors string
+	// An item is written when its content or its kept fields changed (json
+	// has no equality: the texts are compared).
+	const changed = `WHERE items.cache_id <> excluded.cache_id OR items.fields::text IS DISTINCT FROM excluded.fields::text`
 	if vec {
-		q.upsertItems = r.Replace(`INSERT INTO {{s}}.items (collection_id, id, cache_id, embedding)
-			SELECT $1, t.id, t.cache_id, c.vector FROM unnest($2::text[], $3::int8[]) AS t (id, cache_id)
+		q.upsertItems = r.Replace(`INSERT INTO {{s}}.items (collection_id, id, cache_id, fields, embedding)
+			SELECT $1, t.id, t.cache_id, t.fields::json, c.vector FROM unnest($2::text[], $3::int8[], $4::text[]) AS t (id, cache_id, fields)
 			JOIN {{s}}.cache c ON c.id = t.cache_id
 			ON CONFLICT (collection_id, id) DO UPDATE
-			SET cache_id = excluded.cache_id, embedding = excluded.embedding, updated_at = now()
-			WHERE items.cache_id <> excluded.cache_id`)
-		q.eachFirst = r.Replace(`SELECT id, embedding FROM {{s}}.items WHERE collection_id = $1 ORDER BY id LIMIT $2`)
-		q.eachNext = r.Replace(`SELECT id, embedding FROM {{s}}.items WHERE collection_id = $1 AND id > $3 ORDER BY id LIMIT $2`)
+			SET cache_id = excluded.cache_id, fields = excluded.fields, embedding = excluded.embedding, updated_at = now()
+			` + changed)
+		// Each item holds its vector: no join.
+		vectors = `SELECT i.id, i.embedding FROM {{s}}.items i WHERE i.collection_id = $1 {{where}}`
 	} else {
-		q.upsertItems = r.Replace(`INSERT INTO {{s}}.items (collection_id, id, cache_id)
-			SELECT $1, t.id, t.cache_id FROM unnest($2::text[], $3::int8[]) AS t (id, cache_id)
+		q.upsertItems = r.Replace(`INSERT INTO {{s}}.items (collection_id, id, cache_id, fields)
+			SELECT $1, t.id, t.cache_id, t.fields::json FROM unnest($2::text[], $3::int8[], $4::text[]) AS t (id, cache_id, fields)
 			ON CONFLICT (collection_id, id) DO UPDATE
-			SET cache_id = excluded.cache_id, updated_at = now()
-			WHERE items.cache_id <> excluded.cache_id`)
-		q.eachFirst = r.Replace(`SELECT i.id, c.vector FROM {{s}}.items i JOIN {{s}}.cache c ON c.id = i.cache_id
-			WHERE i.collection_id = $1 ORDER BY i.id LIMIT $2`)
-		q.eachNext = r.Replace(`SELECT i.id, c.vector FROM {{s}}.items i JOIN {{s}}.cache c ON c.id = i.cache_id
-			WHERE i.collection_id = $1 AND i.id > $3 ORDER BY i.id LIMIT $2`)
+			SET cache_id = excluded.cache_id, fields = excluded.fields, updated_at = now()
+			` + changed)
+		vectors = `SELECT i.id, c.vector FROM {{s}}.items i JOIN {{s}}.cache c ON c.id = i.cache_id WHERE i.collection_id = $1 {{where}}`
 	}
+	// Vectors reads the collection in one ordered query, Each a page at a
+	// time.
+	vr := func(where string) string { return r.Replace(strings.ReplaceAll(vectors, "{{where}}", where)) }
+	q.allVectors = vr("ORDER BY i.id")
+	q.eachFirst = vr("ORDER BY i.id LIMIT $2")
+	q.eachNext = vr("AND i.id > $3 ORDER BY i.id LIMIT $2")
+	q.itemVector = vr("AND i.id = $2")
 	q.touchColl = r.Replace(`UPDATE {{s}}.collections SET dims = $1, updated_at = now() WHERE id = $2`)
 	q.insertRun = r.Replace(`INSERT INTO {{s}}.runs (collection, model, started_at, finished_at, stats, args)
 		VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb)`)

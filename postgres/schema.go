@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -13,7 +14,10 @@ import (
 const DefaultSchema = "salvo"
 
 // SchemaVersion is the version of salvo's tables this build writes.
-const SchemaVersion = 1
+// Version 2 added how a collection was embedded (prefix, endpoint,
+// dimensions, digest, kept fields) and each item's kept fields; [Open]
+// upgrades a schema of version 1 in place.
+const SchemaVersion = 2
 
 // Vector storage kinds, as [Store.VectorStorage] and the meta table name them.
 const (
@@ -35,7 +39,9 @@ const (
 // collection has an HNSW index of its own (a partial index): a search
 // then finds the nearest items of that collection, never fewer because
 // other collections' vectors crowd the index. IDs compare byte by byte
-// (COLLATE "C"), as on SQLite.
+// (COLLATE "C"), as on SQLite. An item's kept fields are json, not jsonb:
+// json keeps the text as written, so the fields come back in the order
+// they were kept.
 const schemaSQL = `
 CREATE TABLE {{s}}.meta (
 	key   text PRIMARY KEY,
@@ -47,6 +53,11 @@ CREATE TABLE {{s}}.collections (
 	model      text        NOT NULL,
 	dims       integer     NOT NULL DEFAULT 0,
 	template   text        NOT NULL DEFAULT '',
+	prefix     text        NOT NULL DEFAULT '',
+	endpoint   text        NOT NULL DEFAULT '',
+	dimensions integer     NOT NULL DEFAULT 0,
+	digest     text        NOT NULL DEFAULT '',
+	keep       text        NOT NULL DEFAULT '',
 	created_at timestamptz NOT NULL DEFAULT now(),
 	updated_at timestamptz NOT NULL DEFAULT now()
 );
@@ -62,6 +73,7 @@ CREATE TABLE {{s}}.items (
 	id            text        COLLATE "C" NOT NULL,
 	cache_id      bigint      NOT NULL REFERENCES {{s}}.cache (id),
 	updated_at    timestamptz NOT NULL DEFAULT now(),
+	fields        json,
 	{{embedding}}
 	PRIMARY KEY (collection_id, id)
 );
@@ -95,7 +107,7 @@ func setupSchema(ctx context.Context, conn *pgx.Conn, srv *Server, schema string
 		return "", err
 	}
 	if exists {
-		return readMeta(ctx, conn, s)
+		return upgrade(ctx, conn, s)
 	}
 	if srv.Pgvector == "" && srv.PgvectorAvailable {
 		// Installing an extension needs the CREATE privilege on the
@@ -134,11 +146,56 @@ func setupSchema(ctx context.Context, conn *pgx.Conn, srv *Server, schema string
 	return kind, nil
 }
 
-// readMeta checks an existing schema's version and returns its vector kind.
-func readMeta(ctx context.Context, conn *pgx.Conn, s string) (string, error) {
-	rows, err := conn.Query(ctx, "SELECT key, value FROM "+s+".meta")
+// migrations[v] brings a schema of version v to version v+1.
+var migrations = map[int]string{
+	1: `ALTER TABLE {{s}}.collections
+		ADD COLUMN IF NOT EXISTS prefix     text    NOT NULL DEFAULT '',
+		ADD COLUMN IF NOT EXISTS endpoint   text    NOT NULL DEFAULT '',
+		ADD COLUMN IF NOT EXISTS dimensions integer NOT NULL DEFAULT 0,
+		ADD COLUMN IF NOT EXISTS digest     text    NOT NULL DEFAULT '',
+		ADD COLUMN IF NOT EXISTS keep       text    NOT NULL DEFAULT '';
+	ALTER TABLE {{s}}.items ADD COLUMN IF NOT EXISTS fields json`,
+}
+
+// upgrade checks an existing schema, brings an older version up to
+// [SchemaVersion] in one transaction, and returns its vector kind. Two
+// processes upgrading at once take turns: the second finds the work done.
+func upgrade(ctx context.Context, conn *pgx.Conn, s string) (string, error) {
+	kind, version, err := readMeta(ctx, conn, s)
+	if err != nil || version == SchemaVersion {
+		return kind, err
+	}
+	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return "", err
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "LOCK TABLE "+s+".meta IN EXCLUSIVE MODE"); err != nil {
+		return "", fmt.Errorf("upgrade salvo's tables in schema %s: %w", s, err)
+	}
+	if kind, version, err = readMeta(ctx, tx.Conn(), s); err != nil || version == SchemaVersion {
+		return kind, err
+	}
+	for ; version < SchemaVersion; version++ {
+		if _, err := tx.Exec(ctx, strings.ReplaceAll(migrations[version], "{{s}}", s)); err != nil {
+			return "", fmt.Errorf("upgrade salvo's tables in schema %s from version %d: %w", s, version, err)
+		}
+	}
+	if _, err := tx.Exec(ctx, fmt.Sprintf("UPDATE %s.meta SET value = '%d' WHERE key = 'schema_version'", s, SchemaVersion)); err != nil {
+		return "", fmt.Errorf("upgrade salvo's tables in schema %s: %w", s, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return "", fmt.Errorf("upgrade salvo's tables in schema %s: %w", s, err)
+	}
+	return kind, nil
+}
+
+// readMeta checks an existing schema's version (one this build writes or
+// can upgrade) and returns its vector kind and version.
+func readMeta(ctx context.Context, conn *pgx.Conn, s string) (string, int, error) {
+	rows, err := conn.Query(ctx, "SELECT key, value FROM "+s+".meta")
+	if err != nil {
+		return "", 0, err
 	}
 	meta, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) ([2]string, error) {
 		var kv [2]string
@@ -146,7 +203,7 @@ func readMeta(ctx context.Context, conn *pgx.Conn, s string) (string, error) {
 		return kv, err
 	})
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	var version, kind string
 	for _, kv := range meta {
@@ -157,11 +214,12 @@ func readMeta(ctx context.Context, conn *pgx.Conn, s string) (string, error) {
 			kind = kv[1]
 		}
 	}
-	if version != fmt.Sprint(SchemaVersion) {
-		return "", fmt.Errorf("schema %s holds salvo tables of version %q; this salvo writes version %d: upgrade salvo, or choose another schema with ?schema=NAME", s, version, SchemaVersion)
+	v, err := strconv.Atoi(version)
+	if err != nil || v < 1 || v > SchemaVersion {
+		return "", 0, fmt.Errorf("schema %s holds salvo tables of version %q; this salvo writes version %d: upgrade salvo, or choose another schema with ?schema=NAME", s, version, SchemaVersion)
 	}
 	if kind != VectorsPgvector && kind != VectorsBytea {
-		return "", fmt.Errorf("schema %s: unknown vector storage %q in %s.meta", s, kind, s)
+		return "", 0, fmt.Errorf("schema %s: unknown vector storage %q in %s.meta", s, kind, s)
 	}
-	return kind, nil
+	return kind, v, nil
 }

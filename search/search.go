@@ -185,20 +185,28 @@ func (c *Collection) unknownID(id string) error {
 	return fmt.Errorf("%w %q in collection %q: salvo export --collection %s lists the IDs", ErrUnknownID, id, c.Info.Name, c.Info.Name)
 }
 
-// vector reads one stored vector through Each, for stores that search
-// themselves.
+// vector reads one stored vector, for stores that search themselves: with
+// one query where the store can ([salvo.ItemVectorReader]), else through
+// Each.
 func (c *Collection) vector(ctx context.Context, id string) ([]float32, error) {
 	var v []float32
-	stop := errors.New("found")
-	err := c.store.Each(ctx, c.Info.Name, func(got string, vec []float32) error {
-		if got == id {
-			v = vec
-			return stop
+	if ir, ok := c.store.(salvo.ItemVectorReader); ok {
+		var err error
+		if v, err = ir.ItemVector(ctx, c.Info.Name, id); err != nil {
+			return nil, err
 		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, stop) {
-		return nil, err
+	} else {
+		stop := errors.New("found")
+		err := c.store.Each(ctx, c.Info.Name, func(got string, vec []float32) error {
+			if got == id {
+				v = vec
+				return stop
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, stop) {
+			return nil, err
+		}
 	}
 	if v == nil {
 		return nil, c.unknownID(id)

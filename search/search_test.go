@@ -152,6 +152,43 @@ func TestStoreThatSearches(t *testing.T) {
 	}
 }
 
+// itemSearcher also reads one item's vector, and so never needs Each.
+type itemSearcher struct {
+	*searcher
+	read []string
+}
+
+func (s *itemSearcher) ItemVector(ctx context.Context, coll, id string) ([]float32, error) {
+	s.read = append(s.read, id)
+	if id == "zz" {
+		return nil, nil
+	}
+	return []float32{1, 0, 0, 0}, nil
+}
+
+func (s *itemSearcher) Each(context.Context, string, func(string, []float32) error) error {
+	return errors.New("Each called: similar scans the collection")
+}
+
+func TestSimilarReadsOneVector(t *testing.T) {
+	ctx := context.Background()
+	s := &itemSearcher{searcher: &searcher{Store: store(t, 3)}}
+	c, err := search.Open(ctx, s, "c", search.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Similar(ctx, "a", 2)
+	if err != nil || len(res) != 1 || res[0].ID != "b" {
+		t.Errorf("Similar = %+v, %v", res, err)
+	}
+	if !slices.Equal(s.read, []string{"a"}) || !slices.Equal(s.asked, []float32{1, 0, 0, 0}) || s.excl != "a" {
+		t.Errorf("read %q, then searched %v excluding %q", s.read, s.asked, s.excl)
+	}
+	if _, err := c.Similar(ctx, "zz", 2); !errors.Is(err, search.ErrUnknownID) {
+		t.Errorf("unknown ID: %v", err)
+	}
+}
+
 type fixedEmbedder struct{ v []float32 }
 
 func (f fixedEmbedder) Embed(_ context.Context, texts []string) (*salvo.Embedding, error) {

@@ -221,20 +221,35 @@ func (s *Server) mapOf(w http.ResponseWriter, r *http.Request) {
 }
 
 // buildMap projects an even sample of up to MapPoints vectors on their two
-// principal components, labelled with the first kept field.
+// principal components, labelled with the first kept field. A store that
+// searches by itself (pgvector) has no index in memory: its vectors are
+// read once for the map, when the store can read them all at once.
 func (s *Server) buildMap(ctx context.Context, c *search.Collection) ([]byte, error) {
-	ix := c.Index()
-	if ix == nil {
+	var (
+		total, dims int
+		idOf        func(int) string
+		vectorOf    func(int) []float32
+	)
+	if ix := c.Index(); ix != nil {
+		total, dims, idOf, vectorOf = ix.Len(), ix.Dims(), ix.ID, ix.Vector
+	} else if vr, ok := s.st.(salvo.VectorReader); ok {
+		all, vecs, d, err := vr.Vectors(ctx, c.Info.Name)
+		if err != nil {
+			return nil, err
+		}
+		total, dims = len(all), d
+		idOf = func(i int) string { return all[i] }
+		vectorOf = func(i int) []float32 { return vecs[i*d : (i+1)*d] }
+	} else {
 		return json.Marshal(map[string]any{"points": []point{}, "note": "the store searches by itself: no map"})
 	}
-	n := min(ix.Len(), MapPoints)
-	dims := ix.Dims()
+	n := min(total, MapPoints)
 	sample := make([]float32, 0, n*dims)
 	ids := make([]string, n)
 	for i := range n {
-		row := i * ix.Len() / n
-		ids[i] = ix.ID(row)
-		sample = append(sample, ix.Vector(row)...)
+		row := i * total / n
+		ids[i] = idOf(row)
+		sample = append(sample, vectorOf(row)...)
 	}
 	xy := project2D(sample, n, dims)
 	pts := make([]point, n)
@@ -250,7 +265,7 @@ func (s *Server) buildMap(ctx context.Context, c *search.Collection) ([]byte, er
 			pts[i].Label = label(d, c.Info)
 		}
 	}
-	return json.Marshal(map[string]any{"points": pts, "total": ix.Len()})
+	return json.Marshal(map[string]any{"points": pts, "total": total})
 }
 
 // label names a record on the map: its first kept field, else its text.

@@ -117,3 +117,27 @@ func reportCPU(b *testing.B, c0 time.Duration, units int, name string) {
 		b.ReportMetric(float64((c1-c0).Nanoseconds())/float64(units), name)
 	}
 }
+
+// BenchmarkVectors times a store's VectorReader over n stored items of dims
+// dimensions, as a cold salvo search reads the collection. It reports ms
+// per read.
+func BenchmarkVectors(b *testing.B, s salvo.Store, n, dims int) {
+	vr, ok := s.(salvo.VectorReader)
+	if !ok {
+		b.Skipf("%T has no VectorReader", s)
+	}
+	Fill(b, s, "bench", n, dims)
+	ctx := context.Background()
+	b.SetBytes(int64(n * dims * 4))
+	c0 := cpuNow()
+	reads := 0
+	for b.Loop() {
+		ids, _, _, err := vr.Vectors(ctx, "bench")
+		if err != nil || len(ids) != n {
+			b.Fatalf("Vectors: %d IDs, %v; want %d", len(ids), err, n)
+		}
+		reads++
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(reads), "ms/read")
+	reportCPU(b, c0, reads, "cpu-ns/read")
+}

@@ -15,6 +15,10 @@
 //
 // and its benchmarks call [BenchmarkLookup] and [BenchmarkPut].
 //
+// Besides [salvo.Store], a store implements [salvo.DocReader] (the kept
+// fields and texts have no other way out); [salvo.VectorReader] and
+// [salvo.ItemVectorReader] are checked against Each when a store has them.
+//
 // Record IDs in the suite are valid UTF-8 without NUL bytes, which is what
 // every backend can store as text, and vectors are finite (salvo's engine
 // refuses NaN and infinities before they reach a store; pgvector refuses
@@ -49,6 +53,11 @@ func Run(t *testing.T, open func(t *testing.T) salvo.Store) {
 	t.Run("Collections", func(t *testing.T) { testCollections(t, open(t)) })
 	t.Run("Canceled", func(t *testing.T) { testCanceled(t, open(t)) })
 	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, open(t)) })
+	t.Run("Embedding", func(t *testing.T) { testEmbedding(t, open(t)) })
+	t.Run("Docs", func(t *testing.T) { testDocs(t, open(t)) })
+	t.Run("DocsLarge", func(t *testing.T) { testDocsLarge(t, open(t)) })
+	t.Run("Vectors", func(t *testing.T) { testVectors(t, open(t)) })
+	t.Run("ItemVector", func(t *testing.T) { testItemVector(t, open(t)) })
 }
 
 // Key returns a distinct key for n, as tests need many.
@@ -121,17 +130,7 @@ func each(t *testing.T, s salvo.Store, coll string) ([]string, map[string][]floa
 
 func count(t *testing.T, s salvo.Store, coll string) int {
 	t.Helper()
-	cs, err := s.Collections(context.Background())
-	if err != nil {
-		t.Fatalf("Collections: %v", err)
-	}
-	for _, c := range cs {
-		if c.Name == coll {
-			return c.Count
-		}
-	}
-	t.Fatalf("Collections does not list %q: %+v", coll, cs)
-	return 0
+	return listed(t, s, coll).Count
 }
 
 // sameBits reports whether a and b hold the same float32 bit patterns.
@@ -209,6 +208,16 @@ func testNoCollection(t *testing.T, s salvo.Store) {
 		"Lookup": func() error { return s.Lookup(ctx, "nope", items, make([]salvo.Presence, 1)) },
 		"Put":    func() error { return s.Put(ctx, "nope", Entries(3, 1), items) },
 		"Each":   func() error { return s.Each(ctx, "nope", func(string, []float32) error { return nil }) },
+		"Docs": func() error {
+			_, err := docReader(t, s).Docs(ctx, "nope", []string{"a"})
+			return err
+		},
+	}
+	if vr, ok := s.(salvo.VectorReader); ok {
+		calls["Vectors"] = func() error {
+			_, _, _, err := vr.Vectors(ctx, "nope")
+			return err
+		}
 	}
 	for name, call := range calls {
 		if err := call(); !errors.Is(err, salvo.ErrNoCollection) {

@@ -19,36 +19,61 @@ func TestServeCommand(t *testing.T) {
 	const model = "all-minilm"
 	s := server(t, ollamatest.Config{Models: []string{model}})
 	db := moviesDB(t, s.URL(), model)
+	base, stop := startServe(t, "--db", db, "--host", s.URL())
+	var out searchOut
+	getJSON(t, base+"/api/search?collection=movies&k=1&q="+url.QueryEscape("The Waltz of Kestrel Mills"), &out)
+	if len(out.Results) != 1 || out.Results[0].ID != "7" {
+		t.Errorf("search through salvo serve: %+v", out)
+	}
+	if code := stop(); code != ExitOK {
+		t.Errorf("serve exited %d after Ctrl-C, want 0", code)
+	}
+}
+
+// startServe runs salvo serve on a free port of 127.0.0.1 and returns its
+// address and a stop that cancels it (Ctrl-C) and returns its exit code.
+func startServe(t *testing.T, args ...string) (base string, stop func() int) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	pr, pw := io.Pipe()
 	done := make(chan int, 1)
 	go func() {
-		done <- Main(ctx, []string{"serve", "--db", db, "--host", s.URL(), "--addr", "127.0.0.1:0"}, Stdio{Out: io.Discard, Err: pw})
+		done <- Main(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), Stdio{Out: io.Discard, Err: pw})
 		pw.Close()
 	}()
+	stop = func() int {
+		cancel()
+		return <-done
+	}
 	line, err := bufio.NewReader(pr).ReadString('\n')
 	if err != nil {
+		stop()
 		t.Fatalf("no address printed: %v", err)
 	}
 	go io.Copy(io.Discard, pr)
-	base := regexp.MustCompile(`http://127\.0\.0\.1:\d+`).FindString(line)
+	base = regexp.MustCompile(`http://127\.0\.0\.1:\d+`).FindString(line)
 	if base == "" {
+		stop()
 		t.Fatalf("serve printed %q, want its 127.0.0.1 address", line)
 	}
-	resp, err := http.Get(base + "/api/search?collection=movies&k=1&q=" + url.QueryEscape("The Waltz of Kestrel Mills"))
+	t.Cleanup(func() { cancel() })
+	return base, stop
+}
+
+// getJSON decodes the JSON answer of a GET into v.
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	resp, err := http.Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out searchOut
-	err = json.NewDecoder(resp.Body).Decode(&out)
-	resp.Body.Close()
-	if err != nil || len(out.Results) != 1 || out.Results[0].ID != "7" {
-		t.Errorf("search through salvo serve: %+v, %v", out, err)
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("GET %s: %s: %s", url, resp.Status, b)
 	}
-	cancel()
-	if code := <-done; code != ExitOK {
-		t.Errorf("serve exited %d after Ctrl-C, want 0", code)
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
 	}
 }
 

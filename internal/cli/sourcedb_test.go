@@ -78,16 +78,8 @@ func moviesTable(t *testing.T, srv *pgtest.Server, schema string) []movie {
 // query runs a one-value query on srv.
 func query[T any](t *testing.T, srv *pgtest.Server, q string, args ...any) T {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := srv.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
 	var v T
-	if err := conn.QueryRow(ctx, q, args...).Scan(&v); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
+	srv.Scan(t, q, args, &v)
 	return v
 }
 

@@ -82,6 +82,25 @@ func (s *Server) NewSchema(tb testing.TB) string {
 // Exec runs SQL statements on the server on a connection of their own.
 func (s *Server) Exec(tb testing.TB, sql string, args ...any) {
 	tb.Helper()
+	s.on(tb, sql, func(ctx context.Context, conn *pgx.Conn) error {
+		_, err := conn.Exec(ctx, sql, args...)
+		return err
+	})
+}
+
+// Scan runs a query of one row on a connection of its own and scans the
+// row into dest.
+func (s *Server) Scan(tb testing.TB, sql string, args []any, dest ...any) {
+	tb.Helper()
+	s.on(tb, sql, func(ctx context.Context, conn *pgx.Conn) error {
+		return conn.QueryRow(ctx, sql, args...).Scan(dest...)
+	})
+}
+
+// on runs fn on a connection of its own, within a minute; an error fails
+// the test, naming sql.
+func (s *Server) on(tb testing.TB, sql string, fn func(context.Context, *pgx.Conn) error) {
+	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	conn, err := s.Conn(ctx)
@@ -89,7 +108,7 @@ func (s *Server) Exec(tb testing.TB, sql string, args ...any) {
 		tb.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, sql, args...); err != nil {
+	if err := fn(ctx, conn); err != nil {
 		tb.Fatalf("%s: %s: %v", s.Name, sql, err)
 	}
 }
