@@ -37,6 +37,8 @@ func embedFromDB(ctx context.Context, f *embedFlags, files []string, stdio Stdio
 		return nil, usageError("--source-db needs --sql \"SELECT id, title, … FROM table\": its rows are the records")
 	case len(files) > 0:
 		return nil, usageError("give input FILEs or --source-db, not both")
+	case f.distributed:
+		return nil, usageError("--distributed splits FILEs into jobs; with --source-db it is not supported yet: run one process")
 	}
 	renderer, err := newRenderer(f)
 	if err != nil {

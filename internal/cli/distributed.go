@@ -1,0 +1,183 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/salvoembed/salvo/cluster"
+	"github.com/salvoembed/salvo/engine"
+	"github.com/salvoembed/salvo/postgres"
+	"github.com/salvoembed/salvo/render"
+	"github.com/salvoembed/salvo/source"
+)
+
+// distPlan is a --distributed run of files: the jobs every process of the
+// run makes alike, and how this process reads a job's records.
+type distPlan struct {
+	queue    string
+	jobs     []cluster.Job
+	paths    map[string]string // file digest → the file here
+	opts     source.Options
+	renderer *render.Renderer
+}
+
+// jobsReport is the --distributed part of the embed summary.
+type jobsReport struct {
+	Queue    string  `json:"queue"`
+	Schema   string  `json:"schema"`   // where River's tables are
+	Total    int     `json:"total"`    // jobs the input was split into
+	Inserted int     `json:"inserted"` // of those, the ones this process inserted (the others were there)
+	Worked   int     `json:"worked"`   // jobs this process finished
+	Attempts int     `json:"attempts"` // jobs this process started
+	Lease    float64 `json:"lease_seconds"`
+}
+
+// planDistributed checks the flags of --distributed and splits the files
+// into jobs: ranges of --job-size records of a file named by its digest.
+func planDistributed(f *embedFlags, files []string, opts source.Options, rd *render.Renderer) (*distPlan, error) {
+	switch {
+	case !postgres.IsURL(f.db):
+		return nil, usageError("--distributed shares the work through PostgreSQL: give --db postgres://…")
+	case f.limit > 0:
+		return nil, usageError("--limit cannot be shared between processes: drop it with --distributed")
+	case f.jobSize <= 0:
+		return nil, usageError("--job-size %d: give a positive number of records", f.jobSize)
+	case f.lease < time.Second:
+		return nil, usageError("--lease %s: give at least 1s (a job must finish within it)", f.lease)
+	}
+	d := &distPlan{paths: map[string]string{}, opts: opts, renderer: rd}
+	key := []string{f.collection, f.model, rd.Describe(), f.prefix, fmt.Sprint(f.jobSize)}
+	type file struct {
+		name, digest string
+		n            int
+	}
+	var fs []file
+	for _, name := range files {
+		if name == source.Stdin || !isRegular(name) {
+			return nil, usageError("%s: --distributed needs files that every process can read whole (no standard input or pipes)", name)
+		}
+		digest, err := cluster.FileDigest(name)
+		if err != nil {
+			return nil, fmt.Errorf("input file: %w", err)
+		}
+		n, err := source.Count(name, opts)
+		if err != nil {
+			return nil, err
+		}
+		d.paths[digest] = name
+		key = append(key, digest)
+		fs = append(fs, file{name, digest, n})
+	}
+	d.queue = cluster.QueueName(key...)
+	for _, fl := range fs {
+		d.jobs = append(d.jobs, cluster.Split(d.queue, f.collection, fl.digest, fl.name, int64(fl.n), int64(f.jobSize))...)
+	}
+	return d, nil
+}
+
+// run works the plan's jobs with the other processes of the run until none
+// is left. Each job is one engine run over its range; the engine returns
+// once every vector of the range is committed, and only then does River
+// mark the job completed. A process that dies between the two leaves a job
+// that River gives to another after the lease: its records are found
+// stored and skipped, so nothing is sent or written twice.
+func (d *distPlan) run(ctx context.Context, f *embedFlags, cfg engine.Config) (*engine.Report, *jobsReport, error) {
+	q, err := cluster.Open(ctx, f.db, cluster.Options{Lease: f.lease})
+	if err != nil {
+		return &engine.Report{}, nil, err
+	}
+	defer q.Close()
+	jr := &jobsReport{Queue: d.queue, Schema: q.Schema(), Total: len(d.jobs), Lease: f.lease.Seconds()}
+	if jr.Inserted, err = q.Insert(ctx, d.jobs); err != nil {
+		return &engine.Report{}, jr, err
+	}
+	workCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	var (
+		mu    sync.Mutex
+		last  = &engine.Report{}
+		fatal error
+	)
+	started := time.Now()
+	prog, err := q.Work(workCtx, d.queue, func(ctx context.Context, j cluster.Job) error {
+		path, ok := d.paths[j.Source]
+		if !ok {
+			return fmt.Errorf("job of %s (%s): not an input of this process", j.Name, j.Source)
+		}
+		recs := records([]*input{{name: path}}, d.opts, d.renderer, f.kept)
+		rep, err := engine.Run(ctx, cfg, renamed(recordRange(recs, j.First, j.End), path, j.Name))
+		mu.Lock()
+		defer mu.Unlock()
+		last = rep // the counters are shared: each report holds the ones before
+		var fe *engine.FatalError
+		if errors.As(err, &fe) && fatal == nil {
+			fatal = err // this process cannot go on (server, store): the job goes back to the queue
+			stop()
+		}
+		return err
+	})
+	jr.Worked, jr.Attempts = prog.Worked, prog.Attempts
+	mu.Lock()
+	defer mu.Unlock()
+	rep := *last
+	rep.Seconds = time.Since(started).Seconds()
+	rep.PerSecond = 0
+	if rep.Seconds > 0 {
+		rep.PerSecond = float64(rep.Embedded) / rep.Seconds
+	}
+	switch {
+	case fatal != nil:
+		err = fatal
+	case ctx.Err() != nil:
+		err = engine.ErrInterrupted
+	}
+	return &rep, jr, err
+}
+
+// recordRange yields the records of seq from index first (0-based) to end
+// (excluded; 0: to the end).
+func recordRange(seq iter.Seq[engine.Input], first, end int64) iter.Seq[engine.Input] {
+	return func(yield func(engine.Input) bool) {
+		i := int64(-1)
+		for in := range seq {
+			i++
+			if i < first {
+				continue
+			}
+			if end > 0 && i >= end {
+				return
+			}
+			if !yield(in) {
+				return
+			}
+		}
+	}
+}
+
+// renamed gives the records of a file read here as path the IDs and
+// places they have under name, the file's name in the process that made
+// the jobs: a record without an ID field is FILE:LINE, and must be the
+// same record on every machine whatever folder the file is in.
+func renamed(seq iter.Seq[engine.Input], path, name string) iter.Seq[engine.Input] {
+	if path == name {
+		return seq
+	}
+	return func(yield func(engine.Input) bool) {
+		for in := range seq {
+			if rest, ok := strings.CutPrefix(in.Where, path+":"); ok {
+				if in.ID == in.Where {
+					in.ID = name + ":" + rest
+				}
+				in.Where = name + ":" + rest
+			}
+			if !yield(in) {
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,123 @@
+package cli
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/salvoembed/salvo/cluster"
+	"github.com/salvoembed/salvo/engine"
+	"github.com/salvoembed/salvo/ollamatest"
+	"github.com/salvoembed/salvo/postgres/pgtest"
+)
+
+const vegaText = `{{.Title}} ({{index . "Release Date"}}), {{index . "Major Genre"}}`
+
+// Two processes (here: two runs in one process) share the 3,201 records of
+// the test catalog through River: every record is stored, each text is
+// sent once, the jobs are all done, and a later run of the same command
+// starts over and finds everything stored.
+func TestDistributedRunsShareTheCatalog(t *testing.T) {
+	db := pgtest.PostgreSQL(t).Fresh(t)
+	in := repoFile(t, "testdata/catalogs/vega-movies.jsonl")
+	srvs := []*ollamatest.Server{
+		server(t, ollamatest.Config{Slots: 2, CostPerInput: 100 * time.Microsecond}),
+		server(t, ollamatest.Config{Slots: 2, CostPerInput: 100 * time.Microsecond}),
+	}
+	args := func(s *ollamatest.Server) []string {
+		return []string{"embed", in, "--distributed", "--job-size", "400", "--lease", "20s", "--db", db,
+			"--host", s.URL(), "--text", vegaText, "--json"}
+	}
+	var wg sync.WaitGroup
+	res := make([]result, len(srvs))
+	for i, s := range srvs {
+		wg.Go(func() { res[i] = run(t, "", args(s)...) })
+	}
+	wg.Wait()
+	read, sent := 0, 0
+	for i, r := range res {
+		if r.code != ExitOK {
+			t.Fatalf("process %d: exit %d\n%s", i, r.code, r.err)
+		}
+		m := r.summary(t)
+		read += num(m, "read")
+		jobs, _ := m["jobs"].(map[string]any)
+		if num(jobs, "total") != 9 {
+			t.Errorf("process %d: jobs %v, want 9 in all", i, jobs)
+		}
+		sent += srvs[i].Stats().Inputs
+	}
+	if read != 3201 {
+		t.Errorf("the processes read %d records together, want each of the 3201 once", read)
+	}
+	if sent > 3201 {
+		t.Errorf("the servers embedded %d texts, want at most 3201", sent)
+	}
+	var st struct {
+		Collections []struct{ Count int }
+		Jobs        []cluster.Counts
+	}
+	r := run(t, "", "status", "--db", db, "--json")
+	if err := json.Unmarshal([]byte(r.out), &st); err != nil || len(st.Collections) != 1 || st.Collections[0].Count != 3201 {
+		t.Fatalf("status: %s (%v)", r.out, err)
+	}
+	if len(st.Jobs) != 1 || st.Jobs[0].Done != 9 || st.Jobs[0].Running+st.Jobs[0].Waiting+st.Jobs[0].Failed != 0 || st.Jobs[0].Collection != "vega-movies" {
+		t.Errorf("status jobs: %+v, want 9 done", st.Jobs)
+	}
+	if r := run(t, "", "status", "--db", db); !strings.Contains(r.out, "DONE") || !strings.Contains(r.out, "vega-movies") {
+		t.Errorf("status shows no jobs:\n%s", r.out)
+	}
+
+	// The same command after the end: a new run, which sends nothing.
+	r = run(t, "", args(srvs[0])...)
+	if m := r.summary(t); r.code != ExitOK || num(m, "read") != 3201 || num(m, "embedded") != 0 {
+		t.Errorf("the run after the end: exit %d, %s", r.code, r.out)
+	}
+}
+
+func TestDistributedFlagMistakes(t *testing.T) {
+	in := repoFile(t, "testdata/catalogs/vega-movies.jsonl")
+	s := server(t, ollamatest.Config{})
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{in, "--db", t.TempDir() + "/x.db"}, "--db postgres://"},
+		{[]string{in, "--db", "postgres://localhost/x", "--limit", "5"}, "--limit"},
+		{[]string{in, "--db", "postgres://localhost/x", "--job-size", "0"}, "--job-size"},
+		{[]string{"--source-db", "x.db", "--sql", "SELECT 1", "--db", "postgres://localhost/x"}, "not supported yet"},
+	} {
+		r := run(t, "", append([]string{"embed", "--distributed", "--host", s.URL(), "--text", vegaText}, c.args...)...)
+		if r.code != ExitFatal || !strings.Contains(r.err, c.want) {
+			t.Errorf("%v: exit %d, %q; want 1 and %q", c.args, r.code, r.err, c.want)
+		}
+	}
+}
+
+func TestRecordRangeAndRenamed(t *testing.T) {
+	seq := func(yield func(engine.Input) bool) {
+		for i := 1; i <= 10; i++ {
+			w := "/a/m.jsonl:" + string(rune('0'+i%10))
+			if !yield(engine.Input{ID: w, Where: w}) {
+				return
+			}
+		}
+	}
+	var got []string
+	for in := range renamed(recordRange(seq, 2, 5), "/a/m.jsonl", "m.jsonl") {
+		got = append(got, in.ID)
+	}
+	if want := []string{"m.jsonl:3", "m.jsonl:4", "m.jsonl:5"}; !slices.Equal(got, want) {
+		t.Errorf("range [2,5) renamed: %v, want %v", got, want)
+	}
+	n := 0
+	for range recordRange(seq, 8, 0) {
+		n++
+	}
+	if n != 2 {
+		t.Errorf("range [8,end): %d records, want 2", n)
+	}
+}
