@@ -259,7 +259,9 @@ func (q *Queue) Work(ctx context.Context, queue string, work WorkFunc) (Progress
 		}
 		return err
 	}})
+	host, _ := os.Hostname()
 	client, err := river.NewClient(riverpgxv5.New(q.pool), &river.Config{
+		ID:                   fmt.Sprintf("salvo_%s_pid%d_%d", host, os.Getpid(), time.Now().UnixMilli()), // says which process leads (river_leader)
 		Schema:               q.schema,
 		Logger:               q.logger,
 		Queues:               map[string]river.QueueConfig{queue: {MaxWorkers: 1}},
