@@ -51,10 +51,10 @@ const maxAttempts = 10
 type Job struct {
 	Queue      string `json:"queue" river:"unique"`  // the run's queue: one per collection, model, template and inputs
 	Collection string `json:"collection"`            // for salvo status
-	Source     string `json:"source" river:"unique"` // sha256:HEX of a file's content
+	Source     string `json:"source" river:"unique"` // sha256:HEX of a file's content, or "sql" for an ID range of --source-db
 	Name       string `json:"name"`                  // the file's name in the first process, for record IDs and messages
-	First      int64  `json:"first" river:"unique"`  // index of the first record, from 0
-	End        int64  `json:"end" river:"unique"`    // index after the last record; 0: to the end of the input
+	First      int64  `json:"first" river:"unique"`  // index of the first record, from 0; with "sql", the first ID
+	End        int64  `json:"end" river:"unique"`    // index after the last record, 0: to the end of the input; with "sql", the ID after the last, ≤ First: no limit
 }
 
 // Kind is River's name for salvo's jobs.
@@ -175,12 +175,15 @@ func (q *Queue) migrate(ctx context.Context) error {
 	return err
 }
 
-// Insert adds the jobs of a run. Every process of the run calls it with the
-// same jobs: River skips those already there (UniqueOpts.ByArgs). When the
-// queue holds only finished jobs, a run of the same command finished
-// before: they are deleted first, so that this run starts over (stored
-// records are skipped as in any run). It returns the number of jobs this
-// call inserted.
+// Insert adds the jobs of a run. Every process of the run calls it, under
+// an advisory lock on the queue: the first to arrive inserts its jobs, the
+// others find unfinished jobs in the queue and insert nothing, so a table
+// that grew between two processes' splits cannot make overlapping jobs;
+// and River skips any job already there (UniqueOpts.ByArgs) whatever
+// happens. When the queue holds only finished jobs, a run of the same
+// command finished before: they are deleted first, so that this run
+// starts over (stored records are skipped as in any run). It returns the
+// number of jobs this call inserted.
 func (q *Queue) Insert(ctx context.Context, jobs []Job) (int, error) {
 	if len(jobs) == 0 {
 		return 0, nil
@@ -205,7 +208,10 @@ func (q *Queue) Insert(ctx context.Context, jobs []Job) (int, error) {
 		if err := tx.QueryRow(ctx, "SELECT count(*) FILTER (WHERE state NOT IN ('completed','discarded','cancelled')), count(*) FILTER (WHERE state IN ('completed','discarded','cancelled')) FROM "+q.table()+" WHERE queue = $1", queue).Scan(&unfinished, &finished); err != nil {
 			return err
 		}
-		if unfinished == 0 && finished > 0 {
+		if unfinished > 0 {
+			return nil // the first process to arrive split the input: its jobs stand
+		}
+		if finished > 0 {
 			if _, err := tx.Exec(ctx, "DELETE FROM "+q.table()+" WHERE queue = $1", queue); err != nil {
 				return err
 			}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/salvoembed/salvo/cluster"
+	"github.com/salvoembed/salvo/dbcatalog"
 	"github.com/salvoembed/salvo/engine"
 	"github.com/salvoembed/salvo/postgres"
 	"github.com/salvoembed/salvo/render"
@@ -19,11 +20,10 @@ import (
 // distPlan is a --distributed run of files: the jobs every process of the
 // run makes alike, and how this process reads a job's records.
 type distPlan struct {
-	queue    string
-	jobs     []cluster.Job
-	paths    map[string]string // file digest → the file here
-	opts     source.Options
-	renderer *render.Renderer
+	queue string
+	jobs  []cluster.Job
+	// read gives a job's records, and what to call once they are read.
+	read func(ctx context.Context, j cluster.Job) (iter.Seq[engine.Input], func(), error)
 }
 
 // jobsReport is the --distributed part of the embed summary.
@@ -40,18 +40,12 @@ type jobsReport struct {
 // planDistributed checks the flags of --distributed and splits the files
 // into jobs: ranges of --job-size records of a file named by its digest.
 func planDistributed(f *embedFlags, files []string, opts source.Options, rd *render.Renderer) (*distPlan, error) {
-	switch {
-	case !postgres.IsURL(f.db):
-		return nil, usageError("--distributed shares the work through PostgreSQL: give --db postgres://…")
-	case f.limit > 0:
-		return nil, usageError("--limit cannot be shared between processes: drop it with --distributed")
-	case f.jobSize <= 0:
-		return nil, usageError("--job-size %d: give a positive number of records", f.jobSize)
-	case f.lease < time.Second:
-		return nil, usageError("--lease %s: give at least 1s (a job must finish within it)", f.lease)
+	if err := checkDistributed(f); err != nil {
+		return nil, err
 	}
-	d := &distPlan{paths: map[string]string{}, opts: opts, renderer: rd}
-	key := []string{f.collection, f.model, rd.Describe(), f.prefix, fmt.Sprint(f.jobSize)}
+	paths := map[string]string{} // file digest → the file here
+	d := &distPlan{}
+	key := distKey(f, rd)
 	type file struct {
 		name, digest string
 		n            int
@@ -69,13 +63,69 @@ func planDistributed(f *embedFlags, files []string, opts source.Options, rd *ren
 		if err != nil {
 			return nil, err
 		}
-		d.paths[digest] = name
+		paths[digest] = name
 		key = append(key, digest)
 		fs = append(fs, file{name, digest, n})
 	}
 	d.queue = cluster.QueueName(key...)
 	for _, fl := range fs {
 		d.jobs = append(d.jobs, cluster.Split(d.queue, f.collection, fl.digest, fl.name, int64(fl.n), int64(f.jobSize))...)
+	}
+	d.read = func(_ context.Context, j cluster.Job) (iter.Seq[engine.Input], func(), error) {
+		path, ok := paths[j.Source]
+		if !ok {
+			return nil, nil, fmt.Errorf("job of %s (%s): not an input of this process", j.Name, j.Source)
+		}
+		recs := records([]*input{{name: path}}, opts, rd, f.kept)
+		return renamed(recordRange(recs, j.First, j.End), path, j.Name), func() {}, nil
+	}
+	return d, nil
+}
+
+// checkDistributed checks the flags --distributed shares with every input.
+func checkDistributed(f *embedFlags) error {
+	switch {
+	case !postgres.IsURL(f.db):
+		return usageError("--distributed shares the work through PostgreSQL: give --db postgres://…")
+	case f.limit > 0:
+		return usageError("--limit cannot be shared between processes: drop it with --distributed")
+	case f.jobSize <= 0:
+		return usageError("--job-size %d: give a positive number of records", f.jobSize)
+	case f.lease < time.Second:
+		return usageError("--lease %s: give at least 1s (a job must finish within it)", f.lease)
+	}
+	return nil
+}
+
+// distKey is what makes two processes' runs the same run, inputs aside.
+func distKey(f *embedFlags, rd *render.Renderer) []string {
+	return []string{f.collection, f.model, rd.Describe(), f.prefix, fmt.Sprint(f.jobSize)}
+}
+
+// planDistributedSQL splits the rows of --sql into ranges of --job-size
+// rows by their integer --id column.
+func planDistributedSQL(ctx context.Context, f *embedFlags, db *dbcatalog.DB, rd *render.Renderer) (*distPlan, error) {
+	if err := checkDistributed(f); err != nil {
+		return nil, err
+	}
+	bounds, err := db.Bounds(ctx, f.sql, f.idField, f.jobSize)
+	if err != nil {
+		return nil, err
+	}
+	d := &distPlan{queue: cluster.QueueName(append(distKey(f, rd), "sql", db.Where(), f.sql, f.idField)...)}
+	for i, b := range bounds {
+		j := cluster.Job{Queue: d.queue, Collection: f.collection, Source: "sql", Name: "sql", First: b, End: b}
+		if i+1 < len(bounds) {
+			j.End = bounds[i+1]
+		}
+		d.jobs = append(d.jobs, j)
+	}
+	d.read = func(ctx context.Context, j cluster.Job) (iter.Seq[engine.Input], func(), error) {
+		rows, err := db.Query(ctx, dbcatalog.RangeQuery(f.sql, f.idField, j.First, j.End), f.idField)
+		if err != nil {
+			return nil, nil, err
+		}
+		return rowInputs(rows, rd, f.kept), func() { rows.Close() }, nil
 	}
 	return d, nil
 }
@@ -105,12 +155,12 @@ func (d *distPlan) run(ctx context.Context, f *embedFlags, cfg engine.Config) (*
 	)
 	started := time.Now()
 	prog, err := q.Work(workCtx, d.queue, func(ctx context.Context, j cluster.Job) error {
-		path, ok := d.paths[j.Source]
-		if !ok {
-			return fmt.Errorf("job of %s (%s): not an input of this process", j.Name, j.Source)
+		recs, done, err := d.read(ctx, j)
+		if err != nil {
+			return err
 		}
-		recs := records([]*input{{name: path}}, d.opts, d.renderer, f.kept)
-		rep, err := engine.Run(ctx, cfg, renamed(recordRange(recs, j.First, j.End), path, j.Name))
+		rep, err := engine.Run(ctx, cfg, recs)
+		done()
 		mu.Lock()
 		defer mu.Unlock()
 		last = rep // the counters are shared: each report holds the ones before

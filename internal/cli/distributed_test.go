@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"database/sql"
 	"encoding/json"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -88,7 +90,6 @@ func TestDistributedFlagMistakes(t *testing.T) {
 		{[]string{in, "--db", t.TempDir() + "/x.db"}, "--db postgres://"},
 		{[]string{in, "--db", "postgres://localhost/x", "--limit", "5"}, "--limit"},
 		{[]string{in, "--db", "postgres://localhost/x", "--job-size", "0"}, "--job-size"},
-		{[]string{"--source-db", "x.db", "--sql", "SELECT 1", "--db", "postgres://localhost/x"}, "not supported yet"},
 	} {
 		r := run(t, "", append([]string{"embed", "--distributed", "--host", s.URL(), "--text", vegaText}, c.args...)...)
 		if r.code != ExitFatal || !strings.Contains(r.err, c.want) {
@@ -119,5 +120,62 @@ func TestRecordRangeAndRenamed(t *testing.T) {
 	}
 	if n != 2 {
 		t.Errorf("range [8,end): %d records, want 2", n)
+	}
+}
+
+// --source-db: two runs split the rows of a query into ID ranges; every
+// row is stored once, and a query whose --id is not an integer is refused.
+func TestDistributedSourceDBByIDRanges(t *testing.T) {
+	db := pgtest.PostgreSQL(t).Fresh(t)
+	path := filepath.Join(t.TempDir(), "shop.db")
+	lite, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lite.Close()
+	if _, err := lite.Exec(`CREATE TABLE movies (id INTEGER PRIMARY KEY, title TEXT, year INTEGER, summary TEXT)`); err != nil {
+		t.Fatal(err)
+	}
+	ms := sampleMovies(t)
+	for _, m := range ms {
+		if _, err := lite.Exec(`INSERT INTO movies VALUES (?, ?, ?, ?)`, m.ID, m.Title, m.Year, m.Summary); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srvs := []*ollamatest.Server{server(t, ollamatest.Config{Slots: 2, Dims: 16}), server(t, ollamatest.Config{Slots: 2, Dims: 16})}
+	args := func(s *ollamatest.Server, query string) []string {
+		return []string{"embed", "--source-db", "sqlite:" + path, "--sql", query, "--distributed", "--job-size", "40",
+			"--text", "{{.title}} ({{.year}}): {{.summary}}", "--host", s.URL(), "--db", db, "--json"}
+	}
+	var wg sync.WaitGroup
+	res := make([]result, len(srvs))
+	for i, s := range srvs {
+		wg.Go(func() { res[i] = run(t, "", args(s, "SELECT id, title, year, summary FROM movies")...) })
+	}
+	wg.Wait()
+	read, sent := 0, 0
+	for i, r := range res {
+		if r.code != ExitOK {
+			t.Fatalf("process %d: exit %d\n%s", i, r.code, r.err)
+		}
+		read += num(r.summary(t), "read")
+		sent += srvs[i].Stats().Inputs
+	}
+	want := (len(ms) + 39) / 40
+	var st struct {
+		Collections []struct{ Count int }
+		Jobs        []cluster.Counts
+	}
+	r := run(t, "", "status", "--db", db, "--json")
+	if err := json.Unmarshal([]byte(r.out), &st); err != nil || len(st.Collections) != 1 || st.Collections[0].Count != len(ms) ||
+		len(st.Jobs) != 1 || st.Jobs[0].Done != want {
+		t.Errorf("status: %s (%v), want %d records and %d jobs done", r.out, err, len(ms), want)
+	}
+	if read != len(ms) || sent > len(ms) {
+		t.Errorf("the runs read %d rows and sent %d texts, want each of the %d once", read, sent, len(ms))
+	}
+	r = run(t, "", args(srvs[0], "SELECT title AS id, year, summary FROM movies")...)
+	if r.code != ExitFatal || !strings.Contains(r.err, "must hold integers") {
+		t.Errorf("a text --id column: exit %d, %s", r.code, r.err)
 	}
 }

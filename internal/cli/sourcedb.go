@@ -37,8 +37,6 @@ func embedFromDB(ctx context.Context, f *embedFlags, files []string, stdio Stdio
 		return nil, usageError("--source-db needs --sql \"SELECT id, title, … FROM table\": its rows are the records")
 	case len(files) > 0:
 		return nil, usageError("give input FILEs or --source-db, not both")
-	case f.distributed:
-		return nil, usageError("--distributed splits FILEs into jobs; with --source-db it is not supported yet: run one process")
 	}
 	renderer, err := newRenderer(f)
 	if err != nil {
@@ -88,6 +86,13 @@ func embedFromDB(ctx context.Context, f *embedFlags, files []string, stdio Stdio
 		}
 	}
 	f.kept.names, f.kept.all = keepFields(f.keep, f.fields, f.text, renderer)
+	if f.distributed {
+		rows.Close() // it checked the query; each job reads its own range
+		if f.dist, err = planDistributedSQL(ctx, f, db, renderer); err != nil {
+			return nil, err
+		}
+		count = func(*engine.Counters) {}
+	}
 	return embedRecords(ctx, f, stdio, renderer, rowInputs(rows, renderer, f.kept), count, hook)
 }
 
