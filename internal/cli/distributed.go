@@ -76,8 +76,10 @@ func planDistributed(f *embedFlags, files []string, opts source.Options, rd *ren
 		if !ok {
 			return nil, nil, fmt.Errorf("job of %s (%s): not an input of this process", j.Name, j.Source)
 		}
-		recs := records([]*input{{name: path}}, opts, rd, f.kept)
-		return renamed(recordRange(recs, j.First, j.End), path, j.Name), func() {}, nil
+		items := func(yield func(item) bool) {
+			(&input{name: path}).each(opts, yield)
+		}
+		return renamed(recordRange(items, j.First, j.End, func(it item) engine.Input { return inputOf(path, it, rd, f.kept) }), path, j.Name), func() {}, nil
 	}
 	return d, nil
 }
@@ -189,12 +191,13 @@ func (d *distPlan) run(ctx context.Context, f *embedFlags, cfg engine.Config) (*
 	return &rep, jr, err
 }
 
-// recordRange yields the records of seq from index first (0-based) to end
-// (excluded; 0: to the end).
-func recordRange(seq iter.Seq[engine.Input], first, end int64) iter.Seq[engine.Input] {
+// recordRange yields the results of reading seq from index first (0-based)
+// to end (excluded; 0: to the end), made inputs: those before first are
+// skipped without rendering.
+func recordRange[T any](seq iter.Seq[T], first, end int64, conv func(T) engine.Input) iter.Seq[engine.Input] {
 	return func(yield func(engine.Input) bool) {
 		i := int64(-1)
-		for in := range seq {
+		for it := range seq {
 			i++
 			if i < first {
 				continue
@@ -202,7 +205,7 @@ func recordRange(seq iter.Seq[engine.Input], first, end int64) iter.Seq[engine.I
 			if end > 0 && i >= end {
 				return
 			}
-			if !yield(in) {
+			if !yield(conv(it)) {
 				return
 			}
 		}

@@ -108,14 +108,15 @@ func TestRecordRangeAndRenamed(t *testing.T) {
 		}
 	}
 	var got []string
-	for in := range renamed(recordRange(seq, 2, 5), "/a/m.jsonl", "m.jsonl") {
+	same := func(in engine.Input) engine.Input { return in }
+	for in := range renamed(recordRange(seq, 2, 5, same), "/a/m.jsonl", "m.jsonl") {
 		got = append(got, in.ID)
 	}
 	if want := []string{"m.jsonl:3", "m.jsonl:4", "m.jsonl:5"}; !slices.Equal(got, want) {
 		t.Errorf("range [2,5) renamed: %v, want %v", got, want)
 	}
 	n := 0
-	for range recordRange(seq, 8, 0) {
+	for range recordRange(seq, 8, 0, same) {
 		n++
 	}
 	if n != 2 {
@@ -177,5 +178,50 @@ func TestDistributedSourceDBByIDRanges(t *testing.T) {
 	r = run(t, "", args(srvs[0], "SELECT title AS id, year, summary FROM movies")...)
 	if r.code != ExitFatal || !strings.Contains(r.err, "must hold integers") {
 		t.Errorf("a text --id column: exit %d, %s", r.code, r.err)
+	}
+}
+
+// BenchmarkDistributed: the 3,201-record catalog against servers of 500
+// texts/s each (one slot, 2 ms per text): one plain run on one server, then
+// 1 and 3 --distributed runs (one server each) sharing the catalog through
+// River on PostgreSQL 15.
+//
+//	go test -run='^$' -bench=Distributed -benchtime=3x ./internal/cli
+func BenchmarkDistributed(b *testing.B) {
+	in := repoFile(b, "testdata/catalogs/vega-movies.jsonl")
+	pg := pgtest.PostgreSQL(b)
+	for _, bc := range []struct {
+		name    string
+		workers int
+		dist    bool
+	}{{"plain-1", 1, false}, {"distributed-1", 1, true}, {"distributed-3", 3, true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			var secs float64
+			for b.Loop() {
+				b.StopTimer()
+				db := pg.Fresh(b)
+				srvs := make([]*ollamatest.Server, bc.workers)
+				for i := range srvs {
+					srvs[i] = server(b, ollamatest.Config{Slots: 1, CostPerInput: 2 * time.Millisecond})
+				}
+				b.StartTimer()
+				start := time.Now()
+				var wg sync.WaitGroup
+				for _, s := range srvs {
+					wg.Go(func() {
+						args := []string{"embed", in, "--db", db, "--host", s.URL(), "--text", vegaText, "--quiet"}
+						if bc.dist {
+							args = append(args, "--distributed", "--job-size", "200")
+						}
+						if r := run(b, "", args...); r.code != ExitOK {
+							b.Errorf("exit %d: %s", r.code, r.err)
+						}
+					})
+				}
+				wg.Wait()
+				secs += time.Since(start).Seconds()
+			}
+			b.ReportMetric(float64(b.N)*3201/secs, "emb/s")
+		})
 	}
 }
