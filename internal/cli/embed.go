@@ -39,6 +39,7 @@ Examples:
   cat movies.jsonl | salvo embed - --format jsonl --collection movies
   salvo embed --source-db postgres://app@db/shop --sql "SELECT id, title, summary FROM movies" \
       --fields title,summary --write-back movies.embedding
+  salvo embed movies.jsonl --fields title,summary --distributed --db postgres://db/catalog   # same line on each machine
 
 Exit codes: 0 all stored; 1 fatal (flags, server, model, database);
 2 finished but some records failed (see --failures); 130 interrupted.
