@@ -28,7 +28,6 @@ func (db *DB) Bounds(ctx context.Context, query, idColumn string, size int) ([]i
 	}
 	sql := fmt.Sprintf(`SELECT min(i) FROM (SELECT CAST(%s AS bigint) AS i, (row_number() OVER (ORDER BY %s) - 1) / %d AS b FROM (%s) AS q) AS t GROUP BY b ORDER BY 1`,
 		id, id, size, query)
-	var bounds []int64
 	if db.pool != nil {
 		var typ string
 		if err := db.pool.QueryRow(ctx, "SELECT pg_typeof("+id+")::text FROM ("+query+") AS q LIMIT 1").Scan(&typ); err == nil &&
@@ -40,28 +39,31 @@ func (db *DB) Bounds(ctx context.Context, query, idColumn string, size int) ([]i
 			return nil, fmt.Errorf("--sql: %w", err)
 		}
 		defer rows.Close()
-		for rows.Next() {
-			var b int64
-			if err := rows.Scan(&b); err != nil {
-				return nil, err
-			}
-			bounds = append(bounds, b)
-		}
-		return bounds, rows.Err()
+		return collectInts(rows)
 	}
 	rows, err := db.lite.QueryContext(ctx, sql)
 	if err != nil {
 		return nil, fmt.Errorf("--sql: %w", err)
 	}
 	defer rows.Close()
+	return collectInts(rows)
+}
+
+// collectInts reads the one integer column of rows, pgx's or database/sql's.
+func collectInts(rows interface {
+	Next() bool
+	Scan(...any) error
+	Err() error
+}) ([]int64, error) {
+	var out []int64
 	for rows.Next() {
-		var b int64
-		if err := rows.Scan(&b); err != nil {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
-		bounds = append(bounds, b)
+		out = append(out, v)
 	}
-	return bounds, rows.Err()
+	return out, rows.Err()
 }
 
 // RangeQuery is query restricted to the rows whose integer idColumn is in
