@@ -17,7 +17,7 @@ import (
 	"github.com/salvoembed/salvo/source"
 )
 
-// distPlan is a --distributed run of files: the jobs every process of the
+// distPlan is a --distributed run (files or a query): the jobs every process of the
 // run makes alike, and how this process reads a job's records.
 type distPlan struct {
 	queue string
