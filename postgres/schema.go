@@ -102,6 +102,12 @@ CREATE INDEX runs_by_collection ON {{s}}.runs (collection, started_at);
 // vector kind the schema uses. An existing schema keeps its kind.
 func setupSchema(ctx context.Context, conn *pgx.Conn, srv *Server, schema string) (string, error) {
 	s := quoteIdent(schema)
+	// Processes that start together (salvo embed --distributed) would race
+	// to create the same tables: one at a time, and the others find them.
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock(hashtext('salvo schema ' || $1))", schema); err != nil {
+		return "", err
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(hashtext('salvo schema ' || $1))", schema) //nolint:errcheck // the session's end releases it too
 	var exists bool
 	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = '"+strings.ReplaceAll(schema, "'", "''")+"' AND tablename = 'meta')").Scan(&exists); err != nil {
 		return "", err

@@ -185,3 +185,8 @@ func (s *Store) wrap(err error, format string, a ...any) error {
 var errNoRows = pgx.ErrNoRows
 
 func isNoRows(err error) bool { return errors.Is(err, errNoRows) }
+
+// SplitURL returns the URL without its schema parameter, and the schema it
+// names (default [DefaultSchema]): what other packages need to reach
+// salvo's schema with their own connections.
+func SplitURL(rawURL string) (connURL, schema string, err error) { return splitSchema(rawURL) }

@@ -18,7 +18,7 @@ type result struct {
 	out, err string
 }
 
-func run(t *testing.T, stdin string, args ...string) result {
+func run(t testing.TB, stdin string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code := Main(context.Background(), args, Stdio{In: strings.NewReader(stdin), Out: &out, Err: &errb, IsTerminal: func() bool { return false }})
@@ -42,7 +42,7 @@ func (r result) summary(t *testing.T) map[string]any {
 
 func num(m map[string]any, k string) int { f, _ := m[k].(float64); return int(f) }
 
-func repoFile(t *testing.T, rel string) string {
+func repoFile(t testing.TB, rel string) string {
 	t.Helper()
 	p, err := filepath.Abs(filepath.Join("..", "..", rel))
 	if err != nil {
@@ -51,7 +51,7 @@ func repoFile(t *testing.T, rel string) string {
 	return p
 }
 
-func server(t *testing.T, cfg ollamatest.Config) *ollamatest.Server {
+func server(t testing.TB, cfg ollamatest.Config) *ollamatest.Server {
 	t.Helper()
 	s := ollamatest.New(cfg)
 	t.Cleanup(s.Close)

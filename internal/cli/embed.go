@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/salvoembed/salvo"
+	"github.com/salvoembed/salvo/cluster"
 	"github.com/salvoembed/salvo/engine"
 	"github.com/salvoembed/salvo/postgres"
 	"github.com/salvoembed/salvo/render"
@@ -39,6 +40,7 @@ Examples:
   cat movies.jsonl | salvo embed - --format jsonl --collection movies
   salvo embed --source-db postgres://app@db/shop --sql "SELECT id, title, summary FROM movies" \
       --fields title,summary --write-back movies.embedding
+  salvo embed movies.jsonl --fields title,summary --distributed --db postgres://db/catalog   # same line on each machine
 
 Exit codes: 0 all stored; 1 fatal (flags, server, model, database);
 2 finished but some records failed (see --failures); 130 interrupted.
@@ -85,6 +87,10 @@ type embedFlags struct {
 	kept        keeper // what --keep keeps, resolved against the template
 	numThread   int
 	metricsAddr string
+	distributed bool
+	jobSize     int
+	lease       time.Duration
+	dist        *distPlan // --distributed: the jobs
 }
 
 func (f *embedFlags) register(fs *pflag.FlagSet) {
@@ -106,6 +112,9 @@ func (f *embedFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.onDuplicate, "on-duplicate", "fail", "a record whose ID an earlier record of the run has: fail (reported, exit 2), first (keep the first), last (keep the last)")
 	fs.BoolVar(&f.jsonOut, "json", false, "print the final summary as one JSON object on stdout")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress, no report (errors only)")
+	fs.BoolVar(&f.distributed, "distributed", false, "share the run with every process that runs the same command on the same --db postgres://… (any machine): the input is split into jobs in PostgreSQL (River)")
+	fs.IntVar(&f.jobSize, "job-size", cluster.DefaultJobSize, "with --distributed: records per job; a job must finish within --lease")
+	fs.DurationVar(&f.lease, "lease", cluster.DefaultLease, "with --distributed: how long a job may run; the job of a process that died is given to another after it")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://`ADDR`/metrics while the run goes on, e.g. 127.0.0.1:9464")
 }
 
@@ -192,6 +201,8 @@ type embedReport struct {
 	Reasons []*failureGroup `json:"failure_reasons,omitempty"`
 	// WriteBack is set with --write-back.
 	WriteBack *writeBackReport `json:"write_back,omitempty"`
+	// Jobs is set with --distributed.
+	Jobs *jobsReport `json:"jobs,omitempty"`
 }
 
 // embed runs salvo embed. Everything that can be checked before the first
@@ -252,6 +263,12 @@ func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (
 		f.collection = collectionName(files[0])
 	}
 	count := func(c *engine.Counters) { countTotal(files, srcOpts, f.limit, c) }
+	if f.distributed {
+		if f.dist, err = planDistributed(f, files, srcOpts, renderer); err != nil {
+			return nil, err
+		}
+		count = func(*engine.Counters) {} // this process does a part of the input: unknown
+	}
 	return embedRecords(ctx, f, stdio, renderer, records(ins, srcOpts, renderer, f.kept), count, nil)
 }
 
@@ -358,7 +375,14 @@ func embedRecords(ctx context.Context, f *embedFlags, stdio Stdio, renderer *ren
 	}
 	stopProgress := startProgress(stdio, f.quiet, counters)
 	started := time.Now()
-	rep, runErr := engine.Run(ctx, cfg, recs)
+	var rep *engine.Report
+	var runErr error
+	var jobs *jobsReport
+	if f.dist != nil {
+		rep, jobs, runErr = f.dist.run(ctx, f, cfg)
+	} else {
+		rep, runErr = engine.Run(ctx, cfg, recs)
+	}
 	if ix, ok := st.(interface {
 		Index(ctx context.Context, collection string) error
 	}); ok && runErr == nil {
@@ -368,7 +392,7 @@ func embedRecords(ctx context.Context, f *embedFlags, stdio Stdio, renderer *ren
 	if cerr := failures.Close(); cerr != nil && runErr == nil {
 		runErr = cerr
 	}
-	out := &embedReport{Report: *rep, Collection: coll.Name, Model: f.model, DB: st.Path(), Hosts: len(hosts), Endpoint: endpoint}
+	out := &embedReport{Report: *rep, Collection: coll.Name, Model: f.model, DB: st.Path(), Hosts: len(hosts), Endpoint: endpoint, Jobs: jobs}
 	if rep.Failed > 0 {
 		out.Failures = f.failures
 		out.Reasons = tally.list()

@@ -275,26 +275,28 @@ func flagsOf(found []string) string {
 // sampled ones, then the rest.
 func records(ins []*input, opts source.Options, rd *render.Renderer, kp keeper) iter.Seq[engine.Input] {
 	return func(yield func(engine.Input) bool) {
-		emit := func(name string, it item) bool {
-			var in engine.Input
-			var le *source.LineError
-			switch {
-			case errors.As(it.err, &le):
-				in = engine.Input{Where: salvo.Where(le.File, le.Line), Err: it.err}
-			case it.err != nil:
-				in = engine.Input{Where: name, Err: it.err}
-			default:
-				in = engine.Input{ID: it.rec.ID, Where: it.rec.Where(), Fields: keptJSON(it.rec, kp.names, kp.all)}
-				in.Text, in.Err = rd.Render(it.rec)
-			}
-			return yield(in)
-		}
 		for _, in := range ins {
-			if !in.each(opts, func(it item) bool { return emit(in.name, it) }) {
+			if !in.each(opts, func(it item) bool { return yield(inputOf(in.name, it, rd, kp)) }) {
 				return
 			}
 		}
 	}
+}
+
+// inputOf is what the engine gets of one result of reading the input name.
+func inputOf(name string, it item, rd *render.Renderer, kp keeper) engine.Input {
+	var in engine.Input
+	var le *source.LineError
+	switch {
+	case errors.As(it.err, &le):
+		in = engine.Input{Where: salvo.Where(le.File, le.Line), Err: it.err}
+	case it.err != nil:
+		in = engine.Input{Where: name, Err: it.err}
+	default:
+		in = engine.Input{ID: it.rec.ID, Where: it.rec.Where(), Fields: keptJSON(it.rec, kp.names, kp.all)}
+		in.Text, in.Err = rd.Render(it.rec)
+	}
+	return in
 }
 
 // each calls f for every record of the input until f returns false, and

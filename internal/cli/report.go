@@ -134,6 +134,10 @@ func printReport(w io.Writer, r *embedReport, interrupted bool) {
 		}
 		fmt.Fprintln(w)
 	}
+	if j := r.Jobs; j != nil {
+		fmt.Fprintf(w, "       --distributed: this process worked %d of the %d jobs (River queue %s in schema %s; salvo status --db … shows them)\n",
+			j.Worked, j.Total, j.Queue, j.Schema)
+	}
 	if left := r.Read - r.Embedded - r.Cached - r.Failed; interrupted && left > 0 {
 		fmt.Fprintf(w, "       %s read but not stored yet: the next run embeds them\n", plural(left, "record"))
 	}

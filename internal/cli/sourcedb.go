@@ -86,6 +86,13 @@ func embedFromDB(ctx context.Context, f *embedFlags, files []string, stdio Stdio
 		}
 	}
 	f.kept.names, f.kept.all = keepFields(f.keep, f.fields, f.text, renderer)
+	if f.distributed {
+		rows.Close() // it checked the query; each job reads its own range
+		if f.dist, err = planDistributedSQL(ctx, f, db, renderer); err != nil {
+			return nil, err
+		}
+		count = func(*engine.Counters) {}
+	}
 	return embedRecords(ctx, f, stdio, renderer, rowInputs(rows, renderer, f.kept), count, hook)
 }
 

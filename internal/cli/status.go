@@ -7,13 +7,17 @@ import (
 	"text/tabwriter"
 
 	"github.com/salvoembed/salvo"
+	"github.com/salvoembed/salvo/cluster"
+	"github.com/salvoembed/salvo/postgres"
 )
 
 const statusHelp = `Usage: salvo status [--db PATH|URL] [--runs N] [--json]
 
 Lists the collections of a database (model, dimensions and record count),
 says where vectors are kept (with PostgreSQL: whether pgvector is used), and
-shows its last runs of salvo embed (figures and command line). The counts are
+shows its last runs of salvo embed (figures and command line). With
+PostgreSQL it also shows the jobs of salvo embed --distributed by
+collection: done, running, waiting and failed. The counts are
 what is stored, so they include every record an interrupted run committed.
 
 Examples:
@@ -27,7 +31,7 @@ Flags:
 func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 	fs := newFlagSet("status", statusHelp, stdio)
 	db := fs.String("db", "salvo.db", dbFlagHelp)
-	jsonOut := fs.Bool("json", false, "print {\"collections\":[…],\"store\":S,\"runs\":[…]} as JSON")
+	jsonOut := fs.Bool("json", false, "print {\"collections\":[…],\"store\":S,\"runs\":[…],\"jobs\":[…]} as JSON (jobs: PostgreSQL with --distributed runs)")
 	nRuns := fs.Int("runs", 5, "show the last `N` runs (0: none)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -51,12 +55,19 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 		}
 		runs = append([]salvo.Run{}, runs...) // [] rather than null in JSON
 	}
+	var jobs []cluster.Counts // salvo embed --distributed: River's jobs
+	if postgres.IsURL(*db) {
+		if jobs, err = cluster.Status(ctx, *db); err != nil {
+			return err
+		}
+	}
 	if *jsonOut {
 		return json.NewEncoder(stdio.Out).Encode(struct {
 			Collections []salvo.Collection `json:"collections"`
 			Store       string             `json:"store"`
 			Runs        []salvo.Run        `json:"runs"`
-		}{colls, st.Describe(), runs})
+			Jobs        []cluster.Counts   `json:"jobs,omitempty"`
+		}{colls, st.Describe(), runs, jobs})
 	}
 	fmt.Fprintf(stdio.Out, "store: %s\n", st.Describe())
 	if len(colls) == 0 {
@@ -68,8 +79,21 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 	for _, c := range colls {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\n", c.Name, c.Model, c.Dims, c.Count)
 	}
-	if err := tw.Flush(); err != nil || len(runs) == 0 {
+	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if len(jobs) > 0 {
+		fmt.Fprintln(stdio.Out)
+		fmt.Fprintln(tw, "JOBS (--distributed)\tQUEUE\tDONE\tRUNNING\tWAITING\tFAILED")
+		for _, j := range jobs {
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\n", j.Collection, j.Queue, j.Done, j.Running, j.Waiting, j.Failed)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if len(runs) == 0 {
+		return nil
 	}
 	fmt.Fprintln(stdio.Out)
 	return printRuns(stdio.Out, runs)

@@ -1,0 +1,236 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/salvoembed/salvo/cluster"
+	"github.com/salvoembed/salvo/dbcatalog"
+	"github.com/salvoembed/salvo/engine"
+	"github.com/salvoembed/salvo/postgres"
+	"github.com/salvoembed/salvo/render"
+	"github.com/salvoembed/salvo/source"
+)
+
+// distPlan is a --distributed run (files or a query): the jobs every process of the
+// run makes alike, and how this process reads a job's records.
+type distPlan struct {
+	queue string
+	jobs  []cluster.Job
+	// read gives a job's records, and what to call once they are read.
+	read func(ctx context.Context, j cluster.Job) (iter.Seq[engine.Input], func(), error)
+}
+
+// jobsReport is the --distributed part of the embed summary.
+type jobsReport struct {
+	Queue    string  `json:"queue"`
+	Schema   string  `json:"schema"`   // where River's tables are
+	Total    int     `json:"total"`    // jobs the input was split into
+	Inserted int     `json:"inserted"` // of those, the ones this process inserted (the others were there)
+	Worked   int     `json:"worked"`   // jobs this process finished
+	Attempts int     `json:"attempts"` // jobs this process started
+	Lease    float64 `json:"lease_seconds"`
+}
+
+// planDistributed checks the flags of --distributed and splits the files
+// into jobs: ranges of --job-size records of a file named by its digest.
+func planDistributed(f *embedFlags, files []string, opts source.Options, rd *render.Renderer) (*distPlan, error) {
+	if err := checkDistributed(f); err != nil {
+		return nil, err
+	}
+	paths := map[string]string{} // file digest → the file here
+	d := &distPlan{}
+	key := distKey(f, rd)
+	type file struct {
+		name, digest string
+		n            int
+	}
+	var fs []file
+	for _, name := range files {
+		if name == source.Stdin || !isRegular(name) {
+			return nil, usageError("%s: --distributed needs files that every process can read whole (no standard input or pipes)", name)
+		}
+		digest, err := cluster.FileDigest(name)
+		if err != nil {
+			return nil, fmt.Errorf("input file: %w", err)
+		}
+		n, err := source.Count(name, opts)
+		if err != nil {
+			return nil, err
+		}
+		paths[digest] = name
+		key = append(key, digest)
+		fs = append(fs, file{name, digest, n})
+	}
+	d.queue = cluster.QueueName(key...)
+	for _, fl := range fs {
+		d.jobs = append(d.jobs, cluster.Split(d.queue, f.collection, fl.digest, fl.name, int64(fl.n), int64(f.jobSize))...)
+	}
+	d.read = func(_ context.Context, j cluster.Job) (iter.Seq[engine.Input], func(), error) {
+		path, ok := paths[j.Source]
+		if !ok {
+			return nil, nil, fmt.Errorf("job of %s (%s): not an input of this process", j.Name, j.Source)
+		}
+		items := func(yield func(item) bool) {
+			(&input{name: path}).each(opts, yield)
+		}
+		return renamed(recordRange(items, j.First, j.End, func(it item) engine.Input { return inputOf(path, it, rd, f.kept) }), path, j.Name), func() {}, nil
+	}
+	return d, nil
+}
+
+// checkDistributed checks the flags --distributed shares with every input.
+func checkDistributed(f *embedFlags) error {
+	switch {
+	case !postgres.IsURL(f.db):
+		return usageError("--distributed shares the work through PostgreSQL: give --db postgres://…")
+	case f.limit > 0:
+		return usageError("--limit cannot be shared between processes: drop it with --distributed")
+	case f.jobSize <= 0:
+		return usageError("--job-size %d: give a positive number of records", f.jobSize)
+	case f.lease < time.Second:
+		return usageError("--lease %s: give at least 1s (a job must finish within it)", f.lease)
+	}
+	return nil
+}
+
+// distKey is what makes two processes' runs the same run, inputs aside.
+func distKey(f *embedFlags, rd *render.Renderer) []string {
+	return []string{f.collection, f.model, rd.Describe(), f.prefix, fmt.Sprint(f.jobSize)}
+}
+
+// planDistributedSQL splits the rows of --sql into ranges of --job-size
+// rows by their integer --id column.
+func planDistributedSQL(ctx context.Context, f *embedFlags, db *dbcatalog.DB, rd *render.Renderer) (*distPlan, error) {
+	if err := checkDistributed(f); err != nil {
+		return nil, err
+	}
+	bounds, err := db.Bounds(ctx, f.sql, f.idField, f.jobSize)
+	if err != nil {
+		return nil, err
+	}
+	d := &distPlan{queue: cluster.QueueName(append(distKey(f, rd), "sql", db.Where(), f.sql, f.idField)...)}
+	for i, b := range bounds {
+		j := cluster.Job{Queue: d.queue, Collection: f.collection, Source: "sql", Name: "sql", First: b, End: b}
+		if i+1 < len(bounds) {
+			j.End = bounds[i+1]
+		}
+		d.jobs = append(d.jobs, j)
+	}
+	d.read = func(ctx context.Context, j cluster.Job) (iter.Seq[engine.Input], func(), error) {
+		rows, err := db.Query(ctx, dbcatalog.RangeQuery(f.sql, f.idField, j.First, j.End), f.idField)
+		if err != nil {
+			return nil, nil, err
+		}
+		return rowInputs(rows, rd, f.kept), func() { rows.Close() }, nil
+	}
+	return d, nil
+}
+
+// run works the plan's jobs with the other processes of the run until none
+// is left. Each job is one engine run over its range; the engine returns
+// once every vector of the range is committed, and only then does River
+// mark the job completed. A process that dies between the two leaves a job
+// that River gives to another after the lease: its records are found
+// stored and skipped, so nothing is sent or written twice.
+func (d *distPlan) run(ctx context.Context, f *embedFlags, cfg engine.Config) (*engine.Report, *jobsReport, error) {
+	q, err := cluster.Open(ctx, f.db, cluster.Options{Lease: f.lease})
+	if err != nil {
+		return &engine.Report{}, nil, err
+	}
+	defer q.Close()
+	jr := &jobsReport{Queue: d.queue, Schema: q.Schema(), Total: len(d.jobs), Lease: f.lease.Seconds()}
+	if jr.Inserted, err = q.Insert(ctx, d.jobs); err != nil {
+		return &engine.Report{}, jr, err
+	}
+	workCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	var (
+		mu    sync.Mutex
+		last  = &engine.Report{}
+		fatal error
+	)
+	started := time.Now()
+	prog, err := q.Work(workCtx, d.queue, func(ctx context.Context, j cluster.Job) error {
+		recs, done, err := d.read(ctx, j)
+		if err != nil {
+			return err
+		}
+		rep, err := engine.Run(ctx, cfg, recs)
+		done()
+		mu.Lock()
+		defer mu.Unlock()
+		last = rep // the counters are shared: each report holds the ones before
+		var fe *engine.FatalError
+		if errors.As(err, &fe) && fatal == nil {
+			fatal = err // this process cannot go on (server, store): the job goes back to the queue
+			stop()
+		}
+		return err
+	})
+	jr.Worked, jr.Attempts = prog.Worked, prog.Attempts
+	mu.Lock()
+	defer mu.Unlock()
+	rep := *last
+	rep.Seconds = time.Since(started).Seconds()
+	rep.PerSecond = 0
+	if rep.Seconds > 0 {
+		rep.PerSecond = float64(rep.Embedded) / rep.Seconds
+	}
+	switch {
+	case fatal != nil:
+		err = fatal
+	case ctx.Err() != nil:
+		err = engine.ErrInterrupted
+	}
+	return &rep, jr, err
+}
+
+// recordRange yields the results of reading seq from index first (0-based)
+// to end (excluded; 0: to the end), made inputs: those before first are
+// skipped without rendering.
+func recordRange[T any](seq iter.Seq[T], first, end int64, conv func(T) engine.Input) iter.Seq[engine.Input] {
+	return func(yield func(engine.Input) bool) {
+		i := int64(-1)
+		for it := range seq {
+			i++
+			if i < first {
+				continue
+			}
+			if end > 0 && i >= end {
+				return
+			}
+			if !yield(conv(it)) {
+				return
+			}
+		}
+	}
+}
+
+// renamed gives the records of a file read here as path the IDs and
+// places they have under name, the file's name in the process that made
+// the jobs: a record without an ID field is FILE:LINE, and must be the
+// same record on every machine whatever folder the file is in.
+func renamed(seq iter.Seq[engine.Input], path, name string) iter.Seq[engine.Input] {
+	if path == name {
+		return seq
+	}
+	return func(yield func(engine.Input) bool) {
+		for in := range seq {
+			if rest, ok := strings.CutPrefix(in.Where, path+":"); ok {
+				if in.ID == in.Where {
+					in.ID = name + ":" + rest
+				}
+				in.Where = name + ":" + rest
+			}
+			if !yield(in) {
+				return
+			}
+		}
+	}
+}
