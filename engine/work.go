@@ -71,6 +71,12 @@ func (r *run) retry(h int) {
 	r.stats[h].retries.Add(1)
 }
 
+// shareBelow is how much slower than the fastest host a host must be to
+// take only its share of a batch: hosts of about the same speed take whole
+// batches, rather than cutting off a few texts that cost a request of their
+// own.
+const shareBelow = 0.8
+
 // share is how many texts of a batch of n host hi takes: no more than its
 // batch size, and the part of n its speed calls for: the texts per second
 // it has answered so far over those of the fastest host. A host four times
@@ -83,7 +89,7 @@ func (r *run) share(hi, n int) int {
 	for i := range r.stats {
 		fastest = max(fastest, r.stats[i].rate(now))
 	}
-	if own > 0 && own < fastest {
+	if own > 0 && own < shareBelow*fastest {
 		n = max(1, int(math.Ceil(float64(n)*own/fastest)))
 	}
 	return n
