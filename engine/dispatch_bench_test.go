@@ -11,7 +11,6 @@ import (
 
 	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/engine"
-	"github.com/salvoembed/salvo/ollama"
 	"github.com/salvoembed/salvo/ollamatest"
 	"github.com/salvoembed/salvo/sqlite"
 )
@@ -53,11 +52,7 @@ func (f *fleet) run(tb testing.TB, coll string, in []engine.Input) *engine.Repor
 	}
 	var hosts []engine.Host
 	for _, s := range f.srvs {
-		c, err := ollama.New(s.URL(), ollama.Options{Model: model})
-		if err != nil {
-			tb.Fatal(err)
-		}
-		hosts = append(hosts, engine.Host{Name: s.URL(), Embedder: c})
+		hosts = append(hosts, engine.Host{Name: s.URL(), Embedder: newEnvClient(tb, s)})
 	}
 	counters := new(engine.Counters)
 	counters.Total.Store(int64(len(in)))

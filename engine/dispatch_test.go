@@ -59,16 +59,23 @@ func checkOnce(t *testing.T, rep *engine.Report, n int, srvs ...*ollamatest.Serv
 // workers: a host takes a batch only when its limit has room. The servers
 // hold their requests until each has some, so the first host can take no
 // more than its limit (4 to start with). Before, the first host's 32
-// workers took every batch and the others none.
+// workers took every batch and the others none. The servers hold every
+// request until all three have one, so the test does not depend on timing.
 func TestEveryHostGetsWork(t *testing.T) {
 	e := newEnv(t, ollamatest.Config{})
 	b, c := newServer(t, ollamatest.Config{}), newServer(t, ollamatest.Config{})
 	cfg := e.config()
 	addHosts(t, e, &cfg, b, c)
 	srvs := []*ollamatest.Server{e.srv, b, c}
+	var release []func()
 	for _, s := range srvs {
-		defer s.Gate()()
+		release = append(release, s.Gate())
 	}
+	defer func() {
+		for _, r := range release {
+			r()
+		}
+	}()
 	in := inputs(200) // 25 batches of 8
 	done := make(chan *engine.Report, 1)
 	go func() { done <- e.run(cfg, in) }()
@@ -78,7 +85,9 @@ func TestEveryHostGetsWork(t *testing.T) {
 		if err := s.Await(ctx, func(st ollamatest.Stats) bool { return st.InFlight > 0 }); err != nil {
 			t.Fatalf("server %d got no request while the others held theirs: %v", i, err)
 		}
-		s.Gate()() // open: a new gate replaces the held one, released at once
+	}
+	for _, r := range release {
+		r()
 	}
 	rep := <-done
 	checkOnce(t, rep, len(in), srvs...)
