@@ -132,6 +132,8 @@ type Report struct {
 	P50        float64 `json:"p50_ms"`     // request latency
 	P95        float64 `json:"p95_ms"`
 	LoadSecs   float64 `json:"model_load_seconds"` // time servers spent loading the model
+	// PerHost has one entry per host, in the order of Config.Hosts.
+	PerHost []HostReport `json:"per_host"`
 }
 
 // ErrInterrupted is returned when the context was cancelled: what was
@@ -205,28 +207,29 @@ func (c *Config) check() error {
 
 // run is one execution of Config.
 type run struct {
-	cfg     Config
-	c       *Counters
-	lat     latencies
-	dedup   dedup
-	limiter *rate.Limiter
-	dims    dimsCheck
-	limits  []*Limiter     // per host: requests in flight
-	hosts   *hosts         // per host: up or down
-	loads   []atomic.Int64 // per host: the longest model load reported (ns)
-	batcher *batcher
-	ids     *idSet  // the IDs read so far (reader only)
-	latest  *latest // DuplicateLast: the newest record of each repeated ID
+	cfg      Config
+	c        *Counters
+	lat      latencies
+	dedup    dedup
+	limiter  *rate.Limiter
+	dims     dimsCheck
+	limits   []*Limiter     // per host: requests in flight
+	hosts    *hosts         // per host: up or down
+	loads    []atomic.Int64 // per host: the longest model load reported (ns)
+	batchers []*batcher     // per host: the batch size its answers call for
+	stats    []hostStats    // per host: what it did
+	ids      *idSet         // the IDs read so far (reader only)
+	latest   *latest        // DuplicateLast: the newest record of each repeated ID
 }
 
 func newRun(cfg Config) *run {
 	r := &run{cfg: cfg, c: cfg.Counters}
 	r.dedup.groups = make(map[salvo.Key]*group)
 	r.dims.want.Store(int64(cfg.Dims))
-	r.batcher = newBatcher(cfg.BatchSize, 0, 0, 0)
 	r.ids = newIDSet()
 	r.latest = &latest{seq: map[uint64]int64{}}
 	r.loads = make([]atomic.Int64, len(cfg.Hosts))
+	r.stats = make([]hostStats, len(cfg.Hosts))
 	if cfg.Rate > 0 {
 		// The bucket holds one batch: the largest request that may be sent.
 		burst := cfg.BatchSize
@@ -238,6 +241,7 @@ func newRun(cfg Config) *run {
 	names := make([]string, len(cfg.Hosts))
 	for i, h := range cfg.Hosts {
 		r.limits = append(r.limits, h.limiter())
+		r.batchers = append(r.batchers, newBatcher(cfg.BatchSize, 0, 0, 0))
 		names[i] = h.Name
 	}
 	r.hosts = newHosts(names, cfg.HostTimeout)
@@ -262,6 +266,15 @@ func (r *run) report(elapsed time.Duration) *Report {
 	}
 	for i := range r.loads {
 		rep.LoadSecs += time.Duration(r.loads[i].Load()).Seconds()
+		h := &r.stats[i]
+		state := "up"
+		if r.hosts.isDown(i) {
+			state = "down"
+		}
+		rep.PerHost = append(rep.PerHost, HostReport{
+			Name: r.cfg.Hosts[i].Name, Embedded: h.embedded.Load(), Requests: h.requests.Load(), Retries: h.retries.Load(),
+			P50: float64(h.lat.quantile(0.50)) / 1e6, P95: float64(h.lat.quantile(0.95)) / 1e6, State: state,
+		})
 	}
 	if rep.Seconds > 0 {
 		rep.PerSecond = float64(rep.Embedded) / rep.Seconds
@@ -279,23 +292,38 @@ func (r *run) run(ctx context.Context, inputs iter.Seq[Input]) error {
 	// only cost memory.
 	chunks := make(chan *chunk, 2)
 	batches := make(chan *batch, 2*len(r.limits))
+	// spare holds the parts of batches that a slower host's workers cut
+	// off (see work); each worker adds at most one before it takes again,
+	// so a buffer of one per worker never blocks.
+	workers := 0
+	for _, l := range r.limits {
+		workers += l.Max()
+	}
+	spare := make(chan *batch, workers)
 	results := make(chan *outcome, 2*len(r.limits)+2)
 
 	g.Go(func() error { defer close(chunks); return r.read(gctx, inputs, chunks) })
-	g.Go(func() error { defer close(batches); return r.resolve(gctx, chunks, batches, results) })
+	// drained ends once the resolver has sent its last batch.
+	drained, allSent := context.WithCancel(gctx)
+	defer allSent()
+	g.Go(func() error {
+		defer allSent()
+		defer close(batches)
+		return r.resolve(gctx, chunks, batches, results)
+	})
 
 	// The probers bring failed hosts back; they stop with the workers.
 	pctx, stopProbes := context.WithCancel(gctx)
 	defer stopProbes()
-	var workers sync.WaitGroup
+	var running sync.WaitGroup
 	for hi, l := range r.limits {
 		for range l.Max() {
-			workers.Add(1)
-			g.Go(func() error { defer workers.Done(); return r.work(gctx, hi, batches, results) })
+			running.Add(1)
+			g.Go(func() error { defer running.Done(); return r.work(gctx, drained, hi, batches, spare, results) })
 		}
 	}
 	// Every worker returns once gctx is done or batches is drained.
-	g.Go(func() error { workers.Wait(); close(results); stopProbes(); return nil })
+	g.Go(func() error { running.Wait(); close(results); stopProbes(); return nil })
 	for hi := range r.cfg.Hosts {
 		g.Go(func() error { return r.probe(pctx, hi) })
 	}

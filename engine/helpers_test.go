@@ -144,7 +144,7 @@ func (m *memSink) ids() []string {
 	return ids
 }
 
-func newEnvClient(t *testing.T, s *ollamatest.Server) *ollama.Client {
+func newEnvClient(t testing.TB, s *ollamatest.Server) *ollama.Client {
 	t.Helper()
 	c, err := ollama.New(s.URL(), ollama.Options{Model: model})
 	if err != nil {

@@ -206,6 +206,7 @@ func (r *run) probe(ctx context.Context, hi int) error {
 			sent := time.Now()
 			pctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
 			r.c.Requests.Add(1)
+			r.stats[hi].requests.Add(1)
 			emb, err := r.cfg.Hosts[hi].Embedder.Embed(pctx, []string{probeText})
 			cancel()
 			switch {

@@ -203,7 +203,7 @@ const minTailBatch = 8
 // wave of full batches would leave most of the server's slots idle while
 // the last few requests run.
 func (r *run) batchSize(seen, pending int) int {
-	size := r.batcher.Size()
+	size := r.batchMax()
 	total := r.c.Total.Load()
 	if r.cfg.BatchSize > 0 || total <= 0 || r.cfg.Limit > 0 && int64(r.cfg.Limit) < total {
 		return size
@@ -217,4 +217,15 @@ func (r *run) batchSize(seen, pending int) int {
 		return size
 	}
 	return max(minTailBatch, min(size, (remaining+2*inFlight-1)/(2*inFlight)))
+}
+
+// batchMax is the largest batch size the hosts call for: the resolver cuts
+// batches of it, and a slower host's worker takes only its own share (see
+// work).
+func (r *run) batchMax() int {
+	size := 0
+	for _, b := range r.batchers {
+		size = max(size, b.Size())
+	}
+	return size
 }

@@ -81,3 +81,33 @@ func (l *latencies) quantile(q float64) time.Duration {
 	}
 	return time.Duration(float64(histMin) * math.Pow(histGrowth, histBuckets))
 }
+
+// HostReport is one host's share of a run.
+type HostReport struct {
+	Name     string  `json:"name"`
+	Embedded int64   `json:"embedded"` // texts it answered with a vector
+	Requests int64   `json:"requests"` // probes included
+	Retries  int64   `json:"retries"`  // requests sent again after it failed them
+	P50      float64 `json:"p50_ms"`   // request latency
+	P95      float64 `json:"p95_ms"`
+	State    string  `json:"state"` // "up" or "down" when the run ended
+}
+
+// hostStats are the live figures of one host.
+type hostStats struct {
+	requests atomic.Int64
+	retries  atomic.Int64
+	embedded atomic.Int64 // texts answered with a vector
+	first    atomic.Int64 // when its first request was sent (UnixNano); 0 = none yet
+	lat      latencies
+}
+
+// rate is the texts per second the host has answered since its first
+// request; 0 until it has answered some.
+func (h *hostStats) rate(now time.Time) float64 {
+	first, n := h.first.Load(), h.embedded.Load()
+	if first == 0 || n == 0 {
+		return 0
+	}
+	return float64(n) / now.Sub(time.Unix(0, first)).Seconds()
+}

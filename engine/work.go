@@ -16,21 +16,45 @@ import (
 
 // work sends batches to host hi until there are none left. A retryable
 // failure is sent again, to the next host when there are several.
-func (r *run) work(ctx context.Context, hi int, batches <-chan *batch, results chan<- *outcome) error {
+//
+// A worker takes a batch only once its host has room: it holds one of the
+// host's permits (its limiter's) and its host is up. So the hosts pull work
+// at the pace their limits allow, a fast host takes more and a slow one
+// less, and no batch waits behind a host that cannot start it. A host whose
+// answers call for smaller batches (a slower one) takes the first part of a
+// batch and leaves the rest in spare, which every worker empties before it
+// takes a new batch: a slow host then holds little work at the end of a run.
+//
+// A down host's workers wait for it to come back until drained ends (the
+// resolver has sent its last batch); then they take what is left like any
+// worker, and embed sends it to a host that is up, or waits for one until
+// the host timeout, so that the run ends either way.
+func (r *run) work(ctx, drained context.Context, hi int, batches <-chan *batch, spare chan *batch, results chan<- *outcome) error {
+	lim := r.limits[hi]
 	for {
-		var b *batch
-		select {
-		case b = <-batches:
-		case <-ctx.Done():
+		r.hosts.await(drained, hi, false) // a down host takes nothing: its prober brings it back
+		if ctx.Err() != nil {
 			return nil
 		}
-		if b == nil {
+		held := !r.hosts.isDown(hi)
+		if held && lim.Acquire(ctx) != nil {
 			return nil
+		}
+		b := r.next(ctx, batches, spare)
+		if b == nil { // no more batches, or cancelled
+			if held {
+				lim.Release(sample{Outcome: signalDropped})
+			}
+			return nil
+		}
+		if n := r.share(hi, len(b.groups)); held && len(b.groups) > n {
+			spare <- &batch{groups: b.groups[n:]}
+			b.groups = b.groups[:n:n]
 		}
 		texts := b.texts()
 		vecs := make([][]float32, len(texts))
 		errs := make([]error, len(texts))
-		if err := r.embed(ctx, hi, texts, vecs, errs); err != nil {
+		if err := r.embed(ctx, hi, held, texts, vecs, errs); err != nil {
 			return err // fatal, or cancelled: the batch is not committed and the next run does it
 		}
 		select {
@@ -41,6 +65,62 @@ func (r *run) work(ctx context.Context, hi int, batches <-chan *batch, results c
 	}
 }
 
+// retry counts a request sent again after host h failed it.
+func (r *run) retry(h int) {
+	r.c.Retries.Add(1)
+	r.stats[h].retries.Add(1)
+}
+
+// shareBelow is how much slower than the fastest host a host must be to
+// take only its share of a batch: hosts of about the same speed take whole
+// batches, rather than cutting off a few texts that cost a request of their
+// own.
+const shareBelow = 0.8
+
+// share is how many texts of a batch of n host hi takes: no more than its
+// batch size, and the part of n its speed calls for: the texts per second
+// it has answered so far over those of the fastest host. A host four times
+// slower than the fastest takes a quarter, so that it does not hold the last
+// texts of a run long after the others are done.
+func (r *run) share(hi, n int) int {
+	n = min(n, r.batchers[hi].Size())
+	now := time.Now()
+	own, fastest := r.stats[hi].rate(now), 0.0
+	for i := range r.stats {
+		fastest = max(fastest, r.stats[i].rate(now))
+	}
+	if own > 0 && own < shareBelow*fastest {
+		n = max(1, int(math.Ceil(float64(n)*own/fastest)))
+	}
+	return n
+}
+
+// next returns the next batch, a spare part first; nil when there is none
+// left or ctx is done.
+func (r *run) next(ctx context.Context, batches <-chan *batch, spare chan *batch) *batch {
+	select {
+	case b := <-spare:
+		return b
+	default:
+	}
+	select {
+	case b := <-spare:
+		return b
+	case b := <-batches:
+		if b != nil {
+			return b
+		}
+	case <-ctx.Done():
+		return nil
+	}
+	select { // batches is closed: a spare part may have come meanwhile
+	case b := <-spare:
+		return b
+	default:
+		return nil
+	}
+}
+
 // embed fills vecs or errs for every text. It returns an error only when the
 // whole run must stop (fatal error or cancellation).
 //
@@ -48,17 +128,23 @@ func (r *run) work(ctx context.Context, hi int, batches <-chan *batch, results c
 // put down to the host sends the texts again, to another host or once this
 // one is back, and costs them nothing. One put down to the texts is
 // retried, then the batch is split in halves, and a text that still fails
-// alone is failed.
-func (r *run) embed(ctx context.Context, hi int, texts []string, vecs [][]float32, errs []error) error {
+// alone is failed. held says that the caller holds a permit of host hi,
+// which the first request uses.
+func (r *run) embed(ctx context.Context, hi int, held bool, texts []string, vecs [][]float32, errs []error) error {
 	busy := 0  // answers that said "server busy": they retry longer and faster
 	tries := 0 // failures put down to these texts
 	for attempt := 0; ; attempt++ {
 		h, err := r.hosts.pick(ctx, hi+attempt) // a retry goes to the next host
+		if held && (err != nil || h != hi) {
+			r.limits[hi].Release(sample{Outcome: signalDropped})
+			held = false
+		}
 		if err != nil {
 			return err
 		}
 		sent := time.Now()
-		emb, err := r.request(ctx, hi, h, texts)
+		emb, err := r.request(ctx, hi, h, held, texts)
+		held = false
 		if err == errHostBack {
 			attempt = -1 // back to the own host
 			continue
@@ -79,21 +165,21 @@ func (r *run) embed(ctx context.Context, hi int, texts []string, vecs [][]float3
 		if isBusy(err) && busy < r.cfg.Retries*20 {
 			// Backpressure, not failure: the server asks us to wait.
 			busy++
-			r.c.Retries.Add(1)
+			r.retry(h)
 			if !sleep(ctx, r.cfg.BusyBackoff.Delay(min(busy, 6), salvo.RetryAfter(err))) {
 				return ctx.Err()
 			}
 			continue
 		}
 		if !r.hosts.failed(h, err, sent) {
-			r.c.Retries.Add(1)
+			r.retry(h)
 			continue // the host is down: another one, or this one once back, gets the texts
 		}
 		tries++
 		switch {
 		case salvo.Retryable(err): // 502, 504, a timeout, a dropped connection
 			if tries <= r.cfg.Retries {
-				r.c.Retries.Add(1)
+				r.retry(h)
 				if !sleep(ctx, r.cfg.Backoff.Delay(tries-1, salvo.RetryAfter(err))) {
 					return ctx.Err()
 				}
@@ -108,7 +194,7 @@ func (r *run) embed(ctx context.Context, hi int, texts []string, vecs [][]float3
 			// when it repeats; a text alone is failed only when it repeats
 			// --retries times.
 			if tries < 2 || len(texts) == 1 && tries <= r.cfg.Retries {
-				r.c.Retries.Add(1)
+				r.retry(h)
 				continue
 			}
 		case salvo.Splittable(err):
@@ -116,17 +202,17 @@ func (r *run) embed(ctx context.Context, hi int, texts []string, vecs [][]float3
 			// 500 may also be a hiccup: a text alone is failed only when
 			// it repeats --retries times.
 			if len(texts) == 1 && isStatus(err, http.StatusInternalServerError) && tries <= r.cfg.Retries {
-				r.c.Retries.Add(1)
+				r.retry(h)
 				continue
 			}
 		}
 		if len(texts) > 1 {
 			r.c.Splits.Add(1)
 			m := len(texts) / 2
-			if err := r.embed(ctx, hi, texts[:m], vecs[:m], errs[:m]); err != nil {
+			if err := r.embed(ctx, hi, false, texts[:m], vecs[:m], errs[:m]); err != nil {
 				return err
 			}
-			return r.embed(ctx, hi, texts[m:], vecs[m:], errs[m:])
+			return r.embed(ctx, hi, false, texts[m:], vecs[m:], errs[m:])
 		}
 		failAll(errs, vecs, r.explain(err))
 		return nil
@@ -180,22 +266,25 @@ func failAll(errs []error, vecs [][]float32, err error) {
 // up the wait because its own host is back.
 var errHostBack = errors.New("own host back")
 
-// request sends one batch to host h, holding one of its slots. A worker of
+// request sends one batch to host h, holding one of its slots: the one the
+// caller holds when held (h is then own), or one it waits for. A worker of
 // host own that waits for a slot of another host (own is down) stops
 // waiting when own comes back, with errHostBack.
-func (r *run) request(ctx context.Context, own, h int, texts []string) (*salvo.Embedding, error) {
+func (r *run) request(ctx context.Context, own, h int, held bool, texts []string) (*salvo.Embedding, error) {
 	lim := r.limits[h]
-	actx := ctx
-	if h != own {
-		var cancel context.CancelFunc
-		actx, cancel = r.hosts.untilUp(ctx, own)
-		defer cancel()
-	}
-	if err := lim.Acquire(actx); err != nil {
-		if ctx.Err() == nil {
-			return nil, errHostBack
+	if !held {
+		actx := ctx
+		if h != own {
+			var cancel context.CancelFunc
+			actx, cancel = r.hosts.untilUp(ctx, own)
+			defer cancel()
 		}
-		return nil, err
+		if err := lim.Acquire(actx); err != nil {
+			if ctx.Err() == nil {
+				return nil, errHostBack
+			}
+			return nil, err
+		}
 	}
 	if r.limiter != nil {
 		if err := r.limiter.WaitN(ctx, len(texts)); err != nil {
@@ -205,23 +294,28 @@ func (r *run) request(ctx context.Context, own, h int, texts []string) (*salvo.E
 	}
 	rctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
 	defer cancel()
+	start := time.Now()
+	hs := &r.stats[h]
+	hs.first.CompareAndSwap(0, start.UnixNano())
+	hs.requests.Add(1)
 	r.c.Requests.Add(1)
 	r.c.Inputs.Add(int64(len(texts)))
 	r.c.InFlight.Add(1)
-	start := time.Now()
 	emb, err := r.cfg.Hosts[h].Embedder.Embed(rctx, texts)
 	elapsed := time.Since(start)
 	r.c.InFlight.Add(-1)
 	s := sample{Latency: elapsed, Inputs: len(texts), Outcome: outcomeOf(ctx, err)}
 	lim.Release(s)
-	r.batcher.Observe(s)
+	r.batchers[h].Observe(s)
 	r.lat.add(elapsed)
+	hs.lat.add(elapsed)
 	if err != nil {
 		if rctx.Err() != nil && ctx.Err() == nil {
 			return nil, fmt.Errorf("%s: no answer within %v (--timeout): %w", r.cfg.Hosts[h].Name, r.cfg.Timeout, context.DeadlineExceeded)
 		}
 		return nil, err
 	}
+	hs.embedded.Add(int64(len(emb.Vectors)))
 	// Requests that waited for the same cold load all report it: keep the
 	// longest per host rather than counting one load many times.
 	if d := int64(emb.LoadDuration); d > 0 {

@@ -77,18 +77,20 @@ func QuickStrategies() []Strategy {
 // Result is what one strategy achieved.
 type Result struct {
 	Strategy
-	Embedded   int64   `json:"embedded"`
-	Failed     int64   `json:"failed"`
-	Requests   int64   `json:"requests"`
-	Seconds    float64 `json:"seconds"`
-	PerSecond  float64 `json:"per_second"`
-	PerMinute  float64 `json:"per_minute"`
-	P50        float64 `json:"p50_ms"`
-	P95        float64 `json:"p95_ms"`
-	CPUPerEmb  float64 `json:"cpu_ms_per_embedding"` // client user+sys CPU
-	PeakRSSMB  float64 `json:"peak_rss_mb"`
-	Reloaded   bool    `json:"reloaded"` // a model load was seen and the run repeated
-	Err        string  `json:"error,omitempty"`
+	Embedded  int64   `json:"embedded"`
+	Failed    int64   `json:"failed"`
+	Requests  int64   `json:"requests"`
+	Seconds   float64 `json:"seconds"`
+	PerSecond float64 `json:"per_second"`
+	PerMinute float64 `json:"per_minute"`
+	P50       float64 `json:"p50_ms"`
+	P95       float64 `json:"p95_ms"`
+	CPUPerEmb float64 `json:"cpu_ms_per_embedding"` // client user+sys CPU
+	PeakRSSMB float64 `json:"peak_rss_mb"`
+	Reloaded  bool    `json:"reloaded"` // a model load was seen and the run repeated
+	// PerHost is each host's share: embedded, requests, retries, latency, state.
+	PerHost    []engine.HostReport `json:"per_host,omitempty"`
+	Err        string              `json:"error,omitempty"`
 	loadNanos  int64
 	reloadSeen bool
 }
@@ -190,6 +192,7 @@ func measure(ctx context.Context, cfg Config, s Strategy) (Result, error) {
 	res.Seconds, res.PerSecond = rep.Seconds, rep.PerSecond
 	res.PerMinute = rep.PerSecond * 60
 	res.P50, res.P95 = rep.P50, rep.P95
+	res.PerHost = rep.PerHost
 	if rep.Embedded > 0 {
 		res.CPUPerEmb = float64(cpu) / float64(time.Millisecond) / float64(rep.Embedded)
 	}

@@ -102,6 +102,12 @@ func runBench(ctx context.Context, args []string, stdio Stdio) error {
 	}
 	bench.WriteTable(stdio.Out, results)
 	fmt.Fprintln(stdio.Out)
+	for _, r := range results {
+		if len(r.PerHost) > 1 {
+			fmt.Fprintf(stdio.Out, "%s, per host:\n", r.Name)
+			printHosts(stdio.Out, "  ", r.PerHost)
+		}
+	}
 	fmt.Fprintln(stdio.Out, "Recommendation:", bench.Recommend(results))
 	return nil
 }

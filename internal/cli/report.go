@@ -124,6 +124,9 @@ func printReport(w io.Writer, r *embedReport, interrupted bool) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "       collection %q in %s (model %s, %s)\n", r.Collection, r.DB, r.Model, r.Endpoint)
+	if len(r.PerHost) > 1 {
+		printHosts(w, "       ", r.PerHost)
+	}
 	if wb := r.WriteBack; wb != nil {
 		if wb.Created != "" {
 			fmt.Fprintf(w, "       created column %s %s\n", wb.Target, wb.Created)
@@ -207,4 +210,13 @@ func pick[T any](c bool, a, b T) T {
 		return a
 	}
 	return b
+}
+
+// printHosts shows each host's share of a run, one line each, so that a
+// slow or failing server of a fleet stands out.
+func printHosts(w io.Writer, indent string, hosts []engine.HostReport) {
+	for _, h := range hosts {
+		fmt.Fprintf(w, "%s%s: %d embedded, %s, %s; p50 %.0fms p95 %.0fms; %s\n",
+			indent, h.Name, h.Embedded, plural(h.Requests, "request"), plural(h.Retries, "retry"), h.P50, h.P95, h.State)
+	}
 }
