@@ -103,3 +103,45 @@ func TestRefusingServerIsFatal(t *testing.T) {
 		t.Errorf("%d failed, %d requests: want none failed and the run stopped at once", rep.Failed, e.srv.Requests())
 	}
 }
+
+// One of three hosts dies mid-run and comes back: its work is done by the
+// others meanwhile, the restarted host takes work again, and every record
+// is stored exactly once with its own vector. While it is down the two
+// others hold their requests (gates), so the run is still going when it
+// returns: no timing decides the outcome.
+func TestOneOfThreeHostsDiesAndComesBack(t *testing.T) {
+	a := newEnv(t, ollamatest.Config{Slots: 2, CostPerInput: 200 * time.Microsecond})
+	b := ollamatest.New(ollamatest.Config{Slots: 2, CostPerInput: 200 * time.Microsecond})
+	defer b.Close()
+	c := ollamatest.New(ollamatest.Config{Slots: 2, CostPerInput: 200 * time.Microsecond})
+	defer c.Close()
+	cfg := a.config()
+	cfg.Hosts = append(cfg.Hosts, bcHost(b, newEnvClient(t, b)), bcHost(c, newEnvClient(t, c)))
+	in := inputs(2000)
+	done := make(chan *engine.Report)
+	go func() { done <- a.run(cfg, in) }()
+	ctx := context.Background()
+	if err := c.Await(ctx, func(st ollamatest.Stats) bool { return st.Embedded >= 40 }); err != nil {
+		t.Fatal(err)
+	}
+	releaseA, releaseB := a.srv.Gate(), b.Gate()
+	c.SetDown(true) // killed: connections are reset
+	if err := c.Await(ctx, func(st ollamatest.Stats) bool { return st.Refused >= 2 }); err != nil {
+		t.Fatal(err)
+	}
+	c.SetDown(false) // restarted on the same address
+	back := c.Stats().Embedded
+	if err := c.Await(ctx, func(st ollamatest.Stats) bool { return st.Embedded >= back+40 }); err != nil {
+		t.Fatal(err)
+	}
+	releaseA()
+	releaseB()
+	rep := <-done
+	if rep.Failed != 0 || rep.Embedded != int64(len(in)) {
+		t.Fatalf("report %+v", rep)
+	}
+	if a.srv.Stats().Embedded == 0 || b.Stats().Embedded == 0 {
+		t.Errorf("every host should have worked: a %d, b %d, c %d texts", a.srv.Stats().Embedded, b.Stats().Embedded, c.Stats().Embedded)
+	}
+	a.checkStored(in)
+}
