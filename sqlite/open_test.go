@@ -332,3 +332,29 @@ func TestOpenLeavesForeignFilesAlone(t *testing.T) {
 		}
 	}
 }
+
+// Several salvo processes may open one new file at once: each Open waits
+// for the others' setup instead of failing with "database is locked".
+func TestOpenNewFileConcurrently(t *testing.T) {
+	for round := range 5 {
+		path := filepath.Join(t.TempDir(), fmt.Sprintf("shared%d.db", round))
+		errs := make(chan error, 6)
+		var wg sync.WaitGroup
+		for range 6 {
+			wg.Go(func() {
+				s, err := sqlite.Open(path)
+				if err == nil {
+					err = s.Close()
+				}
+				errs <- err
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+	}
+}

@@ -116,6 +116,53 @@ func Open(path string) (*Store, error) {
 }
 
 func (s *Store) setup(ctx context.Context, uri, busy string) error {
+	// Two salvo processes opening one new file at once: SQLite answers a
+	// journal mode switch or the schema's creation under the other's lock
+	// with SQLITE_BUSY at once, whatever busy_timeout says. Those steps
+	// are run again, within BusyTimeout.
+	wait, deadline := 5*time.Millisecond, time.Now().Add(BusyTimeout)
+	for {
+		err := s.initFile(ctx)
+		if err == nil {
+			break
+		}
+		if !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 200*time.Millisecond)
+	}
+	var err error
+	s.r, err = sql.Open("sqlite", uri+"?"+busy+"&_pragma=query_only(1)")
+	if err != nil {
+		return s.openErr(err)
+	}
+	s.r.SetMaxOpenConns(maxReaders)
+	s.r.SetMaxIdleConns(maxReaders)
+	s.r.SetConnMaxLifetime(0)
+	if err := s.st.prepare(ctx, s.w, s.r); err != nil {
+		return s.openErr(err)
+	}
+	return nil
+}
+
+// isBusy reports whether err is SQLite's SQLITE_BUSY or SQLITE_LOCKED.
+func isBusy(err error) bool {
+	var se interface{ Code() int }
+	if !errors.As(err, &se) {
+		return false
+	}
+	code := se.Code() & 0xff
+	return code == 5 || code == 6
+}
+
+// initFile makes the file a salvo database in WAL mode at the current
+// schema version, or checks that it is one.
+func (s *Store) initFile(ctx context.Context) error {
 	// Nothing may write before the file is known to be salvo's or new:
 	// not even the journal mode, which rewrites another program's header.
 	if err := checkOwner(ctx, s.w, s.path); err != nil {
@@ -133,21 +180,7 @@ func (s *Store) setup(ctx context.Context, uri, busy string) error {
 	if mode != "wal" {
 		return fmt.Errorf("open database %s: cannot switch to WAL mode (journal mode stays %q): put the file on a local file system", s.path, mode)
 	}
-	if err := migrate(ctx, s.w, s.path); err != nil {
-		return err
-	}
-	var err error
-	s.r, err = sql.Open("sqlite", uri+"?"+busy+"&_pragma=query_only(1)")
-	if err != nil {
-		return s.openErr(err)
-	}
-	s.r.SetMaxOpenConns(maxReaders)
-	s.r.SetMaxIdleConns(maxReaders)
-	s.r.SetConnMaxLifetime(0)
-	if err := s.st.prepare(ctx, s.w, s.r); err != nil {
-		return s.openErr(err)
-	}
-	return nil
+	return migrate(ctx, s.w, s.path)
 }
 
 // openErr wraps err with the path, except SQLITE_NOTADB, which Open words
