@@ -39,22 +39,22 @@ func TestKill(t *testing.T) {
 		t.Fatalf("Open after kill -9: %v", err)
 	}
 	defer s.Close()
-	items := killItems()
+	items := storetest.KillItems()
 	got := make([]salvo.Presence, len(items))
 	if err := s.Lookup(ctx, "c", items, got); err != nil {
 		t.Fatal(err)
 	}
 	for i, p := range got {
 		want := salvo.Stored
-		if i >= killCommitted {
+		if i >= storetest.KillCommitted {
 			want = salvo.Missing
 		}
 		if p != want {
 			t.Errorf("item %d after kill -9: presence %d, want %d", i, p, want)
 		}
 	}
-	rest := items[killCommitted:]
-	if err := s.Put(ctx, "c", storetest.Entries(8, seeds(killCommitted, len(items))...), rest); err != nil {
+	rest := items[storetest.KillCommitted:]
+	if err := s.Put(ctx, "c", storetest.Entries(8, seeds(storetest.KillCommitted, len(items))...), rest); err != nil {
 		t.Fatalf("Put after kill -9: %v", err)
 	}
 	if cs, err := s.Collections(ctx); err != nil || len(cs) != 1 || cs[0].Count != len(items) {
@@ -62,22 +62,12 @@ func TestKill(t *testing.T) {
 	}
 }
 
-const killCommitted = 100
-
 func seeds(from, to int) []int {
 	var s []int
 	for i := from; i < to; i++ {
 		s = append(s, i)
 	}
 	return s
-}
-
-func killItems() []salvo.Item {
-	items := make([]salvo.Item, killCommitted+10)
-	for i := range items {
-		items[i] = salvo.Item{ID: fmt.Sprint(i), Key: storetest.Key(i)}
-	}
-	return items
 }
 
 func killedWriter(url string) {
@@ -90,14 +80,9 @@ func killedWriter(url string) {
 	if err != nil {
 		fail(err)
 	}
-	if _, err := s.OpenCollection(ctx, salvo.Collection{Name: "c", Model: "m"}); err != nil {
+	items, err := storetest.KillWriterCommits(ctx, s)
+	if err != nil {
 		fail(err)
-	}
-	items := killItems()
-	for i := 0; i < killCommitted; i += 10 {
-		if err := s.Put(ctx, "c", storetest.Entries(8, seeds(i, i+10)...), items[i:i+10]); err != nil {
-			fail(err)
-		}
 	}
 	// A Put in flight: its COPY has reached the server, its commit has not.
 	conn, err := pgtest.Connect(ctx, url)
@@ -109,7 +94,7 @@ func killedWriter(url string) {
 		fail(err)
 	}
 	schema := strings.SplitN(strings.SplitN(url, "schema=", 2)[1], "&", 2)[0]
-	for i := killCommitted; i < len(items); i++ {
+	for i := storetest.KillCommitted; i < len(items); i++ {
 		if _, err := tx.Exec(ctx, "INSERT INTO "+schema+".cache (key, dims, vector) VALUES ($1, 1, '\\x00000000')", items[i].Key[:]); err != nil {
 			fail(err)
 		}

@@ -114,14 +114,14 @@ func TestKill(t *testing.T) {
 		t.Fatalf("Open after kill -9: %v", err)
 	}
 	defer s.Close()
-	items := killItems()
+	items := storetest.KillItems()
 	got := make([]salvo.Presence, len(items))
 	if err := s.Lookup(context.Background(), "c", items, got); err != nil {
 		t.Fatal(err)
 	}
 	for i, p := range got {
 		want := salvo.Stored
-		if i >= killCommitted {
+		if i >= storetest.KillCommitted {
 			want = salvo.Missing
 		}
 		if p != want {
@@ -134,16 +134,6 @@ func TestKill(t *testing.T) {
 	}
 }
 
-const killCommitted = 100
-
-func killItems() []salvo.Item {
-	items := make([]salvo.Item, killCommitted+10)
-	for i := range items {
-		items[i] = salvo.Item{ID: fmt.Sprint(i), Key: storetest.Key(i)}
-	}
-	return items
-}
-
 func killedWriter(path string) {
 	ctx := context.Background()
 	s, err := Open(path)
@@ -151,17 +141,10 @@ func killedWriter(path string) {
 		fmt.Println(err)
 		os.Exit(2)
 	}
-	if _, err := s.OpenCollection(ctx, salvo.Collection{Name: "c", Model: "m"}); err != nil {
+	items, err := storetest.KillWriterCommits(ctx, s)
+	if err != nil {
 		fmt.Println(err)
 		os.Exit(2)
-	}
-	items := killItems()
-	for i := 0; i < killCommitted; i += 10 {
-		seeds := []int{i, i + 1, i + 2, i + 3, i + 4, i + 5, i + 6, i + 7, i + 8, i + 9}
-		if err := s.Put(ctx, "c", storetest.Entries(8, seeds...), items[i:i+10]); err != nil {
-			fmt.Println(err)
-			os.Exit(2)
-		}
 	}
 	// A transaction in flight: written to the WAL but never committed.
 	tx, err := s.w.Begin()
@@ -169,7 +152,7 @@ func killedWriter(path string) {
 		fmt.Println(err)
 		os.Exit(2)
 	}
-	for i := killCommitted; i < len(items); i++ {
+	for i := storetest.KillCommitted; i < len(items); i++ {
 		if _, err := tx.Exec("INSERT INTO cache (key, dims, vector) VALUES (?, 1, x'00000000')", items[i].Key[:]); err != nil {
 			fmt.Println(err)
 			os.Exit(2)
