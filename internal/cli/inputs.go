@@ -34,6 +34,12 @@ var sampleWait = 2 * time.Second
 type item struct {
 	rec *salvo.Record
 	err error
+
+	// The record's text, once the sample check has rendered it: the run
+	// takes it from here instead of rendering the record again.
+	rendered  bool
+	text      string
+	renderErr error
 }
 
 // input is one input, opened and sampled before the run.
@@ -98,7 +104,8 @@ type sample struct {
 func (smp *sample) add(in *input, opts source.Options, rd *render.Renderer) {
 	form, _ := source.FormatOf(in.name, opts.Format)
 	header := false
-	for _, it := range in.head {
+	for i := range in.head {
+		it := &in.head[i]
 		if it.rec == nil {
 			continue
 		}
@@ -107,8 +114,9 @@ func (smp *sample) add(in *input, opts source.Options, rd *render.Renderer) {
 		for k := range it.rec.Fields {
 			smp.seen[k] = true
 		}
-		_, err := rd.Render(it.rec)
-		switch {
+		it.text, it.renderErr = rd.Render(it.rec)
+		it.rendered = true
+		switch err := it.renderErr; {
 		case err == nil:
 			smp.usable++
 		case errors.Is(err, render.ErrNoTextField) && smp.noText == nil:
@@ -125,7 +133,7 @@ func (in *input) sampleFile() {
 			in.whole = true
 			return
 		}
-		in.head = append(in.head, item{rec, err})
+		in.head = append(in.head, item{rec: rec, err: err})
 		if err != nil && !isLineError(err) {
 			in.whole = true // the input failed: nothing more comes
 			return
@@ -147,7 +155,7 @@ func (in *input) sampleStream(ctx context.Context) error {
 				return
 			}
 			select {
-			case ch <- item{rec, err}:
+			case ch <- item{rec: rec, err: err}:
 			case <-stop:
 				return
 			}
@@ -294,7 +302,11 @@ func inputOf(name string, it item, rd *render.Renderer, kp keeper) engine.Input 
 		in = engine.Input{Where: name, Err: it.err}
 	default:
 		in = engine.Input{ID: it.rec.ID, Where: it.rec.Where(), Fields: keptJSON(it.rec, kp.names, kp.all)}
-		in.Text, in.Err = rd.Render(it.rec)
+		if it.rendered {
+			in.Text, in.Err = it.text, it.renderErr
+		} else {
+			in.Text, in.Err = rd.Render(it.rec)
+		}
 	}
 	return in
 }
@@ -340,7 +352,7 @@ func (in *input) each(opts source.Options, f func(item) bool) bool {
 			if err == io.EOF {
 				break
 			}
-			if !f(item{rec, err}) {
+			if !f(item{rec: rec, err: err}) {
 				return false
 			}
 			if err != nil && !isLineError(err) {
