@@ -263,6 +263,9 @@ func (r *Rows) add(vals []any, fds []pgconn.FieldDescription) {
 	case nil:
 		err = &source.LineError{File: Source, Line: line, Err: fmt.Errorf("the ID column %q is NULL", r.idCol)}
 	case string:
+		if id == "" {
+			err = &source.LineError{File: Source, Line: line, Err: fmt.Errorf("the ID column %q is empty", r.idCol)}
+		}
 		rec.ID = id
 	case json.Number:
 		rec.ID = id.String()
@@ -275,8 +278,9 @@ func (r *Rows) add(vals []any, fds []pgconn.FieldDescription) {
 }
 
 // Next returns the next row's record, a *[source.LineError] for a row that
-// cannot be a record (its ID is NULL), or io.EOF after the last row. Other
-// errors end the reading.
+// cannot be a record (its ID is NULL or empty), or io.EOF after the last
+// row. After a row's error, Next goes on with the next row; other errors
+// end the reading.
 func (r *Rows) Next() (*salvo.Record, error) {
 	if r.err != nil {
 		return nil, r.err

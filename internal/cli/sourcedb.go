@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"io"
 	"iter"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 	"github.com/salvoembed/salvo/dbcatalog"
 	"github.com/salvoembed/salvo/engine"
 	"github.com/salvoembed/salvo/render"
+	"github.com/salvoembed/salvo/source"
 )
 
 // writeBackHook puts a write-back in front of the store once the
@@ -107,7 +109,9 @@ func queryTable(query string) string {
 	return "sql"
 }
 
-// rowInputs yields the query's rows with their texts.
+// rowInputs yields the query's rows with their texts. A row that cannot be
+// a record (its ID is NULL) is one failure, at its row number, and reading
+// goes on; any other error ends the query.
 func rowInputs(rows recordReader, rd *render.Renderer, kp keeper) iter.Seq[engine.Input] {
 	return func(yield func(engine.Input) bool) {
 		for {
@@ -115,14 +119,20 @@ func rowInputs(rows recordReader, rd *render.Renderer, kp keeper) iter.Seq[engin
 			if err == io.EOF {
 				return
 			}
-			var in engine.Input
-			if err != nil {
+			var (
+				in engine.Input
+				le *source.LineError
+			)
+			switch {
+			case errors.As(err, &le):
+				in = engine.Input{Where: salvo.Where(le.File, le.Line), Err: err}
+			case err != nil:
 				in = engine.Input{Where: dbcatalog.Source, Err: err}
-			} else {
+			default:
 				in = engine.Input{ID: rec.ID, Where: rec.Where(), Fields: keptJSON(rec, kp.names, kp.all)}
 				in.Text, in.Err = rd.Render(rec)
 			}
-			if !yield(in) || err != nil {
+			if !yield(in) || (err != nil && le == nil) {
 				return // an error of the query ends it
 			}
 		}

@@ -1,0 +1,74 @@
+package cli
+
+import (
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/salvoembed/salvo/ollamatest"
+	"github.com/salvoembed/salvo/postgres/pgtest"
+)
+
+// nullIDQuery is the issue's query: row 5 has a NULL ID.
+const nullIDQuery = "SELECT CASE WHEN id=5 THEN NULL ELSE id END AS id, title FROM movies"
+
+// sqliteMovies creates a SQLite file dir/name with a movies table of n rows
+// (id, title) and returns its path.
+func sqliteMovies(t *testing.T, dir, name string, n int) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TABLE movies (id INTEGER PRIMARY KEY, title TEXT);
+		WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?)
+		INSERT INTO movies SELECT i, 'movie ' || i FROM s`, n); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// pgMovies creates a movies table of n rows (id, title) in a new schema of
+// srv and returns a URL whose search_path is that schema.
+func pgMovies(t *testing.T, srv *pgtest.Server, n int) (url, schema string) {
+	t.Helper()
+	schema = srv.NewSchema(t)
+	srv.Exec(t, fmt.Sprintf("CREATE TABLE %[1]s.movies (id integer PRIMARY KEY, title text); INSERT INTO %[1]s.movies SELECT i, 'movie ' || i FROM generate_series(1, %[2]d) AS i", schema, n))
+	sep := "?"
+	if strings.Contains(srv.URL, "?") {
+		sep = "&"
+	}
+	return srv.URL + sep + "search_path=" + schema, schema
+}
+
+// TestSourceDBNullIDIsOneFailure: a row whose ID is NULL is one failure at
+// its row number; every other row of the query is read and embedded, on
+// SQLite and PostgreSQL, wherever the row comes in the result.
+func TestSourceDBNullIDIsOneFailure(t *testing.T) {
+	s := server(t, ollamatest.Config{Slots: 4, Dims: 8})
+	dir := t.TempDir()
+	check := func(t *testing.T, sourceDB, query, where string) {
+		t.Helper()
+		r := run(t, "", "embed", "--source-db", sourceDB, "--sql", query, "--fields", "title", "--host", s.URL(),
+			"--db", filepath.Join(t.TempDir(), "salvo.db"), "--json")
+		m := r.summary(t)
+		if r.code != ExitPartial || num(m, "read") != 2500 || num(m, "embedded") != 2499 || num(m, "failed") != 1 {
+			t.Errorf("exit %d, %v; want exit 2, 2500 read, 2499 embedded, 1 failed\n%s", r.code, m, r.err)
+		}
+		if !strings.Contains(r.err, where) || !strings.Contains(r.err, `the ID column "id" is NULL`) {
+			t.Errorf("the failure is not reported at %s:\n%s", where, r.err)
+		}
+	}
+	t.Run("SQLite", func(t *testing.T) {
+		check(t, sqliteMovies(t, dir, "shop.db", 2500), nullIDQuery, "sql:5")
+	})
+	t.Run("PostgreSQL", func(t *testing.T) {
+		url, _ := pgMovies(t, pgtest.PostgreSQL(t), 2500)
+		check(t, url, nullIDQuery+" ORDER BY id", "sql:2500")
+		check(t, url, nullIDQuery+" ORDER BY id NULLS FIRST", "sql:1")
+	})
+}
