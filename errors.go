@@ -99,6 +99,29 @@ func Splittable(err error) bool {
 	return errors.Is(err, ErrInvalidResponse)
 }
 
+// TooLong reports whether err is a server's refusal of an input longer
+// than the model's context: Ollama's "the input length exceeds the context
+// length" (with truncation off), OpenAI's and vLLM's "maximum context
+// length is N tokens", TEI's "must have less than N tokens", llama.cpp's
+// "too large to process". Sending such an input again fails again; it must
+// be shortened, or the server allowed to cut it. In a batch it fails the
+// whole request, like any error [Splittable] reports.
+func TooLong(err error) bool {
+	var se *StatusError
+	if !errors.As(err, &se) || se.StatusCode < 400 {
+		return false
+	}
+	m := strings.ToLower(se.Message)
+	for _, s := range tooLongWords {
+		if strings.Contains(m, s) {
+			return true
+		}
+	}
+	return false
+}
+
+var tooLongWords = []string{"context length", "must have less than", "too large to process", "too long"}
+
 // RetryAfter returns the delay the server asked for, if any.
 func RetryAfter(err error) time.Duration {
 	var se *StatusError

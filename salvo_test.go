@@ -44,6 +44,31 @@ func TestRetryableAndSplittable(t *testing.T) {
 	}
 }
 
+func TestTooLong(t *testing.T) {
+	msg := func(code int, m string) error {
+		return fmt.Errorf("wrapped: %w", &salvo.StatusError{StatusCode: code, Message: m, Endpoint: "http://h/api/embed"})
+	}
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"ollama", msg(400, "the input length exceeds the context length"), true},
+		{"ollama legacy", msg(500, "the input length exceeds the context length"), true},
+		{"openai", msg(400, "This model's maximum context length is 8192 tokens, however you requested 9000 tokens"), true},
+		{"tei", msg(413, "Input validation error: `inputs` must have less than 512 tokens. Given: 600"), true},
+		{"llama.cpp", msg(500, "input is too large to process. increase the physical batch size"), true},
+		{"other 400", msg(400, "invalid input type"), false},
+		{"busy", msg(503, "server busy, please try again."), false},
+		{"not a status", errors.New("the input length exceeds the context length"), false},
+		{"nil", nil, false},
+	} {
+		if got := salvo.TooLong(tc.err); got != tc.want {
+			t.Errorf("%s: TooLong = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
 func TestErrorsSayWhatToDo(t *testing.T) {
 	nf := (&salvo.ModelNotFoundError{Model: "nomic-embed-text", Endpoint: "http://h:11434"}).Error()
 	mm := (&salvo.ModelMismatchError{Collection: "movies", Have: "a", Want: "b"}).Error()

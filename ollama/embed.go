@@ -104,6 +104,12 @@ func (c *Client) embedLegacy(ctx context.Context, texts []string) (*salvo.Embedd
 		if err != nil {
 			return nil, err
 		}
+		if i > 0 && len(v) != len(out.Vectors[0]) {
+			// One request per text: the answers must agree, as the
+			// vectors of one /api/embed answer do.
+			return nil, fmt.Errorf("%w from %s: a vector of %d values for text %d, of %d for text 0 of the same batch",
+				salvo.ErrInvalidResponse, c.embeddingsURL, len(v), i, len(out.Vectors[0]))
+		}
 		out.Vectors[i] = v
 	}
 	out.TotalDuration = time.Since(start)

@@ -40,6 +40,10 @@ func (s *Server) embedding(h func(http.ResponseWriter, *http.Request, fault, boo
 			h(&truncator{ResponseWriter: lw, left: -1}, r, f, hasFault)
 			return
 		}
+		if hasFault && f.kind == faultPad {
+			h(&padder{ResponseWriter: lw, size: f.size, announce: f.announce}, r, f, hasFault)
+			return
+		}
 		h(lw, r, f, hasFault)
 	}
 }

@@ -1,6 +1,7 @@
 package ollamatest
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -18,6 +19,7 @@ const (
 	faultWrongCount
 	faultSlow
 	faultTruncate
+	faultPad
 )
 
 type fault struct {
@@ -27,6 +29,8 @@ type fault struct {
 	body       string
 	retryAfter time.Duration
 	delay      time.Duration
+	size       int  // faultPad: bytes added
+	announce   bool // faultPad: the Content-Length counts them
 }
 
 type textFault int
@@ -106,6 +110,17 @@ func (s *Server) SlowNext(n int, d time.Duration) {
 // the cut: a complete HTTP answer whose JSON ends in the middle, as a
 // broken proxy or a full disk on the way can produce.
 func (s *Server) TruncateNext(n int) { s.queueFault(fault{kind: faultTruncate, n: n}) }
+
+// PadNext makes the next n embedding requests that succeed answer size
+// bytes more than they would: spaces inserted before the body's last byte,
+// so the answer is still valid JSON and only its size is wrong, as a server
+// gone mad or a hostile one can send. With announce the Content-Length
+// counts them; without it the answer has none (chunked), so a client can
+// only find out while reading. Clients are expected to stop at a bound
+// that follows what the request can legitimately bring back.
+func (s *Server) PadNext(n, size int, announce bool) {
+	s.queueFault(fault{kind: faultPad, n: n, size: max(size, 0), announce: announce})
+}
 
 // NaNFor makes the model yield NaN for text. Ollama 0.17.4 cannot encode
 // such a vector and fails the whole request with 500 {"error": MsgNaN}; it
@@ -249,6 +264,49 @@ func (t *truncator) Write(b []byte) (int, error) {
 	n := min(len(b), t.left)
 	t.left -= n
 	if _, err := t.ResponseWriter.Write(b[:n]); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+// padder inserts size spaces before the last byte of a successful answer.
+type padder struct {
+	http.ResponseWriter
+	size     int
+	announce bool // else the answer goes without Content-Length (chunked)
+	ok       bool // a 2xx answer whose body is padded
+}
+
+func (p *padder) WriteHeader(code int) {
+	p.ok = code >= 200 && code < 300
+	if p.ok {
+		h := p.Header()
+		if n, err := strconv.Atoi(h.Get("Content-Length")); err == nil && p.announce {
+			h.Set("Content-Length", strconv.Itoa(n+p.size))
+		} else {
+			h.Del("Content-Length")
+		}
+	}
+	p.ResponseWriter.WriteHeader(code)
+}
+
+func (p *padder) Write(b []byte) (int, error) {
+	if !p.ok || p.size == 0 || len(b) == 0 {
+		return p.ResponseWriter.Write(b)
+	}
+	if _, err := p.ResponseWriter.Write(b[:len(b)-1]); err != nil {
+		return 0, err
+	}
+	spaces := bytes.Repeat([]byte{' '}, min(p.size, 64<<10))
+	for left := p.size; left > 0; {
+		k := min(left, len(spaces))
+		if _, err := p.ResponseWriter.Write(spaces[:k]); err != nil {
+			return 0, err // the client stopped reading
+		}
+		left -= k
+	}
+	p.size = 0
+	if _, err := p.ResponseWriter.Write(b[len(b)-1:]); err != nil {
 		return 0, err
 	}
 	return len(b), nil

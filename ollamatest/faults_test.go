@@ -308,3 +308,35 @@ func TestChaosRejectsImpossibleOdds(t *testing.T) {
 		}()
 	}
 }
+
+func TestPadNext(t *testing.T) {
+	s := New(Config{Dims: 8})
+	defer s.Close()
+	plain := post(t, s, "/api/embed", batch)
+	for _, announce := range []bool{true, false} {
+		s.PadNext(1, 100000, announce)
+		r := post(t, s, "/api/embed", batch)
+		if sp := strings.Count(string(r.body), " ") - strings.Count(string(plain.body), " "); r.status != 200 || sp != 100000 {
+			t.Fatalf("announce=%v: got %d with %d more spaces; want 200 with 100000", announce, r.status, sp)
+		}
+		if cl := r.header.Get("Content-Length"); announce != (cl != "") {
+			t.Errorf("announce=%v: Content-Length %q", announce, cl)
+		}
+		var a, b embedResponse
+		if err := json.Unmarshal(r.body, &a); err != nil {
+			t.Fatalf("announce=%v: padded answer is not JSON: %v", announce, err)
+		}
+		json.Unmarshal(plain.body, &b)
+		if len(a.Embeddings) != 3 || a.Embeddings[1][0] != b.Embeddings[1][0] {
+			t.Errorf("announce=%v: padded answer has other vectors", announce)
+		}
+	}
+	if r := post(t, s, "/api/embed", batch); len(r.body) > len(plain.body)+100 {
+		t.Errorf("the fault outlived its requests: %d bytes", len(r.body))
+	}
+	// An error answer is not padded, and it uses up the fault.
+	s.PadNext(1, 1000, true)
+	if r := post(t, s, "/api/embed", `{"model":"nope","input":["a"]}`); r.status != 404 || len(r.body) > 200 {
+		t.Errorf("error answer: %d, %d bytes", r.status, len(r.body))
+	}
+}
