@@ -46,7 +46,7 @@ func embedFromDB(ctx context.Context, f *embedFlags, files []string, stdio Stdio
 	}
 	db, err := dbcatalog.Open(ctx, f.sourceDB)
 	if err != nil {
-		return nil, err
+		return nil, dbAdvice(err)
 	}
 	defer db.Close()
 	var hook writeBackHook
