@@ -9,8 +9,10 @@
 //	st = w.Wrap(st)                            // the engine stores through it
 //
 // Rows stream: PostgreSQL rows come through a cursor, a page at a time;
-// SQLite rows in pages of the query (LIMIT/OFFSET), so that no read
-// transaction stays open while vectors are written back. A row's columns
+// SQLite runs the query once into a temporary table (a snapshot in its
+// temporary storage) read a page at a time, so that no read transaction
+// stays open while vectors are written back, and writing back cannot
+// shift the rows still to come, whatever the query filters on. A row's columns
 // are the record's fields: numbers keep their spelling (json.Number),
 // PostgreSQL arrays and JSON columns become lists and objects.
 //

@@ -72,3 +72,31 @@ func TestSourceDBNullIDIsOneFailure(t *testing.T) {
 		check(t, url, nullIDQuery+" ORDER BY id NULLS FIRST", "sql:1")
 	})
 }
+
+// TestSourceDBSQLiteFilterOnWriteBackColumn: a query that filters on the
+// write-back column reads every row once, though the rows it read are
+// written back while it goes on (before, pages of LIMIT/OFFSET ran again
+// on the shrunk result and skipped 160 of 2,500 rows).
+func TestSourceDBSQLiteFilterOnWriteBackColumn(t *testing.T) {
+	s := server(t, ollamatest.Config{Slots: 4, Dims: 8})
+	dir := t.TempDir()
+	path := sqliteMovies(t, dir, "shop.db", 2500)
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("ALTER TABLE movies ADD COLUMN embedding BLOB"); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, "", "embed", "--source-db", path, "--sql", "SELECT id,title FROM movies WHERE embedding IS NULL", "--write-back", "movies.embedding",
+		"--fields", "title", "--host", s.URL(), "--db", filepath.Join(dir, "salvo.db"), "--json")
+	m := r.summary(t)
+	if written, _ := writeBackOf(t, m); r.code != ExitOK || num(m, "read") != 2500 || written != 2500 || num(m, "duplicates") != 0 {
+		t.Errorf("exit %d, %d written, %v; want exit 0, 2500 read and written\n%s", r.code, written, m, r.err)
+	}
+	var null int
+	if err := db.QueryRow("SELECT count(*) FROM movies WHERE embedding IS NULL").Scan(&null); err != nil || null != 0 {
+		t.Errorf("%d rows still NULL (%v), want 0", null, err)
+	}
+}
