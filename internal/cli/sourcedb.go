@@ -53,7 +53,7 @@ func embedFromDB(ctx context.Context, f *embedFlags, files []string, stdio Stdio
 	if f.writeBack != "" {
 		wb, err := db.WriteBack(ctx, f.writeBack, f.idField, 0)
 		if err != nil {
-			return nil, err
+			return nil, dbAdvice(err)
 		}
 		if f.collection == "" {
 			f.collection = wb.Target().Table

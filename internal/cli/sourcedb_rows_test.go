@@ -100,3 +100,49 @@ func TestSourceDBSQLiteFilterOnWriteBackColumn(t *testing.T) {
 		t.Errorf("%d rows still NULL (%v), want 0", null, err)
 	}
 }
+
+// TestWriteBackNonUniqueID: --id naming a column that is only part of the
+// table's key (shop of (shop, sku)) exits 1, writes nothing, and says how
+// to key such a table; before, it wrote item1's vector into item2's row.
+func TestWriteBackNonUniqueID(t *testing.T) {
+	s := server(t, ollamatest.Config{Slots: 2, Dims: 8})
+	const table = `CREATE TABLE items (shop integer, sku integer, title text, PRIMARY KEY (shop, sku));
+		INSERT INTO items VALUES (1, 1, 'shop1 item1'), (1, 2, 'shop1 item2'), (2, 1, 'shop2 item1')`
+	check := func(t *testing.T, sourceDB, target string, written func() int64) {
+		t.Helper()
+		r := run(t, "", "embed", "--source-db", sourceDB, "--sql", "SELECT shop, sku, title FROM items WHERE sku = 1", "--id", "shop",
+			"--fields", "title", "--write-back", target, "--host", s.URL(), "--db", filepath.Join(t.TempDir(), "salvo.db"))
+		if r.code != ExitFatal || !strings.Contains(r.err, "--id shop is not unique in table items") || !strings.Contains(r.err, "Key the write-back by a column that names one row") {
+			t.Errorf("exit %d, stderr %q; want exit 1 and how to key the table", r.code, r.err)
+		}
+		if n := written(); n != 0 || s.Requests() != 0 {
+			t.Errorf("%d rows written, %d requests; want none", n, s.Requests())
+		}
+	}
+	t.Run("SQLite", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "shop.db")
+		db, err := sql.Open("sqlite", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Exec(table + "; ALTER TABLE items ADD COLUMN embedding BLOB"); err != nil {
+			t.Fatal(err)
+		}
+		check(t, path, "items.embedding", func() int64 {
+			var n int64
+			if err := db.QueryRow("SELECT count(*) FROM items WHERE embedding IS NOT NULL").Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		})
+	})
+	t.Run("PostgreSQL", func(t *testing.T) {
+		srv := pgtest.PostgreSQL(t)
+		url, schema := pgMovies(t, srv, 1)
+		srv.Exec(t, "SET search_path TO "+schema+"; "+table)
+		check(t, url, schema+".items.embedding", func() int64 {
+			return query[int64](t, srv, "SELECT count(*) FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'items' AND column_name = 'embedding'", schema)
+		})
+	})
+}
