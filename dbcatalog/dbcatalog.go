@@ -9,8 +9,10 @@
 //	st = w.Wrap(st)                            // the engine stores through it
 //
 // Rows stream: PostgreSQL rows come through a cursor, a page at a time;
-// SQLite rows in pages of the query (LIMIT/OFFSET), so that no read
-// transaction stays open while vectors are written back. A row's columns
+// SQLite runs the query once into a temporary table (a snapshot in its
+// temporary storage) read a page at a time, so that no read transaction
+// stays open while vectors are written back, and writing back cannot
+// shift the rows still to come, whatever the query filters on. A row's columns
 // are the record's fields: numbers keep their spelling (json.Number),
 // PostgreSQL arrays and JSON columns become lists and objects.
 //
@@ -26,9 +28,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net/url"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -52,7 +52,9 @@ type DB struct {
 func IsSQLite(dsn string) bool { return !postgres.IsURL(dsn) }
 
 // Open connects to the database dsn names: a postgres:// or postgresql://
-// URL, or a SQLite file (sqlite:PATH, or a plain path), which must exist.
+// URL, or a SQLite file (a path, sqlite:PATH or a file: URI; see
+// [SQLitePath]), which must exist. A SQLite name that names no file, or a
+// file that is missing or not a database, gives a *[DSNError].
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	if postgres.IsURL(dsn) {
 		pool, srv, err := postgres.Connect(ctx, dsn)
@@ -61,30 +63,32 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		}
 		return &DB{where: postgres.Redact(dsn), pool: pool, srv: srv}, nil
 	}
-	path := strings.TrimPrefix(dsn, "sqlite:")
-	if path == "" {
-		return nil, fmt.Errorf("--source-db: empty path: give a SQLite file, sqlite:PATH, or postgres://…")
+	path, err := SQLitePath(dsn)
+	if err != nil {
+		return nil, err
 	}
 	if fi, err := os.Stat(path); err != nil || fi.IsDir() {
-		return nil, fmt.Errorf("--source-db %s: no such SQLite file: give an existing database file, or a postgres:// URL", path)
+		return nil, notSQLite(dsn, path, "no such SQLite file", nil)
 	}
-	uri := (&url.URL{Scheme: "file", Path: path}).String() +
-		fmt.Sprintf("?_pragma=busy_timeout(%d)", (10*time.Second).Milliseconds())
-	lite, err := sql.Open("sqlite", uri)
+	uri, err := fileURI(path)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, notSQLite(dsn, path, "cannot resolve the path", err)
+	}
+	lite, err := sql.Open("sqlite", uri+fmt.Sprintf("?_pragma=busy_timeout(%d)", (10*time.Second).Milliseconds()))
+	if err != nil {
+		return nil, notSQLite(dsn, path, "cannot open", err)
 	}
 	// One connection: the reader's pages and the write-back take turns, so
 	// they never wait for each other's locks.
 	lite.SetMaxOpenConns(1)
 	if err := lite.PingContext(ctx); err != nil {
 		lite.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, notSQLite(dsn, path, "cannot open", err)
 	}
 	var n int
 	if err := lite.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&n); err != nil {
 		lite.Close()
-		return nil, fmt.Errorf("%s is not a SQLite database: %w", path, err)
+		return nil, notSQLite(dsn, path, "not a SQLite database", err)
 	}
 	return &DB{where: path, lite: lite}, nil
 }

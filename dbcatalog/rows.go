@@ -10,6 +10,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -58,6 +59,12 @@ type Rows struct {
 	conn   *pgx.Conn
 	pgrows pgx.Rows
 	err    error
+
+	// SQLite: the temporary table holding the query's result, the name
+	// its rowid goes by ("" to page by offset), and the last one read.
+	snap    string
+	key     string
+	lastKey int64
 }
 
 // Query runs query and prepares to stream its rows. It fails, before any
@@ -72,7 +79,7 @@ func (db *DB) Query(ctx context.Context, query, idColumn string) (*Rows, error) 
 	if db.pool != nil {
 		err = r.startPostgres()
 	} else {
-		err = r.fetchSQLite()
+		err = r.startSQLite()
 	}
 	if err != nil {
 		r.Close()
@@ -214,29 +221,74 @@ func (r *Rows) fetchPostgres() error {
 	return nil
 }
 
-// fetchSQLite reads the query's next page. Each page is a statement of its
-// own, so no read transaction is open between pages.
+// startSQLite runs the query once, into a temporary table of the
+// connection (in SQLite's temporary storage, not in the user's file): the
+// result is a snapshot, which the write-back's changes to the tables it
+// read cannot shift, and no read transaction stays open between pages.
+func (r *Rows) startSQLite() error {
+	r.snap = fmt.Sprintf("temp.salvo_rows_%d", snapshots.Add(1))
+	if _, err := r.db.lite.ExecContext(r.ctx, fmt.Sprintf("CREATE TEMP TABLE %s AS SELECT * FROM (%s)", r.snap, r.query)); err != nil {
+		r.snap = ""
+		return r.queryError(err)
+	}
+	rows, err := r.db.lite.QueryContext(r.ctx, "SELECT * FROM "+r.snap+" LIMIT 0")
+	if err != nil {
+		return r.queryError(err)
+	}
+	r.columns, err = rows.Columns()
+	rows.Close()
+	if err != nil {
+		return r.queryError(err)
+	}
+	// Pages follow the snapshot's rowid, under a name no column took.
+	used := map[string]bool{}
+	for _, c := range r.columns {
+		used[strings.ToLower(c)] = true
+	}
+	for _, k := range []string{"rowid", "_rowid_", "oid"} {
+		if !used[k] {
+			r.key = k
+			break
+		}
+	}
+	return r.fetchSQLite()
+}
+
+// snapshots numbers the temporary tables of SQLite queries.
+var snapshots atomic.Int64
+
+// fetchSQLite reads the snapshot's next page: by rowid after the last one
+// read, or by offset when the query's columns took every name of rowid.
 func (r *Rows) fetchSQLite() error {
-	q := fmt.Sprintf("SELECT * FROM (%s) LIMIT %d OFFSET %d", r.query, PageSize, r.row)
+	q := fmt.Sprintf("SELECT * FROM %s LIMIT %d OFFSET %d", r.snap, PageSize, r.row)
+	if r.key != "" {
+		q = fmt.Sprintf("SELECT %[1]s, * FROM %[2]s WHERE %[1]s > %[3]d ORDER BY %[1]s LIMIT %[4]d", r.key, r.snap, r.lastKey, PageSize)
+	}
 	rows, err := r.db.lite.QueryContext(r.ctx, q)
 	if err != nil {
 		return r.queryError(err)
 	}
 	defer rows.Close()
-	if r.columns, err = rows.Columns(); err != nil {
-		return r.queryError(err)
-	}
 	r.page, r.errs, r.next = r.page[:0], r.errs[:0], 0
-	vals := make([]any, len(r.columns))
-	ptrs := make([]any, len(r.columns))
+	n := len(r.columns)
+	vals := make([]any, n+1)
+	ptrs := make([]any, n+1)
 	for i := range vals {
 		ptrs[i] = &vals[i]
+	}
+	if r.key == "" {
+		vals, ptrs = vals[1:], ptrs[1:]
 	}
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
 			return r.queryError(err)
 		}
-		r.add(vals, nil)
+		if r.key != "" {
+			r.lastKey, _ = vals[0].(int64)
+			r.add(vals[1:], nil)
+		} else {
+			r.add(vals, nil)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return r.queryError(err)
@@ -360,6 +412,10 @@ func (r *Rows) Close() error {
 	if r.pc != nil {
 		r.pc.Release()
 		r.pc = nil
+	}
+	if r.snap != "" {
+		_, err = r.db.lite.ExecContext(context.WithoutCancel(r.ctx), "DROP TABLE IF EXISTS "+r.snap)
+		r.snap = ""
 	}
 	return err
 }

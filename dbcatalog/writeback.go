@@ -59,6 +59,7 @@ type WriteBack struct {
 	idCol  string
 	col    string // quoted column
 	idType string // PostgreSQL: the ID column's type, for casts
+	oid    uint32 // PostgreSQL: the table's
 
 	kind  string // the column's type: "vector", "real[]", "blob"; "" while it is missing
 	dims  int    // the column's dimensions, 0 while unknown
@@ -80,8 +81,9 @@ type WriteBack struct {
 
 // WriteBack prepares to write vectors into target ([schema.]table.column),
 // keyed by the table's idColumn. It fails, writing nothing, when the table
-// or the ID column does not exist, or the column holds something other
-// than vectors. dims, when known (the collection's), is checked against
+// or the ID column does not exist, the ID column is not unique in the
+// table (a *[NotUniqueError]), or the column holds something other than
+// vectors. dims, when known (the collection's), is checked against
 // the column now; otherwise at the first write.
 func (db *DB) WriteBack(ctx context.Context, target, idColumn string, dims int) (*WriteBack, error) {
 	t, err := ParseTarget(target)
@@ -95,6 +97,9 @@ func (db *DB) WriteBack(ctx context.Context, target, idColumn string, dims int) 
 		err = w.inspectSQLite(ctx)
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := w.checkUnique(ctx); err != nil {
 		return nil, err
 	}
 	if err := w.CheckDims(dims); err != nil {
@@ -145,6 +150,7 @@ func (w *WriteBack) inspectPostgres(ctx context.Context) error {
 	if oid == nil {
 		return w.noTable()
 	}
+	w.oid = *oid
 	rows, err := w.db.pool.Query(ctx, `SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typname, a.atttypmod
 		FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
 		WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`, *oid)

@@ -46,14 +46,14 @@ func embedFromDB(ctx context.Context, f *embedFlags, files []string, stdio Stdio
 	}
 	db, err := dbcatalog.Open(ctx, f.sourceDB)
 	if err != nil {
-		return nil, err
+		return nil, dbAdvice(err)
 	}
 	defer db.Close()
 	var hook writeBackHook
 	if f.writeBack != "" {
 		wb, err := db.WriteBack(ctx, f.writeBack, f.idField, 0)
 		if err != nil {
-			return nil, err
+			return nil, dbAdvice(err)
 		}
 		if f.collection == "" {
 			f.collection = wb.Target().Table

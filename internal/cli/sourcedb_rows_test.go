@@ -72,3 +72,77 @@ func TestSourceDBNullIDIsOneFailure(t *testing.T) {
 		check(t, url, nullIDQuery+" ORDER BY id NULLS FIRST", "sql:1")
 	})
 }
+
+// TestSourceDBSQLiteFilterOnWriteBackColumn: a query that filters on the
+// write-back column reads every row once, though the rows it read are
+// written back while it goes on (before, pages of LIMIT/OFFSET ran again
+// on the shrunk result and skipped 160 of 2,500 rows).
+func TestSourceDBSQLiteFilterOnWriteBackColumn(t *testing.T) {
+	s := server(t, ollamatest.Config{Slots: 4, Dims: 8})
+	dir := t.TempDir()
+	path := sqliteMovies(t, dir, "shop.db", 2500)
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("ALTER TABLE movies ADD COLUMN embedding BLOB"); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, "", "embed", "--source-db", path, "--sql", "SELECT id,title FROM movies WHERE embedding IS NULL", "--write-back", "movies.embedding",
+		"--fields", "title", "--host", s.URL(), "--db", filepath.Join(dir, "salvo.db"), "--json")
+	m := r.summary(t)
+	if written, _ := writeBackOf(t, m); r.code != ExitOK || num(m, "read") != 2500 || written != 2500 || num(m, "duplicates") != 0 {
+		t.Errorf("exit %d, %d written, %v; want exit 0, 2500 read and written\n%s", r.code, written, m, r.err)
+	}
+	var null int
+	if err := db.QueryRow("SELECT count(*) FROM movies WHERE embedding IS NULL").Scan(&null); err != nil || null != 0 {
+		t.Errorf("%d rows still NULL (%v), want 0", null, err)
+	}
+}
+
+// TestWriteBackNonUniqueID: --id naming a column that is only part of the
+// table's key (shop of (shop, sku)) exits 1, writes nothing, and says how
+// to key such a table; before, it wrote item1's vector into item2's row.
+func TestWriteBackNonUniqueID(t *testing.T) {
+	s := server(t, ollamatest.Config{Slots: 2, Dims: 8})
+	const table = `CREATE TABLE items (shop integer, sku integer, title text, PRIMARY KEY (shop, sku));
+		INSERT INTO items VALUES (1, 1, 'shop1 item1'), (1, 2, 'shop1 item2'), (2, 1, 'shop2 item1')`
+	check := func(t *testing.T, sourceDB, target string, written func() int64) {
+		t.Helper()
+		r := run(t, "", "embed", "--source-db", sourceDB, "--sql", "SELECT shop, sku, title FROM items WHERE sku = 1", "--id", "shop",
+			"--fields", "title", "--write-back", target, "--host", s.URL(), "--db", filepath.Join(t.TempDir(), "salvo.db"))
+		if r.code != ExitFatal || !strings.Contains(r.err, "--id shop is not unique in table items") || !strings.Contains(r.err, "Key the write-back by a column that names one row") {
+			t.Errorf("exit %d, stderr %q; want exit 1 and how to key the table", r.code, r.err)
+		}
+		if n := written(); n != 0 || s.Requests() != 0 {
+			t.Errorf("%d rows written, %d requests; want none", n, s.Requests())
+		}
+	}
+	t.Run("SQLite", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "shop.db")
+		db, err := sql.Open("sqlite", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Exec(table + "; ALTER TABLE items ADD COLUMN embedding BLOB"); err != nil {
+			t.Fatal(err)
+		}
+		check(t, path, "items.embedding", func() int64 {
+			var n int64
+			if err := db.QueryRow("SELECT count(*) FROM items WHERE embedding IS NOT NULL").Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		})
+	})
+	t.Run("PostgreSQL", func(t *testing.T) {
+		srv := pgtest.PostgreSQL(t)
+		url, schema := pgMovies(t, srv, 1)
+		srv.Exec(t, "SET search_path TO "+schema+"; "+table)
+		check(t, url, schema+".items.embedding", func() int64 {
+			return query[int64](t, srv, "SELECT count(*) FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'items' AND column_name = 'embedding'", schema)
+		})
+	})
+}
