@@ -8,9 +8,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/salvoembed/salvo/internal/atomicfile"
 )
 
 // Failure is one record that could not be stored.
@@ -263,11 +264,11 @@ func (ff *FailureFile) rewrite() error {
 		return fmt.Errorf("failures file: %w", err)
 	}
 	defer in.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(ff.Path), "."+filepath.Base(ff.Path)+".*")
+	tmp, err := atomicfile.Create(ff.Path)
 	if err != nil {
 		return fmt.Errorf("failures file: %w", err)
 	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
+	defer tmp.Cleanup() // a no-op once committed
 	w := bufio.NewWriter(tmp)
 	br := bufio.NewReaderSize(in, 64<<10)
 	for i := 0; ; i++ {
@@ -280,14 +281,13 @@ func (ff *FailureFile) rewrite() error {
 			break
 		}
 		if err != nil {
-			tmp.Close()
 			return fmt.Errorf("failures file: %w", err)
 		}
 	}
-	if err := errors.Join(w.Flush(), tmp.Sync(), tmp.Close()); err != nil {
+	if err := w.Flush(); err != nil {
 		return fmt.Errorf("failures file: %w", err)
 	}
-	if err := os.Rename(tmp.Name(), ff.Path); err != nil {
+	if err := tmp.Commit(); err != nil {
 		return fmt.Errorf("failures file: %w", err)
 	}
 	return nil

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/salvoembed/salvo"
+	"github.com/salvoembed/salvo/internal/atomicfile"
+	"github.com/salvoembed/salvo/postgres"
 )
 
 const exportHelp = `Usage: salvo export [--db PATH|URL] [--collection NAME] --format jsonl|csv|npy|parquet --out PATH [--fields a,b]
@@ -25,7 +27,9 @@ Writes a collection's vectors with their IDs and kept fields (see embed --keep):
            vector (a list of float32)
 Every JSON written is valid whatever an ID holds (bytes that are not UTF-8
 become U+FFFD). Without --collection the database's only collection is
-written; 'salvo status' lists them.
+written; 'salvo status' lists them. Each file is written next to PATH and
+renamed over it at the end: a failed export leaves an earlier one intact.
+PATH may not be the database itself.
 
 Examples:
   salvo export --out movies.vectors.jsonl
@@ -55,7 +59,7 @@ func runExport(ctx context.Context, args []string, stdio Stdio) error {
 	case "jsonl", "csv":
 	case "npy", "parquet":
 		if *out == "-" || *out == "" {
-			return usageError("--format %s needs --out PATH (a file: it is written in place)", *format)
+			return usageError("--format %s needs --out PATH (a file: its header is written last)", *format)
 		}
 	default:
 		return usageError("--format %q: choose jsonl, csv, npy or parquet", *format)
@@ -92,13 +96,20 @@ func runExport(ctx context.Context, args []string, stdio Stdio) error {
 		}
 	}
 
-	var w io.Writer = stdio.Out
-	var file *os.File
 	if *out != "-" {
-		if file, err = os.Create(*out); err != nil {
+		if err := refuseDBAsOut(*db, *format, *out); err != nil {
+			return err
+		}
+	}
+	var w io.Writer = stdio.Out
+	var file *atomicfile.File
+	if *out != "-" {
+		// The rows go to a new file next to --out, renamed over it at the
+		// end: a failed export leaves an earlier one as it was.
+		if file, err = atomicfile.Create(*out); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
-		defer file.Close()
+		defer file.Cleanup()
 		w = file
 	}
 	bw := bufio.NewWriterSize(w, 1<<16)
@@ -109,7 +120,12 @@ func runExport(ctx context.Context, args []string, stdio Stdio) error {
 	case "csv":
 		ew = newCSVWriter(bw, cols, info.Dims)
 	case "npy":
-		ew, err = newNPYWriter(file, bw, *out, cols, info.Dims)
+		var nw *npyWriter
+		nw, err = newNPYWriter(file, bw, *out, cols, info.Dims)
+		if nw != nil {
+			defer nw.cleanup()
+			ew = nw
+		}
 	case "parquet":
 		ew, err = newParquetWriter(bw, cols)
 	}
@@ -126,7 +142,33 @@ func runExport(ctx context.Context, args []string, stdio Stdio) error {
 		return err
 	}
 	if file != nil {
-		return file.Close()
+		return file.Commit()
+	}
+	return nil
+}
+
+// refuseDBAsOut is an error when an output of the export (--out, and for
+// npy the .ids.txt and .fields.jsonl next to it) is the SQLite database
+// or one of its journal files: writing it would destroy the vectors being
+// read.
+func refuseDBAsOut(db, format, out string) error {
+	if postgres.IsURL(db) {
+		return nil
+	}
+	outs := []string{out}
+	if format == "npy" {
+		outs = append(outs, sidePath(out, ".ids.txt"), sidePath(out, ".fields.jsonl"))
+	}
+	for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+		dfi, err := os.Stat(db + suffix)
+		if err != nil {
+			continue
+		}
+		for _, o := range outs {
+			if ofi, err := os.Stat(o); err == nil && os.SameFile(dfi, ofi) {
+				return usageError("--out %s would overwrite the database %s that is being exported: write the export to another file", out, db+suffix)
+			}
+		}
 	}
 	return nil
 }

@@ -6,13 +6,14 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
-	"os"
 	"reflect"
 	"strconv"
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/salvoembed/salvo/internal/atomicfile"
 	"github.com/salvoembed/salvo/internal/jsonstr"
 )
 
@@ -139,11 +140,11 @@ func (c *csvWriter) close() error {
 const npyHeaderLen = 128
 
 type npyWriter struct {
-	file       *os.File
+	file       io.WriterAt
 	w          *bufio.Writer
-	ids        *os.File
+	ids        *atomicfile.File
 	idw        *bufio.Writer
-	fields     *os.File
+	fields     *atomicfile.File
 	fw         *bufio.Writer
 	cols       []string
 	dims, rows int
@@ -169,18 +170,19 @@ func sidePath(path, ext string) string {
 	return strings.TrimSuffix(path, ".npy") + ext
 }
 
-func newNPYWriter(file *os.File, w *bufio.Writer, path string, cols []string, dims int) (*npyWriter, error) {
+func newNPYWriter(file io.WriterAt, w *bufio.Writer, path string, cols []string, dims int) (*npyWriter, error) {
 	n := &npyWriter{file: file, w: w, cols: cols, dims: dims}
 	if _, err := w.Write(npyHeader(0, dims)); err != nil {
 		return nil, err
 	}
 	var err error
-	if n.ids, err = os.Create(sidePath(path, ".ids.txt")); err != nil {
+	if n.ids, err = atomicfile.Create(sidePath(path, ".ids.txt")); err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
 	n.idw = bufio.NewWriter(n.ids)
 	if len(cols) > 0 {
-		if n.fields, err = os.Create(sidePath(path, ".fields.jsonl")); err != nil {
+		if n.fields, err = atomicfile.Create(sidePath(path, ".fields.jsonl")); err != nil {
+			n.ids.Cleanup()
 			return nil, fmt.Errorf("export: %w", err)
 		}
 		n.fw = bufio.NewWriter(n.fields)
@@ -213,7 +215,8 @@ func (n *npyWriter) row(id string, v []float32, m map[string]json.RawMessage) er
 	return nil
 }
 
-// close writes the row count into the header and closes the side files.
+// close writes the row count into the header and puts the side files in
+// place; the matrix itself is put in place by its caller, last.
 func (n *npyWriter) close() error {
 	if err := n.w.Flush(); err != nil {
 		return err
@@ -221,19 +224,29 @@ func (n *npyWriter) close() error {
 	if _, err := n.file.WriteAt(npyHeader(n.rows, n.dims), 0); err != nil {
 		return err
 	}
-	err := n.idw.Flush()
-	if cerr := n.ids.Close(); err == nil {
-		err = cerr
+	if err := n.idw.Flush(); err != nil {
+		return err
 	}
 	if n.fw != nil {
-		if ferr := n.fw.Flush(); err == nil {
-			err = ferr
-		}
-		if cerr := n.fields.Close(); err == nil {
-			err = cerr
+		if err := n.fw.Flush(); err != nil {
+			return err
 		}
 	}
-	return err
+	if err := n.ids.Commit(); err != nil {
+		return err
+	}
+	if n.fields != nil {
+		return n.fields.Commit()
+	}
+	return nil
+}
+
+// cleanup removes the side files of an export that did not finish.
+func (n *npyWriter) cleanup() {
+	n.ids.Cleanup()
+	if n.fields != nil {
+		n.fields.Cleanup()
+	}
 }
 
 // parquetRowGroup bounds the rows parquet-go buffers before writing a row

@@ -23,6 +23,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+
+	"github.com/salvoembed/salvo/internal/atomicfile"
 )
 
 // Config is the shape of the generated model.
@@ -180,13 +182,14 @@ func Write(dir string, c Config) error {
 	}
 
 	path := filepath.Join(dir, "model.safetensors")
-	f, err := os.Create(path)
+	f, err := atomicfile.Create(path)
 	if err != nil {
 		return err
 	}
+	defer f.Cleanup()
 	err = WriteSafetensors(f, c.Tensors(), map[string]string{"format": "pt"})
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	if err == nil {
+		err = f.Commit()
 	}
 	if err != nil {
 		return fmt.Errorf("fixturemodel: writing %s: %w", path, err)
@@ -198,7 +201,7 @@ func writeFile(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	return os.WriteFile(path, data, 0o644)
+	return atomicfile.WriteFile(path, data)
 }
 
 func marshal(v any) ([]byte, error) {

@@ -23,6 +23,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/salvoembed/salvo/internal/atomicfile"
 )
 
 // Defaults.
@@ -125,11 +127,7 @@ func (s *State) Save(path string) error {
 	if err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return atomicfile.WriteFile(path, append(b, '\n'))
 }
 
 // Alive reports whether in's process is still the ollama that was started:

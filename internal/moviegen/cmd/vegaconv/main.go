@@ -22,6 +22,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/salvoembed/salvo/internal/atomicfile"
 )
 
 func main() {
@@ -71,7 +73,7 @@ func run(args []string, stderr io.Writer) error {
 		if err := o.write(&buf, recs); err != nil {
 			return fmt.Errorf("converting %s for %s: %w", *in, o.path, err)
 		}
-		if err := os.WriteFile(o.path, buf.Bytes(), 0o644); err != nil {
+		if err := atomicfile.WriteFile(o.path, buf.Bytes()); err != nil {
 			return err
 		}
 	}
