@@ -6,7 +6,8 @@
 //	GET /api/similar/{collection}/{id}?k=10        the same, from a stored record (never itself)
 //	GET /api/map/{collection}                      {"points":[{"id","x","y","label"}, …]}: a 2-D PCA of up to MapPoints vectors
 //
-// Errors are {"error":"…"} with a 4xx or 5xx status. A collection's
+// Errors are {"error":"…"} with a 4xx or 5xx status. A request whose Host
+// header does not name the server (Options.Addr) gets 421: see HostError. A collection's
 // vectors are loaded on first use and kept, quantised to int8 for fast
 // scans.
 //
@@ -47,6 +48,19 @@ type Options struct {
 	// QueryPrefix returns the text to put before a query of the collection;
 	// nil uses search.QueryPrefix of its model.
 	QueryPrefix func(c salvo.Collection) string
+
+	// Addr is the address the server listens on ("127.0.0.1:8080"). The
+	// server answers only requests whose Host header names it: a loopback
+	// name or IP (localhost, 127.0.0.1, [::1]), the host of Addr, or, when
+	// Addr's host is unspecified (0.0.0.0, "::", ":8080"), the machine's
+	// name and interface IPs. Any other Host gets 421 with a HostError, so
+	// that no page of another site can read the catalog by DNS rebinding.
+	Addr string
+	// AllowHosts are more names to answer (a reverse proxy's public name);
+	// an element may be a comma-separated list, and "*" allows any Host.
+	AllowHosts []string
+	// HostHint ends the message of a refused Host: how to allow a name.
+	HostHint string
 }
 
 // Server answers the page and the API. It is an http.Handler.
@@ -54,6 +68,7 @@ type Server struct {
 	st   salvo.Store
 	opts Options
 	mux  *http.ServeMux
+	h    http.Handler // mux behind the Host check
 
 	mu    sync.Mutex
 	colls map[string]*entry
@@ -84,10 +99,11 @@ func New(st salvo.Store, opts Options) *Server {
 	s.mux.HandleFunc("GET /api/search", s.search)
 	s.mux.HandleFunc("GET /api/similar/{collection}/{id}", s.similar)
 	s.mux.HandleFunc("GET /api/map/{collection}", s.mapOf)
+	s.h = newHostCheck(opts.Addr, opts.AllowHosts).guard(s.mux, opts.HostHint)
 	return s
 }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.h.ServeHTTP(w, r) }
 
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -27,6 +27,12 @@ const model = "all-minilm"
 // through ollamatest and serves it.
 func fixture(t *testing.T) (*httptest.Server, *ollamatest.Server) {
 	t.Helper()
+	return fixtureWith(t, serve.Options{})
+}
+
+// fixtureWith is fixture with opts (its Embedder is set to ollamatest's).
+func fixtureWith(t *testing.T, opts serve.Options) (*httptest.Server, *ollamatest.Server) {
+	t.Helper()
 	ol := ollamatest.New(ollamatest.Config{Models: []string{model}})
 	t.Cleanup(ol.Close)
 	db := filepath.Join(t.TempDir(), "movies.db")
@@ -45,9 +51,10 @@ func fixture(t *testing.T) (*httptest.Server, *ollamatest.Server) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	srv := serve.New(st, serve.Options{Embedder: func(ctx context.Context, c salvo.Collection) (salvo.Embedder, error) {
+	opts.Embedder = func(ctx context.Context, c salvo.Collection) (salvo.Embedder, error) {
 		return ollama.New(ol.URL(), ollama.Options{Model: c.Model})
-	}})
+	}
+	srv := serve.New(st, opts)
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	return hs, ol
