@@ -3,8 +3,13 @@
 //
 //	GET /api/collections                           {"collections":[…]}
 //	GET /api/search?collection=C&q=TEXT&k=10       {"results":[{"id","score","fields","text"}, …]}
-//	GET /api/similar/{collection}/{id}?k=10        the same, from a stored record (never itself)
-//	GET /api/map/{collection}                      {"points":[{"id","x","y","label"}, …]}: a 2-D PCA of up to MapPoints vectors
+//	GET /api/similar?collection=C&id=ID&k=10       the same, from a stored record (never itself)
+//	GET /api/map?collection=C                      {"points":[{"id","x","y","label"}, …]}: a 2-D PCA of up to MapPoints vectors
+//
+// The names and IDs go in the query string, so that any ID a store holds
+// (".." or "a/b", which a path would clean or split) works once escaped.
+// The older forms /api/similar/{collection}/{id} and /api/map/{collection}
+// still answer, for the IDs a path can carry.
 //
 // Errors are {"error":"…"} with a 4xx or 5xx status. A request whose Host
 // header does not name the server (Options.Addr) gets 421: see HostError. A collection's
@@ -97,7 +102,9 @@ func New(st salvo.Store, opts Options) *Server {
 	s.mux.HandleFunc("GET /{$}", s.page)
 	s.mux.HandleFunc("GET /api/collections", s.collections)
 	s.mux.HandleFunc("GET /api/search", s.search)
+	s.mux.HandleFunc("GET /api/similar", s.similar)
 	s.mux.HandleFunc("GET /api/similar/{collection}/{id}", s.similar)
+	s.mux.HandleFunc("GET /api/map", s.mapOf)
 	s.mux.HandleFunc("GET /api/map/{collection}", s.mapOf)
 	s.h = newHostCheck(opts.Addr, opts.AllowHosts).guard(s.mux, opts.HostHint)
 	return s
@@ -194,18 +201,33 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	writeResults(w, res)
 }
 
+// nameAndID are the collection and ID a request names: in its query
+// (?collection=C&id=ID) or, in the older form, in its path.
+func nameAndID(r *http.Request) (collection, id string, hasID bool) {
+	q := r.URL.Query()
+	if r.PathValue("collection") != "" {
+		return r.PathValue("collection"), r.PathValue("id"), true
+	}
+	return q.Get("collection"), q.Get("id"), q.Has("id")
+}
+
 func (s *Server) similar(w http.ResponseWriter, r *http.Request) {
 	k, err := kOf(r.URL.Query().Get("k"))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err)
 		return
 	}
-	e, err := s.collection(r.Context(), r.PathValue("collection"))
+	name, id, hasID := nameAndID(r)
+	if !hasID {
+		writeError(w, http.StatusBadRequest, errors.New("id: give ?id=ID, the stored record to find neighbours of (escaped, e.g. with encodeURIComponent)"))
+		return
+	}
+	e, err := s.collection(r.Context(), name)
 	if err != nil {
 		writeError(w, statusOf(err), err)
 		return
 	}
-	res, err := e.c.Similar(r.Context(), r.PathValue("id"), k)
+	res, err := e.c.Similar(r.Context(), id, k)
 	if err != nil {
 		writeError(w, statusOf(err), err)
 		return
@@ -222,7 +244,8 @@ type point struct {
 }
 
 func (s *Server) mapOf(w http.ResponseWriter, r *http.Request) {
-	e, err := s.collection(r.Context(), r.PathValue("collection"))
+	name, _, _ := nameAndID(r)
+	e, err := s.collection(r.Context(), name)
 	if err != nil {
 		writeError(w, statusOf(err), err)
 		return

@@ -19,7 +19,8 @@ Serves a page to search and explore the database's collections (a search
 box, "more like this", a map of each collection) and its JSON API:
   /api/collections
   /api/search?collection=NAME&q=TEXT&k=10
-  /api/similar/COLLECTION/ID?k=10
+  /api/similar?collection=NAME&id=ID&k=10
+  /api/map?collection=NAME
 Queries are embedded through --host with each collection's own model.
 It listens on 127.0.0.1 only, unless --addr says otherwise. Ctrl-C stops it.
 It answers only requests sent to one of its own names (localhost, a loopback
