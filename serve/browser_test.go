@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/salvoembed/salvo/serve"
 )
 
 // chromium finds the Debian chromium binary. Where it is missing the test
@@ -42,12 +44,11 @@ func artifactDir(t *testing.T) string {
 	return t.TempDir()
 }
 
-// In headless Chromium: type a query, see the movie first, click "more like
-// this", see its neighbours without it, and keep a screenshot.
-func TestPageInBrowser(t *testing.T) {
+// browser starts headless Chromium and returns a context for chromedp
+// that ends within a minute.
+func browser(t *testing.T) context.Context {
+	t.Helper()
 	exe := chromium(t)
-	hs, _ := fixture(t)
-
 	opts := append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
 		chromedp.ExecPath(exe),
 		chromedp.WindowSize(1280, 900),
@@ -58,13 +59,22 @@ func TestPageInBrowser(t *testing.T) {
 		opts = append(opts, chromedp.NoSandbox) // Chromium refuses to run as root with its sandbox
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
+	t.Cleanup(cancelAlloc)
 	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
+	t.Cleanup(cancelBrowser)
 	// The timeout goes on a child: one on the browser's own context would
 	// kill the browser when it fires.
 	ctx, cancel := context.WithTimeout(bctx, 60*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// In headless Chromium: type a query, see the movie first, click "more like
+// this", see its neighbours without it, and keep a screenshot.
+func TestPageInBrowser(t *testing.T) {
+	chromium(t)
+	hs, _ := fixture(t)
+	ctx := browser(t)
 
 	const title = "The Waltz of Kestrel Mills"
 	err := chromedp.Do(ctx,
@@ -117,4 +127,48 @@ func TestPageInBrowser(t *testing.T) {
 
 func jsString(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}
+
+// "More like this" in the page works on records whose IDs a path would
+// clean or cut: "..", ".", "a/b", "?", "#", "%"…
+func TestOddIDsInBrowser(t *testing.T) {
+	chromium(t)
+	hs, _ := fixtureOf(t, oddCatalog(t), serve.Options{})
+	ctx := browser(t)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(hs.URL+"/"),
+		chromedp.WaitVisible(chromedp.ID("q")),
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#collection option').length > 0`),
+	)
+	if err != nil {
+		t.Fatalf("open the page: %v", err)
+	}
+	for i, id := range oddIDs {
+		title := titleOf(i)
+		err := chromedp.Do(ctx,
+			chromedp.SetValue(chromedp.ID("q"), title),
+			chromedp.Click(chromedp.ID("go")),
+			chromedp.Poll[chromedp.Void](`document.getElementById('status').textContent.endsWith(`+jsString("for “"+title+"”")+`)`),
+		)
+		if err != nil {
+			t.Fatalf("search %q: %v", title, err)
+		}
+		first, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#results .result').dataset.id`))
+		if err != nil || first != id {
+			t.Errorf("search %q: first ID %q, %v; want %q", title, first, err, id)
+			continue
+		}
+		err = chromedp.Do(ctx,
+			chromedp.Click(chromedp.CSS("#results .result button.more")),
+			chromedp.Poll[chromedp.Void](`(e => e.textContent.startsWith('More like') || e.className === 'error')(document.getElementById('status'))`),
+		)
+		if err != nil {
+			t.Fatalf("more like %q: %v", id, err)
+		}
+		status, _ := chromedp.Run(ctx, chromedp.Text(chromedp.ID("status")))
+		ids, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#results .result')].map(e => e.dataset.id)`))
+		if err != nil || !strings.HasPrefix(status, "More like") || len(ids) != 10 || slices.Contains(ids, id) {
+			t.Errorf("more like %q: status %q, IDs %q, %v; want 10 others", id, status, ids, err)
+		}
+	}
 }

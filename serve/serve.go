@@ -3,10 +3,16 @@
 //
 //	GET /api/collections                           {"collections":[…]}
 //	GET /api/search?collection=C&q=TEXT&k=10       {"results":[{"id","score","fields","text"}, …]}
-//	GET /api/similar/{collection}/{id}?k=10        the same, from a stored record (never itself)
-//	GET /api/map/{collection}                      {"points":[{"id","x","y","label"}, …]}: a 2-D PCA of up to MapPoints vectors
+//	GET /api/similar?collection=C&id=ID&k=10       the same, from a stored record (never itself)
+//	GET /api/map?collection=C                      {"points":[{"id","x","y","label"}, …]}: a 2-D PCA of up to MapPoints vectors
 //
-// Errors are {"error":"…"} with a 4xx or 5xx status. A collection's
+// The names and IDs go in the query string, so that any ID a store holds
+// (".." or "a/b", which a path would clean or split) works once escaped.
+// The older forms /api/similar/{collection}/{id} and /api/map/{collection}
+// still answer, for the IDs a path can carry.
+//
+// Errors are {"error":"…"} with a 4xx or 5xx status. A request whose Host
+// header does not name the server (Options.Addr) gets 421: see HostError. A collection's
 // vectors are loaded on first use and kept, quantised to int8 for fast
 // scans.
 //
@@ -47,6 +53,19 @@ type Options struct {
 	// QueryPrefix returns the text to put before a query of the collection;
 	// nil uses search.QueryPrefix of its model.
 	QueryPrefix func(c salvo.Collection) string
+
+	// Addr is the address the server listens on ("127.0.0.1:8080"). The
+	// server answers only requests whose Host header names it: a loopback
+	// name or IP (localhost, 127.0.0.1, [::1]), the host of Addr, or, when
+	// Addr's host is unspecified (0.0.0.0, "::", ":8080"), the machine's
+	// name and interface IPs. Any other Host gets 421 with a HostError, so
+	// that no page of another site can read the catalog by DNS rebinding.
+	Addr string
+	// AllowHosts are more names to answer (a reverse proxy's public name);
+	// an element may be a comma-separated list, and "*" allows any Host.
+	AllowHosts []string
+	// HostHint ends the message of a refused Host: how to allow a name.
+	HostHint string
 }
 
 // Server answers the page and the API. It is an http.Handler.
@@ -54,6 +73,7 @@ type Server struct {
 	st   salvo.Store
 	opts Options
 	mux  *http.ServeMux
+	h    http.Handler // mux behind the Host check
 
 	mu    sync.Mutex
 	colls map[string]*entry
@@ -82,12 +102,15 @@ func New(st salvo.Store, opts Options) *Server {
 	s.mux.HandleFunc("GET /{$}", s.page)
 	s.mux.HandleFunc("GET /api/collections", s.collections)
 	s.mux.HandleFunc("GET /api/search", s.search)
+	s.mux.HandleFunc("GET /api/similar", s.similar)
 	s.mux.HandleFunc("GET /api/similar/{collection}/{id}", s.similar)
+	s.mux.HandleFunc("GET /api/map", s.mapOf)
 	s.mux.HandleFunc("GET /api/map/{collection}", s.mapOf)
+	s.h = newHostCheck(opts.Addr, opts.AllowHosts).guard(s.mux, opts.HostHint)
 	return s
 }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.h.ServeHTTP(w, r) }
 
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -178,18 +201,33 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	writeResults(w, res)
 }
 
+// nameAndID are the collection and ID a request names: in its query
+// (?collection=C&id=ID) or, in the older form, in its path.
+func nameAndID(r *http.Request) (collection, id string, hasID bool) {
+	q := r.URL.Query()
+	if r.PathValue("collection") != "" {
+		return r.PathValue("collection"), r.PathValue("id"), true
+	}
+	return q.Get("collection"), q.Get("id"), q.Has("id")
+}
+
 func (s *Server) similar(w http.ResponseWriter, r *http.Request) {
 	k, err := kOf(r.URL.Query().Get("k"))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err)
 		return
 	}
-	e, err := s.collection(r.Context(), r.PathValue("collection"))
+	name, id, hasID := nameAndID(r)
+	if !hasID {
+		writeError(w, http.StatusBadRequest, errors.New("id: give ?id=ID, the stored record to find neighbours of (escaped, e.g. with encodeURIComponent)"))
+		return
+	}
+	e, err := s.collection(r.Context(), name)
 	if err != nil {
 		writeError(w, statusOf(err), err)
 		return
 	}
-	res, err := e.c.Similar(r.Context(), r.PathValue("id"), k)
+	res, err := e.c.Similar(r.Context(), id, k)
 	if err != nil {
 		writeError(w, statusOf(err), err)
 		return
@@ -206,7 +244,8 @@ type point struct {
 }
 
 func (s *Server) mapOf(w http.ResponseWriter, r *http.Request) {
-	e, err := s.collection(r.Context(), r.PathValue("collection"))
+	name, _, _ := nameAndID(r)
+	e, err := s.collection(r.Context(), name)
 	if err != nil {
 		writeError(w, statusOf(err), err)
 		return

@@ -27,13 +27,26 @@ const model = "all-minilm"
 // through ollamatest and serves it.
 func fixture(t *testing.T) (*httptest.Server, *ollamatest.Server) {
 	t.Helper()
-	ol := ollamatest.New(ollamatest.Config{Models: []string{model}})
-	t.Cleanup(ol.Close)
-	db := filepath.Join(t.TempDir(), "movies.db")
+	return fixtureWith(t, serve.Options{})
+}
+
+// fixtureWith is fixture with opts (its Embedder is set to ollamatest's).
+func fixtureWith(t *testing.T, opts serve.Options) (*httptest.Server, *ollamatest.Server) {
+	t.Helper()
 	movies, err := filepath.Abs("../examples/movies.jsonl")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return fixtureOf(t, movies, opts)
+}
+
+// fixtureOf embeds the catalog at path (title as text, title, year and
+// genres kept) and serves it with opts.
+func fixtureOf(t *testing.T, movies string, opts serve.Options) (*httptest.Server, *ollamatest.Server) {
+	t.Helper()
+	ol := ollamatest.New(ollamatest.Config{Models: []string{model}})
+	t.Cleanup(ol.Close)
+	db := filepath.Join(t.TempDir(), "movies.db")
 	var stderr bytes.Buffer
 	code := cli.Main(context.Background(), []string{"embed", movies, "--host", ol.URL(), "--model", model, "--db", db,
 		"--text", "{{.title}}", "--keep", "title,year,genres", "--quiet"}, cli.Stdio{Out: &stderr, Err: &stderr, IsTerminal: func() bool { return false }})
@@ -45,9 +58,10 @@ func fixture(t *testing.T) (*httptest.Server, *ollamatest.Server) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	srv := serve.New(st, serve.Options{Embedder: func(ctx context.Context, c salvo.Collection) (salvo.Embedder, error) {
+	opts.Embedder = func(ctx context.Context, c salvo.Collection) (salvo.Embedder, error) {
 		return ollama.New(ol.URL(), ollama.Options{Model: c.Model})
-	}})
+	}
+	srv := serve.New(st, opts)
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	return hs, ol

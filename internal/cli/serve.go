@@ -13,15 +13,19 @@ import (
 	"github.com/salvoembed/salvo/serve"
 )
 
-const serveHelp = `Usage: salvo serve [--db PATH] [--host URL] [--addr 127.0.0.1:8080]
+const serveHelp = `Usage: salvo serve [--db PATH] [--host URL] [--addr 127.0.0.1:8080] [--allow-host NAME,…]
 
 Serves a page to search and explore the database's collections (a search
 box, "more like this", a map of each collection) and its JSON API:
   /api/collections
   /api/search?collection=NAME&q=TEXT&k=10
-  /api/similar/COLLECTION/ID?k=10
+  /api/similar?collection=NAME&id=ID&k=10
+  /api/map?collection=NAME
 Queries are embedded through --host with each collection's own model.
 It listens on 127.0.0.1 only, unless --addr says otherwise. Ctrl-C stops it.
+It answers only requests sent to one of its own names (localhost, a loopback
+IP, the host of --addr, or --allow-host): any other Host header gets 421, so
+that a page of another site cannot read the catalog (DNS rebinding).
 
 Flags:
 `
@@ -32,6 +36,7 @@ func runServe(ctx context.Context, args []string, stdio Stdio) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "`ADDRESS` to listen on")
 	var hosts hostList
 	fs.Var(&hosts, "host", "Ollama server `URL` for queries (default $OLLAMA_HOST, else http://127.0.0.1:11434)")
+	allow := fs.StringSlice("allow-host", nil, "also answer requests for host `NAME,…` (e.g. a reverse proxy's public name; '*': any)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -43,14 +48,19 @@ func runServe(ctx context.Context, args []string, stdio Stdio) error {
 		return err
 	}
 	defer st.Close()
-	srv := serve.New(st, serve.Options{Embedder: func(ctx context.Context, c salvo.Collection) (salvo.Embedder, error) {
-		ef := embedFlags{hosts: hosts}
-		return queryEmbedder(ctx, &ef, c, stdio)
-	}})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w: choose another --addr", err)
 	}
+	srv := serve.New(st, serve.Options{
+		Embedder: func(ctx context.Context, c salvo.Collection) (salvo.Embedder, error) {
+			ef := embedFlags{hosts: hosts}
+			return queryEmbedder(ctx, &ef, c, stdio)
+		},
+		Addr:       listenName(*addr, ln.Addr()),
+		AllowHosts: *allow,
+		HostHint:   "to serve under that name, start salvo serve with --allow-host NAME",
+	})
 	fmt.Fprintf(stdio.Err, "salvo: serving %s on http://%s (Ctrl-C to stop)\n", *db, ln.Addr())
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := context.WithCancel(ctx)
@@ -69,4 +79,15 @@ func runServe(ctx context.Context, args []string, stdio Stdio) error {
 		return nil // stopped by Ctrl-C: not an error
 	}
 	return err
+}
+
+// listenName is addr as given (its host may be a name), with the port
+// that was picked where it asked for port 0.
+func listenName(addr string, bound net.Addr) string {
+	host, port, err := net.SplitHostPort(addr)
+	_, boundPort, err2 := net.SplitHostPort(bound.String())
+	if err != nil || err2 != nil || port != "0" {
+		return addr
+	}
+	return net.JoinHostPort(host, boundPort)
 }

@@ -30,6 +30,44 @@ func TestServeCommand(t *testing.T) {
 	}
 }
 
+// A request under a name that is not the server's (DNS rebinding) gets 421
+// with the flag that allows it; --allow-host allows it.
+func TestServeChecksHost(t *testing.T) {
+	const model = "all-minilm"
+	s := server(t, ollamatest.Config{Models: []string{model}})
+	db := moviesDB(t, s.URL(), model)
+	get := func(base, host string) (int, string) {
+		req, _ := http.NewRequest("GET", base+"/api/collections", nil)
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	base, stop := startServe(t, "--db", db, "--host", s.URL())
+	if code, body := get(base, "attacker.example:18080"); code != http.StatusMisdirectedRequest ||
+		!regexp.MustCompile(`Host \\"attacker.example:18080\\" is not a name of this server on 127\.0\.0\.1:[1-9]\d*: .*DNS rebinding.*--allow-host NAME`).MatchString(body) {
+		t.Errorf("forged Host: %d %s", code, body)
+	}
+	if code, body := get(base, "localhost"); code != http.StatusOK {
+		t.Errorf("Host localhost: %d %s", code, body)
+	}
+	stop()
+	base, stop = startServe(t, "--db", db, "--host", s.URL(), "--allow-host", "search.example,other.example", "--allow-host", "third.example")
+	defer stop()
+	for _, h := range []string{"search.example", "other.example:80", "third.example"} {
+		if code, body := get(base, h); code != http.StatusOK {
+			t.Errorf("--allow-host, Host %q: %d %s", h, code, body)
+		}
+	}
+	if code, _ := get(base, "attacker.example"); code != http.StatusMisdirectedRequest {
+		t.Errorf("--allow-host, Host attacker.example: %d, want 421", code)
+	}
+}
+
 // startServe runs salvo serve on a free port of 127.0.0.1 and returns its
 // address and a stop that cancels it (Ctrl-C) and returns its exit code.
 func startServe(t *testing.T, args ...string) (base string, stop func() int) {
