@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"iter"
 	"maps"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/cluster"
 	"github.com/salvoembed/salvo/dbcatalog"
 	"github.com/salvoembed/salvo/engine"
@@ -211,7 +213,23 @@ func planDistributedSQL(ctx context.Context, f *embedFlags, db *dbcatalog.DB, rd
 		}
 		d.jobs = append(d.jobs, j)
 	}
+	// Rows whose ID is NULL are in no ID range: one more job reads them,
+	// each a failure with its reason.
+	nulls, err := db.NullIDs(ctx, f.sql, f.idField)
+	if err != nil {
+		return nil, err
+	}
+	if nulls > 0 {
+		d.jobs = append(d.jobs, cluster.Job{Queue: d.queue, Collection: f.collection, Source: nullSource, Name: "sql", Settings: settings})
+	}
 	d.read = func(ctx context.Context, j cluster.Job) (iter.Seq[engine.Input], func(), error) {
+		if j.Source == nullSource {
+			rows, err := db.Query(ctx, dbcatalog.NullQuery(f.sql, f.idField), f.idField)
+			if err != nil {
+				return nil, nil, err
+			}
+			return badRows(rows), func() { rows.Close() }, nil
+		}
 		rows, err := db.Query(ctx, dbcatalog.RangeQuery(f.sql, f.idField, j.First, j.End), f.idField)
 		if err != nil {
 			return nil, nil, err
@@ -219,6 +237,36 @@ func planDistributedSQL(ctx context.Context, f *embedFlags, db *dbcatalog.DB, rd
 		return rowInputs(rows, rd, f.kept), func() { rows.Close() }, nil
 	}
 	return d, nil
+}
+
+// nullSource is the Source of the job of the rows whose --id is NULL.
+const nullSource = "sql:null-id"
+
+// badRows yields each row of rows that cannot be a record (a NULL ID) as a
+// failure with its reason, and goes on to the next; an error of the
+// query itself ends it.
+func badRows(rows recordReader) iter.Seq[engine.Input] {
+	return func(yield func(engine.Input) bool) {
+		for {
+			rec, err := rows.Next()
+			var le *source.LineError
+			switch {
+			case err == io.EOF:
+				return
+			case errors.As(err, &le):
+				if !yield(engine.Input{Where: salvo.Where(le.File, le.Line), Err: err}) {
+					return
+				}
+			case err != nil:
+				yield(engine.Input{Where: dbcatalog.Source, Err: err})
+				return
+			default:
+				if !yield(engine.Input{ID: rec.ID, Where: rec.Where(), Err: fmt.Errorf("a row of the NULL-ID job has ID %q", rec.ID)}) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // run works the plan's jobs with the other processes of the run until none
