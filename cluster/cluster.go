@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -55,6 +56,10 @@ type Job struct {
 	Name       string `json:"name"`                  // the file's name in the first process, for record IDs and messages
 	First      int64  `json:"first" river:"unique"`  // index of the first record, from 0; with "sql", the first ID
 	End        int64  `json:"end" river:"unique"`    // index after the last record, 0: to the end of the input; with "sql", the ID after the last, ≤ First: no limit
+	// Settings are what the run stores records with, by name (the queue
+	// is made from them): a run of the same collection with other
+	// settings is refused while these jobs are unfinished.
+	Settings map[string]string `json:"settings,omitempty"`
 }
 
 // Kind is River's name for salvo's jobs.
@@ -201,7 +206,12 @@ func (q *Queue) Insert(ctx context.Context, jobs []Job) (int, error) {
 	}
 	inserted := 0
 	err = pgx.BeginFunc(ctx, q.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext('salvo river insert ' || $1))", queue); err != nil {
+		// One collection at a time: a run whose settings differ from
+		// those of the unfinished jobs of the collection is refused.
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext('salvo river insert ' || $1))", jobs[0].Collection); err != nil {
+			return err
+		}
+		if err := q.checkSettings(ctx, tx, jobs[0]); err != nil {
 			return err
 		}
 		var unfinished, finished int
@@ -225,6 +235,84 @@ func (q *Queue) Insert(ctx context.Context, jobs []Job) (int, error) {
 		return err
 	})
 	return inserted, err
+}
+
+// Check returns a *[SettingsError] when the collection of j has
+// unfinished jobs of another queue whose settings differ from j's; Insert
+// checks again, under its lock.
+func (q *Queue) Check(ctx context.Context, j Job) error {
+	return pgx.BeginFunc(ctx, q.pool, func(tx pgx.Tx) error { return q.checkSettings(ctx, tx, j) })
+}
+
+// SettingsError is a run refused because another run, with other
+// settings, is filling the same collection: their records would mix.
+type SettingsError struct {
+	Collection string
+	Queue      string // the other run's queue
+	Setting    string // the first setting that differs, by name; "" when the other run's settings are unknown
+	Have       string // the other run's value
+	Want       string // this run's value
+}
+
+func (e *SettingsError) Error() string {
+	if e.Setting == "" {
+		return fmt.Sprintf("collection %q is being filled by another run (queue %s) whose settings are unknown", e.Collection, e.Queue)
+	}
+	return fmt.Sprintf("collection %q is being filled by another run (queue %s) with %s %q, not %q", e.Collection, e.Queue, e.Setting, e.Have, e.Want)
+}
+
+// checkSettings returns a *SettingsError when the collection of j has
+// unfinished jobs of another queue whose settings differ from j's.
+func (q *Queue) checkSettings(ctx context.Context, tx pgx.Tx, j Job) error {
+	rows, err := tx.Query(ctx, "SELECT DISTINCT ON (queue) queue, args->'settings' FROM "+q.table()+
+		" WHERE kind = 'salvo_embed_range' AND args->>'collection' = $1 AND queue <> $2 AND state NOT IN ('completed','discarded','cancelled') ORDER BY queue", j.Collection, j.Queue)
+	if err != nil {
+		return err
+	}
+	type other struct {
+		queue    string
+		settings map[string]string
+	}
+	others, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (other, error) {
+		var o other
+		err := r.Scan(&o.queue, &o.settings)
+		return o, err
+	})
+	if err != nil {
+		return err
+	}
+	for _, o := range others {
+		if e := settingsDiff(j.Collection, o.queue, o.settings, j.Settings); e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// settingsDiff names the first setting (by name) whose values differ; nil
+// when none does (the same settings with other inputs).
+func settingsDiff(collection, queue string, have, want map[string]string) *SettingsError {
+	e := &SettingsError{Collection: collection, Queue: queue}
+	if len(have) == 0 {
+		return e
+	}
+	names := make([]string, 0, len(want)+len(have))
+	for k := range want {
+		names = append(names, k)
+	}
+	for k := range have {
+		if _, ok := want[k]; !ok {
+			names = append(names, k)
+		}
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		if have[k] != want[k] {
+			e.Setting, e.Have, e.Want = k, have[k], want[k]
+			return e
+		}
+	}
+	return nil
 }
 
 func (q *Queue) table() string { return pgx.Identifier{q.schema, "river_job"}.Sanitize() }

@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"iter"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/cluster"
 	"github.com/salvoembed/salvo/dbcatalog"
 	"github.com/salvoembed/salvo/engine"
@@ -20,6 +24,7 @@ import (
 // distPlan is a --distributed run (files or a query): the jobs every process of the
 // run makes alike, and how this process reads a job's records.
 type distPlan struct {
+	q     *cluster.Queue // opened by claimCollection
 	queue string
 	jobs  []cluster.Job
 	// read gives a job's records, and what to call once they are read.
@@ -45,7 +50,8 @@ func planDistributed(f *embedFlags, files []string, opts source.Options, rd *ren
 	}
 	paths := map[string]string{} // file digest → the file here
 	d := &distPlan{}
-	key := distKey(f, rd)
+	settings := distSettings(f, rd)
+	key := distKey(settings)
 	type file struct {
 		name, digest string
 		n            int
@@ -70,6 +76,9 @@ func planDistributed(f *embedFlags, files []string, opts source.Options, rd *ren
 	d.queue = cluster.QueueName(key...)
 	for _, fl := range fs {
 		d.jobs = append(d.jobs, cluster.Split(d.queue, f.collection, fl.digest, fl.name, int64(fl.n), int64(f.jobSize))...)
+	}
+	for i := range d.jobs {
+		d.jobs[i].Settings = settings
 	}
 	d.read = func(_ context.Context, j cluster.Job) (iter.Seq[engine.Input], func(), error) {
 		path, ok := paths[j.Source]
@@ -99,9 +108,90 @@ func checkDistributed(f *embedFlags) error {
 	return nil
 }
 
-// distKey is what makes two processes' runs the same run, inputs aside.
-func distKey(f *embedFlags, rd *render.Renderer) []string {
-	return []string{f.collection, f.model, rd.Describe(), f.prefix, fmt.Sprint(f.jobSize)}
+// distSettings are the settings that change what a run stores, or how it
+// splits its input, by flag: two processes' runs are the same run when
+// these and their inputs are the same. extra are the --source-db ones.
+func distSettings(f *embedFlags, rd *render.Renderer, extra ...string) map[string]string {
+	m := map[string]string{
+		"--collection":    f.collection,
+		"--model":         f.model,
+		"--text/--fields": rd.Describe(),
+		"--prefix":        f.prefix,
+		"--id":            f.idField,
+		"--keep":          keepDescription(f.kept.names, f.kept.all),
+		"--dimensions":    fmt.Sprint(f.dimensions),
+		"--api":           f.api,
+		"--truncate":      fmt.Sprint(f.truncate),
+		"--records":       f.records,
+		"--format":        f.format,
+		"--force":         fmt.Sprint(f.force),
+		"--skip-existing": fmt.Sprint(f.skip),
+		"--on-duplicate":  f.onDuplicate,
+		"--job-size":      fmt.Sprint(f.jobSize),
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		m[extra[i]] = extra[i+1]
+	}
+	return m
+}
+
+// distKey is the queue key of settings: every setting, by name.
+func distKey(settings map[string]string) []string {
+	names := slices.Sorted(maps.Keys(settings))
+	key := make([]string, 0, 2*len(names))
+	for _, k := range names {
+		key = append(key, k, settings[k])
+	}
+	return key
+}
+
+// settingsError words a run refused for its settings.
+func settingsError(err error) error {
+	var se *cluster.SettingsError
+	if !errors.As(err, &se) {
+		return err
+	}
+	if se.Setting == "" {
+		return fmt.Errorf("%w: give every process the same flags (an older salvo may be running), or fill another --collection", err)
+	}
+	return fmt.Errorf("%s %q differs from the run that is filling collection %q (%s %q, queue %s): their records would mix; give every process the same flags, or fill another --collection",
+		se.Setting, se.Want, se.Collection, se.Setting, se.Have, se.Queue)
+}
+
+// claimCollection says that this process fills the collection, and
+// refuses a run that would fill a PostgreSQL collection at the same time
+// as another process and without sharing the work with it.
+func claimCollection(ctx context.Context, st store, f *embedFlags, collection string) (func(), error) {
+	pg, ok := st.(*postgres.Store)
+	if !ok {
+		return func() {}, nil
+	}
+	release, err := pg.Claim(ctx, collection, f.dist != nil)
+	var be *postgres.BusyError
+	switch {
+	case errors.As(err, &be) && be.Shared:
+		return nil, fmt.Errorf("%w (a run without --distributed): wait for it to end, or fill another --collection", err)
+	case errors.As(err, &be):
+		return nil, fmt.Errorf("%w: to share the work, run every process with --distributed (the same command on each); or wait for the other to end", err)
+	case err != nil:
+		return nil, err
+	}
+	if d := f.dist; d != nil && len(d.jobs) > 0 {
+		// Before the collection is opened (which records how it is
+		// embedded): a run with other settings changes nothing.
+		if d.q, err = cluster.Open(ctx, f.db, cluster.Options{Lease: f.lease}); err == nil {
+			err = settingsError(d.q.Check(ctx, d.jobs[0]))
+		}
+		if err != nil {
+			if d.q != nil {
+				d.q.Close()
+			}
+			release()
+			return nil, err
+		}
+		return func() { d.q.Close(); release() }, nil
+	}
+	return release, nil
 }
 
 // planDistributedSQL splits the rows of --sql into ranges of --job-size
@@ -114,15 +204,32 @@ func planDistributedSQL(ctx context.Context, f *embedFlags, db *dbcatalog.DB, rd
 	if err != nil {
 		return nil, err
 	}
-	d := &distPlan{queue: cluster.QueueName(append(distKey(f, rd), "sql", db.Where(), f.sql, f.idField)...)}
+	settings := distSettings(f, rd, "--source-db", db.Where(), "--sql", f.sql, "--write-back", f.writeBack)
+	d := &distPlan{queue: cluster.QueueName(distKey(settings)...)}
 	for i, b := range bounds {
-		j := cluster.Job{Queue: d.queue, Collection: f.collection, Source: "sql", Name: "sql", First: b, End: b}
+		j := cluster.Job{Queue: d.queue, Collection: f.collection, Source: "sql", Name: "sql", First: b, End: b, Settings: settings}
 		if i+1 < len(bounds) {
 			j.End = bounds[i+1]
 		}
 		d.jobs = append(d.jobs, j)
 	}
+	// Rows whose ID is NULL are in no ID range: one more job reads them,
+	// each a failure with its reason.
+	nulls, err := db.NullIDs(ctx, f.sql, f.idField)
+	if err != nil {
+		return nil, err
+	}
+	if nulls > 0 {
+		d.jobs = append(d.jobs, cluster.Job{Queue: d.queue, Collection: f.collection, Source: nullSource, Name: "sql", Settings: settings})
+	}
 	d.read = func(ctx context.Context, j cluster.Job) (iter.Seq[engine.Input], func(), error) {
+		if j.Source == nullSource {
+			rows, err := db.Query(ctx, dbcatalog.NullQuery(f.sql, f.idField), f.idField)
+			if err != nil {
+				return nil, nil, err
+			}
+			return badRows(rows), func() { rows.Close() }, nil
+		}
 		rows, err := db.Query(ctx, dbcatalog.RangeQuery(f.sql, f.idField, j.First, j.End), f.idField)
 		if err != nil {
 			return nil, nil, err
@@ -132,6 +239,36 @@ func planDistributedSQL(ctx context.Context, f *embedFlags, db *dbcatalog.DB, rd
 	return d, nil
 }
 
+// nullSource is the Source of the job of the rows whose --id is NULL.
+const nullSource = "sql:null-id"
+
+// badRows yields each row of rows that cannot be a record (a NULL ID) as a
+// failure with its reason, and goes on to the next; an error of the
+// query itself ends it.
+func badRows(rows recordReader) iter.Seq[engine.Input] {
+	return func(yield func(engine.Input) bool) {
+		for {
+			rec, err := rows.Next()
+			var le *source.LineError
+			switch {
+			case err == io.EOF:
+				return
+			case errors.As(err, &le):
+				if !yield(engine.Input{Where: salvo.Where(le.File, le.Line), Err: err}) {
+					return
+				}
+			case err != nil:
+				yield(engine.Input{Where: dbcatalog.Source, Err: err})
+				return
+			default:
+				if !yield(engine.Input{ID: rec.ID, Where: rec.Where(), Err: fmt.Errorf("a row of the NULL-ID job has ID %q", rec.ID)}) {
+					return
+				}
+			}
+		}
+	}
+}
+
 // run works the plan's jobs with the other processes of the run until none
 // is left. Each job is one engine run over its range; the engine returns
 // once every vector of the range is committed, and only then does River
@@ -139,14 +276,17 @@ func planDistributedSQL(ctx context.Context, f *embedFlags, db *dbcatalog.DB, rd
 // that River gives to another after the lease: its records are found
 // stored and skipped, so nothing is sent or written twice.
 func (d *distPlan) run(ctx context.Context, f *embedFlags, cfg engine.Config) (*engine.Report, *jobsReport, error) {
-	q, err := cluster.Open(ctx, f.db, cluster.Options{Lease: f.lease})
-	if err != nil {
-		return &engine.Report{}, nil, err
+	q := d.q
+	var err error
+	if q == nil {
+		if q, err = cluster.Open(ctx, f.db, cluster.Options{Lease: f.lease}); err != nil {
+			return &engine.Report{}, nil, err
+		}
+		defer q.Close()
 	}
-	defer q.Close()
 	jr := &jobsReport{Queue: d.queue, Schema: q.Schema(), Total: len(d.jobs), Lease: f.lease.Seconds()}
 	if jr.Inserted, err = q.Insert(ctx, d.jobs); err != nil {
-		return &engine.Report{}, jr, err
+		return &engine.Report{}, jr, settingsError(err)
 	}
 	workCtx, stop := context.WithCancel(ctx)
 	defer stop()

@@ -319,6 +319,11 @@ func embedRecords(ctx context.Context, f *embedFlags, stdio Stdio, renderer *ren
 		return nil, err
 	}
 	defer st.Close()
+	release, err := claimCollection(ctx, st, f, f.collection)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	before, err := st.OpenCollection(ctx, salvo.Collection{Name: f.collection, Model: f.model, Template: renderer.Describe()})
 	if err != nil {
 		return nil, err

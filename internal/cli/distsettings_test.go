@@ -1,0 +1,120 @@
+package cli
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/salvoembed/salvo/ollamatest"
+	"github.com/salvoembed/salvo/postgres/pgtest"
+)
+
+// fillingRun starts `salvo embed args…` against a gated server and returns
+// once the run is at its first embedding request (it has claimed the
+// collection and, with --distributed, inserted its jobs), with a function
+// that lets it finish and returns its result.
+func fillingRun(t *testing.T, args ...string) (finish func() result) {
+	t.Helper()
+	s := server(t, ollamatest.Config{Slots: 1})
+	release := s.Gate()
+	done := make(chan result, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	go func() {
+		r := run(t, "", append(args, "--host", s.URL())...)
+		cancel() // a run that ends before its first request ends the wait
+		done <- r
+	}()
+	if err := s.Await(ctx, func(st ollamatest.Stats) bool { return st.Holding >= 1 }); err != nil {
+		release()
+		r := <-done
+		t.Fatalf("the first run sent no request: exit %d, %s", r.code, r.err)
+	}
+	return func() result { release(); return <-done }
+}
+
+// A --distributed run whose settings differ from those of the run filling
+// the collection is refused, naming the setting; nothing of it is stored.
+func TestDistributedRefusesOtherSettings(t *testing.T) {
+	db := pgtest.PostgreSQL(t).Fresh(t)
+	in := repoFile(t, "testdata/catalogs/vega-movies.jsonl")
+	base := []string{"embed", in, "--distributed", "--job-size", "400", "--db", db, "--text", vegaText, "--quiet"}
+	finish := fillingRun(t, base...)
+	other := server(t, ollamatest.Config{})
+	for _, c := range []struct {
+		flags []string
+		want  string
+	}{
+		{[]string{"--id", "Title"}, "--id"},
+		{[]string{"--keep", "Title"}, "--keep"},
+		{[]string{"--api", "embed"}, "--api"},
+		{[]string{"--truncate=false"}, "--truncate"},
+		{[]string{"--force"}, "--force"},
+		{[]string{"--dimensions", "8"}, "--dimensions"},
+		{[]string{"--job-size", "300"}, "--job-size"},
+	} {
+		r := run(t, "", append(append(base, "--host", other.URL()), c.flags...)...)
+		if r.code != ExitFatal || !strings.Contains(r.err, c.want+" ") || !strings.Contains(r.err, "vega-movies") {
+			t.Errorf("%v while another run fills the collection: exit %d, %q; want 1 naming %s", c.flags, r.code, r.err, c.want)
+		}
+	}
+	if n := other.Stats().Requests; n != 0 {
+		t.Errorf("the refused runs sent %d requests", n)
+	}
+	if r := finish(); r.code != ExitOK {
+		t.Fatalf("the first run: exit %d, %s", r.code, r.err)
+	}
+	var n, titled int
+	pgtest.PostgreSQL(t).Scan(t, "SELECT count(*), count(*) FILTER (WHERE i.id NOT LIKE '%vega-movies.jsonl:%') FROM "+schemaOf(t, db)+".items i", nil, &n, &titled)
+	if n != 3201 || titled != 0 {
+		t.Errorf("the collection holds %d records, %d of them not under FILE:LINE IDs; want the 3201 of the first run only", n, titled)
+	}
+	// The first run is over: the same flags as the refused one now run.
+	if r := run(t, "", append(append(base, "--host", other.URL()), "--job-size", "300")...); r.code != ExitOK {
+		t.Errorf("a run after the end: exit %d, %s", r.code, r.err)
+	}
+}
+
+// A run without --distributed on a PostgreSQL collection that another
+// process fills says so and suggests --distributed; a --distributed run
+// while a plain run fills it is refused too.
+func TestPlainRunOnCollectionBeingFilled(t *testing.T) {
+	in := repoFile(t, "testdata/catalogs/vega-movies.jsonl")
+	other := server(t, ollamatest.Config{})
+	for _, first := range []string{"distributed", "plain"} {
+		plain := []string{"embed", in, "--db", pgtest.PostgreSQL(t).Fresh(t), "--text", vegaText, "--quiet"}
+		args := plain
+		if first == "distributed" {
+			args = append(args, "--distributed")
+		}
+		finish := fillingRun(t, args...)
+		r := run(t, "", append(plain, "--host", other.URL())...)
+		if r.code != ExitFatal || !strings.Contains(r.err, "being filled by another process") || !strings.Contains(r.err, "--distributed") {
+			t.Errorf("a plain run while a %s run fills the collection: exit %d, %q; want 1 suggesting --distributed", first, r.code, r.err)
+		}
+		if first == "plain" {
+			r := run(t, "", append(plain, "--host", other.URL(), "--distributed")...)
+			if r.code != ExitFatal || !strings.Contains(r.err, "without --distributed") {
+				t.Errorf("a --distributed run while a plain run fills the collection: exit %d, %q", r.code, r.err)
+			}
+		}
+		if r := finish(); r.code != ExitOK {
+			t.Fatalf("the %s run: exit %d, %s", first, r.code, r.err)
+		}
+	}
+	if n := other.Stats().Requests; n != 0 {
+		t.Errorf("the refused runs sent %d requests", n)
+	}
+}
+
+// schemaOf is the ?schema= of a pgtest URL.
+func schemaOf(t *testing.T, rawURL string) string {
+	t.Helper()
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Query().Get("schema") == "" {
+		t.Fatalf("%s names no schema (%v)", rawURL, err)
+	}
+	return u.Query().Get("schema")
+}
