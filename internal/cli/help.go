@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"unicode/utf8"
 
 	"github.com/salvoembed/salvo/render"
@@ -167,4 +170,27 @@ func runHelp(ctx context.Context, args []string, stdio Stdio) int {
 	msg := strings.Replace(unknownCommand(args[0]), "salvo: ", "salvo help: ", 1)
 	fmt.Fprint(stdio.Err, msg)
 	return ExitFatal
+}
+
+// tourScript is the script that runs the tour's Ollama, as seen from the
+// clone's folder.
+var tourScript = filepath.Join("scripts", "real-ollama.sh")
+
+// startHint says how to get a server that answers, once: with the tour's
+// script when salvo runs in its clone.
+func startHint() string {
+	h := "Start Ollama with `ollama serve`, or point --host (or OLLAMA_HOST) at a running server"
+	if _, err := os.Stat(tourScript); err == nil {
+		h += ".\nThe tour's server: `scripts/real-ollama.sh up` starts it, and\n`set -a; eval \"$(scripts/real-ollama.sh status)\"; set +a` points another shell at it"
+	}
+	return h
+}
+
+// unreachableCause is why a server did not answer, without the hint the
+// HTTP layer adds to a refused connection: startHint says what to do.
+func unreachableCause(err error) string {
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return "nothing listens there (connection refused)"
+	}
+	return err.Error()
 }

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/salvoembed/salvo/ollamatest"
 	"github.com/spf13/pflag"
 )
 
@@ -130,5 +132,31 @@ func TestHelpSaysPostgreSQLToo(t *testing.T) {
 				t.Errorf("salvo help %s: %q", cmd, l)
 			}
 		}
+	}
+}
+
+// A server that does not answer gets one hint, and in salvo's clone the
+// tour's script (scripts/real-ollama.sh up, status).
+func TestUnreachableHintOnce(t *testing.T) {
+	dead := ollamatest.New(ollamatest.Config{})
+	url := dead.URL()
+	dead.Close()
+	dir := t.TempDir()
+	in := writeFile(t, dir, "m.jsonl", `{"id":1,"title":"one"}`+"\n")
+	args := []string{"embed", in, "--host", url, "--db", filepath.Join(dir, "m.db"), "--fields", "title"}
+	first := "salvo: cannot reach Ollama at " + url + ": nothing listens there (connection refused)\n" +
+		"Start Ollama with `ollama serve`, or point --host (or OLLAMA_HOST) at a running server"
+
+	root := repoFile(t, ".")
+	t.Chdir(dir)
+	if r := run(t, "", args...); r.code != ExitFatal || r.err != first+"\n" {
+		t.Errorf("outside the clone: exit %d, stderr:\n%s\nwant:\n%s", r.code, r.err, first)
+	}
+	t.Chdir(root) // where scripts/real-ollama.sh is
+	want := first + ".\n" +
+		"The tour's server: `scripts/real-ollama.sh up` starts it, and\n" +
+		"`set -a; eval \"$(scripts/real-ollama.sh status)\"; set +a` points another shell at it\n"
+	if r := run(t, "", args...); r.code != ExitFatal || r.err != want {
+		t.Errorf("in the clone: exit %d, stderr:\n%s\nwant:\n%s", r.code, r.err, want)
 	}
 }
