@@ -133,6 +133,25 @@ ensure_build_deps() {
 	((${#missing[@]} == 0)) || apt_install "${missing[@]}"
 }
 
+# go_install runs go install of Ollama into GOBIN=$1 with the rest of the
+# arguments as flags; the environment is the same for every stage.
+go_install() { # gobin [flag...]
+	local gobin=$1
+	shift
+	(
+		cd "$cache"
+		env -u GOFLAGS \
+			GOBIN="$gobin" \
+			CGO_ENABLED=1 \
+			CGO_CPPFLAGS="-I$include_dir" \
+			CGO_CFLAGS="-O3 -march=$march" \
+			CGO_CXXFLAGS="-O3 -march=$march" \
+			go install "$@" \
+			-ldflags="-X=github.com/ollama/ollama/version.Version=$OLLAMA_VERSION" \
+			"github.com/ollama/ollama@v$OLLAMA_VERSION"
+	)
+}
+
 do_build() {
 	if [[ -x $ollama_bin ]]; then
 		log "using $ollama_bin"
@@ -146,25 +165,28 @@ do_build() {
 	if ! cmp -s "$repo_root/scripts/stub/miniaudio/miniaudio.h" "$include_dir/miniaudio/miniaudio.h"; then
 		cp "$repo_root/scripts/stub/miniaudio/miniaudio.h" "$include_dir/miniaudio/miniaudio.h"
 	fi
-	log "building ollama v$OLLAMA_VERSION (-march=$march) into $bin_dir; this takes about 10 minutes on 2 cores"
+	# The compiler's output (some twenty C/C++ warnings from Ollama's own
+	# code, harmless) goes to a log, shown only when the build fails.
+	local build_log=$cache/build.log
+	log "building ollama v$OLLAMA_VERSION (-march=$march) into $bin_dir: about 20 minutes on 2 cores the first time (5 to download modules, 14 to compile), later runs reuse it; log: $build_log"
 	local start=$SECONDS
 	local tmp_bin
 	tmp_bin=$(mktemp -d "$cache/gobin.XXXXXX")
-	(
-		cd "$cache"
-		env -u GOFLAGS \
-			GOBIN="$tmp_bin" \
-			CGO_ENABLED=1 \
-			CGO_CPPFLAGS="-I$include_dir" \
-			CGO_CFLAGS="-O3 -march=$march" \
-			CGO_CXXFLAGS="-O3 -march=$march" \
-			go install \
-			-ldflags="-X=github.com/ollama/ollama/version.Version=$OLLAMA_VERSION" \
-			"github.com/ollama/ollama@v$OLLAMA_VERSION" >&2
-	) || {
+	: >"$build_log"
+	# go install -n resolves the packages, downloading every module, and
+	# builds nothing: the downloads are a stage of their own.
+	log "1/2 downloading Ollama's Go modules"
+	if ! go_install "$tmp_bin" -n >>"$build_log" 2>&1; then
 		rm -rf "$tmp_bin"
-		die "building ollama failed"
-	}
+		tail -n 30 "$build_log" >&2 || true
+		die "downloading ollama's modules failed (the whole output: $build_log)"
+	fi
+	log "2/2 compiling Ollama (Go, C and C++; modules took $((SECONDS - start))s)"
+	if ! go_install "$tmp_bin" >>"$build_log" 2>&1; then
+		rm -rf "$tmp_bin"
+		tail -n 30 "$build_log" >&2 || true
+		die "building ollama failed (the whole output: $build_log)"
+	fi
 	mv "$tmp_bin/ollama" "$ollama_bin"
 	rm -rf "$tmp_bin"
 	log "built $ollama_bin in $((SECONDS - start))s"
