@@ -5,7 +5,7 @@
 # It uses the Ollama at $OLLAMA_HOST (default 127.0.0.1:11434) when one
 # answers, with $SALVO_MODEL (default nomic-embed-text). Where no Ollama
 # answers, it builds and starts one with a small fixture model
-# (scripts/real-ollama.sh; the first build takes about 10 minutes) and stops
+# (scripts/real-ollama.sh; the first build takes about 20 minutes on 2 cores) and stops
 # it afterwards. That server is an instance of its own (SALVO_OLLAMA_INSTANCE,
 # default "demo"): a fixture server already running for the tests is neither
 # used nor stopped.
@@ -52,7 +52,7 @@ if curl -fsS -m 3 "$url/api/version" >/dev/null 2>&1; then
 	fi
 else
 	echo "demo: no Ollama answers at $host; starting one with the fixture model" >&2
-	echo "demo: (the first time, building Ollama takes about 10 minutes; later runs reuse it)" >&2
+	echo "demo: (the first time, building Ollama takes about 20 minutes on 2 cores; later runs reuse it)" >&2
 	export SALVO_OLLAMA_INSTANCE="${SALVO_OLLAMA_INSTANCE:-demo}"
 	trap 'scripts/real-ollama.sh down >&2 || true; next_steps' EXIT
 	eval "$(scripts/real-ollama.sh up)"

@@ -3,13 +3,18 @@
 # generated fixture embedding model (see internal/fixturemodel).
 #
 #   scripts/real-ollama.sh build   build Ollama (cached, reused when present)
-#   scripts/real-ollama.sh up      build if needed, start `ollama serve` on a
-#                                  free 127.0.0.1 port, create the fixture
-#                                  model if needed, then print on stdout:
+#   scripts/real-ollama.sh up      build if needed, start `ollama serve` on
+#                                  127.0.0.1:11434 (salvo's default) when
+#                                  that port is free and no instance is named,
+#                                  else on a free 127.0.0.1 port, create the
+#                                  fixture model if needed, then print on
+#                                  stdout:
 #                                    OLLAMA_HOST=127.0.0.1:PORT
 #                                    SALVO_TEST_MODEL=salvo-fixture-minilm
 #   scripts/real-ollama.sh down    stop the server started by `up`
-#   scripts/real-ollama.sh status  say whether it runs (exit 1 if not)
+#   scripts/real-ollama.sh status  say whether it runs (exit 1 if not) and
+#                                  print the same assignments as `up`, to
+#                                  eval in another shell
 #
 # Typical use:   eval "$(scripts/real-ollama.sh up)"; ...; scripts/real-ollama.sh down
 #
@@ -35,8 +40,8 @@
 #                         under the lock that also covers every start-up (when
 #                         Ollama prunes unreferenced blobs), so no instance can
 #                         prune a blob another is uploading.
-#   SALVO_OLLAMA_PORT     listen on this port instead of a free one (to restart
-#                         an instance where its clients expect it)
+#   SALVO_OLLAMA_PORT     listen on this port instead of 11434 or a free one
+#                         (to restart an instance where its clients expect it)
 #   SALVO_OLLAMA_MARCH    -march for the C/C++ code (default x86-64-v3 when the
 #                         CPU has AVX2/FMA/F16C/BMI2, else x86-64; native on
 #                         other architectures)
@@ -128,6 +133,25 @@ ensure_build_deps() {
 	((${#missing[@]} == 0)) || apt_install "${missing[@]}"
 }
 
+# go_install runs go install of Ollama into GOBIN=$1 with the rest of the
+# arguments as flags; the environment is the same for every stage.
+go_install() { # gobin [flag...]
+	local gobin=$1
+	shift
+	(
+		cd "$cache"
+		env -u GOFLAGS \
+			GOBIN="$gobin" \
+			CGO_ENABLED=1 \
+			CGO_CPPFLAGS="-I$include_dir" \
+			CGO_CFLAGS="-O3 -march=$march" \
+			CGO_CXXFLAGS="-O3 -march=$march" \
+			go install "$@" \
+			-ldflags="-X=github.com/ollama/ollama/version.Version=$OLLAMA_VERSION" \
+			"github.com/ollama/ollama@v$OLLAMA_VERSION"
+	)
+}
+
 do_build() {
 	if [[ -x $ollama_bin ]]; then
 		log "using $ollama_bin"
@@ -141,25 +165,28 @@ do_build() {
 	if ! cmp -s "$repo_root/scripts/stub/miniaudio/miniaudio.h" "$include_dir/miniaudio/miniaudio.h"; then
 		cp "$repo_root/scripts/stub/miniaudio/miniaudio.h" "$include_dir/miniaudio/miniaudio.h"
 	fi
-	log "building ollama v$OLLAMA_VERSION (-march=$march) into $bin_dir; this takes about 10 minutes on 2 cores"
+	# The compiler's output (some twenty C/C++ warnings from Ollama's own
+	# code, harmless) goes to a log, shown only when the build fails.
+	local build_log=$cache/build.log
+	log "building ollama v$OLLAMA_VERSION (-march=$march) into $bin_dir: about 20 minutes on 2 cores the first time (5 to download modules, 14 to compile), later runs reuse it; log: $build_log"
 	local start=$SECONDS
 	local tmp_bin
 	tmp_bin=$(mktemp -d "$cache/gobin.XXXXXX")
-	(
-		cd "$cache"
-		env -u GOFLAGS \
-			GOBIN="$tmp_bin" \
-			CGO_ENABLED=1 \
-			CGO_CPPFLAGS="-I$include_dir" \
-			CGO_CFLAGS="-O3 -march=$march" \
-			CGO_CXXFLAGS="-O3 -march=$march" \
-			go install \
-			-ldflags="-X=github.com/ollama/ollama/version.Version=$OLLAMA_VERSION" \
-			"github.com/ollama/ollama@v$OLLAMA_VERSION" >&2
-	) || {
+	: >"$build_log"
+	# go install -n resolves the packages, downloading every module, and
+	# builds nothing: the downloads are a stage of their own.
+	log "1/2 downloading Ollama's Go modules"
+	if ! go_install "$tmp_bin" -n >>"$build_log" 2>&1; then
 		rm -rf "$tmp_bin"
-		die "building ollama failed"
-	}
+		tail -n 30 "$build_log" >&2 || true
+		die "downloading ollama's modules failed (the whole output: $build_log)"
+	fi
+	log "2/2 compiling Ollama (Go, C and C++; modules took $((SECONDS - start))s)"
+	if ! go_install "$tmp_bin" >>"$build_log" 2>&1; then
+		rm -rf "$tmp_bin"
+		tail -n 30 "$build_log" >&2 || true
+		die "building ollama failed (the whole output: $build_log)"
+	fi
 	mv "$tmp_bin/ollama" "$ollama_bin"
 	rm -rf "$tmp_bin"
 	log "built $ollama_bin in $((SECONDS - start))s"
@@ -189,9 +216,28 @@ show_log_tail() {
 	fi
 }
 
-start_server() {
+# default_port is Ollama's own port, where salvo (and any shell) looks
+# without OLLAMA_HOST: the default server takes it when it is free. A named
+# instance, which runs beside others, gets a free port.
+default_port=11434
+
+port_free() { # port: nothing accepts connections on 127.0.0.1:port
+	! timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
+}
+
+pick_port() {
+	if [[ -n ${SALVO_OLLAMA_PORT:-} ]]; then
+		echo "$SALVO_OLLAMA_PORT"
+	elif [[ -z $instance ]] && port_free "$default_port"; then
+		echo "$default_port"
+	else
+		echo 0
+	fi
+}
+
+start_server() { # [port]
 	mkdir -p "$serve_dir/home" "$models_dir"
-	local port=${SALVO_OLLAMA_PORT:-0}
+	local port=${1:-$(pick_port)}
 	: >"$log_file"
 	rm -f "$pid_file" "$host_file"
 	log "starting ollama serve (log: $log_file)"
@@ -217,8 +263,13 @@ start_server() {
 			fi
 		fi
 		if ! kill -0 "$pid" 2>/dev/null; then
-			show_log_tail
 			rm -f "$pid_file"
+			if [[ $port == "$default_port" && -z ${SALVO_OLLAMA_PORT:-} ]] && grep -q 'address already in use' "$log_file"; then
+				log "port $default_port was taken meanwhile; using a free port"
+				start_server 0
+				return
+			fi
+			show_log_tail
 			die "ollama serve exited during start-up (log: $log_file)"
 		fi
 		if [[ -z $host ]]; then

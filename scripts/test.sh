@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs salvo's whole test suite: brings up a real Ollama server with the
 # fixture model (built once, cached under ${XDG_CACHE_HOME:-~/.cache}/salvo;
-# the first build takes ~10 minutes), runs `go test -race ./...` against it,
+# the first build takes ~20 minutes on 2 cores), runs `go test -race ./...` against it,
 # and stops the server. The output is go test's own (ok and FAIL lines, the
 # output of failed tests), followed by the tests that skipped, grouped by the
 # reason they gave (go test -json, through scripts/testsummary); the exit

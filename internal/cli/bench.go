@@ -39,7 +39,7 @@ func runBench(ctx context.Context, args []string, stdio Stdio) error {
 	fs.DurationVar(&f.timeout, "timeout", 2*time.Minute, "per-request timeout")
 	quick := fs.Bool("quick", false, "measure 4 strategies instead of 15")
 	fs.BoolVar(&f.jsonOut, "json", false, "print the results as JSON on stdout")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {

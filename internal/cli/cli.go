@@ -37,7 +37,7 @@ var Getenv = os.Getenv
 const usage = `salvo turns catalogs of records into embedding vectors through Ollama.
 
 Usage:
-  salvo embed [flags] FILE...   embed records into a SQLite collection
+  salvo embed [flags] FILE...   embed records into a collection (SQLite or PostgreSQL)
   salvo status [flags]          list the collections of a database
   salvo search [flags] QUERY    the records most similar to a text
   salvo similar [flags] ID      the records most similar to a stored one
@@ -52,7 +52,7 @@ Start here, with Ollama running and the model pulled (ollama pull nomic-embed-te
   salvo status
   salvo export --out movies.vectors.jsonl
 
-Run 'salvo COMMAND --help' for a command's flags and examples.
+Run 'salvo help COMMAND' (or 'salvo COMMAND --help') for a command's flags and examples.
 `
 
 // Version is salvo's version, set at build time.
@@ -86,9 +86,9 @@ func Main(ctx context.Context, args []string, io Stdio) int {
 	case "version", "--version":
 		fmt.Fprintln(io.Out, "salvo", Version)
 	case "help", "-h", "--help":
-		fmt.Fprint(io.Out, usage)
+		return runHelp(ctx, args[1:], io)
 	default:
-		fmt.Fprintf(io.Err, "salvo: unknown command %q\n\n%s", args[0], usage)
+		fmt.Fprint(io.Err, unknownCommand(args[0]))
 		return ExitFatal
 	}
 	return exitCode(err, io)

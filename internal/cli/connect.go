@@ -160,7 +160,7 @@ type unreachableError struct {
 }
 
 func (e *unreachableError) Error() string {
-	return fmt.Sprintf("cannot reach Ollama at %s: %v\nStart it with `ollama serve`, or point --host (or OLLAMA_HOST) at a running server", e.host, e.err)
+	return fmt.Sprintf("cannot reach Ollama at %s: %s\n%s", e.host, unreachableCause(e.err), startHint())
 }
 
 func (e *unreachableError) Unwrap() error { return e.err }

@@ -100,7 +100,7 @@ func (f *embedFlags) register(fs *pflag.FlagSet) {
 	f.registerInput(fs)
 	fs.StringVar(&f.db, "db", "salvo.db", dbFlagHelp)
 	fs.StringVar(&f.collection, "collection", "", "collection `NAME` (default: the first file's name without extension)")
-	fs.StringSliceVar(&f.keep, "keep", nil, "record `FIELD`s to keep with each vector, shown by search and serve ('*': all; default: the fields the text is made of)")
+	fs.StringSliceVar(&f.keep, "keep", nil, "record fields (`FIELD,…`) to keep with each vector, shown by search and serve ('*': all; default: the fields the text is made of)")
 	fs.IntVar(&f.limit, "limit", 0, "stop after `N` records (0: all)")
 	fs.BoolVar(&f.skip, "skip-existing", true, "skip records whose text and model are already stored")
 	fs.BoolVar(&f.force, "force", false, "re-embed everything, ignoring stored vectors and the cache")
@@ -134,7 +134,7 @@ func (f *embedFlags) registerServer(fs *pflag.FlagSet) {
 // registerInput adds the flags that say how to read records and build texts.
 func (f *embedFlags) registerInput(fs *pflag.FlagSet) {
 	fs.StringVar(&f.text, "text", "", "Go `TEMPLATE` for the text, e.g. '{{.title}} ({{.year}}): {{.summary}}'; keys with spaces: {{index . \"Major Genre\"}}")
-	fs.StringSliceVar(&f.fields, "fields", nil, "embed these fields as \"a: <a>\\nb: <b>\" (default: the field \"text\")")
+	fs.StringSliceVar(&f.fields, "fields", nil, "embed these fields (`FIELD,…`) as \"a: <a>\\nb: <b>\" (default: the field \"text\")")
 	fs.StringVar(&f.prefix, "prefix", "", "`STRING` prepended to every text, e.g. \"search_document: \"")
 	fs.StringVar(&f.idField, "id", "id", "`FIELD` holding the record ID; records without it get FILE:LINE")
 	fs.StringVar(&f.records, "records", "", "for .json: dotted `PATH` to the array of records, e.g. data.movies")
@@ -157,7 +157,7 @@ func newFlagSet(name, help string, io Stdio) *pflag.FlagSet {
 	})
 	fs.Usage = func() {
 		fmt.Fprint(io.Err, help)
-		fmt.Fprint(io.Err, fs.FlagUsages())
+		printFlags(io.Err, name, fs)
 	}
 	return fs
 }
@@ -166,7 +166,7 @@ func runEmbed(ctx context.Context, args []string, stdio Stdio) int {
 	f := embedFlags{args: append([]string{"embed"}, args...)}
 	fs := newFlagSet("embed", embedHelp, stdio)
 	f.register(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return ExitOK
 		}

@@ -52,7 +52,7 @@ func runExport(ctx context.Context, args []string, stdio Stdio) error {
 	format := fs.String("format", "jsonl", "output format: jsonl, csv, npy or parquet")
 	out := fs.String("out", "-", "output `PATH` (- for standard output: jsonl and csv only)")
 	fields := fs.StringSlice("fields", nil, "kept `FIELD`s to write besides id and vector (default: every kept field; text: the embedded text)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	switch *format {

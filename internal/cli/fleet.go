@@ -78,7 +78,7 @@ func fleetUp(ctx context.Context, args []string, path string, stdio Stdio) error
 	models := fs.String("models", "", "model store `DIR` (default $OLLAMA_MODELS, else ~/.ollama/models)")
 	pin := fs.Bool("pin", false, "bind each instance to its own cores (Linux), besides its num_thread")
 	timeout := fs.Duration("timeout", 2*time.Minute, "how long to wait for the servers to answer")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -253,7 +253,7 @@ func fleetStatus(ctx context.Context, args []string, path string, stdio Stdio) e
 // parseAndLoad parses a fleet command's flags and reads the fleet's state
 // (nil when there is none).
 func parseAndLoad(fs *pflag.FlagSet, args []string, path string) (*fleet.State, error) {
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {

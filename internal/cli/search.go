@@ -45,10 +45,10 @@ type findFlags struct {
 }
 
 func (f *findFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.db, "db", "salvo.db", "SQLite database `PATH`")
+	fs.StringVar(&f.db, "db", "salvo.db", dbFlagHelp)
 	fs.StringVar(&f.collection, "collection", "", "collection `NAME` (default: the only one)")
 	fs.IntVar(&f.k, "k", 10, "how many results")
-	fs.StringSliceVar(&f.show, "show", nil, "`FIELD`s to show (default: the kept fields; see embed --keep)")
+	fs.StringSliceVar(&f.show, "show", nil, "the fields (`FIELD,…`) to show (default: the kept fields; see embed --keep)")
 	fs.BoolVar(&f.jsonOut, "json", false, `print {"results":[{"id":…,"score":…,"fields":{…}}, …]}`)
 }
 
@@ -81,7 +81,7 @@ func runSearch(ctx context.Context, args []string, stdio Stdio) error {
 	fs.StringVar(&ef.model, "model", "", "expected model `NAME` (default: the collection's; another one is refused)")
 	f.register(fs)
 	queryPrefix := fs.String("query-prefix", "", "`STRING` put before the query (default: the model's search prefix, e.g. \"search_query: \" for nomic-embed-text)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	query := strings.Join(fs.Args(), " ")
@@ -150,7 +150,7 @@ func runSimilar(ctx context.Context, args []string, stdio Stdio) error {
 	var f findFlags
 	fs := newFlagSet("similar", similarHelp, stdio)
 	f.register(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {

@@ -13,7 +13,7 @@ import (
 	"github.com/salvoembed/salvo/serve"
 )
 
-const serveHelp = `Usage: salvo serve [--db PATH] [--host URL] [--addr 127.0.0.1:8080] [--allow-host NAME,…]
+const serveHelp = `Usage: salvo serve [--db PATH|URL] [--host URL] [--addr 127.0.0.1:8080] [--allow-host NAME,…]
 
 Serves a page to search and explore the database's collections (a search
 box, "more like this", a map of each collection) and its JSON API:
@@ -32,12 +32,12 @@ Flags:
 
 func runServe(ctx context.Context, args []string, stdio Stdio) error {
 	fs := newFlagSet("serve", serveHelp, stdio)
-	db := fs.String("db", "salvo.db", "SQLite database `PATH`")
+	db := fs.String("db", "salvo.db", dbFlagHelp)
 	addr := fs.String("addr", "127.0.0.1:8080", "`ADDRESS` to listen on")
 	var hosts hostList
 	fs.Var(&hosts, "host", "Ollama server `URL` for queries (default $OLLAMA_HOST, else http://127.0.0.1:11434)")
 	allow := fs.StringSlice("allow-host", nil, "also answer requests for host `NAME,…` (e.g. a reverse proxy's public name; '*': any)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

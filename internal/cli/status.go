@@ -33,7 +33,7 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 	db := fs.String("db", "salvo.db", dbFlagHelp)
 	jsonOut := fs.Bool("json", false, "print {\"collections\":[…],\"store\":S,\"runs\":[…],\"jobs\":[…]} as JSON (jobs: PostgreSQL with --distributed runs)")
 	nRuns := fs.Int("runs", 5, "show the last `N` runs (0: none)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	st, err := openExisting(*db)
