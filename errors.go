@@ -38,7 +38,7 @@ type ModelNotFoundError struct {
 }
 
 func (e *ModelNotFoundError) Error() string {
-	return fmt.Sprintf("model %q not found on %s (%s): run `ollama pull %s` on that server, or pass --pull", e.Model, e.Endpoint, e.Message, e.Model)
+	return fmt.Sprintf("model %q not found on %s (%s): run `ollama pull %s` on that server", e.Model, e.Endpoint, e.Message, e.Model)
 }
 
 // ErrInvalidResponse marks an answer that was received but cannot be used:

@@ -73,10 +73,16 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 	nf := (&salvo.ModelNotFoundError{Model: "nomic-embed-text", Endpoint: "http://h:11434"}).Error()
 	mm := (&salvo.ModelMismatchError{Collection: "movies", Have: "a", Want: "b"}).Error()
 	for _, c := range []struct{ msg, want string }{
-		{nf, "ollama pull nomic-embed-text"}, {mm, "--collection"}, {mm, "--model a"},
+		{nf, "ollama pull nomic-embed-text"}, {mm, `holds vectors of model "a", not "b"`},
 	} {
 		if !strings.Contains(c.msg, c.want) {
 			t.Errorf("%q lacks %q", c.msg, c.want)
+		}
+	}
+	// A library names no flags: the command line adds them.
+	for _, msg := range []string{nf, mm} {
+		if strings.Contains(msg, "--") {
+			t.Errorf("%q names a flag", msg)
 		}
 	}
 	var se error = &salvo.StatusError{StatusCode: 502, Endpoint: "http://h/api/embed"}

@@ -100,6 +100,10 @@ func TestDuplicateIDs(t *testing.T) {
 					!strings.Contains(f[0].Error, "duplicate id, first seen at a.jsonl:1") || !strings.Contains(f[1].Error, "first seen at a.jsonl:1") {
 					t.Errorf("failures %+v", f)
 				}
+				var de *engine.DuplicateError
+				if len(f) == 2 && (!errors.As(f[1].Err, &de) || de.First != "a.jsonl:1") {
+					t.Errorf("failure %+v: want a *DuplicateError naming a.jsonl:1", f[1])
+				}
 			}
 		})
 	}
