@@ -227,7 +227,7 @@ func newRun(cfg Config) *run {
 		// The bucket holds one batch: the largest request that may be sent.
 		burst := cfg.BatchSize
 		if burst == 0 {
-			burst = DefaultBatchMax
+			burst = defaultBatchMax
 		}
 		r.limiter = rate.NewLimiter(rate.Limit(cfg.Rate), burst)
 	}
@@ -422,7 +422,7 @@ func (r *run) read(ctx context.Context, inputs iter.Seq[Input], out chan<- *chun
 // failure (a bad record, a repeated ID).
 func (r *run) take(in Input, n int64, cur *chunk) {
 	if in.Err != nil {
-		cur.fails = append(cur.fails, Failure{ID: in.ID, Where: in.Where, Stage: StageInput, Error: in.Err.Error(), Err: in.Err})
+		cur.fails = append(cur.fails, Failure{ID: in.ID, Where: in.Where, Stage: stageInput, Error: in.Err.Error(), Err: in.Err})
 		return
 	}
 	h := r.ids.hash(in.ID)
@@ -436,7 +436,7 @@ func (r *run) take(in Input, n int64, cur *chunk) {
 			r.latest.set(h, n)
 		default:
 			err := &DuplicateError{First: first}
-			cur.fails = append(cur.fails, Failure{ID: in.ID, Where: in.Where, Stage: StageDuplicate, Error: err.Error(), Err: err})
+			cur.fails = append(cur.fails, Failure{ID: in.ID, Where: in.Where, Stage: stageDuplicate, Error: err.Error(), Err: err})
 			return
 		}
 	}

@@ -126,7 +126,7 @@ func TestInputErrorsAreReportedAndTheRunGoesOn(t *testing.T) {
 		t.Fatalf("report %+v", rep)
 	}
 	f := e.fails.list()
-	if len(f) != 1 || f[0].Where != "movies.jsonl:5" || f[0].Stage != engine.StageInput || !strings.Contains(f[0].Error, "invalid JSON") {
+	if len(f) != 1 || f[0].Where != "movies.jsonl:5" || f[0].Stage != "input" || !strings.Contains(f[0].Error, "invalid JSON") {
 		t.Errorf("failures %+v", f)
 	}
 }

@@ -191,7 +191,7 @@ func (hs *hosts) await(ctx context.Context, i int, down bool) bool {
 // *FatalError when the server says the model is missing.
 func (r *run) probe(ctx context.Context, hi int) error {
 	backoff := r.cfg.Backoff
-	backoff.Max = min(cmp.Or(backoff.Max, DefaultBackoffMax), maxProbeDelay)
+	backoff.Max = min(cmp.Or(backoff.Max, defaultBackoffMax), maxProbeDelay)
 	for r.hosts.await(ctx, hi, true) {
 		// n counts the failed probes since the host went down.
 		for n := 0; r.hosts.isDown(hi); n++ {
