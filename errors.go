@@ -38,7 +38,7 @@ type ModelNotFoundError struct {
 }
 
 func (e *ModelNotFoundError) Error() string {
-	return fmt.Sprintf("model %q not found on %s (%s): run `ollama pull %s` on that server, or pass --pull", e.Model, e.Endpoint, e.Message, e.Model)
+	return fmt.Sprintf("model %q not found on %s (%s): run `ollama pull %s` on that server", e.Model, e.Endpoint, e.Message, e.Model)
 }
 
 // ErrInvalidResponse marks an answer that was received but cannot be used:
@@ -129,33 +129,6 @@ func RetryAfter(err error) time.Duration {
 		return se.RetryAfter
 	}
 	return 0
-}
-
-// MaxRetryAfter caps the delay a server may ask for: a longer one is more
-// likely a misconfiguration than a plan.
-const MaxRetryAfter = time.Hour
-
-// ParseRetryAfter reads a Retry-After header value: delta-seconds or an
-// HTTP date. It returns 0 for an empty or unusable value, and at most
-// MaxRetryAfter.
-func ParseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	var d time.Duration
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n <= 0 {
-			return 0
-		}
-		if n >= int64(MaxRetryAfter/time.Second) {
-			return MaxRetryAfter
-		}
-		d = time.Duration(n) * time.Second
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = t.Sub(now)
-	}
-	return min(max(d, 0), MaxRetryAfter)
 }
 
 // Where formats a position as "file:line".

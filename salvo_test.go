@@ -8,7 +8,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/salvoembed/salvo"
 )
@@ -73,46 +72,22 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 	nf := (&salvo.ModelNotFoundError{Model: "nomic-embed-text", Endpoint: "http://h:11434"}).Error()
 	mm := (&salvo.ModelMismatchError{Collection: "movies", Have: "a", Want: "b"}).Error()
 	for _, c := range []struct{ msg, want string }{
-		{nf, "ollama pull nomic-embed-text"}, {mm, "--collection"}, {mm, "--model a"},
+		{nf, "ollama pull nomic-embed-text"}, {mm, `holds vectors of model "a", not "b"`},
 	} {
 		if !strings.Contains(c.msg, c.want) {
 			t.Errorf("%q lacks %q", c.msg, c.want)
+		}
+	}
+	// A library names no flags: the command line adds them.
+	for _, msg := range []string{nf, mm} {
+		if strings.Contains(msg, "--") {
+			t.Errorf("%q names a flag", msg)
 		}
 	}
 	var se error = &salvo.StatusError{StatusCode: 502, Endpoint: "http://h/api/embed"}
 	if se.Error() != "http://h/api/embed: 502 Bad Gateway" {
 		t.Errorf("status error without a message: %q", se.Error())
 	}
-}
-
-func TestParseRetryAfter(t *testing.T) {
-	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	for in, want := range map[string]time.Duration{
-		"":                              0,
-		"3":                             3 * time.Second,
-		" 10 ":                          10 * time.Second,
-		"-1":                            0,
-		"soon":                          0,
-		"Fri, 02 Jan 2026 03:04:15 GMT": 10 * time.Second,
-		"Fri, 02 Jan 2026 03:00:00 GMT": 0, // in the past
-		"9227000000":                    salvo.MaxRetryAfter,
-	} {
-		if got := salvo.ParseRetryAfter(in, now); got != want {
-			t.Errorf("ParseRetryAfter(%q) = %v, want %v", in, got, want)
-		}
-	}
-}
-
-func FuzzParseRetryAfter(f *testing.F) {
-	for _, s := range []string{"", "0", "120", "-5", "Fri, 02 Jan 2026 03:04:15 GMT", "99999999999999999999", "1.5"} {
-		f.Add(s)
-	}
-	now := time.Unix(1_700_000_000, 0)
-	f.Fuzz(func(t *testing.T, s string) {
-		if d := salvo.ParseRetryAfter(s, now); d < 0 {
-			t.Fatalf("ParseRetryAfter(%q) = %v < 0", s, d)
-		}
-	})
 }
 
 func TestKeyDependsOnEverythingThatDecidesAVector(t *testing.T) {

@@ -123,8 +123,7 @@ type ModelMismatchError struct {
 }
 
 func (e *ModelMismatchError) Error() string {
-	return fmt.Sprintf("collection %q holds vectors of model %q, not %q: use --collection to start another collection, or --model %s to continue this one",
-		e.Collection, e.Have, e.Want, e.Have)
+	return fmt.Sprintf("collection %q holds vectors of model %q, not %q", e.Collection, e.Have, e.Want)
 }
 
 // DimensionError says a vector's length does not match its collection.

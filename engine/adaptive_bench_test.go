@@ -406,8 +406,8 @@ func TestSimulation(t *testing.T) {
 			return fmt.Sprintf("0-60 s: %s; settled: %s", r.summary(0, 60), r.summary(30, 60))
 		}},
 		{"fast GPU: 2 ms/input", with(cpu, func(c *simConfig) { c.perInput = ms(2) }), func(t *testing.T, r simResult) string {
-			if b := r.batch[59]; b != DefaultBatchMax {
-				t.Errorf("batch %d, want %d", b, DefaultBatchMax)
+			if b := r.batch[59]; b != defaultBatchMax {
+				t.Errorf("batch %d, want %d", b, defaultBatchMax)
 			}
 			if u := r.util(10, 60); u < 0.97 {
 				t.Errorf("utilisation %.3f after 10 s, want ≥ 0.97", u)
@@ -417,8 +417,8 @@ func TestSimulation(t *testing.T) {
 		{"slow model: 1 s/input", with(cpu, func(c *simConfig) { c.perInput, c.duration = s, 300*s }), func(t *testing.T, r simResult) string {
 			// Round trips take tens of seconds here, so settling takes minutes;
 			// the single slot is busy all along.
-			if b := r.batch[299]; b != DefaultBatchMin {
-				t.Errorf("batch %d, want %d", b, DefaultBatchMin)
+			if b := r.batch[299]; b != defaultBatchMin {
+				t.Errorf("batch %d, want %d", b, defaultBatchMin)
 			}
 			if lo, hi := r.limits(150, 300); !r.settled(150, 300, 1, 3) {
 				t.Errorf("limit %d..%d, want mostly within 1..3", lo, hi)

@@ -10,14 +10,14 @@ import (
 // workers that failed together, so they do not hit a recovering server at
 // the same instant.
 type Backoff struct {
-	Base time.Duration // default DefaultBackoffBase
-	Max  time.Duration // default DefaultBackoffMax
+	Base time.Duration // default 1s
+	Max  time.Duration // default 30s
 }
 
 // Defaults for Backoff.
 const (
-	DefaultBackoffBase = time.Second
-	DefaultBackoffMax  = 30 * time.Second
+	defaultBackoffBase = time.Second
+	defaultBackoffMax  = 30 * time.Second
 )
 
 // Delay returns the wait before retry n (0-based), never shorter than
@@ -25,10 +25,10 @@ const (
 func (b Backoff) Delay(n int, floor time.Duration) time.Duration {
 	base, max := b.Base, b.Max
 	if base <= 0 {
-		base = DefaultBackoffBase
+		base = defaultBackoffBase
 	}
 	if max <= 0 {
-		max = DefaultBackoffMax
+		max = defaultBackoffMax
 	}
 	ceil := base
 	for i := 0; i < n && ceil < max; i++ {

@@ -8,9 +8,9 @@ import (
 
 // Defaults for newBatcher.
 const (
-	DefaultBatchInitial = 32
-	DefaultBatchMin     = 8
-	DefaultBatchMax     = 256
+	defaultBatchInitial = 32
+	defaultBatchMin     = 8
+	defaultBatchMax     = 256
 )
 
 // Tuning of the automatic batch size; the batcher doc explains each.
@@ -46,22 +46,22 @@ type batcher struct {
 
 // newBatcher returns a batcher. fixed > 0 is a fixed size (--batch-size N)
 // that never changes; otherwise the size starts at initial and stays within
-// [lo, hi]. Zero values mean DefaultBatchInitial, DefaultBatchMin and
-// DefaultBatchMax.
+// [lo, hi]. Zero values mean defaultBatchInitial, defaultBatchMin and
+// defaultBatchMax.
 func newBatcher(fixed, initial, lo, hi int) *batcher {
 	if fixed > 0 {
 		return &batcher{fixed: true, size: fixed, min: fixed, max: fixed}
 	}
 	b := &batcher{min: lo, max: hi, size: initial}
 	if b.min <= 0 {
-		b.min = DefaultBatchMin
+		b.min = defaultBatchMin
 	}
 	if b.max <= 0 {
-		b.max = DefaultBatchMax
+		b.max = defaultBatchMax
 	}
 	b.max = max(b.max, b.min)
 	if b.size <= 0 {
-		b.size = DefaultBatchInitial
+		b.size = defaultBatchInitial
 	}
 	b.size = clamp(b.size, b.min, b.max)
 	return b

@@ -140,13 +140,6 @@ type Report struct {
 // written is committed, the rest is embedded by the next run.
 var ErrInterrupted = errors.New("interrupted")
 
-// FatalError stops a run: a missing model, a server that cannot be reached,
-// a store that cannot be written.
-type FatalError struct{ Err error }
-
-func (e *FatalError) Error() string { return e.Err.Error() }
-func (e *FatalError) Unwrap() error { return e.Err }
-
 // Run embeds inputs into cfg.Collection. It returns a report in every case;
 // the error is nil when the run finished (some records may have failed: see
 // Report.Failed), ErrInterrupted when ctx was cancelled, or a *FatalError.
@@ -234,7 +227,7 @@ func newRun(cfg Config) *run {
 		// The bucket holds one batch: the largest request that may be sent.
 		burst := cfg.BatchSize
 		if burst == 0 {
-			burst = DefaultBatchMax
+			burst = defaultBatchMax
 		}
 		r.limiter = rate.NewLimiter(rate.Limit(cfg.Rate), burst)
 	}
@@ -429,7 +422,7 @@ func (r *run) read(ctx context.Context, inputs iter.Seq[Input], out chan<- *chun
 // failure (a bad record, a repeated ID).
 func (r *run) take(in Input, n int64, cur *chunk) {
 	if in.Err != nil {
-		cur.fails = append(cur.fails, Failure{ID: in.ID, Where: in.Where, Stage: StageInput, Error: in.Err.Error(), Err: in.Err})
+		cur.fails = append(cur.fails, Failure{ID: in.ID, Where: in.Where, Stage: stageInput, Error: in.Err.Error(), Err: in.Err})
 		return
 	}
 	h := r.ids.hash(in.ID)
@@ -442,8 +435,8 @@ func (r *run) take(in Input, n int64, cur *chunk) {
 			r.c.Duplicates.Add(1) // the earlier record: it is not written from now on
 			r.latest.set(h, n)
 		default:
-			cur.fails = append(cur.fails, Failure{ID: in.ID, Where: in.Where, Stage: StageDuplicate,
-				Error: "duplicate id, first seen at " + first + " (--on-duplicate first|last keeps one of them)"})
+			err := &DuplicateError{First: first}
+			cur.fails = append(cur.fails, Failure{ID: in.ID, Where: in.Where, Stage: stageDuplicate, Error: err.Error(), Err: err})
 			return
 		}
 	}

@@ -126,7 +126,7 @@ func TestInputErrorsAreReportedAndTheRunGoesOn(t *testing.T) {
 		t.Fatalf("report %+v", rep)
 	}
 	f := e.fails.list()
-	if len(f) != 1 || f[0].Where != "movies.jsonl:5" || f[0].Stage != engine.StageInput || !strings.Contains(f[0].Error, "invalid JSON") {
+	if len(f) != 1 || f[0].Where != "movies.jsonl:5" || f[0].Stage != "input" || !strings.Contains(f[0].Error, "invalid JSON") {
 		t.Errorf("failures %+v", f)
 	}
 }
@@ -415,7 +415,9 @@ func TestTruncationIsDetected(t *testing.T) {
 			if rep.Failed != 1 || rep.Embedded != 19 || rep.Truncated != 0 {
 				t.Fatalf("report %+v", rep)
 			}
-			if f := e.fails.list()[0]; f.ID != "8" || !strings.Contains(f.Error, "context is 64 tokens") {
+			var tl *engine.TooLongError
+			if f := e.fails.list()[0]; f.ID != "8" || !strings.Contains(f.Error, "context is 64 tokens") ||
+				!errors.As(f.Err, &tl) || tl.ContextTokens != 64 || tl.Truncate {
 				t.Errorf("failure %+v", f)
 			}
 		})

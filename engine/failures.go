@@ -30,11 +30,14 @@ type Failure struct {
 	Err        error     `json:"-"` // the error itself, for callers that classify failures
 }
 
-// Stages of a Failure.
+// StageEmbed is the Stage of a record that could not be embedded (the
+// servers refused it, or answered what cannot be stored).
+const StageEmbed = "embed"
+
+// The other stages of a Failure.
 const (
-	StageInput     = "input"
-	StageDuplicate = "duplicate"
-	StageEmbed     = "embed"
+	stageInput     = "input"
+	stageDuplicate = "duplicate"
 )
 
 // FailureSink receives every failed record. Run calls it from one goroutine
@@ -141,11 +144,11 @@ func (ff *FailureFile) settle(id, where, stage string) {
 	for _, i := range ff.byWhere[where] {
 		ff.drop[i] = true
 	}
-	if id == "" || stage == StageDuplicate {
+	if id == "" || stage == stageDuplicate {
 		return
 	}
 	for _, i := range ff.byID[id] {
-		if ff.stage[i] != StageDuplicate {
+		if ff.stage[i] != stageDuplicate {
 			ff.drop[i] = true
 		}
 	}

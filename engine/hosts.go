@@ -3,7 +3,6 @@ package engine
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -154,11 +153,7 @@ func (hs *hosts) gaveUp() error {
 			errs = append(errs, fmt.Errorf("%s: %w", hs.names[i], h.lastErr))
 		}
 	}
-	what := "the server has"
-	if len(hs.h) > 1 {
-		what = fmt.Sprintf("all %d servers have", len(hs.h))
-	}
-	return &FatalError{fmt.Errorf("%s failed for longer than %v (--host-timeout); the last answer: %w\nCheck the server's log; records not stored yet are embedded by the next run", what, hs.timeout, errors.Join(errs...))}
+	return &FatalError{&HostsDownError{Hosts: len(hs.h), Timeout: hs.timeout, Last: errs}}
 }
 
 // untilUp returns a context that ends with ctx or when host i is up.
@@ -196,7 +191,7 @@ func (hs *hosts) await(ctx context.Context, i int, down bool) bool {
 // *FatalError when the server says the model is missing.
 func (r *run) probe(ctx context.Context, hi int) error {
 	backoff := r.cfg.Backoff
-	backoff.Max = min(cmp.Or(backoff.Max, DefaultBackoffMax), maxProbeDelay)
+	backoff.Max = min(cmp.Or(backoff.Max, defaultBackoffMax), maxProbeDelay)
 	for r.hosts.await(ctx, hi, true) {
 		// n counts the failed probes since the host went down.
 		for n := 0; r.hosts.isDown(hi); n++ {

@@ -25,8 +25,9 @@ func TestDeadServerIsNotABadInput(t *testing.T) {
 	cfg.Backoff = engine.Backoff{Base: 20 * time.Millisecond, Max: 40 * time.Millisecond}
 	rep, err := engine.Run(context.Background(), cfg, slices.Values(inputs(10000)))
 	var fe *engine.FatalError
-	if !errors.As(err, &fe) || !strings.Contains(err.Error(), "signal: killed") || !strings.Contains(err.Error(), "--host-timeout") {
-		t.Fatalf("err = %v, want a fatal error with the server's message and --host-timeout", err)
+	var down *engine.HostsDownError
+	if !errors.As(err, &fe) || !errors.As(err, &down) || down.Timeout != cfg.HostTimeout || !strings.Contains(err.Error(), "signal: killed") {
+		t.Fatalf("err = %v, want a fatal error with the server's message and the host timeout", err)
 	}
 	if rep.Failed != 0 || len(e.fails.list()) != 0 {
 		t.Errorf("%d records failed: a dead server is not a bad input", rep.Failed)

@@ -96,9 +96,13 @@ func TestDuplicateIDs(t *testing.T) {
 			}
 			if tt.policy == engine.DuplicateFail {
 				f := e.fails.list()
-				if len(f) != 2 || f[0].Where != "b.jsonl:7" || f[0].Stage != engine.StageDuplicate ||
+				if len(f) != 2 || f[0].Where != "b.jsonl:7" || f[0].Stage != "duplicate" ||
 					!strings.Contains(f[0].Error, "duplicate id, first seen at a.jsonl:1") || !strings.Contains(f[1].Error, "first seen at a.jsonl:1") {
 					t.Errorf("failures %+v", f)
+				}
+				var de *engine.DuplicateError
+				if len(f) == 2 && (!errors.As(f[1].Err, &de) || de.First != "a.jsonl:1") {
+					t.Errorf("failure %+v: want a *DuplicateError naming a.jsonl:1", f[1])
 				}
 			}
 		})

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -233,14 +232,11 @@ func (r *run) refused(h int, err error) error {
 	return &FatalError{fmt.Errorf("%s refuses the requests: %w", r.cfg.Hosts[h].Name, err)}
 }
 
-// explain adds what to do to an error that fails records.
+// explain adds the facts to an error that fails records: the model's
+// context for a text too long.
 func (r *run) explain(err error) error {
-	if r.cfg.ContextTokens > 0 && strings.Contains(err.Error(), "context length") {
-		hint := "shorten the text, or drop --truncate=false to let the server cut it"
-		if r.cfg.Key.Truncate { // the endpoint refused although truncation was allowed
-			hint = "this endpoint does not truncate: use --api embed, or shorten the text"
-		}
-		return fmt.Errorf("%w (the model's context is %d tokens: %s)", err, r.cfg.ContextTokens, hint)
+	if r.cfg.ContextTokens > 0 && salvo.TooLong(err) {
+		return &TooLongError{Err: err, ContextTokens: r.cfg.ContextTokens, Truncate: r.cfg.Key.Truncate}
 	}
 	return err
 }
@@ -311,7 +307,7 @@ func (r *run) request(ctx context.Context, own, h int, held bool, texts []string
 	hs.lat.add(elapsed)
 	if err != nil {
 		if rctx.Err() != nil && ctx.Err() == nil {
-			return nil, fmt.Errorf("%s: no answer within %v (--timeout): %w", r.cfg.Hosts[h].Name, r.cfg.Timeout, context.DeadlineExceeded)
+			return nil, &TimeoutError{Host: r.cfg.Hosts[h].Name, Timeout: r.cfg.Timeout}
 		}
 		return nil, err
 	}
@@ -376,7 +372,7 @@ func (d *dimsCheck) check(n int) error {
 	case want == 0:
 		return errDimsUnknown
 	case int64(n) != want:
-		return fmt.Errorf("%w: got a %d-dimensional vector, the collection holds %d dimensions (a different model or --dimensions on this server?)", salvo.ErrInvalidResponse, n, want)
+		return &VectorSizeError{Got: n, Want: int(want)}
 	}
 	return nil
 }

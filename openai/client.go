@@ -35,11 +35,6 @@ import (
 // DefaultUserAgent is sent when Options.UserAgent is empty.
 const DefaultUserAgent = "salvo"
 
-// MaxAnswer was the bound of every answer. An answer is now bounded by
-// what its vectors can take (httpx.AnswerLimit); past that it is an
-// invalid answer. MaxAnswer stays as the largest bound ever used.
-const MaxAnswer = 512 << 20
-
 // Options configures a Client. Only Model is required.
 type Options struct {
 	// Model is the embedding model as the server names it.

@@ -107,7 +107,7 @@ func exitCode(err error, io Stdio) int {
 	case errors.Is(err, errPartial):
 		return ExitPartial
 	}
-	fmt.Fprintln(io.Err, "salvo:", strings.TrimPrefix(err.Error(), "salvo: "))
+	fmt.Fprintln(io.Err, "salvo:", strings.TrimPrefix(advise(err.Error(), err), "salvo: "))
 	return ExitFatal
 }
 

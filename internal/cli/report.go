@@ -39,6 +39,7 @@ type failureGroup struct {
 var digits = regexp.MustCompile(`[0-9]+`)
 
 func (t *failureTally) Fail(f engine.Failure) error {
+	f.Error = advise(f.Error, f.Err)
 	reason := reasonOf(f)
 	key := f.Stage + "\x00" + digits.ReplaceAllString(reason, "#")
 	t.mu.Lock()

@@ -41,7 +41,7 @@ func CheckStatus(r *Response, endpoint, model string) error {
 		StatusCode: r.StatusCode,
 		Message:    msg,
 		Endpoint:   endpoint,
-		RetryAfter: salvo.ParseRetryAfter(r.Header.Get("Retry-After"), time.Now()),
+		RetryAfter: ParseRetryAfter(r.Header.Get("Retry-After"), time.Now()),
 	}
 }
 

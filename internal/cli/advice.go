@@ -1,0 +1,68 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/salvoembed/salvo"
+	"github.com/salvoembed/salvo/engine"
+)
+
+// The libraries' errors state facts; the flags that change them are the
+// command line's to name. advise puts them into a message.
+
+// advise returns msg, the text of err (or of a failure caused by err), with
+// the advice for each error of err's tree that has some: each one's own
+// text within msg is replaced by its advised text. Outer errors come first,
+// so an advised text that repeats an inner error's text is advised too.
+func advise(msg string, err error) string {
+	walkErrors(err, func(e error) {
+		if plain, advised := advice(e); plain != "" {
+			msg = strings.Replace(msg, plain, advised, 1)
+		}
+	})
+	return msg
+}
+
+// advice returns err's own text and that text with what to do, or "" for
+// an error without advice.
+func advice(err error) (plain, advised string) {
+	switch e := err.(type) {
+	case *salvo.ModelNotFoundError:
+		return e.Error(), e.Error() + ", or pass --pull"
+	case *salvo.ModelMismatchError:
+		return e.Error(), e.Error() + fmt.Sprintf(": use --collection to start another collection, or --model %s to continue this one", e.Have)
+	case *engine.TooLongError:
+		hint := "shorten the text, or drop --truncate=false to let the server cut it"
+		if e.Truncate { // the endpoint refused although truncation was allowed
+			hint = "this endpoint does not truncate: use --api embed, or shorten the text"
+		}
+		return e.Error(), fmt.Sprintf("%v (the model's context is %d tokens: %s)", e.Err, e.ContextTokens, hint)
+	case *engine.TimeoutError:
+		return e.Error(), fmt.Sprintf("%s: no answer within %v (--timeout): %v", e.Host, e.Timeout, context.DeadlineExceeded)
+	case *engine.VectorSizeError:
+		return e.Error(), e.Error() + " (a different model or --dimensions on this server?)"
+	case *engine.HostsDownError:
+		return e.Error(), e.Message(" (--host-timeout)")
+	case *engine.DuplicateError:
+		return e.Error(), e.Error() + " (--on-duplicate first|last keeps one of them)"
+	}
+	return "", ""
+}
+
+// walkErrors calls fn for err and every error it wraps, outer ones first.
+func walkErrors(err error, fn func(error)) {
+	if err == nil {
+		return
+	}
+	fn(err)
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		walkErrors(u.Unwrap(), fn)
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			walkErrors(e, fn)
+		}
+	}
+}
