@@ -17,8 +17,9 @@ type VectorReader interface {
 // items' vectors into the user's column (one transaction), then stores
 // them. Writing back first means the store never holds a record as done
 // that the user's table lacks, whenever the process stops. Lookup reports
-// a record that is stored but whose row has no vector as Cached, so that
-// it is written back without a request.
+// a record that is stored but whose row does not hold the stored vector
+// (none, or another one) as Cached, so that it is written back without a
+// request: the table and the store end up holding the same vector.
 func (w *WriteBack) Wrap(st salvo.Store) (salvo.Store, error) {
 	vr, ok := st.(VectorReader)
 	if !ok {
@@ -37,18 +38,34 @@ func (s *wrapped) Lookup(ctx context.Context, collection string, items []salvo.I
 	if err := s.Store.Lookup(ctx, collection, items, out); err != nil {
 		return err
 	}
-	var stored []string
+	var keys []salvo.Key
 	for i, it := range items {
 		if out[i] == salvo.Stored {
-			stored = append(stored, it.ID)
+			keys = append(keys, it.Key)
 		}
 	}
-	missing, err := s.w.missingFrom(ctx, stored)
+	if len(keys) == 0 {
+		return nil
+	}
+	vecs, err := s.vr.CachedVectors(ctx, keys)
+	if err != nil {
+		return err
+	}
+	var (
+		ids     []string
+		vectors [][]float32
+	)
+	for i, it := range items {
+		if v := vecs[it.Key]; out[i] == salvo.Stored && v != nil {
+			ids, vectors = append(ids, it.ID), append(vectors, v)
+		}
+	}
+	differ, err := s.w.differing(ctx, ids, vectors)
 	if err != nil {
 		return err
 	}
 	for i, it := range items {
-		if out[i] == salvo.Stored && missing[it.ID] {
+		if out[i] == salvo.Stored && differ[it.ID] {
 			out[i] = salvo.Cached
 		}
 	}

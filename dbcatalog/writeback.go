@@ -71,7 +71,7 @@ type WriteBack struct {
 	// Written counts rows whose vector was written; unchanged rows are not.
 	Written int
 	// Duplicates counts records whose ID had been written already in this
-	// run: they are not written again.
+	// run: their vector replaced the earlier one.
 	Duplicates int
 	// FirstDuplicate is the first such ID.
 	FirstDuplicate string
@@ -279,25 +279,30 @@ func (w *WriteBack) inspectSQLite(ctx context.Context) error {
 // Write writes vectors[i] into the row of ids[i], in one transaction,
 // where the column does not hold it already. The first write creates the
 // column when it is missing, and checks its dimensions; nothing is written
-// when they differ. An ID already written in this run is counted in
-// Duplicates and not written again.
+// when they differ. An ID written already in this run is written again
+// (a later record of the ID replaced it, as --on-duplicate last does) and
+// counted in Duplicates; of an ID given twice in one call, the last vector
+// is written.
 func (w *WriteBack) Write(ctx context.Context, ids []string, vectors [][]float32) error {
 	if len(ids) == 0 {
 		return nil
 	}
+	last := make(map[string]int, len(ids))
+	for i, id := range ids {
+		last[id] = i
+	}
 	keepIDs, keepVecs := ids[:0:0], vectors[:0:0]
 	for i, id := range ids {
-		if _, dup := w.seen[id]; dup {
+		if last[id] != i {
+			continue
+		}
+		if _, again := w.seen[id]; again {
 			if w.Duplicates == 0 {
 				w.FirstDuplicate = id
 			}
 			w.Duplicates++
-			continue
 		}
 		keepIDs, keepVecs = append(keepIDs, id), append(keepVecs, vectors[i])
-	}
-	if len(keepIDs) == 0 {
-		return nil
 	}
 	dims := len(keepVecs[0])
 	if err := w.CheckDims(dims); err != nil {
@@ -442,40 +447,59 @@ func (w *WriteBack) writeSQLite(ctx context.Context, ids []string, vectors [][]f
 	return n, created, nil
 }
 
-// missingFrom returns the IDs, of those given, whose row exists and has no
-// vector in the column (all existing rows while the column is missing).
-func (w *WriteBack) missingFrom(ctx context.Context, ids []string) (map[string]bool, error) {
+// differing returns the IDs, of those given, whose row exists and does
+// not hold vectors[i] (NULL or another vector; every existing row while
+// the column is missing).
+func (w *WriteBack) differing(ctx context.Context, ids []string, vectors [][]float32) (map[string]bool, error) {
 	out := map[string]bool{}
 	if len(ids) == 0 {
 		return out, nil
 	}
 	idCol := pgx.Identifier{w.idCol}.Sanitize()
-	null := ""
-	if w.kind != "" {
-		null = " AND " + w.col + " IS NULL"
-	}
 	if w.db.pool != nil {
-		q := fmt.Sprintf("SELECT %s::text FROM %s WHERE %s = ANY ($1::text[]::%s[])%s", idCol, w.t.table(), idCol, w.idType, null)
-		rows, err := w.db.pool.Query(ctx, q, ids)
+		q := fmt.Sprintf("SELECT v.id FROM unnest($1::text[]) AS v (id) JOIN %s AS t ON t.%s = v.id::%s", w.t.table(), idCol, w.idType)
+		args := []any{ids}
+		if w.kind != "" {
+			typ := "real[]"
+			if w.kind == "vector" {
+				typ = pgx.Identifier{w.vecNS}.Sanitize() + ".vector"
+			}
+			texts := make([]string, len(vectors))
+			for i, v := range vectors {
+				texts[i] = vectorText(v, w.kind == "vector")
+			}
+			q = fmt.Sprintf("SELECT v.id FROM unnest($1::text[], $2::text[]) AS v (id, vec) JOIN %s AS t ON t.%s = v.id::%s WHERE t.%s IS DISTINCT FROM v.vec::%s",
+				w.t.table(), idCol, w.idType, w.col, typ)
+			args = append(args, texts)
+		}
+		rows, err := w.db.pool.Query(ctx, q, args...)
 		if err != nil {
-			return nil, fmt.Errorf("--write-back %s in %s: %w", w.t, w.db.where, err)
+			return nil, fmt.Errorf("write-back %s in %s: %w", w.t, w.db.where, err)
 		}
 		var id string
 		_, err = pgx.ForEachRow(rows, []any{&id}, func() error { out[id] = true; return nil })
 		if err != nil {
-			return nil, fmt.Errorf("--write-back %s in %s: %w", w.t, w.db.where, err)
+			return nil, fmt.Errorf("write-back %s in %s: %w", w.t, w.db.where, err)
 		}
 		return out, nil
 	}
-	stmt, err := w.db.lite.PrepareContext(ctx, fmt.Sprintf("SELECT count(*) FROM %s WHERE %s = ?%s", w.t.table(), idCol, null))
+	q := fmt.Sprintf("SELECT count(*) FROM %s WHERE %s = ?1", w.t.table(), idCol)
+	if w.kind != "" {
+		q += " AND " + w.col + " IS NOT ?2"
+	}
+	stmt, err := w.db.lite.PrepareContext(ctx, q)
 	if err != nil {
-		return nil, fmt.Errorf("--write-back %s in %s: %w", w.t, w.db.where, err)
+		return nil, fmt.Errorf("write-back %s in %s: %w", w.t, w.db.where, err)
 	}
 	defer stmt.Close()
-	for _, id := range ids {
+	for i, id := range ids {
+		args := []any{id}
+		if w.kind != "" {
+			args = append(args, append([]byte(nil), f32le.Bytes(vectors[i])...))
+		}
 		var n int
-		if err := stmt.QueryRowContext(ctx, id).Scan(&n); err != nil {
-			return nil, fmt.Errorf("--write-back %s in %s: %w", w.t, w.db.where, err)
+		if err := stmt.QueryRowContext(ctx, args...).Scan(&n); err != nil {
+			return nil, fmt.Errorf("write-back %s in %s: %w", w.t, w.db.where, err)
 		}
 		if n > 0 {
 			out[id] = true

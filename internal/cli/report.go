@@ -134,7 +134,7 @@ func printReport(w io.Writer, r *embedReport, interrupted bool) {
 		}
 		fmt.Fprintf(w, "       wrote %d vectors into %s (rows whose vector changed)", wb.Written, wb.Target)
 		if wb.Duplicates > 0 {
-			fmt.Fprintf(w, "; %d duplicate IDs (first %q) were written once", wb.Duplicates, wb.FirstDuplicate)
+			fmt.Fprintf(w, "; %d rows written again by a later record of their ID (first %q)", wb.Duplicates, wb.FirstDuplicate)
 		}
 		fmt.Fprintln(w)
 	}

@@ -23,7 +23,7 @@ type writeBackReport struct {
 	Target         string `json:"target"`
 	Created        string `json:"created_column,omitempty"` // the type of a column this run created
 	Written        int    `json:"written"`                  // rows whose vector was written
-	Duplicates     int    `json:"duplicates,omitempty"`     // records whose ID was written already
+	Duplicates     int    `json:"duplicates,omitempty"`     // rows written again by a later record of their ID
 	FirstDuplicate string `json:"first_duplicate,omitempty"`
 }
 

@@ -2,11 +2,14 @@ package cli
 
 import (
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/salvoembed/salvo/internal/f32le"
 	"github.com/salvoembed/salvo/ollamatest"
 	"github.com/salvoembed/salvo/postgres/pgtest"
 )
@@ -145,4 +148,85 @@ func TestWriteBackNonUniqueID(t *testing.T) {
 			return query[int64](t, srv, "SELECT count(*) FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'items' AND column_name = 'embedding'", schema)
 		})
 	})
+}
+
+// storeVectors is the vector of every record of salvo's database db, from
+// salvo export.
+func storeVectors(t *testing.T, db string) map[string][]float32 {
+	t.Helper()
+	r := run(t, "", "export", "--db", db, "--format", "jsonl")
+	if r.code != ExitOK {
+		t.Fatalf("export: exit %d: %s", r.code, r.err)
+	}
+	out := map[string][]float32{}
+	for _, line := range strings.Split(strings.TrimSpace(r.out), "\n") {
+		var rec struct {
+			ID     string    `json:"id"`
+			Vector []float32 `json:"vector"`
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("export line %.80q: %v", line, err)
+		}
+		out[rec.ID] = rec.Vector
+	}
+	return out
+}
+
+// tableVector is the vector written back into movies.embedding of row id.
+func tableVector(t *testing.T, db *sql.DB, id int) []float32 {
+	t.Helper()
+	var b []byte
+	if err := db.QueryRow("SELECT embedding FROM movies WHERE id = ?", id).Scan(&b); err != nil {
+		t.Fatal(err)
+	}
+	v := make([]float32, len(b)/4)
+	f32le.Decode(v, b)
+	return v
+}
+
+// TestWriteBackOnDuplicateLast: with --on-duplicate last, the table and
+// salvo's store both hold the last record's vector of a repeated ID, run
+// after run; a row whose vector differs from the store's is repaired by a
+// re-run without a request.
+func TestWriteBackOnDuplicateLast(t *testing.T) {
+	s := server(t, ollamatest.Config{Slots: 4, Dims: 8})
+	dir := t.TempDir()
+	path := sqliteMovies(t, dir, "shop.db", 2500)
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	store := filepath.Join(dir, "salvo.db")
+	args := []string{"embed", "--source-db", path, "--sql", "SELECT id, title FROM movies UNION ALL SELECT id, title || ' again' FROM movies WHERE id <= 3",
+		"--text", "{{.title}}", "--on-duplicate", "last", "--write-back", "movies.embedding", "--host", s.URL(), "--db", store, "--json"}
+	for run1 := 1; run1 <= 2; run1++ {
+		r := run(t, "", args...)
+		if r.code != ExitOK {
+			t.Fatalf("run %d: exit %d: %s", run1, r.code, r.err)
+		}
+		vecs := storeVectors(t, store)
+		for id := 1; id <= 3; id++ {
+			want := ollamatest.Vector(ollamatest.DefaultModel, fmt.Sprintf("movie %d again", id), 8)
+			got := tableVector(t, db, id)
+			if !slices.Equal(got, vecs[fmt.Sprint(id)]) || ollamatest.Cosine(got, want) < 0.99999 {
+				t.Errorf("run %d, ID %d: the table holds %v, the store %v; want both the last record's vector", run1, id, got, vecs[fmt.Sprint(id)])
+			}
+		}
+	}
+
+	// A row that holds another row's vector is repaired by a re-run.
+	if _, err := db.Exec("UPDATE movies SET embedding = (SELECT embedding FROM movies WHERE id = 11) WHERE id = 10"); err != nil {
+		t.Fatal(err)
+	}
+	s.Reset()
+	args[4] = "SELECT id, title FROM movies WHERE id > 3"
+	r := run(t, "", args...)
+	m := r.summary(t)
+	if written, _ := writeBackOf(t, m); r.code != ExitOK || written != 1 || s.Requests() != 0 {
+		t.Errorf("re-run after a wrong row: exit %d, %d written, %d requests; want 1 written, no request\n%s", r.code, written, s.Requests(), r.err)
+	}
+	if got, want := tableVector(t, db, 10), storeVectors(t, store)["10"]; !slices.Equal(got, want) {
+		t.Errorf("row 10 holds %v, the store %v", got, want)
+	}
 }
