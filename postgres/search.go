@@ -88,6 +88,9 @@ func (s *Store) Index(ctx context.Context, collection string) error {
 	if !s.vec {
 		return nil
 	}
+	if s.readOnly {
+		return s.readOnlyErr(fmt.Sprintf("index collection %q", collection))
+	}
 	cid, dims, err := s.collection(ctx, s.pool, collection, false)
 	if err != nil || dims == 0 || dims > MaxIndexDims {
 		return err
