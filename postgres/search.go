@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/jackc/pgx/v5"
@@ -26,6 +27,9 @@ func (s *Store) Search(ctx context.Context, collection string, query []float32, 
 	if k <= 0 {
 		return nil, nil
 	}
+	// The rows come back one by one (no allocation for k); k is bounded
+	// so that k+1 below cannot overflow.
+	k = min(k, math.MaxInt32)
 	var hits []salvo.Hit
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		cid, dims, err := s.collection(ctx, tx, collection, false)
