@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/salvoembed/salvo"
@@ -19,6 +20,9 @@ import (
 func (s *Store) OpenCollection(ctx context.Context, c salvo.Collection) (*salvo.Collection, error) {
 	if err := c.Check(); err != nil {
 		return nil, err
+	}
+	if s.readOnly {
+		return nil, s.readOnlyErr(fmt.Sprintf("open collection %q", c.Name))
 	}
 	var stored *salvo.Collection
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {

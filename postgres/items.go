@@ -81,6 +81,9 @@ func (s *Store) Put(ctx context.Context, collection string, entries []salvo.Entr
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if s.readOnly {
+		return s.readOnlyErr(fmt.Sprintf("store in collection %q", collection))
+	}
 	for _, it := range items {
 		if !validID(it.ID) {
 			return fmt.Errorf("store item %q in collection %q: PostgreSQL text cannot hold this ID (NUL bytes or invalid UTF-8): keep such catalogs in a SQLite database, or choose another --id", it.ID, collection)

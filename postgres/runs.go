@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/salvoembed/salvo"
@@ -10,6 +11,9 @@ import (
 
 // RecordRun appends r to the run ledger.
 func (s *Store) RecordRun(ctx context.Context, r salvo.Run) error {
+	if s.readOnly {
+		return s.readOnlyErr(fmt.Sprintf("record run of collection %q", r.Collection))
+	}
 	stats, args, err := r.JSON()
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/jackc/pgx/v5"
@@ -26,6 +27,9 @@ func (s *Store) Search(ctx context.Context, collection string, query []float32, 
 	if k <= 0 {
 		return nil, nil
 	}
+	// The rows come back one by one (no allocation for k); k is bounded
+	// so that k+1 below cannot overflow.
+	k = min(k, math.MaxInt32)
 	var hits []salvo.Hit
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		cid, dims, err := s.collection(ctx, tx, collection, false)
@@ -87,6 +91,9 @@ const MaxIndexDims = 2000
 func (s *Store) Index(ctx context.Context, collection string) error {
 	if !s.vec {
 		return nil
+	}
+	if s.readOnly {
+		return s.readOnlyErr(fmt.Sprintf("index collection %q", collection))
 	}
 	cid, dims, err := s.collection(ctx, s.pool, collection, false)
 	if err != nil || dims == 0 || dims > MaxIndexDims {

@@ -53,17 +53,20 @@ type Store struct {
 	vecTyp string // the qualified vector type, e.g. "public".vector
 	copy   bool   // the server takes COPY FROM STDIN
 	q      queries
+	// readOnly: opened with OpenReadOnly; every write is refused.
+	readOnly bool
 }
 
 // Open connects to the PostgreSQL database at rawURL and creates salvo's
 // schema and tables when they do not exist. The URL is any URL pgx
 // accepts; its parameter schema names the schema (default [DefaultSchema]).
 func Open(ctx context.Context, rawURL string) (*Store, error) {
+	original := rawURL
 	rawURL, schema, err := splitSchema(rawURL)
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{where: Redact(rawURL), schema: schema}
+	s := &Store{where: Redact(original), schema: schema}
 	pool, srv, err := connect(ctx, rawURL, func(ctx context.Context, conn *pgx.Conn, srv *Server) error {
 		kind, err := setupSchema(ctx, conn, srv, schema)
 		if err == nil && kind == VectorsPgvector && srv.Pgvector == "" {
@@ -143,7 +146,8 @@ func (s *Store) Server() Server { return s.srv }
 // Schema is the schema salvo's tables are in.
 func (s *Store) Schema() string { return s.schema }
 
-// Path returns where the store is: the URL without its password.
+// Path returns where the store is: the URL without its password, with its
+// ?schema= parameter.
 func (s *Store) Path() string { return s.where }
 
 // Describe says in a sentence where vectors are kept and how they are

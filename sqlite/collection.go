@@ -24,6 +24,9 @@ func (s *Store) OpenCollection(ctx context.Context, c salvo.Collection) (*salvo.
 	if err := c.Check(); err != nil {
 		return nil, err
 	}
+	if s.readOnly {
+		return nil, s.readOnlyErr(fmt.Sprintf("open collection %q", c.Name))
+	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("open collection %q in %s: %w", c.Name, s.path, err)

@@ -82,6 +82,9 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if s.readOnly {
+		return s.readOnlyErr(fmt.Sprintf("store in collection %q", collection))
+	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store in collection %q of %s: %w", collection, s.path, err)

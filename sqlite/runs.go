@@ -14,6 +14,9 @@ type Run = salvo.Run
 
 // RecordRun appends r to the run ledger. Times are kept to the millisecond.
 func (s *Store) RecordRun(ctx context.Context, r Run) error {
+	if s.readOnly {
+		return s.readOnlyErr(fmt.Sprintf("record run of collection %q", r.Collection))
+	}
 	stats, args, err := r.JSON()
 	if err != nil {
 		return err

@@ -65,6 +65,8 @@ type Store struct {
 	w    *sql.DB // one connection: every write, in order
 	r    *sql.DB // read-only connections
 	st   statements
+	// readOnly: opened with OpenReadOnly; every write is refused.
+	readOnly bool
 }
 
 // Open opens the salvo database at path, creating the file and its schema

@@ -92,7 +92,7 @@ const minParallel = 1 << 20
 
 // Search returns the k rows most similar to q, best first, leaving out the
 // rows for which skip returns true. Ties go to the lower row. q must have
-// Dims values.
+// Dims values. Any k is fine: memory goes with min(k, Len()).
 func (x *Index) Search(q []float32, k int, skip func(row int) bool) []Match {
 	if len(q) != x.dims {
 		panic(fmt.Sprintf("vecindex: query of %d dimensions against vectors of %d", len(q), x.dims))
@@ -111,11 +111,13 @@ func (x *Index) Search(q []float32, k int, skip func(row int) bool) []Match {
 	})
 }
 
-// scan runs part over the rows in parallel chunks, each with a heap of k,
-// and merges the heaps.
+// scan runs part over the rows in parallel chunks, each with a heap of k
+// (at most the rows: a k of 1e11 allocates for the rows there are), and
+// merges the heaps.
 func (x *Index) scan(k int, part func(lo, hi int, h *heap)) []Match {
 	n := len(x.ids)
-	if k <= 0 || n == 0 {
+	k = min(k, n)
+	if k <= 0 {
 		return nil
 	}
 	workers := 1

@@ -72,6 +72,11 @@ func (x *Index) SearchQuantized(q []float32, k int, skip func(row int) bool) []M
 	if skip == nil {
 		skip = NoSkip
 	}
+	// Clamped first, so that k × Oversample cannot overflow.
+	k = min(k, len(x.ids))
+	if k <= 0 {
+		return nil
+	}
 	x.Quantize()
 	z := x.q8
 	q8 := make([]int8, z.stride)

@@ -30,9 +30,9 @@ func vegaDB(t *testing.T) (db string, model string) {
 	return db, model
 }
 
-// export runs salvo export --format F --out dir/v.F for each format and
+// exportFiles runs salvo export --format F --out dir/v.F for each format and
 // returns the paths.
-func export(t *testing.T, db string, formats ...string) map[string]string {
+func exportFiles(t *testing.T, db string, formats ...string) map[string]string {
 	t.Helper()
 	dir := t.TempDir()
 	paths := map[string]string{}
@@ -76,7 +76,7 @@ func exportedJSONL(t *testing.T, path string) (ids []string, vecs map[string][]f
 
 func TestExportJSONLAndCSV(t *testing.T) {
 	db, model := vegaDB(t)
-	p := export(t, db, "jsonl", "csv")
+	p := exportFiles(t, db, "jsonl", "csv")
 	jl, cs := p["jsonl"], p["csv"]
 	ids, vecs, fields := exportedJSONL(t, jl)
 	if len(ids) != 3201 {
@@ -142,7 +142,7 @@ func numpyPython(t *testing.T) string {
 func TestExportNPYReadByNumpy(t *testing.T) {
 	py := numpyPython(t)
 	db, _ := vegaDB(t)
-	p := export(t, db, "jsonl", "npy")
+	p := exportFiles(t, db, "jsonl", "npy")
 	jl, npy := p["jsonl"], p["npy"]
 	dir := filepath.Dir(npy)
 	ids, vecs, _ := exportedJSONL(t, jl)
@@ -203,7 +203,7 @@ func duckdbModules(t *testing.T) string {
 func TestExportParquetReadByDuckDB(t *testing.T) {
 	mods := duckdbModules(t)
 	db, _ := vegaDB(t)
-	p := export(t, db, "jsonl", "parquet")
+	p := exportFiles(t, db, "jsonl", "parquet")
 	jl, pq := p["jsonl"], p["parquet"]
 	ids, vecs, _ := exportedJSONL(t, jl)
 	cmd := exec.Command("node", "-e", `
@@ -263,7 +263,7 @@ func TestExportErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"--format", "npy"}, "needs --out PATH"},
-		{[]string{"--format", "xml", "--out", "x"}, "choose jsonl, csv, npy or parquet"},
+		{[]string{"--format", "xml", "--out", "x"}, "choose jsonl, csv, npy, parquet"},
 		{[]string{"--collection", "nope", "--out", filepath.Join(t.TempDir(), "x.jsonl")}, `has no collection "nope"; its collections: vega-movies`},
 	} {
 		r := run(t, "", append([]string{"export", "--db", db}, tc.args...)...)

@@ -41,7 +41,7 @@ func TestSearchOnPostgreSQL(t *testing.T) {
 	}
 	exported := func(t *testing.T, db string) []byte {
 		t.Helper()
-		b, err := os.ReadFile(export(t, db, "jsonl")["jsonl"])
+		b, err := os.ReadFile(exportFiles(t, db, "jsonl")["jsonl"])
 		if err != nil {
 			t.Fatal(err)
 		}

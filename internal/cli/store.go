@@ -44,7 +44,34 @@ func openStore(ctx context.Context, db string, existing bool) (store, error) {
 	return sqlite.Open(db)
 }
 
-// openExisting opens the store of a reading command.
+// openExisting opens the store of a reading command (status, search,
+// similar, export, serve) for reading only: it creates nothing, neither a
+// file, nor a schema, tables or an extension, and upgrades no schema.
 func openExisting(db string) (store, error) {
-	return openStore(context.Background(), db, true)
+	ctx := context.Background()
+	var (
+		st  store
+		err error
+	)
+	if postgres.IsURL(db) {
+		st, err = postgres.OpenReadOnly(ctx, db)
+	} else {
+		if _, serr := os.Stat(db); errors.Is(serr, os.ErrNotExist) {
+			return nil, fmt.Errorf("database %s does not exist: run salvo embed first, or give --db", db)
+		}
+		st, err = sqlite.OpenReadOnly(db)
+	}
+	var (
+		none *salvo.NoSchemaError
+		old  *salvo.OldSchemaError
+	)
+	switch {
+	case errors.As(err, &none):
+		return nil, fmt.Errorf("%s holds no salvo tables (nothing was embedded there, and reading creates nothing): run salvo embed --db '%s' first, or give another --db", none.Where, none.Where)
+	case errors.As(err, &old):
+		return nil, fmt.Errorf("%s holds salvo tables of schema version %d, older than this salvo's %d, and reading upgrades nothing: run salvo embed with this --db once (it upgrades them), then this command again", old.Where, old.Version, old.Current)
+	case err != nil:
+		return nil, err
+	}
+	return st, nil
 }

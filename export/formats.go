@@ -1,4 +1,4 @@
-package cli
+package export
 
 import (
 	"bufio"
@@ -192,7 +192,7 @@ func newNPYWriter(file io.WriterAt, w *bufio.Writer, path string, cols []string,
 
 func (n *npyWriter) row(id string, v []float32, m map[string]json.RawMessage) error {
 	if strings.ContainsAny(id, "\r\n") {
-		return fmt.Errorf("ID %q holds a line break, which .ids.txt cannot: export as jsonl or parquet", id)
+		return fmt.Errorf("ID %q holds a line break, which .ids.txt cannot hold: export as jsonl or parquet", id)
 	}
 	if len(v) != n.dims {
 		return fmt.Errorf("ID %q: a vector of %d dimensions in a collection of %d", id, len(v), n.dims)
@@ -266,7 +266,7 @@ func newParquetWriter(w *bufio.Writer, cols []string) (*parquetWriter, error) {
 	fields := []reflect.StructField{{Name: "ID", Type: reflect.TypeFor[string](), Tag: `parquet:"id"`}}
 	for i, c := range cols {
 		if c == "id" || c == "vector" || c == "" || strings.ContainsAny(c, "\",\\`") {
-			return nil, fmt.Errorf("field %q cannot be a parquet column here (id, vector, and names with quotes, commas or backslashes are not): choose others with --fields", c)
+			return nil, &FieldError{Field: c, Format: Parquet, Why: "id, vector, and names with quotes, commas or backslashes are not"}
 		}
 		fields = append(fields, reflect.StructField{Name: "F" + strconv.Itoa(i), Type: reflect.TypeFor[*string](), Tag: reflect.StructTag(`parquet:"` + c + `,optional"`)})
 	}

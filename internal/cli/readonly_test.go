@@ -1,0 +1,155 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/salvoembed/salvo/ollamatest"
+	"github.com/salvoembed/salvo/postgres/pgtest"
+)
+
+// readers are the commands that must create nothing, as a user runs them.
+// serve is run with a context that is already canceled: it opens the
+// store, listens, and stops.
+func readers(t *testing.T, host, db string) []result {
+	t.Helper()
+	var out []result
+	for _, args := range [][]string{
+		{"status", "--db", db},
+		{"status", "--db", db, "--json"},
+		{"search", "--host", host, "--db", db, "--k", "3", "one"},
+		{"similar", "--db", db, "--k", "3", "1"},
+		{"export", "--db", db},
+		{"export", "--db", db, "--format", "csv"},
+	} {
+		out = append(out, run(t, "", args...))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var o, e bytes.Buffer
+	code := Main(ctx, []string{"serve", "--db", db, "--host", host, "--addr", "127.0.0.1:0"}, Stdio{In: strings.NewReader(""), Out: &o, Err: &e, IsTerminal: func() bool { return false }})
+	return append(out, result{code, o.String(), e.String()})
+}
+
+func folder(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]string{}
+	for _, e := range es {
+		b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+		m[e.Name()] = string(b)
+	}
+	return m
+}
+
+func sameFiles(t *testing.T, what string, before, after map[string]string) {
+	t.Helper()
+	if len(before) != len(after) {
+		t.Errorf("%s: the folder held %d files, now %d", what, len(before), len(after))
+	}
+	for name, b := range before {
+		if a, ok := after[name]; !ok || a != b {
+			t.Errorf("%s changed or removed %s", what, name)
+		}
+	}
+}
+
+// On SQLite the reading commands create no file, change no byte of a
+// database, and leave a database of an older schema version as it is,
+// saying to run salvo embed (they used to upgrade it).
+func TestReadOnlyCommandsSQLite(t *testing.T) {
+	s := server(t, ollamatest.Config{Dims: 4})
+	dir := t.TempDir()
+	in := writeFile(t, dir, "m.jsonl", `{"id":"1","text":"one","title":"One"}`+"\n"+`{"id":"2","text":"two","title":"Two"}`+"\n")
+	db := filepath.Join(dir, "m.db")
+	if r := run(t, "", "embed", in, "--host", s.URL(), "--db", db, "--keep", "title"); r.code != ExitOK {
+		t.Fatalf("embed exit %d: %s", r.code, r.err)
+	}
+	before := folder(t, dir)
+	for i, r := range readers(t, s.URL(), db) {
+		if r.code != ExitOK {
+			t.Errorf("reader %d: exit %d: %s", i, r.code, r.err)
+		}
+	}
+	sameFiles(t, "the reading commands", before, folder(t, dir))
+
+	missing := filepath.Join(dir, "missing.db")
+	for i, r := range readers(t, s.URL(), missing) {
+		if r.code != ExitFatal || !strings.Contains(r.err, "does not exist") {
+			t.Errorf("reader %d of a missing file: exit %d: %s", i, r.code, r.err)
+		}
+	}
+	sameFiles(t, "the reading commands of a missing file", before, folder(t, dir))
+
+	// Schema version 1: what salvo wrote before kept fields.
+	old := filepath.Join(dir, "old.db")
+	raw, err := sql.Open("sqlite", old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"PRAGMA journal_mode = WAL", `CREATE TABLE collections (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, model TEXT NOT NULL, dims INTEGER NOT NULL DEFAULT 0, template TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)`,
+		"PRAGMA application_id = 1396788310", "PRAGMA user_version = 1"} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw.Close()
+	before = folder(t, dir)
+	for i, r := range readers(t, s.URL(), old) {
+		if r.code != ExitFatal || !strings.Contains(r.err, "schema version 1, older than this salvo's") || !strings.Contains(r.err, "run salvo embed with this --db once") {
+			t.Errorf("reader %d of an old schema: exit %d: %s", i, r.code, r.err)
+		}
+	}
+	sameFiles(t, "the reading commands of an old schema", before, folder(t, dir))
+}
+
+// `salvo status --db 'postgres://…?schema=embeddings'` on a schema that
+// does not exist used to create it with 5 tables. No reading command
+// changes the catalog now, and the message shows the schema.
+func TestReadOnlyCommandsPostgreSQL(t *testing.T) {
+	srv := pgtest.PostgreSQL(t)
+	s := server(t, ollamatest.Config{Dims: 4})
+	u, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("schema", fmt.Sprintf("embeddings_%d", os.Getpid()))
+	u.RawQuery = q.Encode()
+	missing := u.String()
+
+	before := srv.Catalog(t)
+	for i, r := range readers(t, s.URL(), missing) {
+		if r.code != ExitFatal || !strings.Contains(r.err, "schema=embeddings_") || !strings.Contains(r.err, "holds no salvo tables") {
+			t.Errorf("reader %d of a missing schema: exit %d: %s", i, r.code, r.err)
+		}
+	}
+	if after := srv.Catalog(t); after != before {
+		t.Fatalf("the reading commands changed the catalog of a missing schema:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+
+	db := srv.Fresh(t)
+	in := writeFile(t, t.TempDir(), "m.jsonl", `{"id":"1","text":"one","title":"One"}`+"\n"+`{"id":"2","text":"two","title":"Two"}`+"\n")
+	if r := run(t, "", "embed", in, "--host", s.URL(), "--db", db, "--keep", "title"); r.code != ExitOK {
+		t.Fatalf("embed exit %d: %s", r.code, r.err)
+	}
+	before = srv.Catalog(t)
+	for i, r := range readers(t, s.URL(), db) {
+		if r.code != ExitOK {
+			t.Errorf("reader %d: exit %d: %s", i, r.code, r.err)
+		}
+	}
+	if after := srv.Catalog(t); after != before {
+		t.Errorf("the reading commands changed the catalog:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}

@@ -1,0 +1,25 @@
+package pgtest
+
+import "testing"
+
+// catalogSQL lists every schema, every relation outside PostgreSQL's own
+// schemas (tables, indexes, sequences, views), every table that
+// information_schema shows, and every extension.
+const catalogSQL = `SELECT coalesce(string_agg(x, E'\n' ORDER BY x), '') FROM (
+	SELECT 'schema ' || nspname AS x FROM pg_namespace
+	UNION ALL SELECT 'relation ' || n.nspname || '.' || c.relname || ' ' || c.relkind::text
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+	UNION ALL SELECT 'table ' || table_schema || '.' || table_name FROM information_schema.tables
+		WHERE table_schema NOT IN ('pg_catalog', 'information_schema')
+	UNION ALL SELECT 'extension ' || extname FROM pg_extension) s`
+
+// Catalog describes what the server's database holds (schemas, relations,
+// extensions), one line each, sorted: compare it before and after a
+// command that must create nothing.
+func (s *Server) Catalog(tb testing.TB) string {
+	tb.Helper()
+	var c string
+	s.Scan(tb, catalogSQL, nil, &c)
+	return c
+}

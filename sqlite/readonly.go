@@ -1,0 +1,95 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+
+	"github.com/salvoembed/salvo"
+)
+
+// OpenReadOnly opens an existing salvo database for reading only: it
+// creates no file, sets no journal mode and upgrades no schema, and every
+// connection runs with query_only, so nothing it does can write. (SQLite
+// keeps a WAL file's -wal and -shm beside it while it is open, and removes
+// them at Close, as for any reader.)
+//
+// A path that does not exist is an error wrapping [os.ErrNotExist]; a file
+// without salvo's tables (an empty one) a *[salvo.NoSchemaError]; a
+// database of an older schema version, which only [Open] upgrades, a
+// *[salvo.OldSchemaError]. Writes return errors wrapping
+// [salvo.ErrReadOnly].
+func OpenReadOnly(path string) (*Store, error) {
+	ctx := context.Background()
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	if fi.IsDir() {
+		return nil, fmt.Errorf("open database %s: it is a folder: give a file path such as %s", path, filepath.Join(path, "salvo.db"))
+	}
+	if err := checkHeader(path); err != nil {
+		return nil, err
+	}
+	if fi.Size() == 0 {
+		return nil, &salvo.NoSchemaError{Where: path}
+	}
+	uri := (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
+	busy := fmt.Sprintf("_pragma=busy_timeout(%d)", BusyTimeout.Milliseconds())
+	dsn := uri + "?" + busy + "&_pragma=query_only(1)"
+	s := &Store{path: path, readOnly: true}
+	if s.w, err = sql.Open("sqlite", dsn); err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	s.w.SetMaxOpenConns(1)
+	if s.r, err = sql.Open("sqlite", dsn); err != nil {
+		s.w.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	s.r.SetMaxOpenConns(maxReaders)
+	s.r.SetMaxIdleConns(maxReaders)
+	s.r.SetConnMaxLifetime(0)
+	if err := s.checkReadable(ctx); err != nil {
+		s.r.Close()
+		s.w.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// checkReadable refuses what is not a salvo database at the current schema
+// version, then prepares the statements.
+func (s *Store) checkReadable(ctx context.Context) error {
+	if err := checkOwner(ctx, s.r, s.path); err != nil {
+		return err
+	}
+	var version, tables int
+	if err := s.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return s.openErr(err)
+	}
+	if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&tables); err != nil {
+		return s.openErr(err)
+	}
+	switch {
+	case tables == 0:
+		return &salvo.NoSchemaError{Where: s.path}
+	case version < SchemaVersion:
+		return &salvo.OldSchemaError{Where: s.path, Version: version, Current: SchemaVersion}
+	}
+	if err := s.st.prepare(ctx, s.w, s.r); err != nil {
+		return s.openErr(err)
+	}
+	return nil
+}
+
+// readOnlyErr is the error of a write to a store opened with OpenReadOnly.
+func (s *Store) readOnlyErr(what string) error {
+	return fmt.Errorf("%s in %s: %w", what, s.path, salvo.ErrReadOnly)
+}
