@@ -230,3 +230,31 @@ func TestQuery(t *testing.T) {
 		}
 	}
 }
+
+// The query prefix is the pair of the document prefix a collection was
+// embedded with: none when the documents did not get the model's own.
+func TestQueryPrefixFor(t *testing.T) {
+	bge := "Represent this sentence for searching relevant passages: "
+	for _, tc := range []struct{ model, doc, want string }{
+		{"nomic-embed-text", "", ""},
+		{"nomic-embed-text", "search_document: ", "search_query: "},
+		{"nomic-embed-text:v1.5", "search_document:", "search_query: "},
+		{"nomic-embed-text", "doc: ", ""},
+		{"bge-large-en-v1.5", "", bge},
+		{"bge-large-en-v1.5", "doc: ", ""},
+		{"multilingual-e5-large", "passage: ", "query: "},
+		{"multilingual-e5-large", "", ""},
+		{"embeddinggemma", "title: none | text: ", "task: search result | query: "},
+		{"embeddinggemma", "", ""},
+		{"all-minilm", "", ""},
+		{"all-minilm", "search_document: ", ""},
+	} {
+		c := salvo.Collection{Model: tc.model, Prefix: tc.doc}
+		if got := search.QueryPrefixFor(c); got != tc.want {
+			t.Errorf("QueryPrefixFor(%q, document prefix %q) = %q, want %q", tc.model, tc.doc, got, tc.want)
+		}
+		if p := search.PrefixesOf(c); p.Document != tc.doc || p.Query != tc.want {
+			t.Errorf("PrefixesOf(%q, %q) = %+v", tc.model, tc.doc, p)
+		}
+	}
+}

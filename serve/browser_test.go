@@ -133,7 +133,7 @@ func jsString(s string) string {
 // clean or cut: "..", ".", "a/b", "?", "#", "%"…
 func TestOddIDsInBrowser(t *testing.T) {
 	chromium(t)
-	hs, _ := fixtureOf(t, oddCatalog(t), serve.Options{})
+	hs, _ := fixtureOf(t, oddCatalog(t), model, serve.Options{})
 	ctx := browser(t)
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(hs.URL+"/"),

@@ -42,7 +42,7 @@ func titleOf(i int) string { return "title " + string(rune('A'+i)) }
 // Every odd ID gets its neighbours through /api/similar?id=, shows in the
 // map and in search results as stored, and its record's title finds it.
 func TestOddIDs(t *testing.T) {
-	hs, _ := fixtureOf(t, oddCatalog(t), serve.Options{})
+	hs, _ := fixtureOf(t, oddCatalog(t), model, serve.Options{})
 	var m struct{ Points []struct{ ID string } }
 	get(t, hs.URL+"/api/map?collection=movies", 200, &m)
 	var mapIDs []string

@@ -1,7 +1,7 @@
 // Package serve is salvo's search page and JSON API: one HTML page, built
 // into the binary and needing no network (no CDN, no build step), over
 //
-//	GET /api/collections                           {"collections":[…]}
+//	GET /api/collections                           {"collections":[{…,"prefixes":{"document","query"}}, …]}
 //	GET /api/search?collection=C&q=TEXT&k=10       {"results":[{"id","score","fields","text"}, …]}
 //	GET /api/similar?collection=C&id=ID&k=10       the same, from a stored record (never itself)
 //	GET /api/map?collection=C                      {"points":[{"id","x","y","label"}, …]}: a 2-D PCA of up to MapPoints vectors
@@ -51,7 +51,8 @@ type Options struct {
 	// queries. It is called once per collection, on the first search.
 	Embedder func(ctx context.Context, c salvo.Collection) (salvo.Embedder, error)
 	// QueryPrefix returns the text to put before a query of the collection;
-	// nil uses search.QueryPrefix of its model.
+	// nil uses search.QueryPrefixFor: the model's query prefix when the
+	// collection was embedded with the model's document prefix, else none.
 	QueryPrefix func(c salvo.Collection) string
 
 	// Addr is the address the server listens on ("127.0.0.1:8080"). The
@@ -96,7 +97,7 @@ type entry struct {
 // New returns a server over st.
 func New(st salvo.Store, opts Options) *Server {
 	if opts.QueryPrefix == nil {
-		opts.QueryPrefix = func(c salvo.Collection) string { return search.QueryPrefix(c.Model) }
+		opts.QueryPrefix = search.QueryPrefixFor
 	}
 	s := &Server{st: st, opts: opts, mux: http.NewServeMux(), colls: map[string]*entry{}}
 	s.mux.HandleFunc("GET /{$}", s.page)
@@ -121,7 +122,8 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 // collectionInfo is what the page needs to know of a collection.
 type collectionInfo struct {
 	salvo.Collection
-	Fields []string `json:"fields"` // the kept fields, in order, when known
+	Fields   []string          `json:"fields"`   // the kept fields, in order, when known
+	Prefixes search.PrefixPair `json:"prefixes"` // the document prefix and the query prefix that goes with it
 }
 
 func (s *Server) collections(w http.ResponseWriter, r *http.Request) {
@@ -132,7 +134,7 @@ func (s *Server) collections(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]collectionInfo, len(cs))
 	for i, c := range cs {
-		out[i] = collectionInfo{Collection: c, Fields: []string{}}
+		out[i] = collectionInfo{Collection: c, Fields: []string{}, Prefixes: search.PrefixPair{Document: c.Prefix, Query: s.opts.QueryPrefix(c)}}
 		if c.Keep != "" && c.Keep != "*" {
 			out[i].Fields = strings.Split(c.Keep, ",")
 		}

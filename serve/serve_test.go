@@ -37,19 +37,19 @@ func fixtureWith(t *testing.T, opts serve.Options) (*httptest.Server, *ollamates
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fixtureOf(t, movies, opts)
+	return fixtureOf(t, movies, model, opts)
 }
 
-// fixtureOf embeds the catalog at path (title as text, title, year and
-// genres kept) and serves it with opts.
-func fixtureOf(t *testing.T, movies string, opts serve.Options) (*httptest.Server, *ollamatest.Server) {
+// fixtureOf embeds the catalog at path with model (title as text, title,
+// year and genres kept; more embed flags in opts) and serves it with opts.
+func fixtureOf(t *testing.T, movies, model string, opts serve.Options, embedArgs ...string) (*httptest.Server, *ollamatest.Server) {
 	t.Helper()
 	ol := ollamatest.New(ollamatest.Config{Models: []string{model}})
 	t.Cleanup(ol.Close)
 	db := filepath.Join(t.TempDir(), "movies.db")
 	var stderr bytes.Buffer
-	code := cli.Main(context.Background(), []string{"embed", movies, "--host", ol.URL(), "--model", model, "--db", db,
-		"--text", "{{.title}}", "--keep", "title,year,genres", "--quiet"}, cli.Stdio{Out: &stderr, Err: &stderr, IsTerminal: func() bool { return false }})
+	code := cli.Main(context.Background(), append([]string{"embed", movies, "--host", ol.URL(), "--model", model, "--db", db,
+		"--text", "{{.title}}", "--keep", "title,year,genres", "--quiet"}, embedArgs...), cli.Stdio{Out: &stderr, Err: &stderr, IsTerminal: func() bool { return false }})
 	if code != 0 {
 		t.Fatalf("embed: exit %d: %s", code, stderr.String())
 	}
@@ -197,6 +197,45 @@ func TestPageIsOffline(t *testing.T) {
 	for _, bad := range []string{"http://", "https://", "<script src", "<link "} {
 		if strings.Contains(page, bad) {
 			t.Errorf("the page refers to %q: it must work offline", bad)
+		}
+	}
+}
+
+// A collection of nomic-embed-text embedded without its document prefix is
+// searched without its query prefix: a record's exact text finds it with
+// score 1. /api/collections says which prefixes apply.
+func TestSearchPrefixesArePairs(t *testing.T) {
+	movies, err := filepath.Abs("../examples/movies.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const title = "The Waltz of Kestrel Mills"
+	for _, tc := range []struct {
+		embedArgs []string
+		doc, q    string
+	}{
+		{nil, "", ""},
+		{[]string{"--prefix", "search_document: "}, "search_document: ", "search_query: "},
+	} {
+		hs, _ := fixtureOf(t, movies, ollamatest.DefaultModel, serve.Options{}, tc.embedArgs...)
+		var colls struct {
+			Collections []struct {
+				Prefixes struct{ Document, Query string }
+			}
+		}
+		get(t, hs.URL+"/api/collections", 200, &colls)
+		if len(colls.Collections) != 1 || colls.Collections[0].Prefixes.Document != tc.doc || colls.Collections[0].Prefixes.Query != tc.q {
+			t.Errorf("embed %q: /api/collections = %+v, want prefixes %q and %q", tc.embedArgs, colls, tc.doc, tc.q)
+		}
+		var r results
+		get(t, hs.URL+"/api/search?collection=movies&k=5&q="+url.QueryEscape(title), 200, &r)
+		exact := len(r.Results) > 0 && r.Results[0].ID == "7" && r.Results[0].Score > 0.9999
+		if tc.q == "" && !exact {
+			t.Errorf("embed %q: the exact title is not first with score 1: %+v", tc.embedArgs, r.Results)
+		}
+		// The fake server's vectors depend on the whole text.
+		if tc.q != "" && exact {
+			t.Errorf("embed %q: the query was sent without %q", tc.embedArgs, tc.q)
 		}
 	}
 }

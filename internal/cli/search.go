@@ -19,7 +19,9 @@ import (
 const searchHelp = `Usage: salvo search [flags] QUERY
 
 Embeds QUERY with the collection's own model, endpoint and query prefix, and
-prints the k stored records most similar to it (cosine), best first.
+prints the k stored records most similar to it (cosine), best first. The
+query prefix matches how the documents were embedded: the model's query
+prefix if they got its document prefix (embed --prefix), else none.
 
 Examples:
   salvo search 'a heist comedy set in Paris'
@@ -42,6 +44,7 @@ type findFlags struct {
 	k              int
 	show           []string
 	jsonOut        bool
+	prefixes       *search.PrefixPair // search: the prefixes that applied, for --json
 }
 
 func (f *findFlags) register(fs *pflag.FlagSet) {
@@ -80,7 +83,7 @@ func runSearch(ctx context.Context, args []string, stdio Stdio) error {
 	fs.StringVar(&ef.api, "api", "", "endpoint: auto, embed, embeddings, openai (default: the one the collection was embedded with)")
 	fs.StringVar(&ef.model, "model", "", "expected model `NAME` (default: the collection's; another one is refused)")
 	f.register(fs)
-	queryPrefix := fs.String("query-prefix", "", "`STRING` put before the query (default: the model's search prefix, e.g. \"search_query: \" for nomic-embed-text)")
+	queryPrefix := fs.String("query-prefix", "", "`STRING` put before the query (default: the model's query prefix when the collection was embedded with its document prefix, e.g. \"search_query: \" after --prefix \"search_document: \" for nomic-embed-text; else none)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -100,10 +103,11 @@ func runSearch(ctx context.Context, args []string, stdio Stdio) error {
 	if err != nil {
 		return err
 	}
-	prefix := search.QueryPrefix(c.Info.Model)
+	prefix := search.QueryPrefixFor(c.Info) // the pair of the collection's document prefix
 	if fs.Changed("query-prefix") {
 		prefix = *queryPrefix
 	}
+	f.prefixes = &search.PrefixPair{Document: c.Info.Prefix, Query: prefix}
 	results, err := c.Query(ctx, emb, query, prefix, f.k)
 	if err != nil {
 		return err
@@ -202,8 +206,9 @@ func printResults(w io.Writer, results []search.Result, f *findFlags, c salvo.Co
 		enc := json.NewEncoder(w)
 		enc.SetEscapeHTML(false)
 		return enc.Encode(struct {
-			Results []search.Result `json:"results"`
-		}{results})
+			Results  []search.Result    `json:"results"`
+			Prefixes *search.PrefixPair `json:"prefixes,omitempty"`
+		}{results, f.prefixes})
 	}
 	show := f.show
 	if len(show) == 0 && c.Keep != "" && c.Keep != "*" {

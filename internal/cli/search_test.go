@@ -80,23 +80,6 @@ func TestSearchFindsTheTitle(t *testing.T) {
 	}
 }
 
-func TestSearchQueryPrefix(t *testing.T) {
-	// nomic-embed-text gets "search_query: " unless --query-prefix says otherwise.
-	s := server(t, ollamatest.Config{})
-	db := moviesDB(t, s.URL(), ollamatest.DefaultModel)
-	out := decodeResults(t, run(t, "", "search", "--host", s.URL(), "--db", db, "--k", "1", "--json", "The Waltz of Kestrel Mills"))
-	if out.Results[0].Score > 0.5 {
-		t.Errorf("with the default prefix the query text differs from the title, yet scores %v", out.Results[0].Score)
-	}
-	out = decodeResults(t, run(t, "", "search", "--host", s.URL(), "--db", db, "--k", "1", "--json", "--query-prefix", "", "The Waltz of Kestrel Mills"))
-	if out.Results[0].Fields["title"] != "The Waltz of Kestrel Mills" {
-		t.Errorf("with --query-prefix '': first result %+v", out.Results[0])
-	}
-	if got := decodeResults(t, run(t, "", "search", "--host", s.URL(), "--db", db, "--json", "--query-prefix", "search_document: ", "x")); len(got.Results) != 10 {
-		t.Errorf("default k: %d results, want 10", len(got.Results))
-	}
-}
-
 func TestQueryPrefixEmbedsWithTheDocumentPrefix(t *testing.T) {
 	// A collection embedded with --prefix keeps it; the text shown has it removed.
 	const model = "all-minilm"

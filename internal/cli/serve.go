@@ -30,6 +30,10 @@ that a page of another site cannot read the catalog (DNS rebinding).
 Flags:
 `
 
+// shutdownGrace is how long requests being answered have to finish when
+// serve is stopped.
+const shutdownGrace = 5 * time.Second
+
 func runServe(ctx context.Context, args []string, stdio Stdio) error {
 	fs := newFlagSet("serve", serveHelp, stdio)
 	db := fs.String("db", "salvo.db", dbFlagHelp)
@@ -62,13 +66,14 @@ func runServe(ctx context.Context, args []string, stdio Stdio) error {
 		HostHint:   "to serve under that name, start salvo serve with --allow-host NAME",
 	})
 	fmt.Fprintf(stdio.Err, "salvo: serving %s on http://%s (Ctrl-C to stop)\n", *db, ln.Addr())
+	onStop(ctx, fmt.Sprintf("stopping the server; requests being answered get %v to finish", shutdownGrace), "quitting now")
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 		defer cancel()
 		hs.Shutdown(sctx)
 	})

@@ -9,6 +9,7 @@ import (
 	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/cluster"
 	"github.com/salvoembed/salvo/postgres"
+	"github.com/salvoembed/salvo/search"
 )
 
 const statusHelp = `Usage: salvo status [--db PATH|URL] [--runs N] [--json]
@@ -62,12 +63,20 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 		}
 	}
 	if *jsonOut {
+		type collection struct {
+			salvo.Collection
+			Prefixes search.PrefixPair `json:"prefixes"` // the document prefix and the query prefix that goes with it
+		}
+		cs := make([]collection, len(colls))
+		for i, c := range colls {
+			cs[i] = collection{c, search.PrefixesOf(c)}
+		}
 		return json.NewEncoder(stdio.Out).Encode(struct {
-			Collections []salvo.Collection `json:"collections"`
-			Store       string             `json:"store"`
-			Runs        []salvo.Run        `json:"runs"`
-			Jobs        []cluster.Counts   `json:"jobs,omitempty"`
-		}{colls, st.Describe(), runs, jobs})
+			Collections []collection     `json:"collections"`
+			Store       string           `json:"store"`
+			Runs        []salvo.Run      `json:"runs"`
+			Jobs        []cluster.Counts `json:"jobs,omitempty"`
+		}{cs, st.Describe(), runs, jobs})
 	}
 	fmt.Fprintf(stdio.Out, "store: %s\n", st.Describe())
 	if len(colls) == 0 {
@@ -81,6 +90,11 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	for _, c := range colls {
+		if line := prefixLine(c); line != "" {
+			fmt.Fprintln(stdio.Out, line)
+		}
 	}
 	if len(jobs) > 0 {
 		fmt.Fprintln(stdio.Out)
@@ -97,4 +111,27 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 	}
 	fmt.Fprintln(stdio.Out)
 	return printRuns(stdio.Out, runs)
+}
+
+// prefixLine says which prefixes a collection's documents and queries get,
+// for a model whose card gives any ("" for the others): the query prefix is
+// the pair of the document prefix the collection was embedded with.
+func prefixLine(c salvo.Collection) string {
+	doc, query := search.Prefixes(c.Model)
+	if doc == "" && query == "" {
+		return ""
+	}
+	p := search.PrefixesOf(c)
+	line := fmt.Sprintf("%s: documents embedded with %s, so queries get %s", c.Name, quoteOrNone(p.Document), quoteOrNone(p.Query))
+	if p.Query == "" && query != "" {
+		line += fmt.Sprintf(" (%s's card pairs %s with %s: embed with --prefix %q to use them)", c.Model, quoteOrNone(doc), quoteOrNone(query), doc)
+	}
+	return line
+}
+
+func quoteOrNone(s string) string {
+	if s == "" {
+		return "no prefix"
+	}
+	return fmt.Sprintf("%q", s)
 }
