@@ -105,6 +105,15 @@ func checkDistributed(f *embedFlags) error {
 	case f.lease < time.Second:
 		return usageError("--lease %s: give at least 1s (a job must finish within it)", f.lease)
 	}
+	// River's tables go in salvo's schema: a name River refuses must stop
+	// the run before salvo's tables are created there.
+	_, schema, err := postgres.SplitURL(f.db)
+	if err == nil {
+		err = cluster.CheckSchema(schema)
+	}
+	if err != nil {
+		return usageError("--db %s: %v: with --distributed, name a schema of letters, digits and underscores (?schema=NAME)", postgres.Redact(f.db), err)
+	}
 	return nil
 }
 

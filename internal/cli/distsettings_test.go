@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/salvoembed/salvo/ollamatest"
 	"github.com/salvoembed/salvo/postgres/pgtest"
 )
@@ -117,4 +118,31 @@ func schemaOf(t *testing.T, rawURL string) string {
 		t.Fatalf("%s names no schema (%v)", rawURL, err)
 	}
 	return u.Query().Get("schema")
+}
+
+// A --distributed run on a schema River cannot use is refused before
+// anything is created: no schema, no salvo tables, no River tables.
+func TestDistributedBadSchemaCreatesNothing(t *testing.T) {
+	srv := pgtest.PostgreSQL(t)
+	in := repoFile(t, "testdata/catalogs/vega-movies.jsonl")
+	s := server(t, ollamatest.Config{})
+	for _, schema := range []string{`we"ird`, "with-dash", strings.Repeat("s", 50)} {
+		t.Cleanup(func() { srv.Exec(t, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE") })
+		u, _ := url.Parse(srv.URL)
+		q := u.Query()
+		q.Set("schema", schema)
+		u.RawQuery = q.Encode()
+		r := run(t, "", "embed", in, "--distributed", "--db", u.String(), "--host", s.URL(), "--text", vegaText)
+		if r.code != ExitFatal || !strings.Contains(r.err, "schema") || !strings.Contains(r.err, "letters") {
+			t.Errorf("?schema=%s: exit %d, %q; want 1 saying which schema names work", schema, r.code, r.err)
+		}
+		var n int
+		srv.Scan(t, "SELECT count(*) FROM pg_namespace WHERE nspname = $1", []any{schema}, &n)
+		if n != 0 {
+			t.Errorf("?schema=%s: the refused run created the schema", schema)
+		}
+	}
+	if n := s.Stats().Requests; n != 0 {
+		t.Errorf("the refused runs sent %d requests", n)
+	}
 }
