@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
@@ -144,5 +145,43 @@ func TestDistributedBadSchemaCreatesNothing(t *testing.T) {
 	}
 	if n := s.Stats().Requests; n != 0 {
 		t.Errorf("the refused runs sent %d requests", n)
+	}
+}
+
+// The --json report of a --distributed process covers its whole run: the
+// per-host figures add up to the process's, over all its jobs.
+func TestDistributedPerHostCoversTheRun(t *testing.T) {
+	db := pgtest.PostgreSQL(t).Fresh(t)
+	in := repoFile(t, "testdata/catalogs/vega-movies.jsonl")
+	a, b := server(t, ollamatest.Config{Slots: 2}), server(t, ollamatest.Config{Slots: 2})
+	r := run(t, "", "embed", in, "--distributed", "--job-size", "400", "--db", db, "--text", vegaText,
+		"--host", a.URL()+","+b.URL(), "--json", "--quiet")
+	if r.code != ExitOK {
+		t.Fatalf("exit %d: %s", r.code, r.err)
+	}
+	var rep struct {
+		Embedded, Requests int
+		PerHost            []struct {
+			Name               string
+			Embedded, Requests int
+		} `json:"per_host"`
+		Jobs struct{ Worked int }
+	}
+	if err := json.Unmarshal([]byte(r.out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Jobs.Worked != 9 || rep.Embedded == 0 || len(rep.PerHost) != 2 {
+		t.Fatalf("report %s: want 9 jobs worked, 2 hosts", r.out)
+	}
+	emb, req := 0, 0
+	for i, h := range rep.PerHost {
+		emb += h.Embedded
+		req += h.Requests
+		if s := []*ollamatest.Server{a, b}[i].Stats(); h.Embedded != s.Embedded {
+			t.Errorf("per_host %s: %d embedded, the server answered %d", h.Name, h.Embedded, s.Embedded)
+		}
+	}
+	if emb != rep.Embedded || req != rep.Requests {
+		t.Errorf("per_host adds up to %d embedded and %d requests; the run: %d and %d", emb, req, rep.Embedded, rep.Requests)
 	}
 }
