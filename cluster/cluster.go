@@ -122,6 +122,28 @@ type Queue struct {
 	logger *slog.Logger
 }
 
+// SchemaError is a schema name River cannot keep its tables in.
+type SchemaError struct {
+	Schema string
+	Err    error // River's reason
+}
+
+func (e *SchemaError) Error() string {
+	return fmt.Sprintf("schema %q cannot hold River's tables: %v", e.Schema, e.Err)
+}
+
+func (e *SchemaError) Unwrap() error { return e.Err }
+
+// CheckSchema returns a *[SchemaError] when River refuses the schema name
+// (letters, digits and underscores, at most 46 characters): call it before
+// anything is created in the schema. It asks River itself, offline.
+func CheckSchema(schema string) error {
+	if _, err := river.NewClient(riverpgxv5.New(nil), &river.Config{Schema: schema}); err != nil {
+		return &SchemaError{Schema: schema, Err: err}
+	}
+	return nil
+}
+
 // Open connects to the database of a salvo --db URL and brings River's
 // tables in salvo's schema up to date (rivermigrate, under an advisory
 // lock, so that processes starting together do not race). The schema
@@ -129,6 +151,9 @@ type Queue struct {
 func Open(ctx context.Context, rawURL string, opts Options) (*Queue, error) {
 	connURL, schema, err := postgres.SplitURL(rawURL)
 	if err != nil {
+		return nil, err
+	}
+	if err := CheckSchema(schema); err != nil {
 		return nil, err
 	}
 	cfg, err := pgxpool.ParseConfig(connURL)

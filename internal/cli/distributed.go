@@ -105,6 +105,15 @@ func checkDistributed(f *embedFlags) error {
 	case f.lease < time.Second:
 		return usageError("--lease %s: give at least 1s (a job must finish within it)", f.lease)
 	}
+	// River's tables go in salvo's schema: a name River refuses must stop
+	// the run before salvo's tables are created there.
+	_, schema, err := postgres.SplitURL(f.db)
+	if err == nil {
+		err = cluster.CheckSchema(schema)
+	}
+	if err != nil {
+		return usageError("--db %s: %v: with --distributed, name a schema of letters, digits and underscores (?schema=NAME)", postgres.Redact(f.db), err)
+	}
 	return nil
 }
 
@@ -293,6 +302,7 @@ func (d *distPlan) run(ctx context.Context, f *embedFlags, cfg engine.Config) (*
 	var (
 		mu    sync.Mutex
 		last  = &engine.Report{}
+		sum   jobTotals // what the counters do not hold: per host, latency, loads
 		fatal error
 	)
 	started := time.Now()
@@ -306,6 +316,7 @@ func (d *distPlan) run(ctx context.Context, f *embedFlags, cfg engine.Config) (*
 		mu.Lock()
 		defer mu.Unlock()
 		last = rep // the counters are shared: each report holds the ones before
+		sum.add(rep)
 		var fe *engine.FatalError
 		if errors.As(err, &fe) && fatal == nil {
 			fatal = err // this process cannot go on (server, store): the job goes back to the queue
@@ -317,6 +328,7 @@ func (d *distPlan) run(ctx context.Context, f *embedFlags, cfg engine.Config) (*
 	mu.Lock()
 	defer mu.Unlock()
 	rep := *last
+	sum.into(&rep)
 	rep.Seconds = time.Since(started).Seconds()
 	rep.PerSecond = 0
 	if rep.Seconds > 0 {
@@ -329,6 +341,52 @@ func (d *distPlan) run(ctx context.Context, f *embedFlags, cfg engine.Config) (*
 		err = engine.ErrInterrupted
 	}
 	return &rep, jr, err
+}
+
+// jobTotals adds up, over the jobs of a process, the figures of the
+// engine's report that each job's run starts from zero: the per-host
+// figures, the model load time, and the latency quantiles (averaged over
+// the jobs, weighted by their requests).
+type jobTotals struct {
+	hosts         []engine.HostReport
+	hostWeights   []float64 // requests behind each host's quantiles
+	load          float64
+	p50, p95, req float64
+}
+
+func (t *jobTotals) add(r *engine.Report) {
+	t.load += r.LoadSecs
+	if n := float64(r.Requests) - t.req; n > 0 { // Requests is cumulative
+		t.p50 = (t.p50*t.req + r.P50*n) / (t.req + n)
+		t.p95 = (t.p95*t.req + r.P95*n) / (t.req + n)
+		t.req += n
+	}
+	for i, h := range r.PerHost {
+		if i == len(t.hosts) {
+			t.hosts = append(t.hosts, engine.HostReport{Name: h.Name})
+			t.hostWeights = append(t.hostWeights, 0)
+		}
+		s := &t.hosts[i]
+		s.Embedded += h.Embedded
+		s.Requests += h.Requests
+		s.Retries += h.Retries
+		s.State = h.State
+		if n, w := float64(h.Requests), t.hostWeights[i]; n > 0 {
+			s.P50 = (s.P50*w + h.P50*n) / (w + n)
+			s.P95 = (s.P95*w + h.P95*n) / (w + n)
+			t.hostWeights[i] = w + n
+		}
+	}
+}
+
+// into puts the totals into r, the last job's report.
+func (t *jobTotals) into(r *engine.Report) {
+	if t.hosts == nil {
+		return
+	}
+	r.PerHost = t.hosts
+	r.LoadSecs = t.load
+	r.P50, r.P95 = t.p50, t.p95
 }
 
 // recordRange yields the results of reading seq from index first (0-based)

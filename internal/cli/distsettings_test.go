@@ -2,11 +2,13 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/salvoembed/salvo/ollamatest"
 	"github.com/salvoembed/salvo/postgres/pgtest"
 )
@@ -117,4 +119,69 @@ func schemaOf(t *testing.T, rawURL string) string {
 		t.Fatalf("%s names no schema (%v)", rawURL, err)
 	}
 	return u.Query().Get("schema")
+}
+
+// A --distributed run on a schema River cannot use is refused before
+// anything is created: no schema, no salvo tables, no River tables.
+func TestDistributedBadSchemaCreatesNothing(t *testing.T) {
+	srv := pgtest.PostgreSQL(t)
+	in := repoFile(t, "testdata/catalogs/vega-movies.jsonl")
+	s := server(t, ollamatest.Config{})
+	for _, schema := range []string{`we"ird`, "with-dash", strings.Repeat("s", 50)} {
+		t.Cleanup(func() { srv.Exec(t, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE") })
+		u, _ := url.Parse(srv.URL)
+		q := u.Query()
+		q.Set("schema", schema)
+		u.RawQuery = q.Encode()
+		r := run(t, "", "embed", in, "--distributed", "--db", u.String(), "--host", s.URL(), "--text", vegaText)
+		if r.code != ExitFatal || !strings.Contains(r.err, "schema") || !strings.Contains(r.err, "letters") {
+			t.Errorf("?schema=%s: exit %d, %q; want 1 saying which schema names work", schema, r.code, r.err)
+		}
+		var n int
+		srv.Scan(t, "SELECT count(*) FROM pg_namespace WHERE nspname = $1", []any{schema}, &n)
+		if n != 0 {
+			t.Errorf("?schema=%s: the refused run created the schema", schema)
+		}
+	}
+	if n := s.Stats().Requests; n != 0 {
+		t.Errorf("the refused runs sent %d requests", n)
+	}
+}
+
+// The --json report of a --distributed process covers its whole run: the
+// per-host figures add up to the process's, over all its jobs.
+func TestDistributedPerHostCoversTheRun(t *testing.T) {
+	db := pgtest.PostgreSQL(t).Fresh(t)
+	in := repoFile(t, "testdata/catalogs/vega-movies.jsonl")
+	a, b := server(t, ollamatest.Config{Slots: 2}), server(t, ollamatest.Config{Slots: 2})
+	r := run(t, "", "embed", in, "--distributed", "--job-size", "400", "--db", db, "--text", vegaText,
+		"--host", a.URL()+","+b.URL(), "--json", "--quiet")
+	if r.code != ExitOK {
+		t.Fatalf("exit %d: %s", r.code, r.err)
+	}
+	var rep struct {
+		Embedded, Requests int
+		PerHost            []struct {
+			Name               string
+			Embedded, Requests int
+		} `json:"per_host"`
+		Jobs struct{ Worked int }
+	}
+	if err := json.Unmarshal([]byte(r.out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Jobs.Worked != 9 || rep.Embedded == 0 || len(rep.PerHost) != 2 {
+		t.Fatalf("report %s: want 9 jobs worked, 2 hosts", r.out)
+	}
+	emb, req := 0, 0
+	for i, h := range rep.PerHost {
+		emb += h.Embedded
+		req += h.Requests
+		if s := []*ollamatest.Server{a, b}[i].Stats(); h.Embedded != s.Embedded {
+			t.Errorf("per_host %s: %d embedded, the server answered %d", h.Name, h.Embedded, s.Embedded)
+		}
+	}
+	if emb != rep.Embedded || req != rep.Requests {
+		t.Errorf("per_host adds up to %d embedded and %d requests; the run: %d and %d", emb, req, rep.Embedded, rep.Requests)
+	}
 }

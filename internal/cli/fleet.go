@@ -84,6 +84,11 @@ func fleetUp(ctx context.Context, args []string, path string, stdio Stdio) error
 	if fs.NArg() > 0 {
 		return usageError("salvo fleet up takes no arguments (got %q)", fs.Args())
 	}
+	unlock, err := lockFleet(path, stdio)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if st, err := fleet.Load(path); err != nil {
 		return err
 	} else if st != nil && len(st.Running()) > 0 {
@@ -129,6 +134,13 @@ func fleetUp(ctx context.Context, args []string, path string, stdio Stdio) error
 	describeFleet(stdio, st)
 	fmt.Fprintf(stdio.Out, "OLLAMA_HOST=%s\n", st.Hosts())
 	return nil
+}
+
+// lockFleet takes the state file's lock: one fleet up or down at a time.
+func lockFleet(path string, stdio Stdio) (func(), error) {
+	return fleet.Lock(path, func() {
+		fmt.Fprintf(stdio.Err, "salvo: another 'salvo fleet up' or 'down' is running; waiting for it (%s.lock)\n", path)
+	})
 }
 
 // describeFleet says on stderr what runs and how the cores are shared.
@@ -266,6 +278,17 @@ func fleetDown(args []string, path string, stdio Stdio) error {
 	st, err := parseAndLoad(newFlagSet("fleet down", fleetHelp, stdio), args, path)
 	if err != nil {
 		return err
+	}
+	if st != nil {
+		// One up or down at a time; read the state again once it is ours.
+		unlock, err := lockFleet(path, stdio)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+		if st, err = fleet.Load(path); err != nil {
+			return err
+		}
 	}
 	if st == nil {
 		fmt.Fprintf(stdio.Err, "salvo: no fleet to stop (%s does not exist)\n", path)

@@ -16,7 +16,7 @@ import (
 	"github.com/salvoembed/salvo/postgres/pgtest"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Run(m)) }
+func TestMain(m *testing.M) { fakeOllamaMain(); os.Exit(pgtest.Run(m)) }
 
 // movie is the part of the sample catalog the tests put in a table.
 type movie struct {

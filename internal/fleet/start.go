@@ -111,19 +111,35 @@ func startOne(cfg Config, i int, host string) (Instance, error) {
 // await waits until in answers /api/version.
 func (s *State) await(ctx context.Context, in Instance, deadline time.Time) error {
 	client := &http.Client{Timeout: 2 * time.Second}
+	port, _ := strconv.Atoi(in.Host[strings.LastIndexByte(in.Host, ':')+1:])
 	for {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+in.Host+"/api/version", nil)
 		resp, err := client.Do(req)
+		answered, foreign := false, false
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return nil
+				// Only an answer of the process started here counts: another
+				// that took the port first would be left running unknown.
+				owns, known := listenerOwner(in.PID, port)
+				if !known || owns {
+					if s.Alive(in) && !zombie(in.PID) {
+						return nil
+					}
+				}
+				answered, foreign = true, known && !owns
 			}
 		}
-		if !s.Alive(in) {
+		if !s.Alive(in) || zombie(in.PID) {
+			if answered {
+				return fmt.Errorf("another process answers on %s, and the ollama serve started there exited (log: %s): stop what listens there, or choose other ports with --base-port:\n%s", in.Host, in.Log, tail(in.Log, 15))
+			}
 			return fmt.Errorf("ollama serve on %s exited during start-up (log: %s):\n%s", in.Host, in.Log, tail(in.Log, 15))
 		}
 		if time.Now().After(deadline) {
+			if foreign {
+				return fmt.Errorf("another process answers on %s, not the ollama serve started there (PID %d, log: %s): stop what listens there, or choose other ports with --base-port", in.Host, in.PID, in.Log)
+			}
 			return fmt.Errorf("ollama serve on %s did not answer within the start-up timeout (log: %s):\n%s", in.Host, in.Log, tail(in.Log, 15))
 		}
 		t := time.NewTimer(100 * time.Millisecond)
