@@ -26,7 +26,7 @@ const embedHelp = `Usage: salvo embed [flags] FILE...
        salvo embed [flags] --source-db DB --sql QUERY [--write-back TABLE.COLUMN]
 
 Reads records from FILEs (.jsonl/.ndjson, .json, .csv, .tsv, or - for standard
-input with --format) or from the rows of a query (--source-db, --sql), renders
+input, also read when no FILE is given) or from the rows of a query (--source-db, --sql), renders
 one text per record, embeds the texts through Ollama and stores the vectors in
 a SQLite database (--db PATH) or in PostgreSQL (--db postgres://…). Records
 already stored with the same text and model are skipped, so a second run only
@@ -37,7 +37,7 @@ Examples:
   salvo embed examples/movies.jsonl --fields title,year,genres,summary
   salvo embed movies.csv --text '{{.Title}} ({{index . "Release Date"}})' --id imdb_id
   salvo embed dump.json --records data.movies --host gpu1:11434,gpu2:11434
-  cat movies.jsonl | salvo embed - --format jsonl --collection movies
+  cat movies.jsonl | salvo embed --collection movies
   salvo embed --source-db postgres://app@db/shop --sql "SELECT id, title, summary FROM movies" \
       --fields title,summary --write-back movies.embedding
   salvo embed movies.jsonl --fields title,summary --distributed --db postgres://db/catalog   # same line on each machine
@@ -138,7 +138,7 @@ func (f *embedFlags) registerInput(fs *pflag.FlagSet) {
 	fs.StringVar(&f.prefix, "prefix", "", "`STRING` prepended to every text, e.g. \"search_document: \"")
 	fs.StringVar(&f.idField, "id", "id", "`FIELD` holding the record ID; records without it get FILE:LINE")
 	fs.StringVar(&f.records, "records", "", "for .json: dotted `PATH` to the array of records, e.g. data.movies")
-	fs.StringVar(&f.format, "format", "", "input format: jsonl, json, csv or tsv (default: by extension; required for -)")
+	fs.StringVar(&f.format, "format", "", "input format: jsonl, json, csv or tsv (default: by extension, else by content)")
 	fs.StringVar(&f.sourceDB, "source-db", "", "read records from a database instead of files: postgres://… `URL`, or a SQLite file (PATH or sqlite:PATH)")
 	fs.StringVar(&f.sql, "sql", "", "with --source-db: the `QUERY` whose rows are the records; its columns are the fields")
 	fs.StringVar(&f.writeBack, "write-back", "", "with --source-db: write each vector into `TABLE.COLUMN` of that database, keyed by the --id column (created if missing)")
@@ -222,8 +222,12 @@ func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (
 	if f.sourceDB != "" || f.sql != "" || f.writeBack != "" {
 		return embedFromDB(ctx, f, files, stdio)
 	}
-	if len(files) == 0 {
-		return nil, usageError("no input files: give one or more FILEs (or - for standard input with --format)\nRun 'salvo embed --help' for the flags.")
+	files, implicit, err := inputFiles(files, stdio)
+	if err != nil {
+		return nil, err
+	}
+	if implicit && !f.quiet {
+		fmt.Fprintln(stdio.Err, "salvo: no FILE given: reading records from standard input")
 	}
 	renderer, err := newRenderer(f)
 	if err != nil {
@@ -235,10 +239,7 @@ func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (
 		srcOpts.Fields = append(names, f.kept.names...) // decode only what the texts are made of and what is kept
 	}
 	for _, name := range files {
-		if name == "-" {
-			if f.format == "" {
-				return nil, usageError("reading standard input needs --format jsonl|json|csv|tsv")
-			}
+		if name == source.Stdin {
 			continue
 		}
 		if _, err := os.Stat(name); err != nil {
@@ -250,6 +251,9 @@ func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (
 		return nil, err
 	}
 	defer closeInputs(ins)
+	if implicit && len(ins[0].head) == 0 && ins[0].whole {
+		return nil, errNoInput
+	}
 	warnings, err := smp.check(renderer, srcOpts, textFlag(f), fs.Changed("id"))
 	if err != nil {
 		return nil, err

@@ -17,6 +17,7 @@ import (
 	"github.com/salvoembed/salvo/engine"
 	"github.com/salvoembed/salvo/render"
 	"github.com/salvoembed/salvo/source"
+	"golang.org/x/term"
 )
 
 // sampleSize is how many records of each input salvo reads before it sends
@@ -93,6 +94,31 @@ func openInputs(ctx context.Context, files []string, opts source.Options, rd *re
 	return ins, smp, nil
 }
 
+// errNoInput is a run without FILE whose standard input was empty.
+var errNoInput = errors.New("no input files, and standard input is empty: give one or more FILEs, or pipe records in (cat movies.jsonl | salvo embed --collection movies)\nRun 'salvo embed --help' for the flags.")
+
+// inputFiles is the inputs of a run: the FILEs given, else standard input
+// when it is not a terminal (implicit is then true).
+func inputFiles(files []string, stdio Stdio) (_ []string, implicit bool, err error) {
+	if len(files) > 0 {
+		return files, false, nil
+	}
+	if stdinIsTerminal(stdio) {
+		return nil, false, usageError("no input files: give one or more FILEs, or pipe records in (cat movies.jsonl | salvo embed --collection movies)\nRun 'salvo embed --help' for the flags.")
+	}
+	return []string{source.Stdin}, true, nil
+}
+
+// stdinIsTerminal reports whether standard input is a terminal (or absent):
+// then nobody pipes records in, and salvo would wait for typing.
+func stdinIsTerminal(stdio Stdio) bool {
+	if stdio.In == nil {
+		return true
+	}
+	f, ok := stdio.In.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
 // sample is what the first records of the inputs say.
 type sample struct {
 	seen      map[string]bool // field names
@@ -102,7 +128,7 @@ type sample struct {
 }
 
 func (smp *sample) add(in *input, opts source.Options, rd *render.Renderer) {
-	form, _ := source.FormatOf(in.name, opts.Format)
+	form := in.r.Format()
 	header := false
 	for i := range in.head {
 		it := &in.head[i]
