@@ -55,6 +55,7 @@ type embedFlags struct {
 	concurrency autoInt
 	batchSize   autoInt
 	text        string
+	allowConst  bool // --allow-constant-text
 	fields      []string
 	prefix      string
 	idField     string
@@ -134,6 +135,7 @@ func (f *embedFlags) registerServer(fs *pflag.FlagSet) {
 // registerInput adds the flags that say how to read records and build texts.
 func (f *embedFlags) registerInput(fs *pflag.FlagSet) {
 	fs.StringVar(&f.text, "text", "", "Go `TEMPLATE` for the text, e.g. '{{.title}} ({{.year}}): {{.summary}}'; keys with spaces: {{index . \"Major Genre\"}}")
+	fs.BoolVar(&f.allowConst, "allow-constant-text", false, "embed a --text template that gives every record the same text (refused otherwise: it names no field, or every sampled record got one text)")
 	fs.StringSliceVar(&f.fields, "fields", nil, "embed these fields as \"a: <a>\\nb: <b>\" (default: the field \"text\")")
 	fs.StringVar(&f.prefix, "prefix", "", "`STRING` prepended to every text, e.g. \"search_document: \"")
 	fs.StringVar(&f.idField, "id", "id", "`FIELD` holding the record ID; records without it get FILE:LINE")
@@ -254,7 +256,7 @@ func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (
 	if implicit && len(ins[0].head) == 0 && ins[0].whole {
 		return nil, errNoInput
 	}
-	warnings, err := smp.check(renderer, srcOpts, textFlag(f), fs.Changed("id"))
+	warnings, err := smp.check(renderer, srcOpts, textFlag(f), fs.Changed("id"), f.allowConst)
 	if err != nil {
 		return nil, err
 	}
@@ -281,7 +283,11 @@ func newRenderer(f *embedFlags) (*render.Renderer, error) {
 	if f.force && !f.skip {
 		f.skip = true // --force already re-embeds everything
 	}
-	return render.New(render.Options{Template: f.text, Fields: f.fields, Prefix: f.prefix})
+	rd, err := render.New(render.Options{Template: f.text, Fields: f.fields, Prefix: f.prefix})
+	if err == nil && !f.allowConst {
+		err = constantError(rd.ConstantText())
+	}
+	return rd, err
 }
 
 // recordReader is a file's reader or a query's rows.

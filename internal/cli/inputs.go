@@ -125,6 +125,8 @@ type sample struct {
 	n, usable int             // records, and those that gave a text
 	sure      bool            // every input's field names are known: it was read whole, or it has a header
 	noText    error           // the first record without a "text" field, for the default renderer
+	text      string          // the first text rendered
+	varied    bool            // a later text differs from it
 }
 
 func (smp *sample) add(in *input, opts source.Options, rd *render.Renderer) {
@@ -144,6 +146,11 @@ func (smp *sample) add(in *input, opts source.Options, rd *render.Renderer) {
 		it.rendered = true
 		switch err := it.renderErr; {
 		case err == nil:
+			if smp.usable == 0 {
+				smp.text = it.text
+			} else if it.text != smp.text {
+				smp.varied = true
+			}
 			smp.usable++
 		case errors.Is(err, render.ErrNoTextField) && smp.noText == nil:
 			smp.noText = err
@@ -257,7 +264,20 @@ func (in *input) closeLocked() {
 // error when the sample tells for sure (it is the whole input, or the header
 // of a CSV or TSV file), or when no sampled record gives a text anyway;
 // otherwise the same findings come back as warnings.
-func (smp *sample) check(rd *render.Renderer, opts source.Options, flag string, idSet bool) (warnings []string, err error) {
+//
+// A template that gave every sampled record the same text is fatal too,
+// unless allowConst: after the fields, which say why more precisely.
+func (smp *sample) check(rd *render.Renderer, opts source.Options, flag string, idSet, allowConst bool) (warnings []string, err error) {
+	warnings, err = smp.checkFields(rd, opts, flag, idSet)
+	if err == nil && !allowConst && !smp.varied {
+		if cerr := constantError(rd.SameText(smp.text, smp.usable)); cerr != nil {
+			return nil, cerr
+		}
+	}
+	return warnings, err
+}
+
+func (smp *sample) checkFields(rd *render.Renderer, opts source.Options, flag string, idSet bool) (warnings []string, err error) {
 	n, seen, sure, noText := smp.n, smp.seen, smp.sure, smp.noText
 	if n == 0 {
 		return nil, nil
@@ -291,6 +311,15 @@ func (smp *sample) check(rd *render.Renderer, opts source.Options, flag string, 
 		found[i] += "; the run goes on, those records lack it"
 	}
 	return found, nil
+}
+
+// constantError explains a template that gives every record the same
+// text; nil for nil.
+func constantError(e *render.ConstantTextError) error {
+	if e == nil {
+		return nil
+	}
+	return fmt.Errorf("--text: %w\nNothing was sent: fix --text, or pass --allow-constant-text if every record is meant to get that text", e)
 }
 
 // flagsOf names the flags that findings are about.
