@@ -245,7 +245,7 @@ func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (
 			continue
 		}
 		if _, err := os.Stat(name); err != nil {
-			return nil, fmt.Errorf("input file: %w", err)
+			return nil, missingInput(name, err)
 		}
 	}
 	ins, smp, err := openInputs(ctx, files, srcOpts, renderer)

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"iter"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -117,6 +119,41 @@ func stdinIsTerminal(stdio Stdio) bool {
 	}
 	f, ok := stdio.In.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// missingInput explains an input FILE that cannot be opened: the file or
+// its folder is missing (with a close name of the folder, if any), or it
+// cannot be read.
+func missingInput(name string, err error) error {
+	if !errors.Is(err, fs.ErrNotExist) {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("%s: cannot read it: %v", name, err)
+	}
+	dir, base := filepath.Split(name)
+	look := dir
+	if look == "" {
+		look = "."
+	}
+	entries, derr := os.ReadDir(look)
+	if derr != nil {
+		return fmt.Errorf("%s: no such file: the folder %s does not exist", name, filepath.Clean(look))
+	}
+	var names []string
+	for _, e := range entries {
+		if !e.IsDir() {
+			names = append(names, e.Name())
+		}
+	}
+	if s := render.Suggest(base, names); s != "" {
+		return fmt.Errorf("%s: no such file; did you mean %s?", name, dir+s)
+	}
+	if dir == "" {
+		return fmt.Errorf("%s: no such file in the current folder", name)
+	}
+	return fmt.Errorf("%s: no such file in %s", name, dir)
 }
 
 // sample is what the first records of the inputs say.
