@@ -35,11 +35,32 @@ type ModelNotFoundError struct {
 	Model    string
 	Endpoint string
 	Message  string // the server's words
+	// Suggestion is a model of that server whose name is close to Model
+	// (a typo's likely meaning), or "".
+	Suggestion string
 }
 
 func (e *ModelNotFoundError) Error() string {
+	if e.Suggestion != "" {
+		return fmt.Sprintf("model %q not found on %s (%s); did you mean %s? That server has it. To use %s itself, run `ollama pull %s` on that server",
+			e.Model, e.Endpoint, e.Message, e.Suggestion, e.Model, e.Model)
+	}
 	return fmt.Sprintf("model %q not found on %s (%s): run `ollama pull %s` on that server", e.Model, e.Endpoint, e.Message, e.Model)
 }
+
+// CanonicalModel is the name of model as salvo stores it: Ollama's
+// "name:latest" and "name" are the same model, stored as "name".
+func CanonicalModel(model string) string {
+	tag := strings.LastIndexByte(model, ':')
+	if tag > strings.LastIndexByte(model, '/') && strings.EqualFold(model[tag+1:], "latest") {
+		return model[:tag]
+	}
+	return model
+}
+
+// SameModel reports whether two model names name the same model
+// ("name" and "name:latest").
+func SameModel(a, b string) bool { return CanonicalModel(a) == CanonicalModel(b) }
 
 // ErrInvalidResponse marks an answer that was received but cannot be used:
 // wrong vector count, NaN, a body that is not the expected JSON. Such errors

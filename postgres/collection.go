@@ -46,7 +46,7 @@ func (s *Store) OpenCollection(ctx context.Context, c salvo.Collection) (*salvo.
 			return err
 		case err != nil:
 			return err
-		case stored.Model != c.Model:
+		case !salvo.SameModel(stored.Model, c.Model):
 			return &salvo.ModelMismatchError{Collection: c.Name, Have: stored.Model, Want: c.Model}
 		case c.Dims != 0 && stored.Dims != 0 && c.Dims != stored.Dims:
 			return &salvo.DimensionError{Collection: c.Name, Have: c.Dims, Want: stored.Dims}

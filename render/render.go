@@ -92,6 +92,8 @@ type Renderer struct {
 
 	fieldNames []string // what Fields returns, unless allFields
 	allFields  bool
+	tmplText   string   // the template as given
+	braces     []string // single-brace references in the template's text
 }
 
 // New checks opts and prepares a Renderer.
@@ -106,7 +108,8 @@ func New(opts Options) (*Renderer, error) {
 			return nil, err
 		}
 		r.tmpl, r.fieldNames, r.allFields = t, names, all
-		r.desc = opts.Template
+		r.desc, r.tmplText = opts.Template, opts.Template
+		r.braces = singleBraces(t)
 	case len(opts.Fields) > 0:
 		for i, f := range opts.Fields {
 			if strings.TrimSpace(f) == "" {

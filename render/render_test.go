@@ -162,7 +162,7 @@ func TestNewErrors(t *testing.T) {
 		{"space in key", Options{Template: "{{.Major Genre}}"}, []string{"invalid --text template: line 1:", `function "Genre" not defined`, `{{index . "Major Genre"}}`}},
 		{"dash in key", Options{Template: "{{.release-date}}"}, []string{"bad character", `{{index . "release-date"}}`}},
 		{"unknown function", Options{Template: "{{titlecase .a}}"}, []string{`"titlecase" not defined`, "join, lower, upper, trim, default"}},
-		{"unclosed", Options{Template: "{{.a"}, []string{"invalid --text template", "unclosed action"}},
+		{"unclosed", Options{Template: "{{.a"}, []string{"invalid --text template", "the `{{` of `{{.a` has no matching `}}`"}},
 		{"empty field name", Options{Fields: []string{"a", " "}}, []string{`field 2 of the field list "a, " is empty`}},
 	}
 	for _, tc := range cases {

@@ -3,10 +3,12 @@ package render
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"text/template"
 	"text/template/parse"
+	"unicode/utf8"
 )
 
 // Names of the functions that parseTemplate adds to every template. They start
@@ -46,7 +48,7 @@ var funcs = template.FuncMap{
 func parseTemplate(text string) (t *template.Template, fields []string, all bool, err error) {
 	t, err = template.New("text").Funcs(funcs).Parse(text)
 	if err != nil {
-		return nil, nil, false, parseError(err)
+		return nil, nil, false, parseError(text, err)
 	}
 	// From the trees as written: the rewrite hides fields in calls.
 	fields, all = templateFields(t)
@@ -59,15 +61,50 @@ func parseTemplate(text string) (t *template.Template, fields []string, all bool
 	return t, fields, all, nil
 }
 
-func parseError(err error) error {
+func parseError(text string, err error) error {
+	if at, action, ok := unclosedAction(text); ok {
+		return fmt.Errorf("invalid --text template: %s", unclosedMessage(text, at, action))
+	}
 	msg := strings.Replace(err.Error(), "template: text:", "line ", 1)
 	switch {
+	case bareName(text, msg) != "":
+		name := bareName(text, msg)
+		msg += "; a field is written with a dot: {{." + name + "}}; the functions are join, lower, upper, trim, default and Go's template builtins"
 	case strings.Contains(msg, "not defined"):
 		msg += "; the functions are join, lower, upper, trim, default and Go's template builtins, and a key with spaces is written {{index . \"Major Genre\"}}"
 	case strings.Contains(msg, "bad character"), strings.Contains(msg, "unexpected"):
 		msg += "; a key that is not a plain word is written {{index . \"release-date\"}}"
 	}
 	return fmt.Errorf("invalid --text template: %s", msg)
+}
+
+// notDefined is text/template's error for a name it takes for a function.
+var notDefined = regexp.MustCompile(`function "([A-Za-z_][A-Za-z0-9_]*)" not defined`)
+
+// bareName is the name of an undefined function that an action of text
+// holds alone ({{title}}, {{ title | upper }}): a field without its dot.
+func bareName(text, msg string) string {
+	m := notDefined.FindStringSubmatch(msg)
+	if m == nil {
+		return ""
+	}
+	if regexp.MustCompile(`\{\{-?\s*` + m[1] + `\s*(-?\}\}|\|)`).MatchString(text) {
+		return m[1]
+	}
+	return ""
+}
+
+// unclosedMessage says which "{{" (at offset at) has no "}}", and how to
+// close it.
+func unclosedMessage(text string, at int, action string) string {
+	line := 1 + strings.Count(text[:at], "\n")
+	col := 1 + utf8.RuneCountInString(text[strings.LastIndexByte(text[:at], '\n')+1:at])
+	where := fmt.Sprintf("line %d, column %d", line, col)
+	if utf8.RuneCountInString(action) > 40 || strings.ContainsAny(action, "\n`") {
+		r := []rune(strings.SplitN(action, "\n", 2)[0])
+		return fmt.Sprintf("%s: the `{{` of `%s…` has no matching `}}`: close the action with `}}`", where, string(r[:min(len(r), 30)]))
+	}
+	return fmt.Sprintf("%s: the `{{` of `%s` has no matching `}}`: write `%s}}`", where, action, strings.TrimSuffix(action, "}"))
 }
 
 // rewriteList rewrites the actions of l; atRecord says that dot is the

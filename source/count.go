@@ -50,6 +50,11 @@ func Count(name string, opts Options) (int, error) {
 		br = bufio.NewReaderSize(dec, 64<<10)
 	}
 	skipBOM(br)
+	if form == "" {
+		if form, br, err = sniff(name, br, opts.RecordsPath); err != nil {
+			return 0, err
+		}
+	}
 	switch form {
 	case FormatJSON:
 		return countJSON(name, br, opts.RecordsPath)

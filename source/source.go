@@ -26,7 +26,12 @@
 // record (broken JSON, a row with the wrong number of fields, a stray quote)
 // is reported as a *[LineError] and reading goes on with the next record.
 //
-// Formats, chosen by the file extension or [Options.Format]:
+// Formats, chosen by [Options.Format], else by the file extension, else
+// (standard input, a pipe such as <(zcat movies.jsonl.gz), a name without a
+// known extension) by the content: a first line that holds a whole JSON
+// object is JSONL, other data that starts with '{' or '[' is JSON, and
+// anything else is the header row of CSV, or of TSV when it holds more tabs
+// than commas. Compressed data is looked at after decompression.
 //
 //   - jsonl (.jsonl, .ndjson): one JSON object per line; blank lines are skipped.
 //   - json (.json): an array of objects, at the top level or inside an object
@@ -83,7 +88,7 @@ const Stdin = "-"
 // and takes IDs from the "id" field.
 type Options struct {
 	// Format is "jsonl", "json", "csv" or "tsv" ("ndjson" is taken as
-	// "jsonl"); empty means by file extension. Required for standard input.
+	// "jsonl"); empty means by file extension, else by content.
 	Format string
 	// RecordsPath is, for JSON, the dotted path of the array of records
 	// inside a top-level object, e.g. "data.movies". Empty means the top
@@ -126,6 +131,7 @@ type format interface {
 // Reader yields the records of one file. It is not safe for concurrent use.
 type Reader struct {
 	name    string
+	form    string // FormatJSONL, FormatJSON, FormatCSV or FormatTSV
 	idField string
 	f       format
 	closer  io.Closer
@@ -159,6 +165,18 @@ func Open(name string, opts Options) (*Reader, error) {
 		closer = multiCloser{dec, closer}
 	}
 	skipBOM(br)
+	if form == "" {
+		form, br, err = sniff(name, br, opts.RecordsPath)
+		if err != nil {
+			if closer != nil {
+				closer.Close()
+			}
+			if berr := dec.broken(name); berr != nil {
+				err = berr
+			}
+			return nil, &InputError{File: name, Err: err}
+		}
+	}
 	id := opts.IDField
 	if id == "" {
 		id = DefaultIDField
@@ -188,7 +206,7 @@ func Open(name string, opts Options) (*Reader, error) {
 		}
 		return nil, &InputError{File: name, Err: err}
 	}
-	return &Reader{name: name, idField: id, f: f, closer: closer, dec: dec}, nil
+	return &Reader{name: name, form: form, idField: id, f: f, closer: closer, dec: dec}, nil
 }
 
 // multiCloser closes a decoder, then the file under it.
@@ -246,6 +264,10 @@ func (r *Reader) id(fields map[string]any, line int) string {
 	return salvo.Where(r.name, line)
 }
 
+// Format is the format the input is read as: the one [Options.Format] or
+// the file's extension names, else the one its content shows.
+func (r *Reader) Format() string { return r.form }
+
 // Close closes the file. Standard input is left open.
 func (r *Reader) Close() error {
 	if r.closer == nil {
@@ -257,6 +279,8 @@ func (r *Reader) Close() error {
 }
 
 // formatOf picks the format from an explicit name or the file extension.
+// It returns "" when neither says it (standard input, a pipe such as
+// /dev/fd/63, a name without a known extension): the content tells.
 func formatOf(name, explicit string) (string, error) {
 	if explicit != "" {
 		switch f := strings.ToLower(explicit); f {
@@ -268,7 +292,7 @@ func formatOf(name, explicit string) (string, error) {
 		return "", fmt.Errorf("unknown format %q: use jsonl, json, csv or tsv", explicit)
 	}
 	if name == Stdin {
-		return "", errors.New("reading standard input needs a format: pass --format jsonl, json, csv or tsv")
+		return "", nil
 	}
 	switch ext := strings.ToLower(filepath.Ext(stripCompression(name))); ext {
 	case ".jsonl", ".ndjson":
@@ -279,14 +303,8 @@ func formatOf(name, explicit string) (string, error) {
 		return FormatCSV, nil
 	case ".tsv":
 		return FormatTSV, nil
-	default:
-		if ext == "" {
-			ext = "no extension"
-		} else {
-			ext = "extension " + ext
-		}
-		return "", fmt.Errorf("%s: cannot tell the format from its %s; salvo reads .jsonl/.ndjson, .json, .csv and .tsv files (also compressed: .jsonl.gz, .csv.zst): pass --format jsonl, json, csv or tsv", name, ext)
 	}
+	return "", nil
 }
 
 func openInput(name string, opts Options) (io.Reader, io.Closer, error) {

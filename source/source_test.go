@@ -104,7 +104,7 @@ func runReadCases(t *testing.T, cases []readCase) {
 
 func TestOpenErrors(t *testing.T) {
 	inDir(t, map[string]string{
-		"movies.txt":  "x",
+		"movies.db":   "SQLite format 3\x00\x10\x00",
 		"obj.json":    `{"status":"ok","data":{"movie_count":2,"movies":[{"id":1}]},"@meta":{"x":[1]}}`,
 		"plain.json":  `{"a":1,"b":{"c":"d"}}`,
 		"array.json":  `[{"id":1}]`,
@@ -121,9 +121,8 @@ func TestOpenErrors(t *testing.T) {
 		opts Options
 		want []string // substrings of the error
 	}{
-		{"unknown extension", "movies.txt", Options{}, []string{"movies.txt", ".txt", ".jsonl", "--format"}},
+		{"not text", "movies.db", Options{}, []string{"movies.db: cannot tell the format: line 1 holds the byte 0x00", "--format jsonl, json, csv or tsv"}},
 		{"unknown format", "movies.txt", Options{Format: "xml"}, []string{`"xml"`, "jsonl, json, csv or tsv"}},
-		{"stdin without format", "-", Options{}, []string{"standard input", "--format"}},
 		{"missing file", "nope.jsonl", Options{}, []string{"nope.jsonl", "no such file"}},
 		{"object without path", "obj.json", Options{}, []string{"obj.json", "--records data.movies", "arrays in the file: data.movies, @meta.x"}},
 		{"object without arrays", "plain.json", Options{}, []string{"plain.json", "no array of records"}},
@@ -162,6 +161,9 @@ func TestFormatByExtension(t *testing.T) {
 		{"a.CSV", "", FormatCSV},
 		{"a.tsv", "", FormatTSV},
 		{"a.txt", "CSV", FormatCSV},
+		{"a.txt", "", ""},      // by content
+		{"/dev/fd/63", "", ""}, // by content
+		{"-", "", ""},          // by content
 		{"-", "ndjson", FormatJSONL},
 	}
 	for _, tc := range cases {

@@ -24,5 +24,6 @@ func IsInputError(err error) bool {
 }
 
 // FormatOf returns the format a file is read as: format when given
-// ("ndjson" is "jsonl"), else the one its extension names.
+// ("ndjson" is "jsonl"), else the one its extension names, else "" (the
+// content tells when the file is opened: see [Reader.Format]).
 func FormatOf(name, format string) (string, error) { return formatOf(name, format) }

@@ -52,7 +52,7 @@ func (s *Store) OpenCollection(ctx context.Context, c salvo.Collection) (*salvo.
 		}
 	case err != nil:
 		return nil, fmt.Errorf("open collection %q in %s: %w", c.Name, s.path, err)
-	case stored.Model != c.Model:
+	case !salvo.SameModel(stored.Model, c.Model):
 		return nil, &salvo.ModelMismatchError{Collection: c.Name, Have: stored.Model, Want: c.Model}
 	case c.Dims != 0 && stored.Dims != 0 && c.Dims != stored.Dims:
 		return nil, &salvo.DimensionError{Collection: c.Name, Have: c.Dims, Want: stored.Dims}

@@ -30,6 +30,9 @@ func advise(msg string, err error) string {
 func advice(err error) (plain, advised string) {
 	switch e := err.(type) {
 	case *salvo.ModelNotFoundError:
+		if e.Suggestion != "" {
+			return e.Error(), strings.Replace(e.Error(), "That server has it.", "That server has it: pass --model "+e.Suggestion+".", 1) + ", or pass --pull"
+		}
 		return e.Error(), e.Error() + ", or pass --pull"
 	case *salvo.ModelMismatchError:
 		return e.Error(), e.Error() + fmt.Sprintf(": use --collection to start another collection, or --model %s to continue this one", e.Have)

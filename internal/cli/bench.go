@@ -129,7 +129,7 @@ func benchTexts(ctx context.Context, file string, f *embedFlags, stdio Stdio) ([
 		return nil, err
 	}
 	defer closeInputs(ins)
-	if _, err := smp.check(rd, opts, textFlag(f), false); err != nil {
+	if _, err := smp.check(rd, opts, textFlag(f), false, f.allowConst); err != nil {
 		return nil, err
 	}
 	seen := map[string]bool{}

@@ -211,7 +211,6 @@ func TestFatalErrors(t *testing.T) {
 		{"no text field", []string{"embed", in, "--host", s.URL(), "--db", db}, []string{`no "text" field`, "--fields", "title, year"}},
 		{"no files", []string{"embed", "--host", s.URL()}, []string{"no input files"}},
 		{"missing file", []string{"embed", filepath.Join(dir, "nope.jsonl"), "--host", s.URL()}, []string{"nope.jsonl"}},
-		{"stdin without format", []string{"embed", "-", "--host", s.URL()}, []string{"--format"}},
 		{"bad flag", []string{"embed", in, "--bogus"}, []string{"bogus", "--help"}},
 		{"bad api", []string{"embed", in, "--api", "grpc", "--host", s.URL()}, []string{"--api"}},
 		{"openai cannot refuse long texts", []string{"embed", in, "--api", "openai", "--truncate=false", "--host", s.URL(), "--fields", "title"}, []string{"--api embed"}},

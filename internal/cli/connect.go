@@ -25,6 +25,7 @@ const preflightTimeout = 5 * time.Second
 // different versions of the model (digests) are refused: their vectors
 // must not mix under one cache key.
 func connect(ctx context.Context, f *embedFlags, stdio Stdio) ([]engine.Host, salvo.KeySpec, serverInfo, string, error) {
+	f.model = salvo.CanonicalModel(f.model) // "name:latest" is "name"
 	key := salvo.KeySpec{Model: f.model, Dimensions: f.dimensions, Truncate: f.truncate}
 	api, err := apiOf(f)
 	if err != nil {
@@ -249,10 +250,14 @@ func preflight(ctx context.Context, c *ollama.Client, f *embedFlags, stdio Stdio
 	}
 	m, found := ollama.FindModel(models, f.model)
 	if !found {
+		near := closeModel(f.model, models)
 		if !f.pull {
-			return info, &salvo.ModelNotFoundError{Model: f.model, Endpoint: c.Host(), Message: "not in /api/tags"}
+			return info, &salvo.ModelNotFoundError{Model: f.model, Endpoint: c.Host(), Message: "not in /api/tags", Suggestion: near}
 		}
 		if err := pull(ctx, c, f.model, stdio, f.quiet); err != nil {
+			if near != "" {
+				err = fmt.Errorf("%w; did you mean %s? That server has it: pass --model %s", err, near, near)
+			}
 			return info, err
 		}
 		return preflight(ctx, c, &embedFlags{model: f.model, api: f.api}, stdio)

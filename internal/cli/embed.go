@@ -26,7 +26,7 @@ const embedHelp = `Usage: salvo embed [flags] FILE...
        salvo embed [flags] --source-db DB --sql QUERY [--write-back TABLE.COLUMN]
 
 Reads records from FILEs (.jsonl/.ndjson, .json, .csv, .tsv, or - for standard
-input with --format) or from the rows of a query (--source-db, --sql), renders
+input, also read when no FILE is given) or from the rows of a query (--source-db, --sql), renders
 one text per record, embeds the texts through Ollama and stores the vectors in
 a SQLite database (--db PATH) or in PostgreSQL (--db postgres://…). Records
 already stored with the same text and model are skipped, so a second run only
@@ -37,7 +37,7 @@ Examples:
   salvo embed examples/movies.jsonl --fields title,year,genres,summary
   salvo embed movies.csv --text '{{.Title}} ({{index . "Release Date"}})' --id imdb_id
   salvo embed dump.json --records data.movies --host gpu1:11434,gpu2:11434
-  cat movies.jsonl | salvo embed - --format jsonl --collection movies
+  cat movies.jsonl | salvo embed --collection movies
   salvo embed --source-db postgres://app@db/shop --sql "SELECT id, title, summary FROM movies" \
       --fields title,summary --write-back movies.embedding
   salvo embed movies.jsonl --fields title,summary --distributed --db postgres://db/catalog   # same line on each machine
@@ -55,6 +55,7 @@ type embedFlags struct {
 	concurrency autoInt
 	batchSize   autoInt
 	text        string
+	allowConst  bool // --allow-constant-text
 	fields      []string
 	prefix      string
 	idField     string
@@ -134,11 +135,12 @@ func (f *embedFlags) registerServer(fs *pflag.FlagSet) {
 // registerInput adds the flags that say how to read records and build texts.
 func (f *embedFlags) registerInput(fs *pflag.FlagSet) {
 	fs.StringVar(&f.text, "text", "", "Go `TEMPLATE` for the text, e.g. '{{.title}} ({{.year}}): {{.summary}}'; keys with spaces: {{index . \"Major Genre\"}}")
+	fs.BoolVar(&f.allowConst, "allow-constant-text", false, "embed a --text template that gives every record the same text (refused otherwise: it names no field, or every sampled record got one text)")
 	fs.StringSliceVar(&f.fields, "fields", nil, "embed these fields (`FIELD,…`) as \"a: <a>\\nb: <b>\" (default: the field \"text\")")
 	fs.StringVar(&f.prefix, "prefix", "", "`STRING` prepended to every text, e.g. \"search_document: \"")
 	fs.StringVar(&f.idField, "id", "id", "`FIELD` holding the record ID; records without it get FILE:LINE")
 	fs.StringVar(&f.records, "records", "", "for .json: dotted `PATH` to the array of records, e.g. data.movies")
-	fs.StringVar(&f.format, "format", "", "input format: jsonl, json, csv or tsv (default: by extension; required for -)")
+	fs.StringVar(&f.format, "format", "", "input format: jsonl, json, csv or tsv (default: by extension, else by content)")
 	fs.StringVar(&f.sourceDB, "source-db", "", "read records from a database instead of files: postgres://… `URL`, or a SQLite file (PATH, sqlite:PATH or file:PATH)")
 	fs.StringVar(&f.sql, "sql", "", "with --source-db: the `QUERY` whose rows are the records; its columns are the fields")
 	fs.StringVar(&f.writeBack, "write-back", "", "with --source-db: write each vector into `TABLE.COLUMN` of that database, keyed by the --id column (created if missing)")
@@ -222,8 +224,12 @@ func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (
 	if f.sourceDB != "" || f.sql != "" || f.writeBack != "" {
 		return embedFromDB(ctx, f, files, stdio)
 	}
-	if len(files) == 0 {
-		return nil, usageError("no input files: give one or more FILEs (or - for standard input with --format)\nRun 'salvo embed --help' for the flags.")
+	files, implicit, err := inputFiles(files, stdio)
+	if err != nil {
+		return nil, err
+	}
+	if implicit && !f.quiet {
+		fmt.Fprintln(stdio.Err, "salvo: no FILE given: reading records from standard input")
 	}
 	renderer, err := newRenderer(f)
 	if err != nil {
@@ -235,14 +241,11 @@ func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (
 		srcOpts.Fields = append(names, f.kept.names...) // decode only what the texts are made of and what is kept
 	}
 	for _, name := range files {
-		if name == "-" {
-			if f.format == "" {
-				return nil, usageError("reading standard input needs --format jsonl|json|csv|tsv")
-			}
+		if name == source.Stdin {
 			continue
 		}
 		if _, err := os.Stat(name); err != nil {
-			return nil, fmt.Errorf("input file: %w", err)
+			return nil, missingInput(name, err)
 		}
 	}
 	ins, smp, err := openInputs(ctx, files, srcOpts, renderer)
@@ -250,7 +253,10 @@ func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (
 		return nil, err
 	}
 	defer closeInputs(ins)
-	warnings, err := smp.check(renderer, srcOpts, textFlag(f), fs.Changed("id"))
+	if implicit && len(ins[0].head) == 0 && ins[0].whole {
+		return nil, errNoInput
+	}
+	warnings, err := smp.check(renderer, srcOpts, textFlag(f), fs.Changed("id"), f.allowConst)
 	if err != nil {
 		return nil, err
 	}
@@ -277,7 +283,11 @@ func newRenderer(f *embedFlags) (*render.Renderer, error) {
 	if f.force && !f.skip {
 		f.skip = true // --force already re-embeds everything
 	}
-	return render.New(render.Options{Template: f.text, Fields: f.fields, Prefix: f.prefix})
+	rd, err := render.New(render.Options{Template: f.text, Fields: f.fields, Prefix: f.prefix})
+	if err == nil && !f.allowConst {
+		err = constantError(rd.ConstantText())
+	}
+	return rd, err
 }
 
 // recordReader is a file's reader or a query's rows.

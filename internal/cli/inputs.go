@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"iter"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -17,6 +19,7 @@ import (
 	"github.com/salvoembed/salvo/engine"
 	"github.com/salvoembed/salvo/render"
 	"github.com/salvoembed/salvo/source"
+	"golang.org/x/term"
 )
 
 // sampleSize is how many records of each input salvo reads before it sends
@@ -93,16 +96,78 @@ func openInputs(ctx context.Context, files []string, opts source.Options, rd *re
 	return ins, smp, nil
 }
 
+// errNoInput is a run without FILE whose standard input was empty.
+var errNoInput = errors.New("no input files, and standard input is empty: give one or more FILEs, or pipe records in (cat movies.jsonl | salvo embed --collection movies)\nRun 'salvo embed --help' for the flags.")
+
+// inputFiles is the inputs of a run: the FILEs given, else standard input
+// when it is not a terminal (implicit is then true).
+func inputFiles(files []string, stdio Stdio) (_ []string, implicit bool, err error) {
+	if len(files) > 0 {
+		return files, false, nil
+	}
+	if stdinIsTerminal(stdio) {
+		return nil, false, usageError("no input files: give one or more FILEs, or pipe records in (cat movies.jsonl | salvo embed --collection movies)\nRun 'salvo embed --help' for the flags.")
+	}
+	return []string{source.Stdin}, true, nil
+}
+
+// stdinIsTerminal reports whether standard input is a terminal (or absent):
+// then nobody pipes records in, and salvo would wait for typing.
+func stdinIsTerminal(stdio Stdio) bool {
+	if stdio.In == nil {
+		return true
+	}
+	f, ok := stdio.In.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// missingInput explains an input FILE that cannot be opened: the file or
+// its folder is missing (with a close name of the folder, if any), or it
+// cannot be read.
+func missingInput(name string, err error) error {
+	if !errors.Is(err, fs.ErrNotExist) {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("%s: cannot read it: %v", name, err)
+	}
+	dir, base := filepath.Split(name)
+	look := dir
+	if look == "" {
+		look = "."
+	}
+	entries, derr := os.ReadDir(look)
+	if derr != nil {
+		return fmt.Errorf("%s: no such file: the folder %s does not exist", name, filepath.Clean(look))
+	}
+	var names []string
+	for _, e := range entries {
+		if !e.IsDir() {
+			names = append(names, e.Name())
+		}
+	}
+	if s := render.Suggest(base, names); s != "" {
+		return fmt.Errorf("%s: no such file; did you mean %s?", name, dir+s)
+	}
+	if dir == "" {
+		return fmt.Errorf("%s: no such file in the current folder", name)
+	}
+	return fmt.Errorf("%s: no such file in %s", name, dir)
+}
+
 // sample is what the first records of the inputs say.
 type sample struct {
 	seen      map[string]bool // field names
 	n, usable int             // records, and those that gave a text
 	sure      bool            // every input's field names are known: it was read whole, or it has a header
 	noText    error           // the first record without a "text" field, for the default renderer
+	text      string          // the first text rendered
+	varied    bool            // a later text differs from it
 }
 
 func (smp *sample) add(in *input, opts source.Options, rd *render.Renderer) {
-	form, _ := source.FormatOf(in.name, opts.Format)
+	form := in.r.Format()
 	header := false
 	for i := range in.head {
 		it := &in.head[i]
@@ -118,6 +183,11 @@ func (smp *sample) add(in *input, opts source.Options, rd *render.Renderer) {
 		it.rendered = true
 		switch err := it.renderErr; {
 		case err == nil:
+			if smp.usable == 0 {
+				smp.text = it.text
+			} else if it.text != smp.text {
+				smp.varied = true
+			}
 			smp.usable++
 		case errors.Is(err, render.ErrNoTextField) && smp.noText == nil:
 			smp.noText = err
@@ -231,7 +301,20 @@ func (in *input) closeLocked() {
 // error when the sample tells for sure (it is the whole input, or the header
 // of a CSV or TSV file), or when no sampled record gives a text anyway;
 // otherwise the same findings come back as warnings.
-func (smp *sample) check(rd *render.Renderer, opts source.Options, flag string, idSet bool) (warnings []string, err error) {
+//
+// A template that gave every sampled record the same text is fatal too,
+// unless allowConst: after the fields, which say why more precisely.
+func (smp *sample) check(rd *render.Renderer, opts source.Options, flag string, idSet, allowConst bool) (warnings []string, err error) {
+	warnings, err = smp.checkFields(rd, opts, flag, idSet)
+	if err == nil && !allowConst && !smp.varied {
+		if cerr := constantError(rd.SameText(smp.text, smp.usable)); cerr != nil {
+			return nil, cerr
+		}
+	}
+	return warnings, err
+}
+
+func (smp *sample) checkFields(rd *render.Renderer, opts source.Options, flag string, idSet bool) (warnings []string, err error) {
 	n, seen, sure, noText := smp.n, smp.seen, smp.sure, smp.noText
 	if n == 0 {
 		return nil, nil
@@ -265,6 +348,15 @@ func (smp *sample) check(rd *render.Renderer, opts source.Options, flag string, 
 		found[i] += "; the run goes on, those records lack it"
 	}
 	return found, nil
+}
+
+// constantError explains a template that gives every record the same
+// text; nil for nil.
+func constantError(e *render.ConstantTextError) error {
+	if e == nil {
+		return nil
+	}
+	return fmt.Errorf("--text: %w\nNothing was sent: fix --text, or pass --allow-constant-text if every record is meant to get that text", e)
 }
 
 // flagsOf names the flags that findings are about.

@@ -3,6 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
+
+	"github.com/salvoembed/salvo"
+	"github.com/salvoembed/salvo/render"
 
 	"github.com/salvoembed/salvo/ollama"
 	"github.com/schollz/progressbar/v3"
@@ -39,8 +43,18 @@ func pull(ctx context.Context, c *ollama.Client, model string, stdio Stdio, quie
 		bar.Finish()
 		fmt.Fprintln(stdio.Err)
 	}
-	if err != nil {
+	if err != nil && !strings.HasPrefix(err.Error(), "pulling "+model) {
 		return fmt.Errorf("pulling %s on %s: %w", model, c.Host(), err)
 	}
-	return nil
+	return err // the client's errors say what was pulled already
+}
+
+// closeModel is the model of the server whose name is closest to model,
+// for a "did you mean", or "".
+func closeModel(model string, models []ollama.Model) string {
+	var names []string
+	for _, m := range models {
+		names = append(names, salvo.CanonicalModel(m.Name))
+	}
+	return render.Suggest(salvo.CanonicalModel(model), names)
 }

@@ -117,13 +117,19 @@ func printReport(w io.Writer, r *embedReport, interrupted bool) {
 	if r.Truncated > 0 {
 		fmt.Fprintf(w, ", %d truncated", r.Truncated)
 	}
-	fmt.Fprintf(w, " in %.1fs (%.1f emb/s)\n", r.Seconds, r.PerSecond)
-	fmt.Fprintf(w, "       %s, %s, %s; latency p50 %.0fms p95 %.0fms",
-		plural(r.Requests, "request"), plural(r.Retries, "retry"), plural(r.Splits, "split"), r.P50, r.P95)
-	if r.LoadSecs > 0.05 {
-		fmt.Fprintf(w, "; model load %.1fs (a cold start, not slowness)", r.LoadSecs)
+	fmt.Fprintf(w, " in %.1fs", r.Seconds)
+	if r.Embedded > 0 { // a rate of nothing says nothing
+		fmt.Fprintf(w, " (%.1f emb/s)", r.PerSecond)
 	}
 	fmt.Fprintln(w)
+	if r.Requests > 0 { // no request, no latency
+		fmt.Fprintf(w, "       %s, %s, %s; latency p50 %.0fms p95 %.0fms",
+			plural(r.Requests, "request"), plural(r.Retries, "retry"), plural(r.Splits, "split"), r.P50, r.P95)
+		if r.LoadSecs > 0.05 {
+			fmt.Fprintf(w, "; model load %.1fs (a cold start, not slowness)", r.LoadSecs)
+		}
+		fmt.Fprintln(w)
+	}
 	fmt.Fprintf(w, "       collection %q in %s (model %s, %s)\n", r.Collection, r.DB, r.Model, r.Endpoint)
 	if len(r.PerHost) > 1 {
 		printHosts(w, "       ", r.PerHost)

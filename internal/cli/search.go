@@ -96,7 +96,7 @@ func runSearch(ctx context.Context, args []string, stdio Stdio) error {
 		return err
 	}
 	defer closeStore()
-	if ef.model != "" && ef.model != c.Info.Model {
+	if ef.model != "" && !salvo.SameModel(ef.model, c.Info.Model) {
 		return &salvo.ModelMismatchError{Collection: c.Info.Name, Have: c.Info.Model, Want: ef.model}
 	}
 	emb, err := queryEmbedder(ctx, &ef, c.Info, stdio)
