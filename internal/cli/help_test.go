@@ -61,11 +61,35 @@ func TestEmbedHelpHeadings(t *testing.T) {
 	if strings.Contains(r.out, "\nOther\n") {
 		t.Errorf("a flag of salvo embed is in no group:\n%s", r.out)
 	}
-	// Lists say so, and the columns line up although … is three bytes.
+	// Lists say so, and the descriptions start in one column although … is
+	// three bytes.
+	col := -1
 	for _, want := range []string{
-		"\n      --keep FIELD,…                 record fields (FIELD,…) to keep with each vector, shown by search and serve ('*': all; default: the fields the text is made of)\n",
-		"\n      --fields FIELD,…               embed these fields (FIELD,…) as \"a: <a>\\nb: <b>\" (default: the field \"text\")\n",
-		"\n      --db PATH                      SQLite database PATH, or a PostgreSQL URL postgres://user:pass@host/db[?schema=salvo] (default \"salvo.db\")\n",
+		"      --keep FIELD,…",
+		"      --fields FIELD,…",
+		"      --db PATH",
+	} {
+		i := strings.Index(r.out, "\n"+want+"  ")
+		if i < 0 {
+			t.Errorf("salvo help embed lacks %q", want)
+			continue
+		}
+		line := r.out[i+1:]
+		line = line[:strings.IndexByte(line, '\n')]
+		runes := []rune(line)
+		c := len([]rune(want))
+		for c < len(runes) && runes[c] == ' ' {
+			c++
+		}
+		if col >= 0 && c != col {
+			t.Errorf("%q: description starts in column %d, others in %d:\n%s", want, c, col, line)
+		}
+		col = c
+	}
+	for _, want := range []string{
+		"record fields (FIELD,…) to keep with each vector",
+		"embed these fields (FIELD,…) as",
+		"SQLite database PATH, or a PostgreSQL URL",
 	} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("salvo help embed lacks %q", want)
