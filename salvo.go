@@ -6,7 +6,9 @@
 // subpackages implement:
 //
 //   - [Embedder] is a batch-shaped embedding client (package ollama, openai).
-//   - [Store] keeps vectors, the content cache and collections (package sqlite).
+//   - [Store] keeps vectors, the content cache and collections (package
+//     sqlite: a SQLite file; package postgres: a PostgreSQL schema, with
+//     pgvector where the server has it).
 //   - package source reads records from JSONL, JSON, CSV and TSV files.
 //   - package engine runs the concurrent, batching, retrying pipeline.
 //

@@ -5,8 +5,10 @@
 //	rows, err := db.Query(ctx, "SELECT id, title, summary FROM movies", "id")
 //	for { rec, err := rows.Next(); … }         // one salvo.Record per row
 //
-//	w, err := db.WriteBack(ctx, "movies.embedding", "id")
-//	st = w.Wrap(st)                            // the engine stores through it
+//	w, err := db.WriteBack(ctx, "movies.embedding", "id", 768) // the vectors' length (0: checked at the first write)
+//	st, err = w.Wrap(st)                       // the engine stores through it
+//
+// Example runs this on a SQLite file.
 //
 // Rows stream: PostgreSQL rows come through a cursor, a page at a time;
 // SQLite runs the query once into a temporary table (a snapshot in its

@@ -1,5 +1,5 @@
 // Command salvo embeds catalogs of records through Ollama and stores the
-// vectors in SQLite. Run `salvo help` for the commands.
+// vectors in SQLite or PostgreSQL. Run `salvo help` for the commands.
 package main
 
 import (

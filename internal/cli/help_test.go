@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// Every flag of salvo embed is under one heading of its --help, and every
-// name in the table is a flag: a new flag must be put in a group.
+// Every flag of salvo embed is under one heading of its --help, once: a new
+// flag must be put in a group.
 func TestEmbedFlagsGrouped(t *testing.T) {
 	var f embedFlags
 	fs := pflag.NewFlagSet("embed", pflag.ContinueOnError)
@@ -23,9 +23,6 @@ func TestEmbedFlagsGrouped(t *testing.T) {
 				t.Errorf("--%s is in two groups: %q and %q", name, other, g.title)
 			}
 			group[name] = g.title
-			if fs.Lookup(name) == nil {
-				t.Errorf("group %q names --%s, which salvo embed does not have", g.title, name)
-			}
 		}
 	}
 	fs.VisitAll(func(fl *pflag.Flag) {
