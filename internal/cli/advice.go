@@ -7,6 +7,7 @@ import (
 
 	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/engine"
+	"github.com/salvoembed/salvo/search"
 )
 
 // The libraries' errors state facts; the flags that change them are the
@@ -45,6 +46,13 @@ func advice(err error) (plain, advised string) {
 		return e.Error(), e.Error() + " (a different model or --dimensions on this server?)"
 	case *engine.HostsDownError:
 		return e.Error(), e.Message(" (--host-timeout)")
+	case *search.EmptyCollectionError:
+		return e.Error(), e.Error() + fmt.Sprintf(" (salvo embed FILE --collection %s)", e.Name)
+	case *search.UnknownIDError:
+		return e.Error(), e.Error() + fmt.Sprintf(": salvo export --collection %s lists the IDs", e.Collection)
+	case *search.QueryDimensionError:
+		return e.Error(), fmt.Sprintf("the server's %s answers %d-dimensional vectors, but collection %q holds %d: it was embedded with another model or --dimensions; search with the same --host and model it was embedded with",
+			e.Model, e.Got, e.Collection, e.Want)
 	case *engine.DuplicateError:
 		return e.Error(), e.Error() + " (--on-duplicate first|last keeps one of them)"
 	}

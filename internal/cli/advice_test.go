@@ -112,3 +112,30 @@ func TestAdviceOnTheCommandLine(t *testing.T) {
 		t.Errorf("exit %d, stderr lacks %q:\n%s", r.code, want, r.err)
 	}
 }
+
+// The hints of salvo search and salvo similar, exactly.
+func TestSearchAdvice(t *testing.T) {
+	const model = "all-minilm"
+	s := server(t, ollamatest.Config{Models: []string{model}})
+	db := moviesDB(t, s.URL(), model)
+	small := server(t, ollamatest.Config{Models: []string{model}, Dims: 384})
+	empty := filepath.Join(t.TempDir(), "empty.db")
+	blank := writeFile(t, t.TempDir(), "blank.jsonl", `{"id":"a","title":""}`+"\n")
+	run(t, "", "embed", blank, "--host", s.URL(), "--model", model, "--db", empty, "--text", "{{.title}}", "--quiet")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"similar", "--db", db, "nope"},
+			`salvo: no such ID "nope" in collection "movies": salvo export --collection movies lists the IDs`},
+		{[]string{"search", "--host", s.URL(), "--db", empty, "x"},
+			`salvo: collection is empty: "blank" has no vectors yet: embed records into it first (salvo embed FILE --collection blank)`},
+		{[]string{"search", "--host", small.URL(), "--db", db, "x"},
+			`salvo: the server's all-minilm answers 384-dimensional vectors, but collection "movies" holds 768: it was embedded with another model or --dimensions; search with the same --host and model it was embedded with`},
+	} {
+		r := run(t, "", tc.args...)
+		if r.code != ExitFatal || r.err != tc.want+"\n" {
+			t.Errorf("salvo %s: exit %d, stderr\n%q\nwant\n%q", strings.Join(tc.args, " "), r.code, r.err, tc.want+"\n")
+		}
+	}
+}
