@@ -7,7 +7,9 @@ import (
 
 	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/engine"
+	"github.com/salvoembed/salvo/postgres"
 	"github.com/salvoembed/salvo/search"
+	"github.com/salvoembed/salvo/sqlite"
 )
 
 // The libraries' errors state facts; the flags that change them are the
@@ -53,6 +55,10 @@ func advice(err error) (plain, advised string) {
 	case *search.QueryDimensionError:
 		return e.Error(), fmt.Sprintf("the server's %s answers %d-dimensional vectors, but collection %q holds %d: it was embedded with another model or --dimensions; search with the same --host and model it was embedded with",
 			e.Model, e.Got, e.Collection, e.Want)
+	case *sqlite.NotWritableError:
+		return e.Error(), e.Message(" or choose another --db")
+	case *postgres.IDError:
+		return e.Error(), e.Error() + ", or choose another --id"
 	case *engine.DuplicateError:
 		return e.Error(), e.Error() + " (--on-duplicate first|last keeps one of them)"
 	}

@@ -12,6 +12,8 @@ import (
 	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/engine"
 	"github.com/salvoembed/salvo/ollamatest"
+	"github.com/salvoembed/salvo/postgres"
+	"github.com/salvoembed/salvo/sqlite"
 )
 
 // The libraries state the facts; the command line adds the flags. Each
@@ -39,6 +41,14 @@ func TestAdvice(t *testing.T) {
 		{&engine.FatalError{Err: &engine.HostsDownError{Hosts: 1, Timeout: time.Minute, Last: []error{fmt.Errorf("h: %w", timeout)}}},
 			"the server has failed for longer than 1m0s (--host-timeout); the last answer: h: h:11434: no answer within 2s (--timeout): context deadline exceeded\n" +
 				"Check the server's log; records not stored yet are embedded by the next run"},
+		{&sqlite.NotWritableError{Path: "m.db", InRun: true, Err: errors.New("attempt to write a readonly database (8)")},
+			"attempt to write a readonly database (8)\nm.db cannot be written (file permissions, or a read-only mount): make it writable or choose another --db (everything committed so far is kept)"},
+		{&sqlite.NotWritableError{Path: "m.db", Dir: "/ro", Err: errors.New("permission denied")},
+			"database m.db: its folder /ro cannot be written (permission denied): SQLite keeps its write-ahead log there; make it writable or choose another --db"},
+		{&sqlite.NotWritableError{Path: "m.db", Err: errors.New("permission denied")},
+			"database m.db cannot be written (permission denied): make it writable (file permissions, a read-only mount) or choose another --db"},
+		{fmt.Errorf("put: %w", &postgres.IDError{ID: "a\x00b", Collection: "m"}),
+			`put: store item "a\x00b" in collection "m": PostgreSQL text cannot hold this ID (NUL bytes or invalid UTF-8): keep such catalogs in a SQLite database, or choose another --id`},
 		{errors.New("plain"), "plain"},
 	} {
 		if got := advise(tc.err.Error(), tc.err); got != tc.want {
@@ -67,9 +77,21 @@ func TestAdviceOnTheCommandLine(t *testing.T) {
 		}
 	}
 
+	// A database that cannot be written (a folder in its place, which
+	// even root cannot open for writing).
+	notDB := filepath.Join(dir, "folder.db")
+	if err := os.Mkdir(notDB, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r = run(t, "", "embed", in, "--host", s.URL(), "--db", notDB)
+	want := "salvo: database " + notDB + " cannot be written (open " + notDB + ": is a directory): make it writable (file permissions, a read-only mount) or choose another --db\n"
+	if r.code != ExitFatal || !strings.HasSuffix(r.err, want) {
+		t.Errorf("exit %d, stderr does not end with %q:\n%s", r.code, want, r.err)
+	}
+
 	// Another model into the same collection.
 	r = run(t, "", "embed", in, "--host", s.URL(), "--db", db, "--model", "other-model")
-	want := `salvo: collection "m" holds vectors of model "nomic-embed-text", not "other-model": use --collection to start another collection, or --model nomic-embed-text to continue this one` + "\n"
+	want = `salvo: collection "m" holds vectors of model "nomic-embed-text", not "other-model": use --collection to start another collection, or --model nomic-embed-text to continue this one` + "\n"
 	if r.code != ExitFatal || !strings.HasSuffix(r.err, want) {
 		t.Errorf("exit %d, stderr does not end with %q:\n%s", r.code, want, r.err)
 	}
