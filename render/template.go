@@ -67,7 +67,7 @@ func parseError(err error) error {
 	case strings.Contains(msg, "bad character"), strings.Contains(msg, "unexpected"):
 		msg += "; a key that is not a plain word is written {{index . \"release-date\"}}"
 	}
-	return fmt.Errorf("invalid --text template: %s", msg)
+	return &TemplateError{Msg: msg}
 }
 
 // rewriteList rewrites the actions of l; atRecord says that dot is the

@@ -161,3 +161,27 @@ func TestSearchAdvice(t *testing.T) {
 		}
 	}
 }
+
+// The hints about what to embed, exactly.
+func TestRenderAdvice(t *testing.T) {
+	s := server(t, ollamatest.Config{Dims: 8})
+	dir := t.TempDir()
+	in := writeFile(t, dir, "m.jsonl", `{"id":"1","title":"one","year":1999}`+"\n")
+	db := filepath.Join(dir, "m.db")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--text", "{{.title}}", "--fields", "title"},
+			"choose one way to build the text: a template (--text) or a list of fields (--fields), not both"},
+		{[]string{"--text", "{{.title"},
+			"invalid --text template: line 1: unclosed action"},
+		{nil,
+			`record has no "text" field; choose what to embed with --fields title,year or --text '{{.title}}: {{.year}}' (fields: id, title, year)`},
+	} {
+		r := run(t, "", append([]string{"embed", in, "--host", s.URL(), "--db", db}, tc.args...)...)
+		if r.code != ExitFatal || !strings.Contains(r.err, tc.want+"\n") {
+			t.Errorf("salvo embed %s: exit %d, stderr lacks the line %q:\n%s", strings.Join(tc.args, " "), r.code, tc.want, r.err)
+		}
+	}
+}
