@@ -86,7 +86,7 @@ func (s *Store) Put(ctx context.Context, collection string, entries []salvo.Entr
 	}
 	for _, it := range items {
 		if !validID(it.ID) {
-			return fmt.Errorf("store item %q in collection %q: PostgreSQL text cannot hold this ID (NUL bytes or invalid UTF-8): keep such catalogs in a SQLite database, or choose another --id", it.ID, collection)
+			return &IDError{ID: it.ID, Collection: collection}
 		}
 	}
 	tx, err := s.pool.Begin(ctx)
@@ -369,4 +369,12 @@ func (s *Store) scanVector(rows pgx.Rows, first any) ([]float32, error) {
 	v := make([]float32, len(b)/4)
 	f32le.Decode(v, b)
 	return v, nil
+}
+
+// IDError is a record ID that PostgreSQL text cannot hold (NUL bytes or
+// invalid UTF-8). Put stores nothing of its batch.
+type IDError struct{ ID, Collection string }
+
+func (e *IDError) Error() string {
+	return fmt.Sprintf("store item %q in collection %q: PostgreSQL text cannot hold this ID (NUL bytes or invalid UTF-8): keep such catalogs in a SQLite database", e.ID, e.Collection)
 }

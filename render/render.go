@@ -54,15 +54,33 @@ import (
 var ErrEmptyText = errors.New("empty text")
 
 // ErrNoTextField is wrapped by the error for a record that has no "text"
-// field when neither a template nor fields were given. Its message lists the
-// record's fields and how to choose among them.
+// field when neither a template nor fields were given: a *NoTextError, which
+// lists the record's fields.
 var ErrNoTextField = errors.New(`no "text" field`)
 
-// noTextError explains ErrNoTextField in words of the record at hand.
-type noTextError struct{ msg string }
+// ErrTemplateAndFields is the error of New given both a template and a list
+// of fields.
+var ErrTemplateAndFields = errors.New("choose one way to build the text: a template or a list of fields, not both")
 
-func (e *noTextError) Error() string        { return e.msg }
-func (e *noTextError) Is(target error) bool { return target == ErrNoTextField }
+// NoTextError is a record without the DefaultField, when neither a template
+// nor fields were given. It wraps ErrNoTextField.
+type NoTextError struct {
+	Fields  []string // the record's fields, sorted; at most 30, then "…"
+	Example []string // one or two of them that likely hold prose, to embed instead
+}
+
+func (e *NoTextError) Error() string {
+	return fmt.Sprintf("record has no %q field (fields: %s)", DefaultField, strings.Join(e.Fields, ", "))
+}
+
+func (e *NoTextError) Unwrap() error { return ErrNoTextField }
+
+// TemplateError is a template that does not parse.
+type TemplateError struct {
+	Msg string // what is wrong, with its line, and how to write it
+}
+
+func (e *TemplateError) Error() string { return "invalid template: " + e.Msg }
 
 // DefaultField is the field embedded when neither a template nor fields are
 // given.
@@ -101,7 +119,7 @@ func New(opts Options) (*Renderer, error) {
 	r := &Renderer{prefix: opts.Prefix}
 	switch {
 	case opts.Template != "" && len(opts.Fields) > 0:
-		return nil, errors.New("choose one way to build the text: a template (--text) or a list of fields (--fields), not both")
+		return nil, ErrTemplateAndFields
 	case opts.Template != "":
 		t, names, all, err := parseTemplate(opts.Template)
 		if err != nil {
@@ -173,7 +191,7 @@ func (r *Renderer) Render(rec *salvo.Record) (string, error) {
 	default:
 		v, ok := rec.Fields[DefaultField]
 		if !ok {
-			return "", fmt.Errorf("%s: %w", where(rec), &noTextError{noTextField(rec.Fields)})
+			return "", fmt.Errorf("%s: %w", where(rec), noTextField(rec.Fields))
 		}
 		writeValue(buf, v)
 		empty = isSpace(buf.Bytes()[len(r.prefix):])
@@ -204,9 +222,9 @@ func where(rec *salvo.Record) string {
 	return w
 }
 
-// noTextField explains how to choose what to embed, with the record's own
-// fields as the example.
-func noTextField(fields map[string]any) string {
+// noTextField lists the record's fields, and picks the example of what to
+// embed instead.
+func noTextField(fields map[string]any) *NoTextError {
 	names := make([]string, 0, len(fields))
 	for k := range fields {
 		names = append(names, k)
@@ -217,12 +235,7 @@ func noTextField(fields map[string]any) string {
 	if len(list) > 30 {
 		list = append(list[:30:30], "…")
 	}
-	tmpl := "{{." + ex[0] + "}}"
-	if len(ex) > 1 {
-		tmpl += ": {{." + ex[1] + "}}"
-	}
-	return fmt.Sprintf("record has no %q field; choose what to embed with --fields %s or --text '%s' (fields: %s)",
-		DefaultField, strings.Join(ex, ","), tmpl, strings.Join(list, ", "))
+	return &NoTextError{Fields: list, Example: ex}
 }
 
 // exampleFields picks up to two fields that likely hold prose.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -100,13 +101,13 @@ func TestRenderFieldsAndDefault(t *testing.T) {
 			name:    "no text field",
 			opts:    Options{},
 			fields:  map[string]any{"genres": nil, "id": 1, "rating": 2, "summary": "", "title": "", "year": 3},
-			wantErr: `=movies.jsonl:7 (id 10): record has no "text" field; choose what to embed with --fields title,summary or --text '{{.title}}: {{.summary}}' (fields: genres, id, rating, summary, title, year)`,
+			wantErr: `=movies.jsonl:7 (id 10): record has no "text" field (fields: genres, id, rating, summary, title, year)`,
 		},
 		{
 			name:    "no text field, other names",
 			opts:    Options{},
 			fields:  map[string]any{"Primary Title": "x", "plot": "y", "id": 1, "genre": "z"},
-			wantErr: `--fields plot,genre or --text '{{.plot}}: {{.genre}}' (fields: Primary Title, genre, id, plot)`,
+			wantErr: `=movies.jsonl:7 (id 10): record has no "text" field (fields: Primary Title, genre, id, plot)`,
 		},
 		{name: "template empty", opts: Options{Template: "{{.nope}} {{.tagline}}\n"}, fields: movie(), wantErr: "movies.jsonl:7 (id 10): empty text: the template printed nothing"},
 		{name: "template exec error", opts: Options{Template: "{{call .title}}"}, fields: movie(), wantErr: "movies.jsonl:7 (id 10): template: text:1:2: executing"},
@@ -158,11 +159,11 @@ func TestNewErrors(t *testing.T) {
 		opts Options
 		want []string
 	}{
-		{"both", Options{Template: "{{.a}}", Fields: []string{"a"}}, []string{"not both", "--text", "--fields"}},
-		{"space in key", Options{Template: "{{.Major Genre}}"}, []string{"invalid --text template: line 1:", `function "Genre" not defined`, `{{index . "Major Genre"}}`}},
+		{"both", Options{Template: "{{.a}}", Fields: []string{"a"}}, []string{"not both", "a template or a list of fields"}},
+		{"space in key", Options{Template: "{{.Major Genre}}"}, []string{"invalid template: line 1:", `function "Genre" not defined`, `{{index . "Major Genre"}}`}},
 		{"dash in key", Options{Template: "{{.release-date}}"}, []string{"bad character", `{{index . "release-date"}}`}},
 		{"unknown function", Options{Template: "{{titlecase .a}}"}, []string{`"titlecase" not defined`, "join, lower, upper, trim, default"}},
-		{"unclosed", Options{Template: "{{.a"}, []string{"invalid --text template", "the `{{` of `{{.a` has no matching `}}`"}},
+		{"unclosed", Options{Template: "{{.a"}, []string{"invalid template", "the `{{` of `{{.a` has no matching `}}`"}},
 		{"empty field name", Options{Fields: []string{"a", " "}}, []string{`field 2 of the field list "a, " is empty`}},
 	}
 	for _, tc := range cases {
@@ -236,4 +237,31 @@ func ExampleRenderer_Render() {
 	}})
 	fmt.Println(text)
 	// Output: Up (2009) [Animation, Adventure] no tagline
+}
+
+// A record without a "text" field: the facts (its fields) and the fields
+// that likely hold prose, for a program to suggest; no flag names.
+func TestNoTextError(t *testing.T) {
+	r, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		fields  map[string]any
+		example []string
+	}{
+		{map[string]any{"genres": nil, "id": 1, "summary": "", "title": ""}, []string{"title", "summary"}},
+		{map[string]any{"Primary Title": "x", "plot": "y", "id": 1, "genre": "z"}, []string{"plot", "genre"}},
+	} {
+		_, err := r.Render(&salvo.Record{Source: "m.jsonl", Line: 1, Fields: tc.fields})
+		var ne *NoTextError
+		if !errors.As(err, &ne) || !errors.Is(err, ErrNoTextField) || !slices.Equal(ne.Example, tc.example) || strings.Contains(err.Error(), "--") {
+			t.Errorf("fields %v: %v (%+v), want a NoTextError with example %v and no flags", tc.fields, err, ne, tc.example)
+		}
+	}
+	for _, opts := range []Options{{Template: "{{.a"}, {Template: "{{.a}}", Fields: []string{"a"}}} {
+		if _, err := New(opts); err == nil || strings.Contains(err.Error(), "--") {
+			t.Errorf("New(%+v) = %v: want an error without flags", opts, err)
+		}
+	}
 }

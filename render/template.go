@@ -63,7 +63,7 @@ func parseTemplate(text string) (t *template.Template, fields []string, all bool
 
 func parseError(text string, err error) error {
 	if at, action, ok := unclosedAction(text); ok {
-		return fmt.Errorf("invalid --text template: %s", unclosedMessage(text, at, action))
+		return &TemplateError{Msg: unclosedMessage(text, at, action)}
 	}
 	msg := strings.Replace(err.Error(), "template: text:", "line ", 1)
 	switch {
@@ -75,7 +75,7 @@ func parseError(text string, err error) error {
 	case strings.Contains(msg, "bad character"), strings.Contains(msg, "unexpected"):
 		msg += "; a key that is not a plain word is written {{index . \"release-date\"}}"
 	}
-	return fmt.Errorf("invalid --text template: %s", msg)
+	return &TemplateError{Msg: msg}
 }
 
 // notDefined is text/template's error for a name it takes for a function.

@@ -10,13 +10,13 @@ import (
 // fix; a name without its dot gets the dot.
 func TestTemplateErrorTexts(t *testing.T) {
 	cases := []struct{ tmpl, want string }{
-		{"{{.title} ({{.year}})", "invalid --text template: line 1, column 1: the `{{` of `{{.title}` has no matching `}}`: write `{{.title}}`"},
-		{"{{.title}} ({{.year})", "invalid --text template: line 1, column 13: the `{{` of `{{.year}` has no matching `}}`: write `{{.year}}`"},
-		{"{{.title}}\n  {{.year", "invalid --text template: line 2, column 3: the `{{` of `{{.year` has no matching `}}`: write `{{.year}}`"},
-		{`{{printf "%s}" .title} x`, "invalid --text template: line 1, column 1: the `{{` of `{{printf \"%s}\" .title}` has no matching `}}`: write `{{printf \"%s}\" .title}}`"},
-		{"{{.a_very_long_field_name_for_this | default \"none at all\"} rest", "invalid --text template: line 1, column 1: the `{{` of `{{.a_very_long_field_name_for_…` has no matching `}}`: close the action with `}}`"},
-		{"{{title}}", `invalid --text template: line 1: function "title" not defined; a field is written with a dot: {{.title}}; the functions are join, lower, upper, trim, default and Go's template builtins`},
-		{"{{ title | upper }}: {{.x}}", `invalid --text template: line 1: function "title" not defined; a field is written with a dot: {{.title}}; the functions are join, lower, upper, trim, default and Go's template builtins`},
+		{"{{.title} ({{.year}})", "invalid template: line 1, column 1: the `{{` of `{{.title}` has no matching `}}`: write `{{.title}}`"},
+		{"{{.title}} ({{.year})", "invalid template: line 1, column 13: the `{{` of `{{.year}` has no matching `}}`: write `{{.year}}`"},
+		{"{{.title}}\n  {{.year", "invalid template: line 2, column 3: the `{{` of `{{.year` has no matching `}}`: write `{{.year}}`"},
+		{`{{printf "%s}" .title} x`, "invalid template: line 1, column 1: the `{{` of `{{printf \"%s}\" .title}` has no matching `}}`: write `{{printf \"%s}\" .title}}`"},
+		{"{{.a_very_long_field_name_for_this | default \"none at all\"} rest", "invalid template: line 1, column 1: the `{{` of `{{.a_very_long_field_name_for_…` has no matching `}}`: close the action with `}}`"},
+		{"{{title}}", `invalid template: line 1: function "title" not defined; a field is written with a dot: {{.title}}; the functions are join, lower, upper, trim, default and Go's template builtins`},
+		{"{{ title | upper }}: {{.x}}", `invalid template: line 1: function "title" not defined; a field is written with a dot: {{.title}}; the functions are join, lower, upper, trim, default and Go's template builtins`},
 	}
 	for _, tc := range cases {
 		_, err := New(Options{Template: tc.tmpl})

@@ -74,7 +74,7 @@ func Open(ctx context.Context, st salvo.Store, name string, opts Options) (*Coll
 			continue
 		}
 		if c.Count == 0 || c.Dims == 0 {
-			return nil, fmt.Errorf("%w: %q has no vectors yet: embed records into it first (salvo embed FILE --collection %s)", ErrEmptyCollection, name, name)
+			return nil, &EmptyCollectionError{Name: name}
 		}
 		out := &Collection{Info: c, store: st, quantize: opts.Quantize}
 		if s, ok := st.(salvo.Searcher); ok {
@@ -93,10 +93,7 @@ func Open(ctx context.Context, st salvo.Store, name string, opts Options) (*Coll
 		}
 		return out, nil
 	}
-	if len(names) == 0 {
-		return nil, fmt.Errorf("collection %q: %w: the database has no collections yet; run salvo embed first", name, ErrUnknownCollection)
-	}
-	return nil, fmt.Errorf("collection %q: %w: choose one of %s with --collection", name, ErrUnknownCollection, strings.Join(names, ", "))
+	return nil, &UnknownCollectionError{Name: name, Known: names}
 }
 
 // load reads every vector into an index.
@@ -125,7 +122,7 @@ func (c *Collection) load(ctx context.Context) error {
 		return fmt.Errorf("load collection %q: %w", c.Info.Name, err)
 	}
 	if len(ids) == 0 {
-		return fmt.Errorf("%w: %q has no vectors yet: embed records into it first", ErrEmptyCollection, c.Info.Name)
+		return &EmptyCollectionError{Name: c.Info.Name}
 	}
 	c.index, err = vecindex.New(dims, ids, vecs)
 	if err != nil {
@@ -155,8 +152,7 @@ func (c *Collection) Query(ctx context.Context, emb salvo.Embedder, text, prefix
 	}
 	q := e.Vectors[0]
 	if len(q) != c.Info.Dims {
-		return nil, fmt.Errorf("the server's %s answers %d-dimensional vectors, but collection %q holds %d: it was embedded with another model or --dimensions; search with the same --host and model it was embedded with",
-			c.Info.Model, len(q), c.Info.Name, c.Info.Dims)
+		return nil, &QueryDimensionError{Model: c.Info.Model, Got: len(q), Collection: c.Info.Name, Want: c.Info.Dims}
 	}
 	if err := unit(q); err != nil {
 		return nil, err
@@ -182,7 +178,7 @@ func (c *Collection) Similar(ctx context.Context, id string, k int) ([]Result, e
 }
 
 func (c *Collection) unknownID(id string) error {
-	return fmt.Errorf("%w %q in collection %q: salvo export --collection %s lists the IDs", ErrUnknownID, id, c.Info.Name, c.Info.Name)
+	return &UnknownIDError{ID: id, Collection: c.Info.Name}
 }
 
 // vector reads one stored vector, for stores that search themselves: with

@@ -225,7 +225,7 @@ func (s *Store) explain(err error) error {
 	case sqliteFull:
 		return fmt.Errorf("%w\nThe disk holding %s is full: free some space and run the same command again (everything committed so far is kept)", err, s.path)
 	case sqliteReadOnly:
-		return fmt.Errorf("%w\n%s cannot be written (file permissions, or a read-only mount): make it writable or choose another --db (everything committed so far is kept)", err, s.path)
+		return &NotWritableError{Path: s.path, InRun: true, Err: err}
 	case sqliteIOErr:
 		return fmt.Errorf("%w\nA write to %s failed: check the disk, then run the same command again (everything committed so far is kept)", err, s.path)
 	}
@@ -234,7 +234,8 @@ func (s *Store) explain(err error) error {
 
 // CheckWritable reports whether the database at path (which may not exist
 // yet) and its folder can be written, without writing anything: a run
-// checks it before it sends a request whose answer it could not store.
+// checks it before it sends a request whose answer it could not store. The
+// error is a *NotWritableError.
 func CheckWritable(path string) error {
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -247,7 +248,7 @@ func CheckWritable(path string) error {
 			f.Close()
 		case errors.Is(err, os.ErrNotExist):
 		default:
-			return fmt.Errorf("database %s cannot be written (%v): make it writable (file permissions, a read-only mount) or choose another --db", path, err)
+			return &NotWritableError{Path: path, Err: err}
 		}
 	}
 	// SQLite creates its -wal and -shm files beside the database.
@@ -257,7 +258,7 @@ func CheckWritable(path string) error {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil // Open says the folder is missing
 		}
-		return fmt.Errorf("database %s: its folder %s cannot be written (%v): SQLite keeps its write-ahead log there; make it writable or choose another --db", path, dir, err)
+		return &NotWritableError{Path: path, Dir: dir, Err: err}
 	}
 	f.Close()
 	os.Remove(f.Name())

@@ -7,6 +7,10 @@ import (
 
 	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/engine"
+	"github.com/salvoembed/salvo/postgres"
+	"github.com/salvoembed/salvo/render"
+	"github.com/salvoembed/salvo/search"
+	"github.com/salvoembed/salvo/sqlite"
 )
 
 // The libraries' errors state facts; the flags that change them are the
@@ -28,6 +32,9 @@ func advise(msg string, err error) string {
 // advice returns err's own text and that text with what to do, or "" for
 // an error without advice.
 func advice(err error) (plain, advised string) {
+	if err == render.ErrTemplateAndFields {
+		return err.Error(), "choose one way to build the text: a template (--text) or a list of fields (--fields), not both"
+	}
 	switch e := err.(type) {
 	case *salvo.ModelNotFoundError:
 		if e.Suggestion != "" {
@@ -48,6 +55,26 @@ func advice(err error) (plain, advised string) {
 		return e.Error(), e.Error() + " (a different model or --dimensions on this server?)"
 	case *engine.HostsDownError:
 		return e.Error(), e.Message(" (--host-timeout)")
+	case *search.EmptyCollectionError:
+		return e.Error(), e.Error() + fmt.Sprintf(" (salvo embed FILE --collection %s)", e.Name)
+	case *search.UnknownIDError:
+		return e.Error(), e.Error() + fmt.Sprintf(": salvo export --collection %s lists the IDs", e.Collection)
+	case *search.QueryDimensionError:
+		return e.Error(), fmt.Sprintf("the server's %s answers %d-dimensional vectors, but collection %q holds %d: it was embedded with another model or --dimensions; search with the same --host and model it was embedded with",
+			e.Model, e.Got, e.Collection, e.Want)
+	case *sqlite.NotWritableError:
+		return e.Error(), e.Message(" or choose another --db")
+	case *postgres.IDError:
+		return e.Error(), e.Error() + ", or choose another --id"
+	case *render.NoTextError:
+		tmpl := "{{." + e.Example[0] + "}}"
+		if len(e.Example) > 1 {
+			tmpl += ": {{." + e.Example[1] + "}}"
+		}
+		return e.Error(), fmt.Sprintf("record has no %q field; choose what to embed with --fields %s or --text '%s' (fields: %s)",
+			render.DefaultField, strings.Join(e.Example, ","), tmpl, strings.Join(e.Fields, ", "))
+	case *render.TemplateError:
+		return e.Error(), "invalid --text template: " + e.Msg
 	case *engine.DuplicateError:
 		return e.Error(), e.Error() + " (--on-duplicate first|last keeps one of them)"
 	}

@@ -12,6 +12,8 @@ import (
 	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/engine"
 	"github.com/salvoembed/salvo/ollamatest"
+	"github.com/salvoembed/salvo/postgres"
+	"github.com/salvoembed/salvo/sqlite"
 )
 
 // The libraries state the facts; the command line adds the flags. Each
@@ -39,6 +41,14 @@ func TestAdvice(t *testing.T) {
 		{&engine.FatalError{Err: &engine.HostsDownError{Hosts: 1, Timeout: time.Minute, Last: []error{fmt.Errorf("h: %w", timeout)}}},
 			"the server has failed for longer than 1m0s (--host-timeout); the last answer: h: h:11434: no answer within 2s (--timeout): context deadline exceeded\n" +
 				"Check the server's log; records not stored yet are embedded by the next run"},
+		{&sqlite.NotWritableError{Path: "m.db", InRun: true, Err: errors.New("attempt to write a readonly database (8)")},
+			"attempt to write a readonly database (8)\nm.db cannot be written (file permissions, or a read-only mount): make it writable or choose another --db (everything committed so far is kept)"},
+		{&sqlite.NotWritableError{Path: "m.db", Dir: "/ro", Err: errors.New("permission denied")},
+			"database m.db: its folder /ro cannot be written (permission denied): SQLite keeps its write-ahead log there; make it writable or choose another --db"},
+		{&sqlite.NotWritableError{Path: "m.db", Err: errors.New("permission denied")},
+			"database m.db cannot be written (permission denied): make it writable (file permissions, a read-only mount) or choose another --db"},
+		{fmt.Errorf("put: %w", &postgres.IDError{ID: "a\x00b", Collection: "m"}),
+			`put: store item "a\x00b" in collection "m": PostgreSQL text cannot hold this ID (NUL bytes or invalid UTF-8): keep such catalogs in a SQLite database, or choose another --id`},
 		{errors.New("plain"), "plain"},
 	} {
 		if got := advise(tc.err.Error(), tc.err); got != tc.want {
@@ -67,9 +77,21 @@ func TestAdviceOnTheCommandLine(t *testing.T) {
 		}
 	}
 
+	// A database that cannot be written (a folder in its place, which
+	// even root cannot open for writing).
+	notDB := filepath.Join(dir, "folder.db")
+	if err := os.Mkdir(notDB, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r = run(t, "", "embed", in, "--host", s.URL(), "--db", notDB)
+	want := "salvo: database " + notDB + " cannot be written (open " + notDB + ": is a directory): make it writable (file permissions, a read-only mount) or choose another --db\n"
+	if r.code != ExitFatal || !strings.HasSuffix(r.err, want) {
+		t.Errorf("exit %d, stderr does not end with %q:\n%s", r.code, want, r.err)
+	}
+
 	// Another model into the same collection.
 	r = run(t, "", "embed", in, "--host", s.URL(), "--db", db, "--model", "other-model")
-	want := `salvo: collection "m" holds vectors of model "nomic-embed-text", not "other-model": use --collection to start another collection, or --model nomic-embed-text to continue this one` + "\n"
+	want = `salvo: collection "m" holds vectors of model "nomic-embed-text", not "other-model": use --collection to start another collection, or --model nomic-embed-text to continue this one` + "\n"
 	if r.code != ExitFatal || !strings.HasSuffix(r.err, want) {
 		t.Errorf("exit %d, stderr does not end with %q:\n%s", r.code, want, r.err)
 	}
@@ -110,5 +132,56 @@ func TestAdviceOnTheCommandLine(t *testing.T) {
 	want = "× " + s.URL() + ": no answer within 200ms (--timeout): context deadline exceeded\n"
 	if r.code != ExitPartial || !strings.Contains(r.err, want) {
 		t.Errorf("exit %d, stderr lacks %q:\n%s", r.code, want, r.err)
+	}
+}
+
+// The hints of salvo search and salvo similar, exactly.
+func TestSearchAdvice(t *testing.T) {
+	const model = "all-minilm"
+	s := server(t, ollamatest.Config{Models: []string{model}})
+	db := moviesDB(t, s.URL(), model)
+	small := server(t, ollamatest.Config{Models: []string{model}, Dims: 384})
+	empty := filepath.Join(t.TempDir(), "empty.db")
+	blank := writeFile(t, t.TempDir(), "blank.jsonl", `{"id":"a","title":""}`+"\n")
+	run(t, "", "embed", blank, "--host", s.URL(), "--model", model, "--db", empty, "--text", "{{.title}}", "--quiet")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"similar", "--db", db, "nope"},
+			`salvo: no such ID "nope" in collection "movies": salvo export --collection movies lists the IDs`},
+		{[]string{"search", "--host", s.URL(), "--db", empty, "x"},
+			`salvo: collection is empty: "blank" has no vectors yet: embed records into it first (salvo embed FILE --collection blank)`},
+		{[]string{"search", "--host", small.URL(), "--db", db, "x"},
+			`salvo: the server's all-minilm answers 384-dimensional vectors, but collection "movies" holds 768: it was embedded with another model or --dimensions; search with the same --host and model it was embedded with`},
+	} {
+		r := run(t, "", tc.args...)
+		if r.code != ExitFatal || r.err != tc.want+"\n" {
+			t.Errorf("salvo %s: exit %d, stderr\n%q\nwant\n%q", strings.Join(tc.args, " "), r.code, r.err, tc.want+"\n")
+		}
+	}
+}
+
+// The hints about what to embed, exactly.
+func TestRenderAdvice(t *testing.T) {
+	s := server(t, ollamatest.Config{Dims: 8})
+	dir := t.TempDir()
+	in := writeFile(t, dir, "m.jsonl", `{"id":"1","title":"one","year":1999}`+"\n")
+	db := filepath.Join(dir, "m.db")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--text", "{{.title}}", "--fields", "title"},
+			"choose one way to build the text: a template (--text) or a list of fields (--fields), not both"},
+		{[]string{"--text", "{{.title"},
+			"invalid --text template: line 1: unclosed action"},
+		{nil,
+			`record has no "text" field; choose what to embed with --fields title,year or --text '{{.title}}: {{.year}}' (fields: id, title, year)`},
+	} {
+		r := run(t, "", append([]string{"embed", in, "--host", s.URL(), "--db", db}, tc.args...)...)
+		if r.code != ExitFatal || !strings.Contains(r.err, tc.want+"\n") {
+			t.Errorf("salvo embed %s: exit %d, stderr lacks the line %q:\n%s", strings.Join(tc.args, " "), r.code, tc.want, r.err)
+		}
 	}
 }
