@@ -8,8 +8,8 @@ import (
 	"github.com/salvoembed/salvo"
 )
 
-// RecordRun appends r to the run ledger.
-func (s *Store) RecordRun(ctx context.Context, r salvo.Run) error {
+// recordRunOnce is [Store.RecordRun] without its retries.
+func (s *Store) recordRunOnce(ctx context.Context, r salvo.Run) error {
 	stats, args, err := r.JSON()
 	if err != nil {
 		return err

@@ -34,6 +34,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -53,6 +54,8 @@ type Store struct {
 	vecTyp string // the qualified vector type, e.g. "public".vector
 	copy   bool   // the server takes COPY FROM STDIN
 	q      queries
+	// retryFor is how long calls retry on a lost connection (SetRetry).
+	retryFor time.Duration
 }
 
 // Open connects to the PostgreSQL database at rawURL and creates salvo's
