@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"slices"
 	"sync/atomic"
 	"time"
 
@@ -112,14 +111,19 @@ func FileDigest(path string) (string, error) {
 type Options struct {
 	Lease  time.Duration // default DefaultLease
 	Logger *slog.Logger  // River's logs; default: warnings and errors to standard error
+	// DBTimeout is how long Work goes on while the database cannot be
+	// reached (a restart, a failover: [postgres.Transient] errors) before
+	// it returns the last error; 0: it returns at once.
+	DBTimeout time.Duration
 }
 
 // Queue is River on salvo's PostgreSQL schema.
 type Queue struct {
-	pool   *pgxpool.Pool
-	schema string
-	lease  time.Duration
-	logger *slog.Logger
+	pool      *pgxpool.Pool
+	schema    string
+	lease     time.Duration
+	logger    *slog.Logger
+	dbTimeout time.Duration
 }
 
 // SchemaError is a schema name River cannot keep its tables in.
@@ -164,7 +168,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Queue, error) {
 	if err != nil {
 		return nil, err
 	}
-	q := &Queue{pool: pool, schema: schema, lease: opts.Lease, logger: opts.Logger}
+	q := &Queue{pool: pool, schema: schema, lease: opts.Lease, logger: opts.Logger, dbTimeout: opts.DBTimeout}
 	if q.lease <= 0 {
 		q.lease = DefaultLease
 	}
@@ -262,84 +266,6 @@ func (q *Queue) Insert(ctx context.Context, jobs []Job) (int, error) {
 	return inserted, err
 }
 
-// Check returns a *[SettingsError] when the collection of j has
-// unfinished jobs of another queue whose settings differ from j's; Insert
-// checks again, under its lock.
-func (q *Queue) Check(ctx context.Context, j Job) error {
-	return pgx.BeginFunc(ctx, q.pool, func(tx pgx.Tx) error { return q.checkSettings(ctx, tx, j) })
-}
-
-// SettingsError is a run refused because another run, with other
-// settings, is filling the same collection: their records would mix.
-type SettingsError struct {
-	Collection string
-	Queue      string // the other run's queue
-	Setting    string // the first setting that differs, by name; "" when the other run's settings are unknown
-	Have       string // the other run's value
-	Want       string // this run's value
-}
-
-func (e *SettingsError) Error() string {
-	if e.Setting == "" {
-		return fmt.Sprintf("collection %q is being filled by another run (queue %s) whose settings are unknown", e.Collection, e.Queue)
-	}
-	return fmt.Sprintf("collection %q is being filled by another run (queue %s) with %s %q, not %q", e.Collection, e.Queue, e.Setting, e.Have, e.Want)
-}
-
-// checkSettings returns a *SettingsError when the collection of j has
-// unfinished jobs of another queue whose settings differ from j's.
-func (q *Queue) checkSettings(ctx context.Context, tx pgx.Tx, j Job) error {
-	rows, err := tx.Query(ctx, "SELECT DISTINCT ON (queue) queue, args->'settings' FROM "+q.table()+
-		" WHERE kind = 'salvo_embed_range' AND args->>'collection' = $1 AND queue <> $2 AND state NOT IN ('completed','discarded','cancelled') ORDER BY queue", j.Collection, j.Queue)
-	if err != nil {
-		return err
-	}
-	type other struct {
-		queue    string
-		settings map[string]string
-	}
-	others, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (other, error) {
-		var o other
-		err := r.Scan(&o.queue, &o.settings)
-		return o, err
-	})
-	if err != nil {
-		return err
-	}
-	for _, o := range others {
-		if e := settingsDiff(j.Collection, o.queue, o.settings, j.Settings); e != nil {
-			return e
-		}
-	}
-	return nil
-}
-
-// settingsDiff names the first setting (by name) whose values differ; nil
-// when none does (the same settings with other inputs).
-func settingsDiff(collection, queue string, have, want map[string]string) *SettingsError {
-	e := &SettingsError{Collection: collection, Queue: queue}
-	if len(have) == 0 {
-		return e
-	}
-	names := make([]string, 0, len(want)+len(have))
-	for k := range want {
-		names = append(names, k)
-	}
-	for k := range have {
-		if _, ok := want[k]; !ok {
-			names = append(names, k)
-		}
-	}
-	slices.Sort(names)
-	for _, k := range names {
-		if have[k] != want[k] {
-			e.Setting, e.Have, e.Want = k, have[k], want[k]
-			return e
-		}
-	}
-	return nil
-}
-
 func (q *Queue) table() string { return pgx.Identifier{q.schema, "river_job"}.Sanitize() }
 
 // WorkFunc works one job. It returns once every record of the range is
@@ -405,21 +331,29 @@ func (q *Queue) Work(ctx context.Context, queue string, work WorkFunc) (Progress
 	}()
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
+	var lost time.Time // when the database stopped answering; zero: it answers
 	for {
 		c, err := q.counts(ctx, queue)
-		if err != nil {
-			if ctx.Err() != nil {
-				return p, ctx.Err()
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return p, ctx.Err()
+		case err != nil && postgres.Transient(err) && (lost.IsZero() || time.Since(lost) < q.dbTimeout):
+			if lost.IsZero() {
+				lost = time.Now() // River retries its own work meanwhile
 			}
+		case err != nil:
 			return p, err
 		}
-		p.Worked, p.Attempts = int(worked.Load()), int(attempts.Load())
-		if c.Waiting+c.Running == 0 {
-			p.Failed = c.Failed
-			if c.Failed > 0 {
-				return p, fmt.Errorf("%d job(s) of queue %s failed %d times: see their errors with SELECT errors FROM %s WHERE queue = '%s' AND state = 'discarded'", c.Failed, queue, maxAttempts, q.table(), queue)
+		if err == nil {
+			lost = time.Time{}
+			p.Worked, p.Attempts = int(worked.Load()), int(attempts.Load())
+			if c.Waiting+c.Running == 0 {
+				p.Failed = c.Failed
+				if c.Failed > 0 {
+					return p, fmt.Errorf("%d job(s) of queue %s failed %d times: see their errors with SELECT errors FROM %s WHERE queue = '%s' AND state = 'discarded'", c.Failed, queue, maxAttempts, q.table(), queue)
+				}
+				return p, nil
 			}
-			return p, nil
 		}
 		select {
 		case <-ctx.Done():

@@ -9,15 +9,8 @@ import (
 	"github.com/salvoembed/salvo"
 )
 
-// OpenCollection creates the collection when it does not exist. An existing
-// collection must have the same model (a *[salvo.ModelMismatchError]
-// otherwise) and, when c.Dims is set and vectors are stored, the same
-// dimensions (a *[salvo.DimensionError]). A non-empty c.Template replaces
-// the stored one. When c.Endpoint is set, how the collection is embedded
-// (c.Prefix, c.Endpoint, c.Dimensions, c.Digest, c.Keep) replaces what is
-// stored; otherwise that is kept. The returned collection holds what is
-// stored.
-func (s *Store) OpenCollection(ctx context.Context, c salvo.Collection) (*salvo.Collection, error) {
+// openCollectionOnce is [Store.OpenCollection] without its retries.
+func (s *Store) openCollectionOnce(ctx context.Context, c salvo.Collection) (*salvo.Collection, error) {
 	if err := c.Check(); err != nil {
 		return nil, err
 	}

@@ -14,10 +14,8 @@ import (
 	"github.com/salvoembed/salvo/internal/f32le"
 )
 
-// Lookup fills out[i] with the presence of items[i]: Stored when the ID is
-// stored in the collection with the same key, Cached when the key's vector
-// is in the cache, Missing otherwise. It costs one query per call.
-func (s *Store) Lookup(ctx context.Context, collection string, items []salvo.Item, out []salvo.Presence) error {
+// lookupOnce is [Store.Lookup] without its retries.
+func (s *Store) lookupOnce(ctx context.Context, collection string, items []salvo.Item, out []salvo.Presence) error {
 	if len(out) < len(items) {
 		return fmt.Errorf("lookup in collection %q: %d items but room for %d answers", collection, len(items), len(out))
 	}
@@ -70,14 +68,8 @@ type cacheRow struct {
 	dims int
 }
 
-// Put stores entries in the cache and items in the collection in one
-// transaction. An entry whose key is cached already replaces the cached
-// vector (the last of several entries with one key wins). An item may
-// refer to an entry of this call or to a cached key.
-//
-// The first vectors stored set the collection's dimensions; a vector of other dimensions fails the
-// whole Put with a *[salvo.DimensionError] and nothing is stored.
-func (s *Store) Put(ctx context.Context, collection string, entries []salvo.Entry, items []salvo.Item) error {
+// putOnce is [Store.Put] without its retries.
+func (s *Store) putOnce(ctx context.Context, collection string, entries []salvo.Entry, items []salvo.Item) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}

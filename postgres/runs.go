@@ -9,8 +9,8 @@ import (
 	"github.com/salvoembed/salvo"
 )
 
-// RecordRun appends r to the run ledger.
-func (s *Store) RecordRun(ctx context.Context, r salvo.Run) error {
+// recordRunOnce is [Store.RecordRun] without its retries.
+func (s *Store) recordRunOnce(ctx context.Context, r salvo.Run) error {
 	if s.readOnly {
 		return s.readOnlyErr(fmt.Sprintf("record run of collection %q", r.Collection))
 	}

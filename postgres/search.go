@@ -82,13 +82,8 @@ func (s *Store) Search(ctx context.Context, collection string, query []float32, 
 // of collections with more are exact scans in the database.
 const MaxIndexDims = 2000
 
-// Index builds the collection's HNSW index (cosine distance) when pgvector
-// is used, the vectors have at most [MaxIndexDims] dimensions and the index
-// does not exist yet; otherwise it does nothing.
-// salvo embed calls it at the end of a run: building the index over all
-// vectors at once is about ten times faster than growing it with every
-// Put, and later runs add their few changed vectors to it.
-func (s *Store) Index(ctx context.Context, collection string) error {
+// indexOnce is [Store.Index] without its retries.
+func (s *Store) indexOnce(ctx context.Context, collection string) error {
 	if !s.vec {
 		return nil
 	}

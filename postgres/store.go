@@ -34,6 +34,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -55,6 +56,8 @@ type Store struct {
 	q      queries
 	// readOnly: opened with OpenReadOnly; every write is refused.
 	readOnly bool
+	// retryFor is how long calls retry on a lost connection (SetRetry).
+	retryFor time.Duration
 }
 
 // Open connects to the PostgreSQL database at rawURL and creates salvo's

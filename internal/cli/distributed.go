@@ -169,12 +169,14 @@ func settingsError(err error) error {
 
 // claimCollection says that this process fills the collection, and
 // refuses a run that would fill a PostgreSQL collection at the same time
-// as another process and without sharing the work with it.
+// as another process and without sharing the work with it. It also makes
+// the store retry a batch whose connection was lost, for --db-timeout.
 func claimCollection(ctx context.Context, st store, f *embedFlags, collection string) (func(), error) {
 	pg, ok := st.(*postgres.Store)
 	if !ok {
 		return func() {}, nil
 	}
+	pg.SetRetry(f.dbTimeout)
 	release, err := pg.Claim(ctx, collection, f.dist != nil)
 	var be *postgres.BusyError
 	switch {
@@ -188,7 +190,7 @@ func claimCollection(ctx context.Context, st store, f *embedFlags, collection st
 	if d := f.dist; d != nil && len(d.jobs) > 0 {
 		// Before the collection is opened (which records how it is
 		// embedded): a run with other settings changes nothing.
-		if d.q, err = cluster.Open(ctx, f.db, cluster.Options{Lease: f.lease}); err == nil {
+		if d.q, err = cluster.Open(ctx, f.db, cluster.Options{Lease: f.lease, DBTimeout: f.dbTimeout}); err == nil {
 			err = settingsError(d.q.Check(ctx, d.jobs[0]))
 		}
 		if err != nil {
@@ -288,7 +290,7 @@ func (d *distPlan) run(ctx context.Context, f *embedFlags, cfg engine.Config) (*
 	q := d.q
 	var err error
 	if q == nil {
-		if q, err = cluster.Open(ctx, f.db, cluster.Options{Lease: f.lease}); err != nil {
+		if q, err = cluster.Open(ctx, f.db, cluster.Options{Lease: f.lease, DBTimeout: f.dbTimeout}); err != nil {
 			return &engine.Report{}, nil, err
 		}
 		defer q.Close()

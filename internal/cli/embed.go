@@ -69,6 +69,7 @@ type embedFlags struct {
 	retries     int
 	timeout     time.Duration
 	hostTimeout time.Duration
+	dbTimeout   time.Duration
 	rate        float64
 	failures    string
 	jsonOut     bool
@@ -108,6 +109,7 @@ func (f *embedFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.retries, "retries", engine.DefaultRetries, "resends of a failed request (exponential backoff, full jitter)")
 	fs.DurationVar(&f.timeout, "timeout", engine.DefaultTimeout, "per-request timeout")
 	fs.DurationVar(&f.hostTimeout, "host-timeout", engine.DefaultHostTimeout, "stop when every server has failed (answering errors, or not at all) for this long")
+	fs.DurationVar(&f.dbTimeout, "db-timeout", 2*time.Minute, "PostgreSQL: retry a batch whose connection was lost (a restart, a failover) for this long, then stop")
 	fs.Float64Var(&f.rate, "rate", 0, "at most `R` texts per second over all hosts (0: unlimited)")
 	fs.StringVar(&f.failures, "failures", "", "failures file `PATH` (default: <db without extension>.failures.jsonl)")
 	fs.StringVar(&f.onDuplicate, "on-duplicate", "fail", "a record whose ID an earlier record of the run has: fail (reported, exit 2), first (keep the first), last (keep the last)")

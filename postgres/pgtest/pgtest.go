@@ -52,9 +52,12 @@ type Server struct {
 	URL  string // postgres://… of its database
 	Name string // "PostgreSQL" or "PGlite", for messages
 
-	dir  string // the temporary folder the server lives in; "" for one we did not start
-	stop func() error
-	n    atomic.Int64
+	dir     string // the temporary folder the server lives in; "" for one we did not start
+	stop    func() error
+	restart func() error
+	down    func() error
+	up      func() error
+	n       atomic.Int64
 }
 
 // Fresh creates a new schema on the server, drops it when the test ends,
@@ -134,6 +137,35 @@ func (s *Server) Stop() error {
 		err = errors.Join(err, os.RemoveAll(s.dir))
 	}
 	return err
+}
+
+// Restart restarts a server the tests started, on the same port, as
+// `pg_ctl restart -m fast` does: every connection ends (SQLSTATE 57P01)
+// and the server accepts new ones once it is back. Use a server of the
+// test's own (StartPostgreSQL): the package's shared one serves other
+// tests at the same time.
+func (s *Server) Restart() error {
+	if s.restart == nil {
+		return fmt.Errorf("%s at %s was not started by the tests: it cannot be restarted", s.Name, s.URL)
+	}
+	return s.restart()
+}
+
+// Down stops a server the tests started (pg_ctl stop -m fast) and keeps
+// its files; Up starts it again on the same port. See Restart.
+func (s *Server) Down() error {
+	if s.down == nil {
+		return fmt.Errorf("%s at %s was not started by the tests: it cannot be stopped", s.Name, s.URL)
+	}
+	return s.down()
+}
+
+// Up starts a server that Down stopped.
+func (s *Server) Up() error {
+	if s.up == nil {
+		return fmt.Errorf("%s at %s was not started by the tests: it cannot be started", s.Name, s.URL)
+	}
+	return s.up()
 }
 
 // unavailable says why a server cannot be had and how to get one.
@@ -296,6 +328,13 @@ func StartPostgreSQL(durable bool) (*Server, error) {
 		Name: "PostgreSQL",
 		dir:  dir,
 		stop: func() error { return run("pg_ctl", "-w", "-D", data, "-m", "immediate", "stop") },
+		restart: func() error {
+			return run("pg_ctl", "-w", "-t", "60", "-D", data, "-l", filepath.Join(dir, "log"), "-m", "fast", "-o", opts, "restart")
+		},
+		down: func() error { return run("pg_ctl", "-w", "-D", data, "-m", "fast", "stop") },
+		up: func() error {
+			return run("pg_ctl", "-w", "-t", "60", "-D", data, "-l", filepath.Join(dir, "log"), "-o", opts, "start")
+		},
 	}, nil
 }
 
