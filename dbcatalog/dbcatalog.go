@@ -14,24 +14,27 @@
 // SQLite runs the query once into a temporary table (a snapshot in its
 // temporary storage) read a page at a time, so that no read transaction
 // stays open while vectors are written back, and writing back cannot
-// shift the rows still to come, whatever the query filters on. A row's columns
-// are the record's fields: numbers keep their spelling (json.Number),
-// PostgreSQL arrays and JSON columns become lists and objects.
+// shift the rows still to come, whatever the query filters on. A row's
+// columns are the record's fields: numbers keep their spelling
+// (json.Number), PostgreSQL arrays and JSON columns become lists and
+// objects. A row whose ID is NULL or empty is a row error; reading goes on.
 //
 // The write-back writes each record's vector into a column of the user's
 // table, keyed by the ID column: a pgvector vector(N) column in PostgreSQL
 // when the extension is there, else real[]; in SQLite a BLOB of
-// little-endian float32 (what sqlite-vec reads). It creates the column when
-// it is missing, writes only rows whose vector changed, and touches no
-// other column or row.
+// little-endian float32 (what sqlite-vec reads). The ID column must be
+// unique in the table. It creates the column when it is missing, writes
+// only rows whose vector changed, and touches no other column or row.
+//
+// The code shared by both databases is in dbcatalog.go, rows.go,
+// writeback.go and wrap.go; each one's SQL in postgres.go and sqlite.go.
+// Errors are types that state the facts (errors.go); they name no flag of
+// any program.
 package dbcatalog
 
 import (
 	"context"
 	"database/sql"
-	"fmt"
-	"os"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/salvoembed/salvo/postgres"
@@ -65,34 +68,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		}
 		return &DB{where: postgres.Redact(dsn), pool: pool, srv: srv}, nil
 	}
-	path, err := SQLitePath(dsn)
-	if err != nil {
-		return nil, err
-	}
-	if fi, err := os.Stat(path); err != nil || fi.IsDir() {
-		return nil, notSQLite(dsn, path, "no such SQLite file", nil)
-	}
-	uri, err := fileURI(path)
-	if err != nil {
-		return nil, notSQLite(dsn, path, "cannot resolve the path", err)
-	}
-	lite, err := sql.Open("sqlite", uri+fmt.Sprintf("?_pragma=busy_timeout(%d)", (10*time.Second).Milliseconds()))
-	if err != nil {
-		return nil, notSQLite(dsn, path, "cannot open", err)
-	}
-	// One connection: the reader's pages and the write-back take turns, so
-	// they never wait for each other's locks.
-	lite.SetMaxOpenConns(1)
-	if err := lite.PingContext(ctx); err != nil {
-		lite.Close()
-		return nil, notSQLite(dsn, path, "cannot open", err)
-	}
-	var n int
-	if err := lite.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&n); err != nil {
-		lite.Close()
-		return nil, notSQLite(dsn, path, "not a SQLite database", err)
-	}
-	return &DB{where: path, lite: lite}, nil
+	return openSQLite(ctx, dsn)
 }
 
 // Where is the database for messages: its file, or its URL without the

@@ -148,7 +148,7 @@ func TestQueryErrors(t *testing.T) {
 			{"SELECT nope FROM generate_series(1, 3)", "id", `column "nope" does not exist (at "nope FROM generate_series(1, 3")`},
 			{"SELEC 1", "id", `syntax error at or near "SELEC" (at "SELEC 1")`},
 			{"SELECT 1 AS key, 2 AS title", "id", `no column "id" for record IDs (its columns: key, title)`},
-			{"  ", "id", "--sql is empty"},
+			{"  ", "id", "the query is empty"},
 		} {
 			_, err := db.Query(context.Background(), tt.query, tt.id)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {

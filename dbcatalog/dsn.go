@@ -6,29 +6,6 @@ import (
 	"strings"
 )
 
-// DSNError is a database name that [Open] cannot use: a SQLite name that
-// names no file, or a file that does not exist or is not a SQLite database.
-type DSNError struct {
-	DSN    string // as given
-	Path   string // the file it names, when it names one
-	Reason string // what is wrong, e.g. "no such file"
-	Err    error  // the underlying error, if any
-}
-
-func (e *DSNError) Error() string {
-	msg := e.DSN
-	if e.Path != "" && e.Path != e.DSN {
-		msg += " (file " + e.Path + ")"
-	}
-	msg += ": " + e.Reason
-	if e.Err != nil {
-		msg += ": " + e.Err.Error()
-	}
-	return msg
-}
-
-func (e *DSNError) Unwrap() error { return e.Err }
-
 // SQLitePath returns the file a SQLite database name names:
 //
 //	shop.db, ./shop.db, /data/shop.db     a path

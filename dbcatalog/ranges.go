@@ -18,11 +18,11 @@ func quoteColumn(name string) string { return `"` + strings.ReplaceAll(name, `"`
 func (db *DB) Bounds(ctx context.Context, query, idColumn string, size int) ([]int64, error) {
 	query = strings.TrimRight(strings.TrimSpace(query), ";")
 	id := quoteColumn(idColumn)
-	notInteger := fmt.Errorf("--distributed with --source-db splits the rows by ID ranges: the --id column %q must hold integers", idColumn)
+	notInteger := &NotIntegerIDError{Column: idColumn}
 	if db.lite != nil {
 		var bad int
 		if err := db.lite.QueryRowContext(ctx, "SELECT count(*) FROM ("+query+") AS q WHERE "+id+" IS NOT NULL AND typeof("+id+") <> 'integer'").Scan(&bad); err != nil {
-			return nil, fmt.Errorf("--sql: %w", err)
+			return nil, db.queryError(query, 0, err)
 		}
 		if bad > 0 {
 			return nil, notInteger
@@ -40,14 +40,14 @@ func (db *DB) Bounds(ctx context.Context, query, idColumn string, size int) ([]i
 		}
 		rows, err := db.pool.Query(ctx, sql)
 		if err != nil {
-			return nil, fmt.Errorf("--sql: %w", err)
+			return nil, db.queryError(query, 0, err)
 		}
 		defer rows.Close()
 		return collectInts(rows)
 	}
 	rows, err := db.lite.QueryContext(ctx, sql)
 	if err != nil {
-		return nil, fmt.Errorf("--sql: %w", err)
+		return nil, db.queryError(query, 0, err)
 	}
 	defer rows.Close()
 	return collectInts(rows)
@@ -65,7 +65,7 @@ func (db *DB) NullIDs(ctx context.Context, query, idColumn string) (int64, error
 		err = db.lite.QueryRowContext(ctx, sql).Scan(&n)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("--sql: %w", err)
+		return 0, db.queryError(query, 0, err)
 	}
 	return n, nil
 }

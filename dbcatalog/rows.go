@@ -10,7 +10,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -72,7 +71,7 @@ type Rows struct {
 func (db *DB) Query(ctx context.Context, query, idColumn string) (*Rows, error) {
 	query = strings.TrimRight(strings.TrimSpace(query), ";")
 	if query == "" {
-		return nil, errors.New("--sql is empty: give a query such as \"SELECT id, title, summary FROM movies\"")
+		return nil, ErrEmptyQuery
 	}
 	r := &Rows{db: db, ctx: ctx, query: query, idCol: idColumn}
 	var err error
@@ -93,8 +92,7 @@ func (db *DB) Query(ctx context.Context, query, idColumn string) (*Rows, error) 
 	}
 	if r.idIdx < 0 {
 		r.Close()
-		return nil, fmt.Errorf("the query's result has no column %q for record IDs (its columns: %s): select it, or name the ID column with --id",
-			idColumn, strings.Join(r.columns, ", "))
+		return nil, &NoIDColumnError{Column: idColumn, Columns: r.columns}
 	}
 	return r, nil
 }
@@ -102,201 +100,27 @@ func (db *DB) Query(ctx context.Context, query, idColumn string) (*Rows, error) 
 // Columns are the names of the query's columns.
 func (r *Rows) Columns() []string { return r.columns }
 
-func (r *Rows) queryError(err error) error {
+func (r *Rows) queryError(err error) error { return r.db.queryError(r.query, r.offset, err) }
+
+// queryError is the *QueryError of query; offset is how many characters
+// the statement sent has before the query, for PostgreSQL's positions.
+func (db *DB) queryError(query string, offset int, err error) error {
+	e := &QueryError{DB: db.where, SQLite: db.lite != nil, Message: err.Error(), Err: err}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
-		msg := pe.Message
+		e.Message = pe.Message
 		// Position counts characters from 1, in the statement sent.
-		if at := int(pe.Position) - 1 - r.offset; pe.Position > 0 && at >= 0 && at < utf8.RuneCountInString(r.query) {
-			msg += fmt.Sprintf(" (at %q)", excerpt(r.query, at))
+		if at := int(pe.Position) - 1 - offset; pe.Position > 0 && at >= 0 && at < utf8.RuneCountInString(query) {
+			e.At = excerpt(query, at)
 		}
-		return fmt.Errorf("--sql failed in %s: %s: fix the query (try it in psql first)", r.db.where, msg)
 	}
-	if r.db.lite != nil {
-		return fmt.Errorf("--sql failed in %s: %w: fix the query (try it in sqlite3 first)", r.db.where, err)
-	}
-	return fmt.Errorf("--sql in %s: %w", r.db.where, err)
+	return e
 }
 
 // excerpt is up to 30 characters of s from the at-th one.
 func excerpt(s string, at int) string {
 	r := []rune(s)[at:]
 	return string(r[:min(len(r), 30)])
-}
-
-func (r *Rows) startPostgres() error {
-	ctx := r.ctx
-	if r.db.srv.PGlite {
-		// A connection of its own, so that the write-back, which uses the
-		// pool's one connection, can write while the rows are read.
-		conn, err := pgx.ConnectConfig(ctx, r.db.pool.Config().ConnConfig)
-		if err != nil {
-			return fmt.Errorf("--source-db %s: %w", r.db.where, err)
-		}
-		r.conn = conn
-		rows, err := conn.Query(ctx, r.query)
-		if err != nil {
-			return r.queryError(err)
-		}
-		r.pgrows = rows
-		r.columns = fieldNames(rows.FieldDescriptions())
-		if len(r.columns) == 0 {
-			// The simple protocol reports a failed query when it is read.
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return r.queryError(err)
-			}
-		}
-		return nil
-	}
-	pc, err := r.db.pool.Acquire(ctx)
-	if err != nil {
-		return fmt.Errorf("--source-db %s: %w", r.db.where, err)
-	}
-	r.pc = pc
-	tx, err := pc.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead})
-	if err != nil {
-		return fmt.Errorf("--source-db %s: %w", r.db.where, err)
-	}
-	r.tx = tx
-	declare := "DECLARE salvo_rows NO SCROLL CURSOR FOR "
-	if r.db.hold {
-		// The write-back will add a column to a table, which waits for
-		// every transaction that read it: the cursor outlives its
-		// transaction (the server keeps the result), so none stays open.
-		declare = "DECLARE salvo_rows NO SCROLL CURSOR WITH HOLD FOR "
-	}
-	r.offset = len(declare)
-	if _, err := tx.Exec(ctx, declare+r.query); err != nil {
-		return r.queryError(err)
-	}
-	if r.db.hold {
-		r.tx, r.held = nil, true
-		if err := tx.Commit(ctx); err != nil {
-			return r.queryError(err)
-		}
-	}
-	return r.fetchPostgres()
-}
-
-func fieldNames(fds []pgconn.FieldDescription) []string {
-	names := make([]string, len(fds))
-	for i, fd := range fds {
-		names[i] = fd.Name
-	}
-	return names
-}
-
-// fetchPostgres reads the cursor's next page.
-func (r *Rows) fetchPostgres() error {
-	fetch := fmt.Sprintf("FETCH %d FROM salvo_rows", PageSize)
-	var (
-		rows pgx.Rows
-		err  error
-	)
-	if r.held {
-		rows, err = r.pc.Query(r.ctx, fetch, pgx.QueryExecModeSimpleProtocol)
-	} else {
-		rows, err = r.tx.Query(r.ctx, fetch, pgx.QueryExecModeSimpleProtocol)
-	}
-	if err != nil {
-		return r.queryError(err)
-	}
-	defer rows.Close()
-	r.columns = fieldNames(rows.FieldDescriptions())
-	r.page, r.errs, r.next = r.page[:0], r.errs[:0], 0
-	for rows.Next() {
-		vals, err := rows.Values()
-		if err != nil {
-			return r.queryError(err)
-		}
-		r.add(vals, rows.FieldDescriptions())
-	}
-	if err := rows.Err(); err != nil {
-		return r.queryError(err)
-	}
-	if len(r.page) < PageSize {
-		r.done = true
-	}
-	return nil
-}
-
-// startSQLite runs the query once, into a temporary table of the
-// connection (in SQLite's temporary storage, not in the user's file): the
-// result is a snapshot, which the write-back's changes to the tables it
-// read cannot shift, and no read transaction stays open between pages.
-func (r *Rows) startSQLite() error {
-	r.snap = fmt.Sprintf("temp.salvo_rows_%d", snapshots.Add(1))
-	if _, err := r.db.lite.ExecContext(r.ctx, fmt.Sprintf("CREATE TEMP TABLE %s AS SELECT * FROM (%s)", r.snap, r.query)); err != nil {
-		r.snap = ""
-		return r.queryError(err)
-	}
-	rows, err := r.db.lite.QueryContext(r.ctx, "SELECT * FROM "+r.snap+" LIMIT 0")
-	if err != nil {
-		return r.queryError(err)
-	}
-	r.columns, err = rows.Columns()
-	rows.Close()
-	if err != nil {
-		return r.queryError(err)
-	}
-	// Pages follow the snapshot's rowid, under a name no column took.
-	used := map[string]bool{}
-	for _, c := range r.columns {
-		used[strings.ToLower(c)] = true
-	}
-	for _, k := range []string{"rowid", "_rowid_", "oid"} {
-		if !used[k] {
-			r.key = k
-			break
-		}
-	}
-	return r.fetchSQLite()
-}
-
-// snapshots numbers the temporary tables of SQLite queries.
-var snapshots atomic.Int64
-
-// fetchSQLite reads the snapshot's next page: by rowid after the last one
-// read, or by offset when the query's columns took every name of rowid.
-func (r *Rows) fetchSQLite() error {
-	q := fmt.Sprintf("SELECT * FROM %s LIMIT %d OFFSET %d", r.snap, PageSize, r.row)
-	if r.key != "" {
-		q = fmt.Sprintf("SELECT %[1]s, * FROM %[2]s WHERE %[1]s > %[3]d ORDER BY %[1]s LIMIT %[4]d", r.key, r.snap, r.lastKey, PageSize)
-	}
-	rows, err := r.db.lite.QueryContext(r.ctx, q)
-	if err != nil {
-		return r.queryError(err)
-	}
-	defer rows.Close()
-	r.page, r.errs, r.next = r.page[:0], r.errs[:0], 0
-	n := len(r.columns)
-	vals := make([]any, n+1)
-	ptrs := make([]any, n+1)
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if r.key == "" {
-		vals, ptrs = vals[1:], ptrs[1:]
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return r.queryError(err)
-		}
-		if r.key != "" {
-			r.lastKey, _ = vals[0].(int64)
-			r.add(vals[1:], nil)
-		} else {
-			r.add(vals, nil)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return r.queryError(err)
-	}
-	if len(r.page) < PageSize {
-		r.done = true
-	}
-	return nil
 }
 
 // add turns a row into a record (or a row error) on the page.
@@ -362,31 +186,6 @@ func (r *Rows) Next() (*salvo.Record, error) {
 		return nil, err
 	}
 	return rec, nil
-}
-
-// nextStreamed reads the plain query of PGlite row by row.
-func (r *Rows) nextStreamed() (*salvo.Record, error) {
-	if !r.pgrows.Next() {
-		r.pgrows.Close()
-		if err := r.pgrows.Err(); err != nil {
-			r.err = r.queryError(err)
-			return nil, r.err
-		}
-		r.err = io.EOF
-		return nil, io.EOF
-	}
-	vals, err := r.pgrows.Values()
-	if err != nil {
-		r.err = r.queryError(err)
-		return nil, r.err
-	}
-	r.page, r.errs = r.page[:0], r.errs[:0]
-	r.add(vals, r.pgrows.FieldDescriptions())
-	r.row++
-	if r.errs[0] != nil {
-		return nil, r.errs[0]
-	}
-	return r.page[0], nil
 }
 
 // Close ends the query.

@@ -9,21 +9,6 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// NotUniqueError is a write-back whose ID column does not name one row:
-// writing by it would put one record's vector into another record's row.
-type NotUniqueError struct {
-	Target   Target
-	IDColumn string
-	Value    string // an ID that more than one row holds
-	Rows     int64  // how many rows hold it
-	DB       string // the database, for messages
-}
-
-func (e *NotUniqueError) Error() string {
-	return fmt.Sprintf("table %s in %s: column %q is not unique (%d rows hold %q), so it cannot key the write-back to %s",
-		e.Target.Table, e.DB, e.IDColumn, e.Rows, e.Value, e.Target)
-}
-
 // checkUnique fails with a *NotUniqueError unless the ID column names at
 // most one row: a primary key or a unique index of that column alone
 // says so at once; otherwise the rows are counted.
@@ -33,19 +18,12 @@ func (w *WriteBack) checkUnique(ctx context.Context) error {
 		err   error
 	)
 	if w.db.pool != nil {
-		err = w.db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_index i
-			JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-			WHERE i.indrelid = $1 AND i.indisunique AND i.indnkeyatts = 1 AND i.indpred IS NULL AND a.attname = $2)`,
-			w.oid, w.idCol).Scan(&keyed)
+		keyed, err = w.keyedPostgres(ctx)
 	} else {
-		err = w.db.lite.QueryRowContext(ctx, `SELECT
-			(SELECT count(*) FROM pragma_table_info(?1) WHERE pk > 0) = 1 AND (SELECT name FROM pragma_table_info(?1) WHERE pk > 0) = ?2
-			OR EXISTS (SELECT 1 FROM pragma_index_list(?1) AS l WHERE l."unique" AND NOT l.partial
-				AND (SELECT count(*) FROM pragma_index_info(l.name)) = 1 AND (SELECT name FROM pragma_index_info(l.name)) = ?2)`,
-			w.t.Table, w.idCol).Scan(&keyed)
+		keyed, err = w.keyedSQLite(ctx)
 	}
 	if err != nil {
-		return fmt.Errorf("write-back %s in %s: %w", w.t, w.db.where, err)
+		return w.dbError(err)
 	}
 	if keyed {
 		return nil
@@ -63,7 +41,7 @@ func (w *WriteBack) checkUnique(ctx context.Context) error {
 	case errors.Is(err, pgx.ErrNoRows) || errors.Is(err, sql.ErrNoRows):
 		return nil
 	case err != nil:
-		return fmt.Errorf("write-back %s in %s: %w", w.t, w.db.where, err)
+		return w.dbError(err)
 	}
 	return e
 }

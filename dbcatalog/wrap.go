@@ -23,7 +23,7 @@ type VectorReader interface {
 func (w *WriteBack) Wrap(st salvo.Store) (salvo.Store, error) {
 	vr, ok := st.(VectorReader)
 	if !ok {
-		return nil, fmt.Errorf("--write-back: the store %T cannot give back cached vectors", st)
+		return nil, fmt.Errorf("write-back: the store %T cannot give back cached vectors (it is no VectorReader)", st)
 	}
 	return &wrapped{Store: st, w: w, vr: vr}, nil
 }

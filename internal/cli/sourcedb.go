@@ -60,7 +60,7 @@ func embedFromDB(ctx context.Context, f *embedFlags, files []string, stdio Stdio
 		}
 		hook = func(coll *salvo.Collection, st salvo.Store) (salvo.Store, func(*embedReport), error) {
 			if err := wb.CheckDims(coll.Dims); err != nil {
-				return nil, nil, err
+				return nil, nil, dbAdvice(err)
 			}
 			wrapped, err := wb.Wrap(st)
 			return wrapped, func(r *embedReport) {
@@ -73,7 +73,7 @@ func embedFromDB(ctx context.Context, f *embedFlags, files []string, stdio Stdio
 	// wait for is read differently.
 	rows, err := db.Query(ctx, f.sql, f.idField)
 	if err != nil {
-		return nil, err
+		return nil, dbAdvice(err)
 	}
 	defer rows.Close()
 	if f.collection == "" {
@@ -91,7 +91,7 @@ func embedFromDB(ctx context.Context, f *embedFlags, files []string, stdio Stdio
 	if f.distributed {
 		rows.Close() // it checked the query; each job reads its own range
 		if f.dist, err = planDistributedSQL(ctx, f, db, renderer); err != nil {
-			return nil, err
+			return nil, dbAdvice(err)
 		}
 		count = func(*engine.Counters) {}
 	}
@@ -127,7 +127,7 @@ func rowInputs(rows recordReader, rd *render.Renderer, kp keeper) iter.Seq[engin
 			case errors.As(err, &le):
 				in = engine.Input{Where: salvo.Where(le.File, le.Line), Err: err}
 			case err != nil:
-				in = engine.Input{Where: dbcatalog.Source, Err: err}
+				in = engine.Input{Where: dbcatalog.Source, Err: dbAdvice(err)}
 			default:
 				in = engine.Input{ID: rec.ID, Where: rec.Where(), Fields: keptJSON(rec, kp.names, kp.all)}
 				in.Text, in.Err = rd.Render(rec)
