@@ -50,7 +50,8 @@ type Collection struct {
 
 // ErrUnknownCollection is wrapped by Open's error for a collection that is
 // not in the store and ErrEmptyCollection for one without vectors;
-// ErrUnknownID by Similar's for an ID that is not in the collection;
+// ErrUnknownID by Similar's (an *UnknownIDError) for an ID that is not in
+// the collection;
 // ErrEmptyQuery by Query's for a blank query.
 var (
 	ErrUnknownCollection = errors.New("no such collection")
@@ -182,8 +183,20 @@ func (c *Collection) Similar(ctx context.Context, id string, k int) ([]Result, e
 }
 
 func (c *Collection) unknownID(id string) error {
-	return fmt.Errorf("%w %q in collection %q: salvo export --collection %s lists the IDs", ErrUnknownID, id, c.Info.Name, c.Info.Name)
+	return &UnknownIDError{ID: id, Collection: c.Info.Name}
 }
+
+// UnknownIDError is Similar's error for an ID that is not in the
+// collection. It wraps [ErrUnknownID].
+type UnknownIDError struct {
+	ID, Collection string
+}
+
+func (e *UnknownIDError) Error() string {
+	return fmt.Sprintf("%v %q in collection %q", ErrUnknownID, e.ID, e.Collection)
+}
+
+func (e *UnknownIDError) Unwrap() error { return ErrUnknownID }
 
 // vector reads one stored vector, for stores that search themselves: with
 // one query where the store can ([salvo.ItemVectorReader]), else through

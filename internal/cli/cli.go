@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/salvoembed/salvo/engine"
+	"github.com/salvoembed/salvo/search"
 	"github.com/spf13/pflag"
 )
 
@@ -107,8 +108,26 @@ func exitCode(err error, io Stdio) int {
 	case errors.Is(err, errPartial):
 		return ExitPartial
 	}
-	fmt.Fprintln(io.Err, "salvo:", strings.TrimPrefix(err.Error(), "salvo: "))
+	fmt.Fprintln(io.Err, "salvo:", strings.TrimPrefix(withHint(err).Error(), "salvo: "))
 	return ExitFatal
+}
+
+// withHint adds to a library's error the command that helps.
+func withHint(err error) error {
+	var uid *search.UnknownIDError
+	if errors.As(err, &uid) {
+		return fmt.Errorf("%w: salvo export --collection %s --format ids lists its IDs", err, shellArg(uid.Collection))
+	}
+	return err
+}
+
+// shellArg is s as one shell word: as it is when that is safe, else in
+// single quotes.
+func shellArg(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/:=@+,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // errPartial marks a run that finished with failed records.
