@@ -21,16 +21,18 @@ import (
 	"github.com/salvoembed/salvo/internal/atomicfile"
 )
 
-// The formats.
+// The formats. IDs lists a collection's IDs, for whoever needs one to ask
+// for similar records.
 const (
 	JSONL   = "jsonl"   // {"id":…,"vector":[…],"fields":{…}} per line
 	CSV     = "csv"     // id, the fields, then v0, v1, … per dimension
 	NPY     = "npy"     // a float32 [N, dims] matrix, IDs and fields beside it
 	Parquet = "parquet" // columns id, the fields (text), vector (list of float32)
+	IDs     = "ids"     // one ID per line, nothing else
 )
 
 // Formats lists every format, in the order help texts show them.
-var Formats = []string{JSONL, CSV, NPY, Parquet}
+var Formats = []string{JSONL, CSV, NPY, Parquet, IDs}
 
 // FormatError is an unknown format, or one that cannot go to a stream.
 type FormatError struct {
@@ -60,7 +62,7 @@ func Known(format string) bool { return slices.Contains(Formats, format) }
 // Streamable reports whether format can be written to a stream by [To]:
 // npy rewrites its header at the end and has files beside it, and parquet
 // is read from its end, so both go to files.
-func Streamable(format string) bool { return format == JSONL || format == CSV }
+func Streamable(format string) bool { return format == JSONL || format == CSV || format == IDs }
 
 // Options says what to export.
 type Options struct {
@@ -120,7 +122,9 @@ func write(ctx context.Context, st salvo.Store, format string, w io.Writer, file
 		return err
 	}
 	cols := opt.Fields
-	if len(cols) == 0 && info.Keep != "" && info.Keep != "*" {
+	if format == IDs {
+		cols = nil
+	} else if len(cols) == 0 && info.Keep != "" && info.Keep != "*" {
 		cols = strings.Split(info.Keep, ",")
 	}
 	if len(cols) == 0 && info.Keep == "*" {
@@ -146,6 +150,8 @@ func write(ctx context.Context, st salvo.Store, format string, w io.Writer, file
 		if ew, err = newParquetWriter(bw, cols); err != nil {
 			return err
 		}
+	case IDs:
+		ew = &idsWriter{w: bw}
 	}
 	if err := Rows(ctx, st, info.Name, cols, ew.row); err != nil {
 		return fmt.Errorf("export %s: %w", info.Name, err)

@@ -217,3 +217,20 @@ func TestFailedExportKeepsEarlierFiles(t *testing.T) {
 		t.Errorf("%d files in the folder, want the 3 of the first export", len(es))
 	}
 }
+
+// IDs lists the IDs one per line, nothing else; an ID with a line break is
+// an error rather than two lines.
+func TestIDs(t *testing.T) {
+	ctx := context.Background()
+	var buf bytes.Buffer
+	if err := export.To(ctx, store(t, "b", "a", "x y"), export.IDs, &buf, export.Options{Collection: "c", Fields: []string{"title"}}); err != nil {
+		t.Fatal(err)
+	}
+	if buf.String() != "a\nb\nx y\n" {
+		t.Errorf("ids %q", buf.String())
+	}
+	err := export.To(ctx, store(t, "a\nb"), export.IDs, &bytes.Buffer{}, export.Options{Collection: "c"})
+	if err == nil || !strings.Contains(err.Error(), "line break") {
+		t.Errorf("an ID with a line break: %v", err)
+	}
+}

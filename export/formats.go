@@ -96,6 +96,22 @@ func appendRecord(b []byte, id string, v []float32, cols []string, m map[string]
 
 func (j *jsonlWriter) close() error { return nil }
 
+// idsWriter writes the IDs one per line: an ID holding a line break would
+// read as two, and is an error.
+type idsWriter struct {
+	w *bufio.Writer
+}
+
+func (i *idsWriter) row(id string, _ []float32, _ map[string]json.RawMessage) error {
+	if strings.ContainsAny(id, "\r\n") {
+		return fmt.Errorf("ID %q holds a line break, which a list of IDs cannot hold: export as jsonl", id)
+	}
+	i.w.WriteString(id)
+	return i.w.WriteByte('\n')
+}
+
+func (i *idsWriter) close() error { return nil }
+
 type csvWriter struct {
 	w      *csv.Writer
 	cols   []string

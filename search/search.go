@@ -50,7 +50,8 @@ type Collection struct {
 
 // ErrUnknownCollection is wrapped by Open's error for a collection that is
 // not in the store and ErrEmptyCollection for one without vectors;
-// ErrUnknownID by Similar's for an ID that is not in the collection;
+// ErrUnknownID by Similar's (an *UnknownIDError) for an ID that is not in
+// the collection;
 // ErrEmptyQuery by Query's for a blank query.
 var (
 	ErrUnknownCollection = errors.New("no such collection")

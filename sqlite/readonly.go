@@ -38,9 +38,6 @@ func OpenReadOnly(path string) (*Store, error) {
 	if err := checkHeader(path); err != nil {
 		return nil, err
 	}
-	if fi.Size() == 0 {
-		return nil, &salvo.NoSchemaError{Where: path}
-	}
 	uri := (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
 	busy := fmt.Sprintf("_pragma=busy_timeout(%d)", BusyTimeout.Milliseconds())
 	dsn := uri + "?" + busy + "&_pragma=query_only(1)"
@@ -56,7 +53,13 @@ func OpenReadOnly(path string) (*Store, error) {
 	s.r.SetMaxOpenConns(maxReaders)
 	s.r.SetMaxIdleConns(maxReaders)
 	s.r.SetConnMaxLifetime(0)
-	if err := s.checkReadable(ctx); err != nil {
+	err = s.checkReadable(ctx)
+	if err == nil {
+		if err = s.st.prepare(ctx, s.w, s.r); err != nil {
+			err = s.openErr(err)
+		}
+	}
+	if err != nil {
 		s.r.Close()
 		s.w.Close()
 		return nil, err
@@ -65,16 +68,27 @@ func OpenReadOnly(path string) (*Store, error) {
 }
 
 // checkReadable refuses what is not a salvo database at the current schema
-// version, then prepares the statements.
+// version.
 func (s *Store) checkReadable(ctx context.Context) error {
-	if err := checkOwner(ctx, s.r, s.path); err != nil {
+	// One read transaction: the checks see one snapshot, not a schema that
+	// a salvo embed creates between two of them.
+	conn, err := s.r.Conn(ctx)
+	if err != nil {
+		return s.openErr(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
+		return s.openErr(err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "COMMIT") //nolint:errcheck // a read: nothing to commit
+	if err := checkOwner(ctx, conn, s.path); err != nil {
 		return err
 	}
 	var version, tables int
-	if err := s.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+	if err := conn.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		return s.openErr(err)
 	}
-	if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&tables); err != nil {
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&tables); err != nil {
 		return s.openErr(err)
 	}
 	switch {
@@ -82,9 +96,6 @@ func (s *Store) checkReadable(ctx context.Context) error {
 		return &salvo.NoSchemaError{Where: s.path}
 	case version < SchemaVersion:
 		return &salvo.OldSchemaError{Where: s.path, Version: version, Current: SchemaVersion}
-	}
-	if err := s.st.prepare(ctx, s.w, s.r); err != nil {
-		return s.openErr(err)
 	}
 	return nil
 }

@@ -121,13 +121,18 @@ func migrate(ctx context.Context, db *sql.DB, path string) error {
 	return nil
 }
 
+// queryer is a *sql.DB, *sql.Conn or *sql.Tx.
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
 // checkOwner refuses a file that is not salvo's before any statement that
 // writes. It first reads the file's header (a file that is not SQLite, or
 // another program's application id, is refused without SQLite opening it),
 // then asks SQLite, with statements that only read, for the application id,
 // the schema version and the number of tables: the header of a file in WAL
 // mode may be older than its log.
-func checkOwner(ctx context.Context, db *sql.DB, path string) error {
+func checkOwner(ctx context.Context, db queryer, path string) error {
 	if err := checkHeader(path); err != nil {
 		return err
 	}

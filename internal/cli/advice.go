@@ -58,7 +58,7 @@ func advice(err error) (plain, advised string) {
 	case *search.EmptyCollectionError:
 		return e.Error(), e.Error() + fmt.Sprintf(" (salvo embed FILE --collection %s)", e.Name)
 	case *search.UnknownIDError:
-		return e.Error(), e.Error() + fmt.Sprintf(": salvo export --collection %s lists the IDs", e.Collection)
+		return e.Error(), e.Error() + fmt.Sprintf(": salvo export --collection %s --format ids lists its IDs", shellArg(e.Collection))
 	case *search.QueryDimensionError:
 		return e.Error(), fmt.Sprintf("the server's %s answers %d-dimensional vectors, but collection %q holds %d: it was embedded with another model or --dimensions; search with the same --host and model it was embedded with",
 			e.Model, e.Got, e.Collection, e.Want)

@@ -111,6 +111,15 @@ func exitCode(err error, io Stdio) int {
 	return ExitFatal
 }
 
+// shellArg is s as one shell word: as it is when that is safe, else in
+// single quotes.
+func shellArg(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/:=@+,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
 // errPartial marks a run that finished with failed records.
 var errPartial = errors.New("some records failed")
 

@@ -13,7 +13,7 @@ import (
 	"github.com/salvoembed/salvo/postgres"
 )
 
-const exportHelp = `Usage: salvo export [--db PATH|URL] [--collection NAME] --format jsonl|csv|npy|parquet --out PATH [--fields a,b]
+const exportHelp = `Usage: salvo export [--db PATH|URL] [--collection NAME] --format jsonl|csv|npy|parquet|ids --out PATH [--fields a,b]
 
 Writes a collection's vectors with their IDs and kept fields (see embed --keep):
   jsonl    {"id":…,"vector":[…],"fields":{…}} per line
@@ -23,6 +23,7 @@ Writes a collection's vectors with their IDs and kept fields (see embed --keep):
            per line, at .fields.jsonl when there are any)
   parquet  columns id, the fields (text; lists and numbers as JSON), and
            vector (a list of float32)
+  ids      the IDs only, one per line (no vectors): what similar takes
 Every JSON written is valid whatever an ID holds (bytes that are not UTF-8
 become U+FFFD). Without --collection the database's only collection is
 written; 'salvo status' lists them. Each file is written next to PATH and
@@ -33,6 +34,7 @@ Examples:
   salvo export --out movies.vectors.jsonl
   salvo export --db movies.db --collection movies --format npy --out movies.npy
   salvo export --format parquet --out movies.parquet --fields title,year
+  salvo export --collection movies --format ids
 
 Flags:
 `
@@ -42,7 +44,7 @@ func runExport(ctx context.Context, args []string, stdio Stdio) error {
 	db := fs.String("db", "salvo.db", dbFlagHelp)
 	coll := fs.String("collection", "", "collection `NAME` (default: the only one)")
 	format := fs.String("format", "jsonl", "output format: "+strings.Join(export.Formats, ", "))
-	out := fs.String("out", "-", "output `PATH` (- for standard output: jsonl and csv only)")
+	out := fs.String("out", "-", "output `PATH` (- for standard output: jsonl, csv and ids only)")
 	fields := fs.StringSlice("fields", nil, "kept `FIELD`s to write besides id and vector (default: every kept field; text: the embedded text)")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"text/tabwriter"
 
@@ -38,6 +39,12 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 		return err
 	}
 	st, err := openExisting(*db)
+	var none *salvo.NoSchemaError
+	if errors.As(err, &none) {
+		// A schema nothing was embedded into, or a file a salvo embed is
+		// creating right now: no collections, and nothing created.
+		return statusEmpty(stdio, none.Where, *jsonOut)
+	}
 	if err != nil {
 		return err
 	}
@@ -134,4 +141,18 @@ func quoteOrNone(s string) string {
 		return "no prefix"
 	}
 	return fmt.Sprintf("%q", s)
+}
+
+// statusEmpty is status of a store that holds no salvo tables yet.
+func statusEmpty(stdio Stdio, where string, jsonOut bool) error {
+	const store = "none yet (no salvo tables)"
+	if jsonOut {
+		return json.NewEncoder(stdio.Out).Encode(struct {
+			Collections []salvo.Collection `json:"collections"`
+			Store       string             `json:"store"`
+			Runs        []salvo.Run        `json:"runs"`
+		}{[]salvo.Collection{}, store, []salvo.Run{}})
+	}
+	fmt.Fprintf(stdio.Out, "store: %s\n%s has no collections yet: run salvo embed\n", store, where)
+	return nil
 }

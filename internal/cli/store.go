@@ -67,7 +67,7 @@ func openExisting(db string) (store, error) {
 	)
 	switch {
 	case errors.As(err, &none):
-		return nil, fmt.Errorf("%s holds no salvo tables (nothing was embedded there, and reading creates nothing): run salvo embed --db '%s' first, or give another --db", none.Where, none.Where)
+		return nil, fmt.Errorf("%w (and reading creates nothing): run salvo embed --db '%s' first, or give another --db", none, none.Where)
 	case errors.As(err, &old):
 		return nil, fmt.Errorf("%s holds salvo tables of schema version %d, older than this salvo's %d, and reading upgrades nothing: run salvo embed with this --db once (it upgrades them), then this command again", old.Where, old.Version, old.Current)
 	case err != nil:
