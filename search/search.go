@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 
 	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/vecindex"
@@ -46,6 +47,10 @@ type Collection struct {
 	index    *vecindex.Index // nil when the store is a Searcher
 	searcher salvo.Searcher
 	quantize bool
+
+	rowsOnce  sync.Once        // the kept fields of every row, for filters
+	rowFields []map[string]any // by row of index
+	rowsErr   error
 }
 
 // ErrUnknownCollection is wrapped by Open's error for a collection that is
@@ -143,6 +148,12 @@ func (c *Collection) Index() *vecindex.Index { return c.index }
 // Query embeds prefix+text with emb (a client for the collection's model)
 // and returns the k nearest records.
 func (c *Collection) Query(ctx context.Context, emb salvo.Embedder, text, prefix string, k int) ([]Result, error) {
+	return c.QueryWhere(ctx, emb, text, prefix, k, nil)
+}
+
+// QueryWhere is Query among the records that match w: the filter applies
+// before ranking, so k results come back whenever k records match.
+func (c *Collection) QueryWhere(ctx context.Context, emb salvo.Embedder, text, prefix string, k int, w Where) ([]Result, error) {
 	if strings.TrimSpace(text) == "" {
 		return nil, fmt.Errorf("%w: give the text to search for", ErrEmptyQuery)
 	}
@@ -161,24 +172,29 @@ func (c *Collection) Query(ctx context.Context, emb salvo.Embedder, text, prefix
 	if err := unit(q); err != nil {
 		return nil, err
 	}
-	return c.Nearest(ctx, q, k, "")
+	return c.NearestWhere(ctx, q, k, "", w)
 }
 
 // Similar returns the k records nearest to the stored record id, leaving
 // id itself out. It sends no request.
 func (c *Collection) Similar(ctx context.Context, id string, k int) ([]Result, error) {
+	return c.SimilarWhere(ctx, id, k, nil)
+}
+
+// SimilarWhere is Similar among the records that match w.
+func (c *Collection) SimilarWhere(ctx context.Context, id string, k int, w Where) ([]Result, error) {
 	if c.index == nil {
 		v, err := c.vector(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		return c.Nearest(ctx, v, k, id)
+		return c.NearestWhere(ctx, v, k, id, w)
 	}
 	row, ok := c.index.Row(id)
 	if !ok {
 		return nil, c.unknownID(id)
 	}
-	return c.Nearest(ctx, c.index.Vector(row), k, id)
+	return c.NearestWhere(ctx, c.index.Vector(row), k, id, w)
 }
 
 func (c *Collection) unknownID(id string) error {
@@ -217,10 +233,18 @@ func (c *Collection) vector(ctx context.Context, id string) ([]float32, error) {
 // Nearest returns the k records nearest to the unit vector q, best first,
 // leaving out the record exclude (when not empty).
 func (c *Collection) Nearest(ctx context.Context, q []float32, k int, exclude string) ([]Result, error) {
+	return c.NearestWhere(ctx, q, k, exclude, nil)
+}
+
+// NearestWhere is Nearest among the records that match w.
+func (c *Collection) NearestWhere(ctx context.Context, q []float32, k int, exclude string, w Where) ([]Result, error) {
 	if k <= 0 {
 		return []Result{}, nil
 	}
 	var hits []salvo.Hit
+	if c.searcher != nil && len(w) > 0 {
+		return nil, fmt.Errorf("%w: collection %q is ranked by its store (PostgreSQL with pgvector)", ErrWhereUnsupported, c.Info.Name)
+	}
 	if c.searcher != nil {
 		var err error
 		if hits, err = c.searcher.Search(ctx, c.Info.Name, q, k, exclude); err != nil {
@@ -231,6 +255,14 @@ func (c *Collection) Nearest(ctx context.Context, q []float32, k int, exclude st
 		if row, ok := c.index.Row(exclude); ok && exclude != "" {
 			skip = func(r int) bool { return r == row }
 		}
+		if len(w) > 0 {
+			keep, err := c.matching(ctx, w)
+			if err != nil {
+				return nil, err
+			}
+			other := skip
+			skip = func(r int) bool { return !keep[r] || other(r) }
+		}
 		search := c.index.Search
 		if c.quantize {
 			search = c.index.SearchQuantized
@@ -240,6 +272,43 @@ func (c *Collection) Nearest(ctx context.Context, q []float32, k int, exclude st
 		}
 	}
 	return c.results(ctx, hits)
+}
+
+// ErrWhereUnsupported is the error of a filter on a collection whose
+// store ranks it by itself: filters apply to salvo's own scan.
+var ErrWhereUnsupported = errors.New("filters are not supported on this store yet")
+
+// matching marks the rows of the index whose kept fields match w. The
+// fields of every row are read from the store once.
+func (c *Collection) matching(ctx context.Context, w Where) ([]bool, error) {
+	c.rowsOnce.Do(func() {
+		dr, ok := c.store.(salvo.DocReader)
+		if !ok {
+			c.rowsErr = fmt.Errorf("%w: the store cannot read kept fields", ErrWhereUnsupported)
+			return
+		}
+		ids := make([]string, c.index.Len())
+		for i := range ids {
+			ids[i] = c.index.ID(i)
+		}
+		docs, err := dr.Docs(context.WithoutCancel(ctx), c.Info.Name, ids)
+		if err != nil {
+			c.rowsErr = fmt.Errorf("read the kept fields of %q: %w", c.Info.Name, err)
+			return
+		}
+		c.rowFields = make([]map[string]any, len(docs))
+		for i, d := range docs {
+			c.rowFields[i] = DecodeFields(d.Fields)
+		}
+	})
+	if c.rowsErr != nil {
+		return nil, c.rowsErr
+	}
+	keep := make([]bool, len(c.rowFields))
+	for i, f := range c.rowFields {
+		keep[i] = w.Match(f)
+	}
+	return keep, nil
 }
 
 // results joins what the store keeps of each hit.
