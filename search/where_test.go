@@ -64,7 +64,7 @@ func TestWhereMatch(t *testing.T) {
 	rec := search.DecodeFields([]byte(`{"title":"The Matrix","year":1999,"genres":["Action","Sci-Fi"],"rating":"8.7","none":null,"ok":true}`))
 	for expr, want := range map[string]bool{
 		"year = 1999": true, "year != 1999": false, "year < 2000": true, "year > 1999": false, "year >= 1999": true, "year <= 1998": false,
-		"year > 999": true, // as numbers, not as strings
+		"year > 999":   true, // as numbers, not as strings
 		"rating > 8.5": true, "rating < 10": true,
 		"title = The Matrix": true, "title = the matrix": false, "title ~ MATRIX": true, "title ~ x": true, "title ~ heat": false,
 		"title < U": true, "title > Z": false,
