@@ -7,7 +7,7 @@
 // pgvector) is asked directly instead, and nothing is loaded.
 //
 //	c, err := search.Open(ctx, store, "movies", search.Options{})
-//	results, err := c.Query(ctx, embedder, "a heist comedy set in Paris", search.QueryPrefix(c.Info.Model), 10)
+//	results, err := c.Query(ctx, embedder, "a heist comedy set in Paris", search.QueryPrefixFor(c.Info), 10)
 package search
 
 import (
