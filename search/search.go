@@ -48,6 +48,10 @@ type Collection struct {
 	searcher salvo.Searcher
 	quantize bool
 
+	exactOnce sync.Once       // a store that ranks by itself: the index for filtered searches
+	exact     *vecindex.Index // (filters apply before ranking, which the store's index cannot)
+	exactErr  error
+
 	rowsOnce  sync.Once        // the kept fields of every row, for filters
 	rowFields []map[string]any // by row of index
 	rowsErr   error
@@ -104,8 +108,14 @@ func Open(ctx context.Context, st salvo.Store, name string, opts Options) (*Coll
 	return nil, fmt.Errorf("collection %q: %w: choose one of %s with --collection", name, ErrUnknownCollection, strings.Join(names, ", "))
 }
 
-// load reads every vector into an index.
-func (c *Collection) load(ctx context.Context) error {
+// load reads every vector into the index.
+func (c *Collection) load(ctx context.Context) (err error) {
+	c.index, err = c.loadIndex(ctx)
+	return err
+}
+
+// loadIndex reads every vector into a new index.
+func (c *Collection) loadIndex(ctx context.Context) (*vecindex.Index, error) {
 	var (
 		ids  []string
 		vecs []float32
@@ -127,19 +137,19 @@ func (c *Collection) load(ctx context.Context) error {
 		})
 	}
 	if err != nil {
-		return fmt.Errorf("load collection %q: %w", c.Info.Name, err)
+		return nil, fmt.Errorf("load collection %q: %w", c.Info.Name, err)
 	}
 	if len(ids) == 0 {
-		return fmt.Errorf("%w: %q has no vectors yet: embed records into it first", ErrEmptyCollection, c.Info.Name)
+		return nil, fmt.Errorf("%w: %q has no vectors yet: embed records into it first", ErrEmptyCollection, c.Info.Name)
 	}
-	c.index, err = vecindex.New(dims, ids, vecs)
+	ix, err := vecindex.New(dims, ids, vecs)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if c.quantize {
-		c.index.Quantize()
+		ix.Quantize()
 	}
-	return nil
+	return ix, nil
 }
 
 // Index returns the in-memory index, or nil when the store searches itself.
@@ -242,54 +252,62 @@ func (c *Collection) NearestWhere(ctx context.Context, q []float32, k int, exclu
 		return []Result{}, nil
 	}
 	var hits []salvo.Hit
+	ix := c.index
 	if c.searcher != nil && len(w) > 0 {
-		return nil, fmt.Errorf("%w: collection %q is ranked by its store (PostgreSQL with pgvector)", ErrWhereUnsupported, c.Info.Name)
+		// The store's index (pgvector's HNSW) would filter after ranking
+		// and return fewer than k: scan every vector exactly instead.
+		c.exactOnce.Do(func() { c.exact, c.exactErr = c.loadIndex(context.WithoutCancel(ctx)) })
+		if c.exactErr != nil {
+			return nil, c.exactErr
+		}
+		ix = c.exact
 	}
-	if c.searcher != nil {
+	if ix == nil {
 		var err error
 		if hits, err = c.searcher.Search(ctx, c.Info.Name, q, k, exclude); err != nil {
 			return nil, err
 		}
 	} else {
 		skip := vecindex.NoSkip
-		if row, ok := c.index.Row(exclude); ok && exclude != "" {
+		if row, ok := ix.Row(exclude); ok && exclude != "" {
 			skip = func(r int) bool { return r == row }
 		}
 		if len(w) > 0 {
-			keep, err := c.matching(ctx, w)
+			keep, err := c.matching(ctx, ix, w)
 			if err != nil {
 				return nil, err
 			}
 			other := skip
 			skip = func(r int) bool { return !keep[r] || other(r) }
 		}
-		search := c.index.Search
+		search := ix.Search
 		if c.quantize {
-			search = c.index.SearchQuantized
+			search = ix.SearchQuantized
 		}
 		for _, m := range search(q, k, skip) {
-			hits = append(hits, salvo.Hit{ID: c.index.ID(m.Row), Score: m.Score})
+			hits = append(hits, salvo.Hit{ID: ix.ID(m.Row), Score: m.Score})
 		}
 	}
 	return c.results(ctx, hits)
 }
 
-// ErrWhereUnsupported is the error of a filter on a collection whose
-// store ranks it by itself: filters apply to salvo's own scan.
-var ErrWhereUnsupported = errors.New("filters are not supported on this store yet")
+// ErrWhereUnsupported is the error of a filter on a store that cannot
+// read the kept fields of its records (no salvo.DocReader).
+var ErrWhereUnsupported = errors.New("filters are not supported on this store")
 
-// matching marks the rows of the index whose kept fields match w. The
-// fields of every row are read from the store once.
-func (c *Collection) matching(ctx context.Context, w Where) ([]bool, error) {
+// matching marks the rows of ix whose kept fields match w. The fields of
+// every row are read from the store once (ix is the collection's one
+// index, or the exact one of a store that ranks by itself: never both).
+func (c *Collection) matching(ctx context.Context, ix *vecindex.Index, w Where) ([]bool, error) {
 	c.rowsOnce.Do(func() {
 		dr, ok := c.store.(salvo.DocReader)
 		if !ok {
 			c.rowsErr = fmt.Errorf("%w: the store cannot read kept fields", ErrWhereUnsupported)
 			return
 		}
-		ids := make([]string, c.index.Len())
+		ids := make([]string, ix.Len())
 		for i := range ids {
-			ids[i] = c.index.ID(i)
+			ids[i] = ix.ID(i)
 		}
 		docs, err := dr.Docs(context.WithoutCancel(ctx), c.Info.Name, ids)
 		if err != nil {
