@@ -22,7 +22,7 @@ import (
 // is a number, a quoted string ("…" or '…', with \" or \' inside) or a
 // bare word, taken up to the end (or, in a list, to the next comma) with
 // its outer spaces trimmed. On a list field a condition holds when it
-// holds for any element, except != and which hold when it holds for every
+// holds for any element, except !=, which must hold for every
 // element. A missing or null field satisfies only !=.
 type Cond struct {
 	Field  string
