@@ -7,7 +7,7 @@
 // pgvector) is asked directly instead, and nothing is loaded.
 //
 //	c, err := search.Open(ctx, store, "movies", search.Options{})
-//	results, err := c.Query(ctx, embedder, "a heist comedy set in Paris", search.QueryPrefix(c.Info.Model), 10)
+//	results, err := c.Query(ctx, embedder, "a heist comedy set in Paris", search.QueryPrefixFor(c.Info), 10)
 package search
 
 import (
@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 
 	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/vecindex"
@@ -46,6 +47,14 @@ type Collection struct {
 	index    *vecindex.Index // nil when the store is a Searcher
 	searcher salvo.Searcher
 	quantize bool
+
+	exactOnce sync.Once       // a store that ranks by itself: the index for filtered searches
+	exact     *vecindex.Index // (filters apply before ranking, which the store's index cannot)
+	exactErr  error
+
+	rowsOnce  sync.Once        // the kept fields of every row, for filters
+	rowFields []map[string]any // by row of index
+	rowsErr   error
 }
 
 // ErrUnknownCollection is wrapped by Open's error for a collection that is
@@ -97,8 +106,14 @@ func Open(ctx context.Context, st salvo.Store, name string, opts Options) (*Coll
 	return nil, &UnknownCollectionError{Name: name, Known: names}
 }
 
-// load reads every vector into an index.
-func (c *Collection) load(ctx context.Context) error {
+// load reads every vector into the index.
+func (c *Collection) load(ctx context.Context) (err error) {
+	c.index, err = c.loadIndex(ctx)
+	return err
+}
+
+// loadIndex reads every vector into a new index.
+func (c *Collection) loadIndex(ctx context.Context) (*vecindex.Index, error) {
 	var (
 		ids  []string
 		vecs []float32
@@ -120,19 +135,19 @@ func (c *Collection) load(ctx context.Context) error {
 		})
 	}
 	if err != nil {
-		return fmt.Errorf("load collection %q: %w", c.Info.Name, err)
+		return nil, fmt.Errorf("load collection %q: %w", c.Info.Name, err)
 	}
 	if len(ids) == 0 {
-		return &EmptyCollectionError{Name: c.Info.Name}
+		return nil, &EmptyCollectionError{Name: c.Info.Name}
 	}
-	c.index, err = vecindex.New(dims, ids, vecs)
+	ix, err := vecindex.New(dims, ids, vecs)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if c.quantize {
-		c.index.Quantize()
+		ix.Quantize()
 	}
-	return nil
+	return ix, nil
 }
 
 // Index returns the in-memory index, or nil when the store searches itself.
@@ -141,6 +156,12 @@ func (c *Collection) Index() *vecindex.Index { return c.index }
 // Query embeds prefix+text with emb (a client for the collection's model)
 // and returns the k nearest records.
 func (c *Collection) Query(ctx context.Context, emb salvo.Embedder, text, prefix string, k int) ([]Result, error) {
+	return c.QueryWhere(ctx, emb, text, prefix, k, nil)
+}
+
+// QueryWhere is Query among the records that match w: the filter applies
+// before ranking, so k results come back whenever k records match.
+func (c *Collection) QueryWhere(ctx context.Context, emb salvo.Embedder, text, prefix string, k int, w Where) ([]Result, error) {
 	if strings.TrimSpace(text) == "" {
 		return nil, fmt.Errorf("%w: give the text to search for", ErrEmptyQuery)
 	}
@@ -158,24 +179,29 @@ func (c *Collection) Query(ctx context.Context, emb salvo.Embedder, text, prefix
 	if err := unit(q); err != nil {
 		return nil, err
 	}
-	return c.Nearest(ctx, q, k, "")
+	return c.NearestWhere(ctx, q, k, "", w)
 }
 
 // Similar returns the k records nearest to the stored record id, leaving
 // id itself out. It sends no request.
 func (c *Collection) Similar(ctx context.Context, id string, k int) ([]Result, error) {
+	return c.SimilarWhere(ctx, id, k, nil)
+}
+
+// SimilarWhere is Similar among the records that match w.
+func (c *Collection) SimilarWhere(ctx context.Context, id string, k int, w Where) ([]Result, error) {
 	if c.index == nil {
 		v, err := c.vector(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		return c.Nearest(ctx, v, k, id)
+		return c.NearestWhere(ctx, v, k, id, w)
 	}
 	row, ok := c.index.Row(id)
 	if !ok {
 		return nil, c.unknownID(id)
 	}
-	return c.Nearest(ctx, c.index.Vector(row), k, id)
+	return c.NearestWhere(ctx, c.index.Vector(row), k, id, w)
 }
 
 func (c *Collection) unknownID(id string) error {
@@ -214,29 +240,90 @@ func (c *Collection) vector(ctx context.Context, id string) ([]float32, error) {
 // Nearest returns the k records nearest to the unit vector q, best first,
 // leaving out the record exclude (when not empty).
 func (c *Collection) Nearest(ctx context.Context, q []float32, k int, exclude string) ([]Result, error) {
+	return c.NearestWhere(ctx, q, k, exclude, nil)
+}
+
+// NearestWhere is Nearest among the records that match w.
+func (c *Collection) NearestWhere(ctx context.Context, q []float32, k int, exclude string, w Where) ([]Result, error) {
 	if k <= 0 {
 		return []Result{}, nil
 	}
 	var hits []salvo.Hit
-	if c.searcher != nil {
+	ix := c.index
+	if c.searcher != nil && len(w) > 0 {
+		// The store's index (pgvector's HNSW) would filter after ranking
+		// and return fewer than k: scan every vector exactly instead.
+		c.exactOnce.Do(func() { c.exact, c.exactErr = c.loadIndex(context.WithoutCancel(ctx)) })
+		if c.exactErr != nil {
+			return nil, c.exactErr
+		}
+		ix = c.exact
+	}
+	if ix == nil {
 		var err error
 		if hits, err = c.searcher.Search(ctx, c.Info.Name, q, k, exclude); err != nil {
 			return nil, err
 		}
 	} else {
 		skip := vecindex.NoSkip
-		if row, ok := c.index.Row(exclude); ok && exclude != "" {
+		if row, ok := ix.Row(exclude); ok && exclude != "" {
 			skip = func(r int) bool { return r == row }
 		}
-		search := c.index.Search
+		if len(w) > 0 {
+			keep, err := c.matching(ctx, ix, w)
+			if err != nil {
+				return nil, err
+			}
+			other := skip
+			skip = func(r int) bool { return !keep[r] || other(r) }
+		}
+		search := ix.Search
 		if c.quantize {
-			search = c.index.SearchQuantized
+			search = ix.SearchQuantized
 		}
 		for _, m := range search(q, k, skip) {
-			hits = append(hits, salvo.Hit{ID: c.index.ID(m.Row), Score: m.Score})
+			hits = append(hits, salvo.Hit{ID: ix.ID(m.Row), Score: m.Score})
 		}
 	}
 	return c.results(ctx, hits)
+}
+
+// ErrWhereUnsupported is the error of a filter on a store that cannot
+// read the kept fields of its records (no salvo.DocReader).
+var ErrWhereUnsupported = errors.New("filters are not supported on this store")
+
+// matching marks the rows of ix whose kept fields match w. The fields of
+// every row are read from the store once (ix is the collection's one
+// index, or the exact one of a store that ranks by itself: never both).
+func (c *Collection) matching(ctx context.Context, ix *vecindex.Index, w Where) ([]bool, error) {
+	c.rowsOnce.Do(func() {
+		dr, ok := c.store.(salvo.DocReader)
+		if !ok {
+			c.rowsErr = fmt.Errorf("%w: the store cannot read kept fields", ErrWhereUnsupported)
+			return
+		}
+		ids := make([]string, ix.Len())
+		for i := range ids {
+			ids[i] = ix.ID(i)
+		}
+		docs, err := dr.Docs(context.WithoutCancel(ctx), c.Info.Name, ids)
+		if err != nil {
+			c.rowsErr = fmt.Errorf("read the kept fields of %q: %w", c.Info.Name, err)
+			return
+		}
+		c.rowFields = make([]map[string]any, len(docs))
+		for i, d := range docs {
+			c.rowFields[i] = DecodeFields(d.Fields)
+		}
+	})
+	if c.rowsErr != nil {
+		return nil, c.rowsErr
+	}
+	keep := make([]bool, len(c.rowFields))
+	for i, f := range c.rowFields {
+		keep[i] = w.Match(f)
+	}
+	return keep, nil
 }
 
 // results joins what the store keeps of each hit.

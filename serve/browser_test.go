@@ -172,3 +172,57 @@ func TestOddIDsInBrowser(t *testing.T) {
 		}
 	}
 }
+
+// The filter box narrows the results of a search and of "more like this"
+// (where parameters), and a bad filter shows the kept fields.
+func TestFilterInBrowser(t *testing.T) {
+	chromium(t)
+	hs, _ := fixture(t)
+	ctx := browser(t)
+	const title = "The Waltz of Kestrel Mills"
+	allMatch := `[...document.querySelectorAll('#results .result .fields')].every(e => /genres [^·]*sci/i.test(e.textContent) && +e.textContent.match(/year (\d+)/)[1] >= 2000)`
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(hs.URL+"/"),
+		chromedp.WaitVisible(chromedp.ID("q")),
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#collection option').length > 0`),
+		chromedp.SendKeys(chromedp.ID("where"), `genres ~ "sci"; year >= 2000`),
+		chromedp.SendKeys(chromedp.ID("q"), title),
+		chromedp.Click(chromedp.ID("go")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('status').textContent.includes('results for')`),
+	)
+	if err != nil {
+		t.Fatalf("filtered search in the page: %v", err)
+	}
+	hint, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('where').placeholder`))
+	if !strings.Contains(hint, "title, year, genres") {
+		t.Errorf("the filter box says %q, want the kept fields", hint)
+	}
+	for _, step := range []string{"search", "more like this"} {
+		if step == "more like this" {
+			err := chromedp.Do(ctx,
+				chromedp.Click(chromedp.CSS("#results .result button.more")),
+				chromedp.Poll[chromedp.Void](`document.getElementById('status').textContent.startsWith('More like')`),
+			)
+			if err != nil {
+				t.Fatalf("more like this: %v", err)
+			}
+		}
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#results .result').length`))
+		ok, err2 := chromedp.Run(ctx, chromedp.Evaluate[bool](allMatch))
+		if err != nil || err2 != nil || n != 10 || !ok {
+			fields, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#results .result .fields')].map(e => e.textContent)`))
+			t.Errorf("%s with the filter: %d results, all matching %v (%v, %v): %q", step, n, ok, err, err2, fields)
+		}
+	}
+	err = chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.ID("where"), "rating > 3"),
+		chromedp.Click(chromedp.ID("go")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('status').className === 'error'`),
+	)
+	if err != nil {
+		t.Fatalf("a bad filter: %v", err)
+	}
+	if status, _ := chromedp.Run(ctx, chromedp.Text(chromedp.ID("status"))); !strings.Contains(status, "the kept fields are title, year, genres") {
+		t.Errorf("a bad filter says %q", status)
+	}
+}

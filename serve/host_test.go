@@ -18,7 +18,9 @@ var endpoints = []string{
 	"/api/collections",
 	"/api/search?collection=movies&k=2&q=Heist",
 	"/api/similar/movies/7?k=2",
+	"/api/similar?collection=movies&id=7&k=2",
 	"/api/map/movies",
+	"/api/map?collection=movies",
 }
 
 // getHost GETs path with the Host header host and returns the status and

@@ -3,6 +3,7 @@
 //
 //	GET /api/collections                           {"collections":[{…,"prefixes":{"document","query"}}, …]}
 //	GET /api/search?collection=C&q=TEXT&k=10       {"results":[{"id","score","fields","text"}, …]}
+//	    &where=EXPR (may repeat)                   only records whose kept fields match (see search.ParseWhere)
 //	GET /api/similar?collection=C&id=ID&k=10       the same, from a stored record (never itself)
 //	GET /api/map?collection=C                      {"points":[{"id","x","y","label"}, …]}: a 2-D PCA of up to MapPoints vectors
 //
@@ -182,6 +183,11 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		writeError(w, statusOf(err), err)
 		return
 	}
+	where, err := whereOf(q["where"], e.c.Info)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
 	e.embedMu.Lock()
 	if e.emb == nil && s.opts.Embedder != nil {
 		e.emb, err = s.opts.Embedder(r.Context(), e.c.Info)
@@ -195,8 +201,11 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadGateway, err)
 		return
 	}
-	res, err := e.c.Query(r.Context(), emb, text, s.opts.QueryPrefix(e.c.Info), k)
-	if err != nil {
+	res, err := e.c.QueryWhere(r.Context(), emb, text, s.opts.QueryPrefix(e.c.Info), k, where)
+	if errors.Is(err, search.ErrWhereUnsupported) {
+		writeError(w, statusOf(err), err)
+		return
+	} else if err != nil {
 		writeError(w, http.StatusBadGateway, err)
 		return
 	}
@@ -229,7 +238,12 @@ func (s *Server) similar(w http.ResponseWriter, r *http.Request) {
 		writeError(w, statusOf(err), err)
 		return
 	}
-	res, err := e.c.Similar(r.Context(), id, k)
+	where, err := whereOf(r.URL.Query()["where"], e.c.Info)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	res, err := e.c.SimilarWhere(r.Context(), id, k, where)
 	if err != nil {
 		writeError(w, statusOf(err), err)
 		return
@@ -332,6 +346,17 @@ func label(d salvo.Doc, c salvo.Collection) string {
 	return t
 }
 
+// whereOf parses the where parameters against c's kept fields; an
+// expression that does not parse gets the kept fields too.
+func whereOf(exprs []string, c salvo.Collection) (search.Where, error) {
+	w, err := search.ParseWheres(exprs, c.Keep)
+	var we *search.WhereError
+	if errors.As(err, &we) && c.Keep != "" && c.Keep != "*" {
+		return nil, fmt.Errorf("%w; write FIELD OP VALUE (operators = != < <= > >= ~ in); the kept fields are %s", err, strings.ReplaceAll(c.Keep, ",", ", "))
+	}
+	return w, err
+}
+
 func kOf(s string) (int, error) {
 	if s == "" {
 		return 10, nil
@@ -349,6 +374,8 @@ func statusOf(err error) int {
 		return http.StatusNotFound
 	case errors.Is(err, search.ErrEmptyCollection):
 		return http.StatusConflict
+	case errors.Is(err, search.ErrWhereUnsupported):
+		return http.StatusNotImplemented
 	}
 	return http.StatusBadRequest
 }

@@ -239,3 +239,37 @@ func TestSearchPrefixesArePairs(t *testing.T) {
 		}
 	}
 }
+
+// The where parameter (which may repeat) filters /api/search and
+// /api/similar before ranking; a bad one is 400 with the kept fields.
+func TestWhereInAPI(t *testing.T) {
+	hs, _ := fixture(t)
+	where := "&where=" + url.QueryEscape("year >= 2000") + "&where=" + url.QueryEscape("genres ~ sci")
+	for _, path := range []string{
+		"/api/search?collection=movies&k=10&q=" + url.QueryEscape("The Waltz of Kestrel Mills") + where,
+		"/api/similar?collection=movies&id=7&k=10" + where,
+	} {
+		var r results
+		get(t, hs.URL+path, 200, &r)
+		if len(r.Results) != 10 {
+			t.Errorf("GET %s: %d results, want 10", path, len(r.Results))
+		}
+		for _, x := range r.Results {
+			g, _ := json.Marshal(x.Fields["genres"])
+			if y, _ := x.Fields["year"].(float64); y < 2000 || !strings.Contains(strings.ToLower(string(g)), "sci") {
+				t.Errorf("GET %s: %s %v does not match", path, x.ID, x.Fields)
+			}
+		}
+	}
+	for _, path := range []string{
+		"/api/search?collection=movies&q=x&where=" + url.QueryEscape("rating > 3"),
+		"/api/similar?collection=movies&id=7&where=" + url.QueryEscape("rating > 3"),
+		"/api/similar?collection=movies&id=7&where=" + url.QueryEscape("year >> 3"),
+	} {
+		var e results
+		get(t, hs.URL+path, 400, &e)
+		if !strings.Contains(e.Error, "the kept fields are title, year, genres") {
+			t.Errorf("GET %s: error %q, want the kept fields", path, e.Error)
+		}
+	}
+}

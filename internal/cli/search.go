@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -26,6 +27,7 @@ prefix if they got its document prefix (embed --prefix), else none.
 Examples:
   salvo search 'a heist comedy set in Paris'
   salvo search --k 5 --show title,year --json 'movies like Heat'
+  salvo search --where 'year >= 2000' --where 'genres ~ sci' 'a heist in space'
 
 Flags:
 `
@@ -33,7 +35,8 @@ Flags:
 const similarHelp = `Usage: salvo similar [flags] ID
 
 Prints the k records most similar to the stored record ID (never ID itself).
-No request is sent: the stored vector is the query.
+No request is sent: the stored vector is the query. --where keeps only the
+records whose kept fields match, before ranking.
 
 Flags:
 `
@@ -44,6 +47,7 @@ type findFlags struct {
 	k              int
 	show           []string
 	jsonOut        bool
+	where          []string           // --where: conditions on kept fields, all must hold
 	prefixes       *search.PrefixPair // search: the prefixes that applied, for --json
 }
 
@@ -53,6 +57,24 @@ func (f *findFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.k, "k", 10, "how many results")
 	fs.StringSliceVar(&f.show, "show", nil, "the fields (`FIELD,…`) to show (default: the kept fields; see embed --keep)")
 	fs.BoolVar(&f.jsonOut, "json", false, `print {"results":[{"id":…,"score":…,"fields":{…}}, …]}`)
+	fs.StringArrayVar(&f.where, "where", nil, "only records whose kept fields match `EXPR`, e.g. 'year >= 2000', 'genres ~ sci', 'genres in (Drama, Comedy)' (= != < <= > >= ~ in; repeat: all must hold)")
+}
+
+// filter parses --where against the collection's kept fields.
+func (f *findFlags) filter(c *search.Collection) (search.Where, error) {
+	w, err := search.ParseWheres(f.where, c.Info.Keep)
+	var fe *search.FieldError
+	switch {
+	case errors.As(err, &fe) && len(fe.Kept) == 0:
+		return nil, usageError("--where: %v: embed with --keep FIELD,… to keep fields to filter on", err)
+	case errors.As(err, &fe):
+		return nil, usageError("--where: %v", err)
+	case err != nil && c.Info.Keep == "*":
+		return nil, usageError("--where: %v; write FIELD OP VALUE, e.g. 'year >= 2000' (operators = != < <= > >= ~ in)", err)
+	case err != nil:
+		return nil, usageError("--where: %v; write FIELD OP VALUE, e.g. 'year >= 2000' (operators = != < <= > >= ~ in); the kept fields are %s", err, strings.ReplaceAll(c.Info.Keep, ",", ", "))
+	}
+	return w, nil
 }
 
 // open opens the database and loads the collection to search.
@@ -99,6 +121,10 @@ func runSearch(ctx context.Context, args []string, stdio Stdio) error {
 	if ef.model != "" && !salvo.SameModel(ef.model, c.Info.Model) {
 		return &salvo.ModelMismatchError{Collection: c.Info.Name, Have: c.Info.Model, Want: ef.model}
 	}
+	where, err := f.filter(c)
+	if err != nil {
+		return err
+	}
 	emb, err := queryEmbedder(ctx, &ef, c.Info, stdio)
 	if err != nil {
 		return err
@@ -108,7 +134,7 @@ func runSearch(ctx context.Context, args []string, stdio Stdio) error {
 		prefix = *queryPrefix
 	}
 	f.prefixes = &search.PrefixPair{Document: c.Info.Prefix, Query: prefix}
-	results, err := c.Query(ctx, emb, query, prefix, f.k)
+	results, err := c.QueryWhere(ctx, emb, query, prefix, f.k, where)
 	if err != nil {
 		return err
 	}
@@ -165,7 +191,11 @@ func runSimilar(ctx context.Context, args []string, stdio Stdio) error {
 		return err
 	}
 	defer closeStore()
-	results, err := c.Similar(ctx, fs.Arg(0), f.k)
+	where, err := f.filter(c)
+	if err != nil {
+		return err
+	}
+	results, err := c.SimilarWhere(ctx, fs.Arg(0), f.k, where)
 	if err != nil {
 		return err
 	}

@@ -47,6 +47,9 @@ func runServe(ctx context.Context, args []string, stdio Stdio) error {
 	if fs.NArg() > 0 {
 		return usageError("serve takes no arguments (got %q): use --db and --addr", fs.Args())
 	}
+	// serve writes nothing: a signal stops it (set before it says it
+	// serves, so that a signal after that line gets this message).
+	onStop(ctx, fmt.Sprintf("stopping the server; requests being answered get %v to finish", shutdownGrace), "quitting now")
 	st, err := openExisting(*db)
 	if err != nil {
 		return err
@@ -66,7 +69,6 @@ func runServe(ctx context.Context, args []string, stdio Stdio) error {
 		HostHint:   "to serve under that name, start salvo serve with --allow-host NAME",
 	})
 	fmt.Fprintf(stdio.Err, "salvo: serving %s on http://%s (Ctrl-C to stop)\n", *db, ln.Addr())
-	onStop(ctx, fmt.Sprintf("stopping the server; requests being answered get %v to finish", shutdownGrace), "quitting now")
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
