@@ -64,6 +64,8 @@ func advice(err error) (plain, advised string) {
 			e.Model, e.Got, e.Collection, e.Want)
 	case *sqlite.NotWritableError:
 		return e.Error(), e.Message(" or choose another --db")
+	case *postgres.UnavailableError:
+		return e.Error(), fmt.Sprintf("PostgreSQL at %s did not come back within %s (--db-timeout): %v", e.Where, e.For, e.Err)
 	case *postgres.IDError:
 		return e.Error(), e.Error() + ", or choose another --id"
 	case *render.NoTextError:

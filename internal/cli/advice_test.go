@@ -49,6 +49,8 @@ func TestAdvice(t *testing.T) {
 			"database m.db cannot be written (permission denied): make it writable (file permissions, a read-only mount) or choose another --db"},
 		{fmt.Errorf("put: %w", &postgres.IDError{ID: "a\x00b", Collection: "m"}),
 			`put: store item "a\x00b" in collection "m": PostgreSQL text cannot hold this ID (NUL bytes or invalid UTF-8): keep such catalogs in a SQLite database, or choose another --id`},
+		{fmt.Errorf("put: %w", &postgres.UnavailableError{Where: "postgres://h/db", For: 2 * time.Minute, Err: errors.New("connection refused")}),
+			"put: PostgreSQL at postgres://h/db did not come back within 2m0s (--db-timeout): connection refused"},
 		{errors.New("plain"), "plain"},
 	} {
 		if got := advise(tc.err.Error(), tc.err); got != tc.want {
