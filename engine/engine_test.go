@@ -12,7 +12,6 @@ import (
 
 	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/engine"
-	"github.com/salvoembed/salvo/ollama"
 	"github.com/salvoembed/salvo/ollamatest"
 )
 
@@ -384,44 +383,6 @@ type embedFunc func(ctx context.Context, texts []string) (*salvo.Embedding, erro
 
 func (f embedFunc) Embed(ctx context.Context, texts []string) (*salvo.Embedding, error) {
 	return f(ctx, texts)
-}
-
-func TestTruncationIsDetected(t *testing.T) {
-	long := strings.Repeat("word ", 200)
-	for _, allow := range []bool{true, false} {
-		t.Run(map[bool]string{true: "truncate", false: "no truncate"}[allow], func(t *testing.T) {
-			e := newEnv(t, ollamatest.Config{ContextTokens: 64})
-			if !allow {
-				no := false
-				c, err := ollama.New(e.srv.URL(), ollama.Options{Model: model, Truncate: &no})
-				if err != nil {
-					t.Fatal(err)
-				}
-				e.client = c
-			}
-			cfg := e.config()
-			cfg.Hosts[0].Embedder = e.client
-			cfg.ContextTokens = 64
-			cfg.Key.Truncate = allow
-			in := inputs(20)
-			in[7].Text = long
-			rep := e.run(cfg, in)
-			if allow {
-				if rep.Truncated != 1 || rep.Failed != 0 || rep.Embedded != 20 {
-					t.Fatalf("report %+v", rep)
-				}
-				return
-			}
-			if rep.Failed != 1 || rep.Embedded != 19 || rep.Truncated != 0 {
-				t.Fatalf("report %+v", rep)
-			}
-			var tl *engine.TooLongError
-			if f := e.fails.list()[0]; f.ID != "8" || !strings.Contains(f.Error, "context is 64 tokens") ||
-				!errors.As(f.Err, &tl) || tl.ContextTokens != 64 || tl.Truncate {
-				t.Errorf("failure %+v", f)
-			}
-		})
-	}
 }
 
 func TestAdaptiveDefaults(t *testing.T) {
