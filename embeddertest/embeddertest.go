@@ -138,13 +138,7 @@ func cosine(a, b []float32) float64 {
 	if len(a) != len(b) {
 		return math.Inf(-1)
 	}
-	var ab, aa, bb float64
-	for i := range a {
-		ab += float64(a[i]) * float64(b[i])
-		aa += float64(a[i]) * float64(a[i])
-		bb += float64(b[i]) * float64(b[i])
-	}
-	return ab / math.Sqrt(aa*bb)
+	return ollamatest.Cosine(a, b)
 }
 
 // requests is the fake server's count of embedding requests, -1 for a
