@@ -151,7 +151,7 @@ func TestSearchAdvice(t *testing.T) {
 		want string
 	}{
 		{[]string{"similar", "--db", db, "nope"},
-			`salvo: no such ID "nope" in collection "movies": salvo export --collection movies lists the IDs`},
+			`salvo: no such ID "nope" in collection "movies": salvo export --collection movies --format ids lists its IDs`},
 		{[]string{"search", "--host", s.URL(), "--db", empty, "x"},
 			`salvo: collection is empty: "blank" has no vectors yet: embed records into it first (salvo embed FILE --collection blank)`},
 		{[]string{"search", "--host", small.URL(), "--db", db, "x"},
@@ -177,7 +177,7 @@ func TestRenderAdvice(t *testing.T) {
 		{[]string{"--text", "{{.title}}", "--fields", "title"},
 			"choose one way to build the text: a template (--text) or a list of fields (--fields), not both"},
 		{[]string{"--text", "{{.title"},
-			"invalid --text template: line 1: unclosed action"},
+			"invalid --text template: line 1, column 1: the `{{` of `{{.title` has no matching `}}`: write `{{.title}}`"},
 		{nil,
 			`record has no "text" field; choose what to embed with --fields title,year or --text '{{.title}}: {{.year}}' (fields: id, title, year)`},
 	} {
