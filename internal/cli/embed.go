@@ -394,9 +394,7 @@ func embedRecords(ctx context.Context, f *embedFlags, stdio Stdio, renderer *ren
 	} else {
 		rep, runErr = engine.Run(ctx, cfg, recs)
 	}
-	if ix, ok := st.(interface {
-		Index(ctx context.Context, collection string) error
-	}); ok && runErr == nil {
+	if ix, ok := st.(salvo.Indexer); ok && runErr == nil {
 		runErr = ix.Index(ctx, coll.Name) // PostgreSQL with pgvector: the collection's HNSW index
 	}
 	stopProgress()
