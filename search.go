@@ -16,8 +16,9 @@ type Doc struct {
 	Fields []byte // JSON object of the kept fields (Collection.Keep); nil when none
 }
 
-// The interfaces below are optional: a [Store] implements those it can, and
-// salvo's search checks for them with a type assertion.
+// The interfaces below are parts of the store's contract (see [FullStore]):
+// DocReader is required; the others are optional: a [Store] implements
+// those it can, and salvo's search checks for them with a type assertion.
 
 // VectorReader reads a whole collection at once, for an in-memory scan:
 // the IDs in ascending byte order and their vectors one after another in
@@ -29,6 +30,7 @@ type VectorReader interface {
 
 // DocReader returns what is kept of the records with the given IDs, in the
 // order asked; an ID that is not stored gets a Doc with only its ID.
+// Required: the kept fields and texts have no other way out of a store.
 type DocReader interface {
 	Docs(ctx context.Context, collection string, ids []string) ([]Doc, error)
 }

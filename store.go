@@ -95,7 +95,9 @@ type Entry struct {
 }
 
 // Store keeps collections, their items and the content cache. Put is atomic:
-// all of its entries and items are stored, or none.
+// all of its entries and items are stored, or none. It is the part of the
+// store's contract the engine uses; a salvo store implements the whole of
+// it, [FullStore].
 //
 // Implementations are safe for concurrent use, though salvo's engine writes
 // from a single goroutine.

@@ -7,12 +7,6 @@ import (
 	"github.com/salvoembed/salvo"
 )
 
-// VectorReader is a store that gives the cached vectors of content keys;
-// salvo's SQLite and PostgreSQL stores are.
-type VectorReader interface {
-	CachedVectors(ctx context.Context, keys []salvo.Key) (map[salvo.Key][]float32, error)
-}
-
 // Wrap returns st with the write-back in front: every Put first writes its
 // items' vectors into the user's column (one transaction), then stores
 // them. Writing back first means the store never holds a record as done
@@ -21,7 +15,7 @@ type VectorReader interface {
 // (none, or another one) as Cached, so that it is written back without a
 // request: the table and the store end up holding the same vector.
 func (w *WriteBack) Wrap(st salvo.Store) (salvo.Store, error) {
-	vr, ok := st.(VectorReader)
+	vr, ok := st.(salvo.CacheReader)
 	if !ok {
 		return nil, fmt.Errorf("write-back: the store %T cannot give back cached vectors (it is no VectorReader)", st)
 	}
@@ -31,7 +25,7 @@ func (w *WriteBack) Wrap(st salvo.Store) (salvo.Store, error) {
 type wrapped struct {
 	salvo.Store
 	w  *WriteBack
-	vr VectorReader
+	vr salvo.CacheReader
 }
 
 func (s *wrapped) Lookup(ctx context.Context, collection string, items []salvo.Item, out []salvo.Presence) error {

@@ -15,6 +15,8 @@ var (
 	_ salvo.VectorReader     = (*Store)(nil)
 	_ salvo.DocReader        = (*Store)(nil)
 	_ salvo.ItemVectorReader = (*Store)(nil)
+	_ salvo.FullStore        = (*Store)(nil)
+	_ salvo.Indexer          = (*Store)(nil)
 )
 
 // docsChunk is how many IDs one query of Docs carries.

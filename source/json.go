@@ -49,7 +49,7 @@ func (r *jsonReader) findArray(path string) error {
 	switch tok {
 	case json.Delim('['):
 		if path != "" {
-			return fmt.Errorf("%s: the file is an array, so it has no records path %q: drop --records", r.name, path)
+			return &PathOnArrayError{File: r.name, Path: path}
 		}
 		r.topLevel = true
 		return nil
@@ -113,10 +113,7 @@ func (r *jsonReader) noPathError() error {
 	if err := r.findArrays("", 0, &arrays); err != nil {
 		return err
 	}
-	if len(arrays) == 0 {
-		return fmt.Errorf("%s: the file holds one JSON object with no array of records inside; salvo needs an array of objects (or a .jsonl file with one object per line)", r.name)
-	}
-	return fmt.Errorf("%s: the file holds a JSON object, not an array of records: name the array with --records %s (arrays in the file: %s)", r.name, arrays[0], strings.Join(arrays, ", "))
+	return &NoRecordsPathError{File: r.name, Arrays: arrays}
 }
 
 // findArrays lists the dotted paths of arrays inside the object whose '{'

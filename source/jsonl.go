@@ -71,7 +71,7 @@ func (r *jsonlReader) decodeAll(b []byte) (map[string]any, error) {
 	fields, ok := v.(map[string]any)
 	if !ok {
 		if _, isArray := v.([]any); isArray {
-			return nil, errors.New("expected a JSON object, got an array (a file holding one JSON array is read with --format json)")
+			return nil, &NotJSONLError{Array: true}
 		}
 		return nil, fmt.Errorf("expected a JSON object, got %s", kindOf(v))
 	}
@@ -91,7 +91,7 @@ func jsonLineError(err error) error {
 	case errors.As(err, &se):
 		return fmt.Errorf("invalid JSON at column %d: %v", se.Offset, se)
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return errors.New("invalid JSON: the line ends inside a value (JSONL needs each object on one line; a pretty-printed file is read with --format json)")
+		return &NotJSONLError{}
 	}
 	return fmt.Errorf("invalid JSON: %v", err)
 }

@@ -38,7 +38,7 @@ func TestJSONL(t *testing.T) {
 			file:    "m.jsonl",
 			content: "[1]\n42\n\"s\"\nnull\ntrue\n{\"id\":6}\n",
 			want: []string{
-				"err m.jsonl:1: expected a JSON object, got an array (a file holding one JSON array is read with --format json)",
+				"err m.jsonl:1: expected a JSON object, got an array",
 				"err m.jsonl:2: expected a JSON object, got a number",
 				"err m.jsonl:3: expected a JSON object, got a string",
 				"err m.jsonl:4: expected a JSON object, got null",
@@ -61,7 +61,7 @@ func TestJSONL(t *testing.T) {
 			file:    "m.jsonl",
 			content: "{\n  \"id\": 1\n}\n{\"id\":2}\n",
 			want: []string{
-				"err m.jsonl:1: invalid JSON: the line ends inside a value (JSONL needs each object on one line; a pretty-printed file is read with --format json)",
+				"err m.jsonl:1: invalid JSON: the line ends inside a value (JSONL needs each object on one line)",
 				"err m.jsonl:2: expected a JSON object, got a string",
 				"err m.jsonl:3: invalid JSON at column 1",
 				"m.jsonl:4 id=2",

@@ -15,6 +15,7 @@ const sniffLimit = 16 << 20
 // NotTextError is an input whose format neither its name nor an explicit
 // format gives, and whose first line is not text (a database file, a
 // spreadsheet, an image), so that it is none of JSONL, JSON, CSV and TSV.
+// If it is one of them after all, [Options.Format] says which.
 type NotTextError struct {
 	File string // file name as given ("-" for standard input)
 	Line int    // 1-based line of the first byte that is not text
@@ -26,7 +27,7 @@ func (e *NotTextError) Error() string {
 	if name == Stdin {
 		name = "standard input"
 	}
-	return fmt.Sprintf("%s: cannot tell the format: line %d holds the byte 0x%02x, which text does not; salvo reads JSONL, JSON, CSV and TSV (also gzip or zstd compressed): if it is one of them, say which with --format jsonl, json, csv or tsv", name, e.Line, e.Byte)
+	return fmt.Sprintf("%s: cannot tell the format: line %d holds the byte 0x%02x, which text does not; salvo reads JSONL, JSON, CSV and TSV (also gzip or zstd compressed)", name, e.Line, e.Byte)
 }
 
 // sniff tells the format of the text br holds from its first bytes:

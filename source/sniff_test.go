@@ -169,8 +169,8 @@ func TestSniffNotText(t *testing.T) {
 	if !errors.As(err, &nt) || !IsInputError(err) {
 		t.Fatalf("error %v, want a *NotTextError inside an *InputError", err)
 	}
-	const want = "standard input: cannot tell the format: line 3 holds the byte 0x03, which text does not; salvo reads JSONL, JSON, CSV and TSV (also gzip or zstd compressed): if it is one of them, say which with --format jsonl, json, csv or tsv"
-	if err.Error() != want {
+	const want = "standard input: cannot tell the format: line 3 holds the byte 0x03, which text does not; salvo reads JSONL, JSON, CSV and TSV (also gzip or zstd compressed)"
+	if err.Error() != want || nt.File != "-" || nt.Line != 3 || nt.Byte != 0x03 {
 		t.Errorf("error:\n got %s\nwant %s", err, want)
 	}
 }

@@ -121,16 +121,16 @@ func TestOpenErrors(t *testing.T) {
 		opts Options
 		want []string // substrings of the error
 	}{
-		{"not text", "movies.db", Options{}, []string{"movies.db: cannot tell the format: line 1 holds the byte 0x00", "--format jsonl, json, csv or tsv"}},
+		{"not text", "movies.db", Options{}, []string{"movies.db: cannot tell the format: line 1 holds the byte 0x00", "salvo reads JSONL, JSON, CSV and TSV"}},
 		{"unknown format", "movies.txt", Options{Format: "xml"}, []string{`"xml"`, "jsonl, json, csv or tsv"}},
 		{"missing file", "nope.jsonl", Options{}, []string{"nope.jsonl", "no such file"}},
-		{"object without path", "obj.json", Options{}, []string{"obj.json", "--records data.movies", "arrays in the file: data.movies, @meta.x"}},
+		{"object without path", "obj.json", Options{}, []string{"obj.json", "holds a JSON object, not an array of records", "arrays in the file: data.movies, @meta.x"}},
 		{"object without arrays", "plain.json", Options{}, []string{"plain.json", "no array of records"}},
 		{"missing path", "obj.json", Options{RecordsPath: "data.films"}, []string{`"data.films"`, `"data" has no key "films"`, "its keys: movie_count, movies"}},
 		{"missing top key", "obj.json", Options{RecordsPath: "results"}, []string{`top-level object has no key "results"`, "@meta, data, status"}},
 		{"path to non-array", "yts.json", Options{RecordsPath: "data.movies"}, []string{`"data.movies" leads to an object, not an array`}},
 		{"path through scalar", "obj.json", Options{RecordsPath: "status.movies"}, []string{`"status" is a string, not an object`}},
-		{"path on array", "array.json", Options{RecordsPath: "data"}, []string{"is an array", "drop --records"}},
+		{"path on array", "array.json", Options{RecordsPath: "data"}, []string{"array.json: the file is an array, so it has no records path \"data\""}},
 		{"scalar document", "string.json", Options{}, []string{"holds a string, not an array"}},
 		{"empty json", "empty.json", Options{}, []string{"empty.json", "empty"}},
 		{"broken while searching", "broken.json", Options{RecordsPath: "data.movies"}, []string{"broken.json:2: invalid JSON"}},
@@ -284,7 +284,8 @@ func TestCount(t *testing.T) {
 			t.Errorf("Count(%s) = %d, %v; want %d", tc.name, got, err, tc.want)
 		}
 	}
-	if _, err := Count("obj.json", Options{}); err == nil || !strings.Contains(err.Error(), "--records data") {
+	var np *NoRecordsPathError
+	if _, err := Count("obj.json", Options{}); !errors.As(err, &np) || len(np.Arrays) != 1 || np.Arrays[0] != "data" {
 		t.Errorf("Count of an object without a path: %v", err)
 	}
 }

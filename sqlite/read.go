@@ -16,6 +16,7 @@ import (
 var (
 	_ salvo.VectorReader = (*Store)(nil)
 	_ salvo.DocReader    = (*Store)(nil)
+	_ salvo.FullStore    = (*Store)(nil)
 )
 
 // Vectors reads the whole collection for an in-memory search: IDs in

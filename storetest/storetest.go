@@ -15,9 +15,13 @@
 //
 // and its benchmarks call [BenchmarkLookup] and [BenchmarkPut].
 //
-// Besides [salvo.Store], a store implements [salvo.DocReader] (the kept
-// fields and texts have no other way out); [salvo.VectorReader] and
-// [salvo.ItemVectorReader] are checked against Each when a store has them.
+// A store implements the whole required contract, [salvo.FullStore]: besides
+// [salvo.Store], [salvo.DocReader] (the kept fields and texts have no other
+// way out), [salvo.CacheReader] (CachedVectors), [salvo.RunLedger]
+// (RecordRun, Runs) and [salvo.Describer]; the suite fails for a store that
+// lacks one ([Missing] names them). [salvo.VectorReader] and
+// [salvo.ItemVectorReader] are optional, and checked against Each when a
+// store has them.
 //
 // Record IDs in the suite are valid UTF-8 without NUL bytes, which is what
 // every backend can store as text, and vectors are finite (salvo's engine
@@ -40,6 +44,7 @@ import (
 // Run runs the conformance suite; open must return a new, empty store,
 // closed by a t.Cleanup it registers.
 func Run(t *testing.T, open func(t *testing.T) salvo.Store) {
+	t.Run("Required", func(t *testing.T) { testRequired(t, open(t)) })
 	t.Run("Collection", func(t *testing.T) { testCollection(t, open(t)) })
 	t.Run("NoCollection", func(t *testing.T) { testNoCollection(t, open(t)) })
 	t.Run("Lookup", func(t *testing.T) { testLookup(t, open(t)) })
@@ -58,6 +63,9 @@ func Run(t *testing.T, open func(t *testing.T) salvo.Store) {
 	t.Run("DocsLarge", func(t *testing.T) { testDocsLarge(t, open(t)) })
 	t.Run("Vectors", func(t *testing.T) { testVectors(t, open(t)) })
 	t.Run("ItemVector", func(t *testing.T) { testItemVector(t, open(t)) })
+	t.Run("CachedVectors", func(t *testing.T) { testCachedVectors(t, open(t)) })
+	t.Run("Runs", func(t *testing.T) { testRuns(t, open(t)) })
+	t.Run("Describer", func(t *testing.T) { testDescriber(t, open(t)) })
 }
 
 // Key returns a distinct key for n, as tests need many.

@@ -80,7 +80,7 @@ func advice(err error) (plain, advised string) {
 	case *engine.DuplicateError:
 		return e.Error(), e.Error() + " (--on-duplicate first|last keeps one of them)"
 	}
-	return "", ""
+	return sourceAdvice(err)
 }
 
 // walkErrors calls fn for err and every error it wraps, outer ones first.

@@ -96,7 +96,7 @@ func planDistributed(f *embedFlags, files []string, opts source.Options, rd *ren
 // checkDistributed checks the flags --distributed shares with every input.
 func checkDistributed(f *embedFlags) error {
 	switch {
-	case !postgres.IsURL(f.db):
+	case !f.db.isPostgres():
 		return usageError("--distributed shares the work through PostgreSQL: give --db postgres://…")
 	case f.limit > 0:
 		return usageError("--limit cannot be shared between processes: drop it with --distributed")
@@ -107,12 +107,12 @@ func checkDistributed(f *embedFlags) error {
 	}
 	// River's tables go in salvo's schema: a name River refuses must stop
 	// the run before salvo's tables are created there.
-	_, schema, err := postgres.SplitURL(f.db)
+	_, schema, err := postgres.SplitURL(f.db.String())
 	if err == nil {
 		err = cluster.CheckSchema(schema)
 	}
 	if err != nil {
-		return usageError("--db %s: %v: with --distributed, name a schema of letters, digits and underscores (?schema=NAME)", postgres.Redact(f.db), err)
+		return usageError("--db %s: %v: with --distributed, name a schema of letters, digits and underscores (?schema=NAME)", postgres.Redact(f.db.String()), err)
 	}
 	return nil
 }
@@ -190,7 +190,7 @@ func claimCollection(ctx context.Context, st store, f *embedFlags, collection st
 	if d := f.dist; d != nil && len(d.jobs) > 0 {
 		// Before the collection is opened (which records how it is
 		// embedded): a run with other settings changes nothing.
-		if d.q, err = cluster.Open(ctx, f.db, cluster.Options{Lease: f.lease, DBTimeout: f.dbTimeout}); err == nil {
+		if d.q, err = cluster.Open(ctx, f.db.String(), cluster.Options{Lease: f.lease, DBTimeout: f.dbTimeout}); err == nil {
 			err = settingsError(d.q.Check(ctx, d.jobs[0]))
 		}
 		if err != nil {
@@ -290,7 +290,7 @@ func (d *distPlan) run(ctx context.Context, f *embedFlags, cfg engine.Config) (*
 	q := d.q
 	var err error
 	if q == nil {
-		if q, err = cluster.Open(ctx, f.db, cluster.Options{Lease: f.lease, DBTimeout: f.dbTimeout}); err != nil {
+		if q, err = cluster.Open(ctx, f.db.String(), cluster.Options{Lease: f.lease, DBTimeout: f.dbTimeout}); err != nil {
 			return &engine.Report{}, nil, err
 		}
 		defer q.Close()

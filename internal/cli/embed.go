@@ -15,10 +15,8 @@ import (
 	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/cluster"
 	"github.com/salvoembed/salvo/engine"
-	"github.com/salvoembed/salvo/postgres"
 	"github.com/salvoembed/salvo/render"
 	"github.com/salvoembed/salvo/source"
-	"github.com/salvoembed/salvo/sqlite"
 	"github.com/spf13/pflag"
 )
 
@@ -61,7 +59,7 @@ type embedFlags struct {
 	idField     string
 	records     string
 	format      string
-	db          string
+	db          dbTarget
 	collection  string
 	limit       int
 	skip        bool
@@ -100,7 +98,7 @@ func (f *embedFlags) register(fs *pflag.FlagSet) {
 	fs.Var(&f.concurrency, "concurrency", "requests in flight per host, or auto: adapt to the server (aliases: --concurrent, --workers)")
 	fs.Var(&f.batchSize, "batch-size", "texts per request, or auto: aim at ~2 s requests (--api embeddings sends one)")
 	f.registerInput(fs)
-	fs.StringVar(&f.db, "db", "salvo.db", dbFlagHelp)
+	dbFlag(fs, &f.db)
 	fs.StringVar(&f.collection, "collection", "", "collection `NAME` (default: the first file's name without extension)")
 	fs.StringSliceVar(&f.keep, "keep", nil, "record fields (`FIELD,…`) to keep with each vector, shown by search and serve ('*': all; default: the fields the text is made of)")
 	fs.IntVar(&f.limit, "limit", 0, "stop after `N` records (0: all)")
@@ -307,14 +305,12 @@ func embedRecords(ctx context.Context, f *embedFlags, stdio Stdio, renderer *ren
 		f.hosts = defaultHosts()
 	}
 	if f.failures == "" {
-		f.failures = failuresPath(f.db)
+		f.failures = f.db.failuresPath()
 	}
 
 	// Before any request: an answer that cannot be stored is wasted.
-	if !postgres.IsURL(f.db) {
-		if err := sqlite.CheckWritable(f.db); err != nil {
-			return nil, err
-		}
+	if err := f.db.checkWritable(); err != nil {
+		return nil, err
 	}
 	hosts, key, model, endpoint, err := connect(ctx, f, stdio)
 	if err != nil {
@@ -326,7 +322,7 @@ func embedRecords(ctx context.Context, f *embedFlags, stdio Stdio, renderer *ren
 	}
 	defer stopMetrics()
 
-	st, err := openStore(ctx, f.db, false)
+	st, err := f.db.open(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -400,9 +396,7 @@ func embedRecords(ctx context.Context, f *embedFlags, stdio Stdio, renderer *ren
 	} else {
 		rep, runErr = engine.Run(ctx, cfg, recs)
 	}
-	if ix, ok := st.(interface {
-		Index(ctx context.Context, collection string) error
-	}); ok && runErr == nil {
+	if ix, ok := st.(salvo.Indexer); ok && runErr == nil {
 		runErr = ix.Index(ctx, coll.Name) // PostgreSQL with pgvector: the collection's HNSW index
 	}
 	stopProgress()
@@ -429,15 +423,6 @@ func textFlag(f *embedFlags) string {
 		return "--fields"
 	}
 	return "--text"
-}
-
-// failuresPath is the default failures file: beside a SQLite database, and
-// salvo.failures.jsonl in the current folder for PostgreSQL.
-func failuresPath(db string) string {
-	if postgres.IsURL(db) {
-		return "salvo.failures.jsonl"
-	}
-	return strings.TrimSuffix(db, filepath.Ext(db)) + ".failures.jsonl"
 }
 
 // collectionName is a file's name without folder and extension.

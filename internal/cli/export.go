@@ -10,7 +10,6 @@ import (
 
 	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/export"
-	"github.com/salvoembed/salvo/postgres"
 )
 
 const exportHelp = `Usage: salvo export [--db PATH|URL] [--collection NAME] --format jsonl|csv|npy|parquet|ids --out PATH [--fields a,b]
@@ -41,7 +40,8 @@ Flags:
 
 func runExport(ctx context.Context, args []string, stdio Stdio) error {
 	fs := newFlagSet("export", exportHelp, stdio)
-	db := fs.String("db", "salvo.db", dbFlagHelp)
+	var db dbTarget
+	dbFlag(fs, &db)
 	coll := fs.String("collection", "", "collection `NAME` (default: the only one)")
 	format := fs.String("format", "jsonl", "output format: "+strings.Join(export.Formats, ", "))
 	out := fs.String("out", "-", "output `PATH` (- for standard output: jsonl, csv and ids only)")
@@ -56,7 +56,7 @@ func runExport(ctx context.Context, args []string, stdio Stdio) error {
 	case toStdout && !export.Streamable(*format):
 		return usageError("--format %s needs --out PATH (a file: its header is written last)", *format)
 	}
-	st, err := openExisting(*db)
+	st, err := db.openReadOnly(ctx)
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func runExport(ctx context.Context, args []string, stdio Stdio) error {
 		}
 		return bw.Flush()
 	}
-	if err := refuseDBAsOut(*db, *format, *out); err != nil {
+	if err := refuseDBAsOut(db, *format, *out); err != nil {
 		return err
 	}
 	if err := export.ToFile(ctx, st, *format, *out, opt); err != nil {
@@ -98,8 +98,9 @@ func exportErr(err error, db string) error {
 // npy the .ids.txt and .fields.jsonl next to it) is the SQLite database
 // or one of its journal files: writing it would destroy the vectors being
 // read.
-func refuseDBAsOut(db, format, out string) error {
-	if postgres.IsURL(db) {
+func refuseDBAsOut(target dbTarget, format, out string) error {
+	db := target.sqlitePath()
+	if db == "" {
 		return nil
 	}
 	outs := export.Files(format, out)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/salvoembed/salvo/ollamatest"
@@ -31,11 +32,38 @@ func readers(t *testing.T, host, db string) []result {
 	} {
 		out = append(out, run(t, "", args...))
 	}
+	// serve opens the store with the command's context: it is stopped
+	// once it serves.
 	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	var o, e bytes.Buffer
-	code := Main(ctx, []string{"serve", "--db", db, "--host", host, "--addr", "127.0.0.1:0"}, Stdio{In: strings.NewReader(""), Out: &o, Err: &e, IsTerminal: func() bool { return false }})
+	defer cancel()
+	var o bytes.Buffer
+	e := &stopWhenServing{cancel: cancel}
+	code := Main(ctx, []string{"serve", "--db", db, "--host", host, "--addr", "127.0.0.1:0"}, Stdio{In: strings.NewReader(""), Out: &o, Err: e, IsTerminal: func() bool { return false }})
 	return append(out, result{code, o.String(), e.String()})
+}
+
+// stopWhenServing is serve's stderr: it cancels the command when serve
+// says it is serving.
+type stopWhenServing struct {
+	mu     sync.Mutex
+	b      bytes.Buffer
+	cancel func()
+}
+
+func (w *stopWhenServing) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.b.Write(p)
+	if strings.Contains(w.b.String(), "salvo: serving ") {
+		w.cancel()
+	}
+	return len(p), nil
+}
+
+func (w *stopWhenServing) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
 }
 
 func folder(t *testing.T, dir string) map[string]string {

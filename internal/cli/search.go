@@ -43,16 +43,17 @@ Flags:
 
 // findFlags are the flags search and similar share.
 type findFlags struct {
-	db, collection string
-	k              int
-	show           []string
-	jsonOut        bool
-	where          []string           // --where: conditions on kept fields, all must hold
-	prefixes       *search.PrefixPair // search: the prefixes that applied, for --json
+	db         dbTarget
+	collection string
+	k          int
+	show       []string
+	jsonOut    bool
+	where      []string           // --where: conditions on kept fields, all must hold
+	prefixes   *search.PrefixPair // search: the prefixes that applied, for --json
 }
 
 func (f *findFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.db, "db", "salvo.db", dbFlagHelp)
+	dbFlag(fs, &f.db)
 	fs.StringVar(&f.collection, "collection", "", "collection `NAME` (default: the only one)")
 	fs.IntVar(&f.k, "k", 10, "how many results")
 	fs.StringSliceVar(&f.show, "show", nil, "the fields (`FIELD,…`) to show (default: the kept fields; see embed --keep)")
@@ -82,11 +83,11 @@ func (f *findFlags) open(ctx context.Context) (*search.Collection, func() error,
 	if f.k < 1 {
 		return nil, nil, usageError("--k %d: ask for at least 1 result", f.k)
 	}
-	st, err := openExisting(f.db)
+	st, err := f.db.openReadOnly(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	name, err := pickCollection(ctx, st, f.db, f.collection)
+	name, err := pickCollection(ctx, st, f.db.String(), f.collection)
 	if err == nil {
 		var c *search.Collection
 		if c, err = search.Open(ctx, st, name, search.Options{}); err == nil {

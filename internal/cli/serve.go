@@ -36,7 +36,8 @@ const shutdownGrace = 5 * time.Second
 
 func runServe(ctx context.Context, args []string, stdio Stdio) error {
 	fs := newFlagSet("serve", serveHelp, stdio)
-	db := fs.String("db", "salvo.db", dbFlagHelp)
+	var db dbTarget
+	dbFlag(fs, &db)
 	addr := fs.String("addr", "127.0.0.1:8080", "`ADDRESS` to listen on")
 	var hosts hostList
 	fs.Var(&hosts, "host", "Ollama server `URL` for queries (default $OLLAMA_HOST, else http://127.0.0.1:11434)")
@@ -50,7 +51,7 @@ func runServe(ctx context.Context, args []string, stdio Stdio) error {
 	// serve writes nothing: a signal stops it (set before it says it
 	// serves, so that a signal after that line gets this message).
 	onStop(ctx, fmt.Sprintf("stopping the server; requests being answered get %v to finish", shutdownGrace), "quitting now")
-	st, err := openExisting(*db)
+	st, err := db.openReadOnly(ctx)
 	if err != nil {
 		return err
 	}
@@ -68,7 +69,7 @@ func runServe(ctx context.Context, args []string, stdio Stdio) error {
 		AllowHosts: *allow,
 		HostHint:   "to serve under that name, start salvo serve with --allow-host NAME",
 	})
-	fmt.Fprintf(stdio.Err, "salvo: serving %s on http://%s (Ctrl-C to stop)\n", *db, ln.Addr())
+	fmt.Fprintf(stdio.Err, "salvo: serving %s on http://%s (Ctrl-C to stop)\n", db.String(), ln.Addr())
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()

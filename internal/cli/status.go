@@ -9,7 +9,6 @@ import (
 
 	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/cluster"
-	"github.com/salvoembed/salvo/postgres"
 	"github.com/salvoembed/salvo/search"
 )
 
@@ -32,13 +31,14 @@ Flags:
 
 func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 	fs := newFlagSet("status", statusHelp, stdio)
-	db := fs.String("db", "salvo.db", dbFlagHelp)
+	var db dbTarget
+	dbFlag(fs, &db)
 	jsonOut := fs.Bool("json", false, "print {\"collections\":[…],\"store\":S,\"runs\":[…],\"jobs\":[…]} as JSON (jobs: PostgreSQL with --distributed runs)")
 	nRuns := fs.Int("runs", 5, "show the last `N` runs (0: none)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	st, err := openExisting(*db)
+	st, err := db.openReadOnly(ctx)
 	var none *salvo.NoSchemaError
 	if errors.As(err, &none) {
 		// A schema nothing was embedded into, or a file a salvo embed is
@@ -64,8 +64,8 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 		runs = append([]salvo.Run{}, runs...) // [] rather than null in JSON
 	}
 	var jobs []cluster.Counts // salvo embed --distributed: River's jobs
-	if postgres.IsURL(*db) {
-		if jobs, err = cluster.Status(ctx, *db); err != nil {
+	if db.isPostgres() {
+		if jobs, err = cluster.Status(ctx, db.String()); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,60 @@
+package salvo
+
+import "context"
+
+// The store's contract, in one place. Every part of it is an interface of
+// this package:
+//
+//   - required, checked by the conformance suite (package storetest), which
+//     fails for a store that lacks one: [Store] (what the engine writes and
+//     reads), [DocReader] (what search and export show), [CacheReader]
+//     (what a write-back reads), [RunLedger] (what salvo status lists) and
+//     [Describer] (what the commands name); [FullStore] is all of them;
+//   - optional, found with a type assertion and checked by the suite where
+//     a store has them: [VectorReader] (a whole collection at once, else
+//     [Store.Each]), [ItemVectorReader], [Searcher] and [Indexer] (a store
+//     that ranks by itself, such as PostgreSQL with pgvector).
+
+// FullStore is everything a store implements to serve every salvo command:
+// the required parts of the contract.
+type FullStore interface {
+	Store
+	DocReader
+	CacheReader
+	RunLedger
+	Describer
+}
+
+// CacheReader gives back the content cache's vectors. Required: a
+// write-back of vectors into the user's own table reads those of the
+// records it need not embed again from here.
+type CacheReader interface {
+	// CachedVectors returns the cached vectors of keys; keys not in the
+	// cache are absent from the map, and no keys give an empty map.
+	CachedVectors(ctx context.Context, keys []Key) (map[Key][]float32, error)
+}
+
+// RunLedger keeps a store's run ledger: what each run did, next to the
+// vectors it produced. Required.
+type RunLedger interface {
+	// RecordRun adds r to the ledger (r.ID is ignored: the store numbers
+	// the runs).
+	RecordRun(ctx context.Context, r Run) error
+	// Runs returns the runs of a collection, or of every collection when
+	// collection is "", newest first (by Started, then by ID); at most
+	// limit of them when limit > 0.
+	Runs(ctx context.Context, collection string, limit int) ([]Run, error)
+}
+
+// Describer names a store for messages. Required.
+type Describer interface {
+	Path() string     // the file, or the URL without its password
+	Describe() string // where vectors are kept and how they are searched
+}
+
+// Indexer is a store that builds a search index of a collection once a run
+// has stored it, such as PostgreSQL with pgvector (an HNSW index).
+// Optional: salvo embed calls Index at the end of a run that succeeded.
+type Indexer interface {
+	Index(ctx context.Context, collection string) error
+}
