@@ -39,11 +39,11 @@ type CacheReader interface {
 type RunLedger interface {
 	// RecordRun adds r to the ledger (r.ID is ignored: the store numbers
 	// the runs).
-	RecordRun(ctx context.Context, r Run) error
+	RecordRun(ctx context.Context, r RunRecord) error
 	// Runs returns the runs of a collection, or of every collection when
 	// collection is "", newest first (by Started, then by ID); at most
 	// limit of them when limit > 0.
-	Runs(ctx context.Context, collection string, limit int) ([]Run, error)
+	Runs(ctx context.Context, collection string, limit int) ([]RunRecord, error)
 }
 
 // Describer names a store for messages. Required.

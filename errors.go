@@ -159,3 +159,16 @@ func Where(file string, line int) string {
 	}
 	return file + ":" + strconv.Itoa(line)
 }
+
+// RecordError is a record that could not be read: a broken line of a file,
+// or a row of a query without an ID. Reading can go on: the next record
+// follows it.
+type RecordError struct {
+	File string // file name as given, or the source's name (e.g. "sql")
+	Line int    // 1-based line where the bad record starts, or the row's number
+	Err  error
+}
+
+func (e *RecordError) Error() string { return Where(e.File, e.Line) + ": " + e.Err.Error() }
+
+func (e *RecordError) Unwrap() error { return e.Err }

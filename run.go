@@ -7,9 +7,9 @@ import (
 	"time"
 )
 
-// Run is one entry of a store's run ledger: what a salvo run did, kept in
+// RunRecord is one entry of a store's run ledger: what a salvo run did, kept in
 // the database next to the vectors it produced.
-type Run struct {
+type RunRecord struct {
 	ID         int64           `json:"id"` // set by the store
 	Collection string          `json:"collection"`
 	Model      string          `json:"model"`
@@ -22,7 +22,7 @@ type Run struct {
 // JSON returns the run's stats and arguments as the JSON a store keeps:
 // stats as given ({} when empty or null), args as an array. Stats that are
 // not valid JSON are an error.
-func (r *Run) JSON() (stats, args string, err error) {
+func (r *RunRecord) JSON() (stats, args string, err error) {
 	s := []byte(r.Stats)
 	if len(s) == 0 || string(s) == "null" {
 		s = []byte("{}")

@@ -17,7 +17,6 @@ import (
 
 	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/postgres/pgtest"
-	"github.com/salvoembed/salvo/source"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Run(m)) }
@@ -39,7 +38,7 @@ func readAll(t *testing.T, db *DB, query, id string) ([]*salvo.Record, []error) 
 		if err == io.EOF {
 			return recs, errs
 		}
-		var le *source.LineError
+		var le *salvo.RecordError
 		if errors.As(err, &le) {
 			errs = append(errs, err)
 			continue

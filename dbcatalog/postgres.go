@@ -3,11 +3,12 @@ package dbcatalog
 import (
 	"context"
 	"fmt"
+	"io"
+	"strconv"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/salvoembed/salvo"
-	"io"
-	"strconv"
 )
 
 func (r *Rows) startPostgres() error {

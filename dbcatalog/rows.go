@@ -18,7 +18,6 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/salvoembed/salvo"
-	"github.com/salvoembed/salvo/source"
 )
 
 // Source is the file name records from a query carry: a record's place is
@@ -137,10 +136,10 @@ func (r *Rows) add(vals []any, fds []pgconn.FieldDescription) {
 	var err error
 	switch id := rec.Fields[r.idCol].(type) {
 	case nil:
-		err = &source.LineError{File: Source, Line: line, Err: fmt.Errorf("the ID column %q is NULL", r.idCol)}
+		err = &salvo.RecordError{File: Source, Line: line, Err: fmt.Errorf("the ID column %q is NULL", r.idCol)}
 	case string:
 		if id == "" {
-			err = &source.LineError{File: Source, Line: line, Err: fmt.Errorf("the ID column %q is empty", r.idCol)}
+			err = &salvo.RecordError{File: Source, Line: line, Err: fmt.Errorf("the ID column %q is empty", r.idCol)}
 		}
 		rec.ID = id
 	case json.Number:
@@ -153,7 +152,7 @@ func (r *Rows) add(vals []any, fds []pgconn.FieldDescription) {
 	r.errs = append(r.errs, err)
 }
 
-// Next returns the next row's record, a *[source.LineError] for a row that
+// Next returns the next row's record, a *[salvo.RecordError] for a row that
 // cannot be a record (its ID is NULL or empty), or io.EOF after the last
 // row. After a row's error, Next goes on with the next row; other errors
 // end the reading.

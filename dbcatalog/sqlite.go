@@ -4,12 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"github.com/jackc/pgx/v5"
-	"github.com/salvoembed/salvo/internal/f32le"
 	"os"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/salvoembed/salvo/internal/f32le"
 )
 
 // startSQLite runs the query once, into a temporary table of the

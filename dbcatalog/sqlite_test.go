@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/salvoembed/salvo/source"
+	"github.com/salvoembed/salvo"
 )
 
 // sqliteTable creates a SQLite file with the statements and returns its
@@ -97,7 +97,7 @@ func TestSQLiteRowsColumnsNamedRowid(t *testing.T) {
 	}
 	defer db.Close()
 	recs, errs := readAll(t, db, "SELECT CASE WHEN id = 1500 THEN NULL ELSE id END AS id, id AS rowid, id AS _rowid_, title AS oid FROM movies", "id")
-	var le *source.LineError
+	var le *salvo.RecordError
 	if len(recs) != 2499 || len(errs) != 1 || !errors.As(errs[0], &le) || le.Line != 1500 {
 		t.Fatalf("%d records, errors %v; want 2499 and one at row 1500", len(recs), errs)
 	}

@@ -251,7 +251,7 @@ func TestRuns(t *testing.T) {
 	ctx := context.Background()
 	base := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	for i, coll := range []string{"a", "b", "a"} {
-		r := salvo.Run{Collection: coll, Model: "m", Started: base.Add(time.Duration(i) * time.Minute),
+		r := salvo.RunRecord{Collection: coll, Model: "m", Started: base.Add(time.Duration(i) * time.Minute),
 			Finished: base.Add(time.Duration(i)*time.Minute + time.Second), Stats: []byte(fmt.Sprintf(`{"n":%d}`, i)), Args: []string{"salvo", "embed", coll}}
 		if err := s.RecordRun(ctx, r); err != nil {
 			t.Fatal(err)
@@ -267,7 +267,7 @@ func TestRuns(t *testing.T) {
 	if runs, err := s.Runs(ctx, "", 1); err != nil || len(runs) != 1 || runs[0].Collection != "a" {
 		t.Errorf("Runs('', 1) = %+v, %v", runs, err)
 	}
-	if err := s.RecordRun(ctx, salvo.Run{Collection: "a", Stats: []byte("{")}); err == nil {
+	if err := s.RecordRun(ctx, salvo.RunRecord{Collection: "a", Stats: []byte("{")}); err == nil {
 		t.Error("RecordRun with invalid JSON stats succeeded")
 	}
 }

@@ -106,7 +106,7 @@ func TestOpenReadOnlyReads(t *testing.T) {
 	if err := s.Put(ctx, "c", storetest.Entries(2, 3), []salvo.Item{{ID: "c", Key: storetest.Key(3)}}); !errors.Is(err, salvo.ErrReadOnly) {
 		t.Errorf("Put: %v, want ErrReadOnly", err)
 	}
-	if err := s.RecordRun(ctx, salvo.Run{Collection: "c"}); !errors.Is(err, salvo.ErrReadOnly) {
+	if err := s.RecordRun(ctx, salvo.RunRecord{Collection: "c"}); !errors.Is(err, salvo.ErrReadOnly) {
 		t.Errorf("RecordRun: %v, want ErrReadOnly", err)
 	}
 	s.Close()

@@ -128,7 +128,7 @@ func (s *Store) Put(ctx context.Context, collection string, entries []salvo.Entr
 // RecordRun appends r to the run ledger.
 //
 // It runs again on a lost connection, within the time [Store.SetRetry] sets.
-func (s *Store) RecordRun(ctx context.Context, r salvo.Run) error {
+func (s *Store) RecordRun(ctx context.Context, r salvo.RunRecord) error {
 	return s.retry(ctx, func() error { return s.recordRunOnce(ctx, r) })
 }
 

@@ -10,7 +10,7 @@ import (
 )
 
 // recordRunOnce is [Store.RecordRun] without its retries.
-func (s *Store) recordRunOnce(ctx context.Context, r salvo.Run) error {
+func (s *Store) recordRunOnce(ctx context.Context, r salvo.RunRecord) error {
 	if s.readOnly {
 		return s.readOnlyErr(fmt.Sprintf("record run of collection %q", r.Collection))
 	}
@@ -24,7 +24,7 @@ func (s *Store) recordRunOnce(ctx context.Context, r salvo.Run) error {
 
 // Runs returns the runs of a collection, or of all collections when
 // collection is "", newest first; at most limit of them when limit > 0.
-func (s *Store) Runs(ctx context.Context, collection string, limit int) ([]salvo.Run, error) {
+func (s *Store) Runs(ctx context.Context, collection string, limit int) ([]salvo.RunRecord, error) {
 	var lim *int
 	if limit > 0 {
 		lim = &limit
@@ -33,9 +33,9 @@ func (s *Store) Runs(ctx context.Context, collection string, limit int) ([]salvo
 	if err != nil {
 		return nil, s.wrap(err, "list runs")
 	}
-	runs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (salvo.Run, error) {
+	runs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (salvo.RunRecord, error) {
 		var (
-			r           salvo.Run
+			r           salvo.RunRecord
 			stats, args string
 		)
 		if err := row.Scan(&r.ID, &r.Collection, &r.Model, &r.Started, &r.Finished, &stats, &args); err != nil {

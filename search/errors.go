@@ -1,6 +1,8 @@
 package search
 
 import (
+	"github.com/salvoembed/salvo"
+
 	"fmt"
 	"strings"
 )
@@ -9,7 +11,7 @@ import (
 // command line) adds what to change.
 
 // UnknownCollectionError is a collection that the store does not have. It
-// wraps ErrUnknownCollection.
+// wraps salvo.ErrNoCollection.
 type UnknownCollectionError struct {
 	Name  string
 	Known []string // the collections the store has
@@ -17,12 +19,12 @@ type UnknownCollectionError struct {
 
 func (e *UnknownCollectionError) Error() string {
 	if len(e.Known) == 0 {
-		return fmt.Sprintf("collection %q: %v: the database has no collections yet; run salvo embed first", e.Name, ErrUnknownCollection)
+		return fmt.Sprintf("collection %q: %v: the database has no collections yet; run salvo embed first", e.Name, salvo.ErrNoCollection)
 	}
-	return fmt.Sprintf("collection %q: %v: the database has %s", e.Name, ErrUnknownCollection, strings.Join(e.Known, ", "))
+	return fmt.Sprintf("collection %q: %v: the database has %s", e.Name, salvo.ErrNoCollection, strings.Join(e.Known, ", "))
 }
 
-func (e *UnknownCollectionError) Unwrap() error { return ErrUnknownCollection }
+func (e *UnknownCollectionError) Unwrap() error { return salvo.ErrNoCollection }
 
 // EmptyCollectionError is a collection without vectors. It wraps
 // ErrEmptyCollection.

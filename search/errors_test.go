@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/search"
 )
 
@@ -16,9 +17,9 @@ func TestErrorsStateFacts(t *testing.T) {
 		is   error
 		want string
 	}{
-		{&search.UnknownCollectionError{Name: "films", Known: []string{"movies", "books"}}, search.ErrUnknownCollection,
+		{&search.UnknownCollectionError{Name: "films", Known: []string{"movies", "books"}}, salvo.ErrNoCollection,
 			`collection "films": no such collection: the database has movies, books`},
-		{&search.UnknownCollectionError{Name: "films"}, search.ErrUnknownCollection,
+		{&search.UnknownCollectionError{Name: "films"}, salvo.ErrNoCollection,
 			`collection "films": no such collection: the database has no collections yet; run salvo embed first`},
 		{&search.EmptyCollectionError{Name: "blank"}, search.ErrEmptyCollection, `collection is empty: "blank" has no vectors yet: embed records into it first`},
 		{&search.UnknownIDError{ID: "zz", Collection: "movies"}, search.ErrUnknownID, `no such ID "zz" in collection "movies"`},

@@ -57,16 +57,16 @@ type Collection struct {
 	rowsErr   error
 }
 
-// ErrUnknownCollection is wrapped by Open's error for a collection that is
-// not in the store and ErrEmptyCollection for one without vectors;
+// Open's error for a collection that is not in the store wraps
+// [salvo.ErrNoCollection] (an *UnknownCollectionError), and ErrEmptyCollection
+// for one without vectors;
 // ErrUnknownID by Similar's (an *UnknownIDError) for an ID that is not in
 // the collection;
 // ErrEmptyQuery by Query's for a blank query.
 var (
-	ErrUnknownCollection = errors.New("no such collection")
-	ErrUnknownID         = errors.New("no such ID")
-	ErrEmptyQuery        = errors.New("empty query")
-	ErrEmptyCollection   = errors.New("collection is empty")
+	ErrUnknownID       = errors.New("no such ID")
+	ErrEmptyQuery      = errors.New("empty query")
+	ErrEmptyCollection = errors.New("collection is empty")
 )
 
 // Open finds the collection named name in st and loads its vectors (unless

@@ -113,7 +113,7 @@ func TestSimilarThroughEitherReader(t *testing.T) {
 func TestOpenErrors(t *testing.T) {
 	ctx := context.Background()
 	st := store(t, 3)
-	if _, err := search.Open(ctx, st, "nope", search.Options{}); !errors.Is(err, search.ErrUnknownCollection) {
+	if _, err := search.Open(ctx, st, "nope", search.Options{}); !errors.Is(err, salvo.ErrNoCollection) {
 		t.Errorf("unknown collection: %v", err)
 	}
 	if _, err := search.Open(ctx, st, "empty", search.Options{}); !errors.Is(err, search.ErrEmptyCollection) {

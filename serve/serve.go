@@ -370,7 +370,7 @@ func kOf(s string) (int, error) {
 
 func statusOf(err error) int {
 	switch {
-	case errors.Is(err, search.ErrUnknownCollection), errors.Is(err, search.ErrUnknownID):
+	case errors.Is(err, salvo.ErrNoCollection), errors.Is(err, search.ErrUnknownID):
 		return http.StatusNotFound
 	case errors.Is(err, search.ErrEmptyCollection):
 		return http.StatusConflict

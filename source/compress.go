@@ -10,6 +10,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+	"github.com/salvoembed/salvo"
 )
 
 // Compression suffixes. A file named "movies.jsonl.gz" is gzip-compressed
@@ -92,7 +93,7 @@ func decompress(name string, br *bufio.Reader) (*decompressed, error) {
 	return nil, nil
 }
 
-// broken returns a *LineError at the line of the text where the compressed
+// broken returns a *salvo.RecordError at the line of the text where the compressed
 // data broke off, or nil when the decoder met no error.
 func (d *decompressed) broken(name string) error {
 	if d == nil || d.err == nil {
@@ -102,7 +103,7 @@ func (d *decompressed) broken(name string) error {
 }
 
 // compressedError explains an error of compressed data at line.
-func compressedError(name string, line int, kind string, err error) *LineError {
+func compressedError(name string, line int, kind string, err error) *salvo.RecordError {
 	var msg error
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
@@ -110,5 +111,5 @@ func compressedError(name string, line int, kind string, err error) *LineError {
 	default:
 		msg = fmt.Errorf("the %s data is corrupt here (%v): the records before this line were read; compress the whole file again to read the rest", kind, err)
 	}
-	return &LineError{File: name, Line: line, Err: msg}
+	return &salvo.RecordError{File: name, Line: line, Err: msg}
 }

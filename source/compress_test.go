@@ -12,6 +12,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+	"github.com/salvoembed/salvo"
 )
 
 func gzipBytes(t testing.TB, b []byte) []byte {
@@ -121,7 +122,7 @@ func TestTruncatedCompressedFile(t *testing.T) {
 			t.Fatal(err)
 		}
 		n, last := 0, 0
-		var le *LineError
+		var le *salvo.RecordError
 		for {
 			rec, err := r.Next()
 			if err == io.EOF {
@@ -129,7 +130,7 @@ func TestTruncatedCompressedFile(t *testing.T) {
 			}
 			if err != nil {
 				if !errors.As(err, &le) || le != nil && n == 0 {
-					t.Fatalf("%s: error %v after %d records, want a *LineError after some records", suffix, err, n)
+					t.Fatalf("%s: error %v after %d records, want a *salvo.RecordError after some records", suffix, err, n)
 				}
 				continue
 			}
@@ -230,10 +231,10 @@ func FuzzCompressed(f *testing.F) {
 				if err == io.EOF {
 					break
 				}
-				var le *LineError
+				var le *salvo.RecordError
 				if err != nil {
 					if !errors.As(err, &le) {
-						t.Fatalf("%s: %v is not a *LineError", format, err)
+						t.Fatalf("%s: %v is not a *salvo.RecordError", format, err)
 					}
 					if le.Line < 1 {
 						t.Fatalf("%s: error at line %d", format, le.Line)

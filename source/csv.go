@@ -8,6 +8,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/salvoembed/salvo"
 )
 
 // csvReader reads RFC 4180 CSV with a header row.
@@ -29,7 +31,7 @@ func newCSV(name string, br *bufio.Reader, proj *projector) (*csvReader, error) 
 	case err != nil:
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			return nil, &LineError{File: name, Line: pe.StartLine, Err: fmt.Errorf("reading the header row: %v", csvProblem(pe, 0, 0))}
+			return nil, &salvo.RecordError{File: name, Line: pe.StartLine, Err: fmt.Errorf("reading the header row: %v", csvProblem(pe, 0, 0))}
 		}
 		return nil, err
 	}
@@ -45,7 +47,7 @@ func (r *csvReader) next() (map[string]any, int, error) {
 	if err != nil {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			return nil, 0, &LineError{File: r.name, Line: pe.StartLine, Err: csvProblem(pe, len(row), len(r.header))}
+			return nil, 0, &salvo.RecordError{File: r.name, Line: pe.StartLine, Err: csvProblem(pe, len(row), len(r.header))}
 		}
 		return nil, 0, err
 	}
@@ -103,7 +105,7 @@ func newTSV(name string, br *bufio.Reader, proj *projector) (*tsvReader, error) 
 		case err == io.EOF:
 			return r, nil
 		case errors.Is(err, errLineTooLong):
-			return nil, &LineError{File: name, Line: r.lines.line, Err: fmt.Errorf("reading the header row: %v", err)}
+			return nil, &salvo.RecordError{File: name, Line: r.lines.line, Err: fmt.Errorf("reading the header row: %v", err)}
 		case err != nil:
 			return nil, err
 		}
@@ -121,7 +123,7 @@ func (r *tsvReader) next() (map[string]any, int, error) {
 	for {
 		b, err := r.lines.next()
 		if errors.Is(err, errLineTooLong) {
-			return nil, 0, &LineError{File: r.name, Line: r.lines.line, Err: err}
+			return nil, 0, &salvo.RecordError{File: r.name, Line: r.lines.line, Err: err}
 		}
 		if err != nil {
 			return nil, 0, err
@@ -131,7 +133,7 @@ func (r *tsvReader) next() (map[string]any, int, error) {
 		}
 		row := strings.Split(string(b), "\t")
 		if len(row) != len(r.header) {
-			return nil, 0, &LineError{File: r.name, Line: r.lines.line,
+			return nil, 0, &salvo.RecordError{File: r.name, Line: r.lines.line,
 				Err: fmt.Errorf("row has %s, the header has %d (a tab inside a value, or a missing field?)", fieldCount(len(row)), len(r.header))}
 		}
 		fields := make(map[string]any, len(r.header))

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/salvoembed/salvo"
 )
 
 // project is the reference for Options.Fields: the full record with every
@@ -241,7 +243,7 @@ func FuzzJSONLFields(f *testing.F) {
 				}
 				return
 			}
-			var wle, gle *LineError
+			var wle, gle *salvo.RecordError
 			if errors.As(werr, &wle) != errors.As(gerr, &gle) || (werr == nil) != (gerr == nil) {
 				t.Fatalf("outcome %d: without Fields %v, with Fields %v", i, werr, gerr)
 			}

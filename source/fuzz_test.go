@@ -9,21 +9,23 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/salvoembed/salvo"
 )
 
 // fuzzRead reads input in the given format and checks the invariants every
 // format shares: no panic, an end, lines that start at 1 and never go back.
-func fuzzRead(t *testing.T, format, input string) ([]*LineError, int) {
+func fuzzRead(t *testing.T, format, input string) ([]*salvo.RecordError, int) {
 	return fuzzReadOpts(t, Options{Format: format}, input)
 }
 
-func fuzzReadOpts(t *testing.T, opts Options, input string) ([]*LineError, int) {
+func fuzzReadOpts(t *testing.T, opts Options, input string) ([]*salvo.RecordError, int) {
 	opts.Stdin = strings.NewReader(input)
 	r, err := Open("-", opts)
 	if err != nil {
 		return nil, 0
 	}
-	var bad []*LineError
+	var bad []*salvo.RecordError
 	n, last := 0, 0
 	for i := 0; ; i++ {
 		if i > len(input)+2 {
@@ -33,11 +35,11 @@ func fuzzReadOpts(t *testing.T, opts Options, input string) ([]*LineError, int) 
 		if err == io.EOF {
 			return bad, n
 		}
-		var le *LineError
+		var le *salvo.RecordError
 		switch {
 		case errors.As(err, &le):
 			if le.Line < 1 {
-				t.Fatalf("LineError at line %d: %v", le.Line, le)
+				t.Fatalf("salvo.RecordError at line %d: %v", le.Line, le)
 			}
 			bad = append(bad, le)
 		case err != nil:
@@ -80,9 +82,9 @@ func FuzzJSONL(f *testing.F) {
 			want, wantOK := referenceObject(line)
 			rec, err := r.Next()
 			if !wantOK {
-				var le *LineError
+				var le *salvo.RecordError
 				if !errors.As(err, &le) || le.Line != i+1 {
-					t.Fatalf("line %d %q: want a LineError at line %d, got %v", i+1, line, i+1, err)
+					t.Fatalf("line %d %q: want a salvo.RecordError at line %d, got %v", i+1, line, i+1, err)
 				}
 				continue
 			}

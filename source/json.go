@@ -9,6 +9,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/salvoembed/salvo"
 )
 
 // jsonReader streams the elements of one JSON array, at the top level or at
@@ -201,7 +203,7 @@ func (r *jsonReader) next() (map[string]any, int, error) {
 	}
 	line := r.lc.lineAt(r.dec.InputOffset() - int64(len(r.raw)))
 	if r.raw[0] != '{' {
-		return nil, 0, &LineError{File: r.name, Line: line, Err: fmt.Errorf("record %d of the array is %s, not an object", r.n, rawKind(r.raw))}
+		return nil, 0, &salvo.RecordError{File: r.name, Line: line, Err: fmt.Errorf("record %d of the array is %s, not an object", r.n, rawKind(r.raw))}
 	}
 	if r.proj != nil {
 		if fields, ok := r.proj.decode(r.raw); ok {
@@ -214,7 +216,7 @@ func (r *jsonReader) next() (map[string]any, int, error) {
 	var fields map[string]any
 	if err := dec.Decode(&fields); err != nil {
 		// The outer decoder has validated the element already.
-		return nil, 0, &LineError{File: r.name, Line: line, Err: fmt.Errorf("invalid JSON: %v", err)}
+		return nil, 0, &salvo.RecordError{File: r.name, Line: line, Err: fmt.Errorf("invalid JSON: %v", err)}
 	}
 	if r.proj != nil {
 		r.proj.project(fields)
@@ -231,7 +233,7 @@ func (r *jsonReader) end() error {
 		return r.syntaxError(err)
 	}
 	if tok != json.Delim(']') {
-		return &LineError{File: r.name, Line: r.lc.lineAt(r.dec.InputOffset()), Err: fmt.Errorf("invalid JSON: expected ] at the end of the array, found %s", tokenKind(tok))}
+		return &salvo.RecordError{File: r.name, Line: r.lc.lineAt(r.dec.InputOffset()), Err: fmt.Errorf("invalid JSON: expected ] at the end of the array, found %s", tokenKind(tok))}
 	}
 	if !r.topLevel {
 		return io.EOF
@@ -242,10 +244,10 @@ func (r *jsonReader) end() error {
 	case err != nil:
 		return r.syntaxError(err)
 	}
-	return &LineError{File: r.name, Line: r.lc.lineAt(r.dec.InputOffset() - 1), Err: errors.New("invalid JSON: unexpected data after the closing ] of the array")}
+	return &salvo.RecordError{File: r.name, Line: r.lc.lineAt(r.dec.InputOffset() - 1), Err: errors.New("invalid JSON: unexpected data after the closing ] of the array")}
 }
 
-// syntaxError turns a decoder error into a *LineError at the point where
+// syntaxError turns a decoder error into a *salvo.RecordError at the point where
 // the input broke. The decoder cannot resynchronise after it, so the
 // reader stops there. Errors of the input itself are returned as they are.
 func (r *jsonReader) syntaxError(err error) error {
@@ -271,7 +273,7 @@ func (r *jsonReader) syntaxError(err error) error {
 	default:
 		return err
 	}
-	return &LineError{File: r.name, Line: r.lc.lineAt(off), Err: err}
+	return &salvo.RecordError{File: r.name, Line: r.lc.lineAt(off), Err: err}
 }
 
 // tokenKind names the JSON type of a decoder token.

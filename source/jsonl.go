@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/salvoembed/salvo"
 )
 
 // jsonlReader reads one JSON object per line.
@@ -25,7 +27,7 @@ func (r *jsonlReader) next() (map[string]any, int, error) {
 	for {
 		b, err := r.lines.next()
 		if errors.Is(err, errLineTooLong) {
-			return nil, 0, &LineError{File: r.name, Line: r.lines.line, Err: err}
+			return nil, 0, &salvo.RecordError{File: r.name, Line: r.lines.line, Err: err}
 		}
 		if err != nil {
 			return nil, 0, err
@@ -35,7 +37,7 @@ func (r *jsonlReader) next() (map[string]any, int, error) {
 		}
 		fields, err := r.decode(b)
 		if err != nil {
-			return nil, 0, &LineError{File: r.name, Line: r.lines.line, Err: err}
+			return nil, 0, &salvo.RecordError{File: r.name, Line: r.lines.line, Err: err}
 		}
 		return fields, r.lines.line, nil
 	}

@@ -11,7 +11,7 @@
 //	for {
 //		rec, err := r.Next()
 //		if err == io.EOF { break }
-//		var le *source.LineError
+//		var le *salvo.RecordError
 //		if errors.As(err, &le) { report(le); continue } // a bad record: skip it
 //		if err != nil { return err }                  // the file itself failed
 //		use(rec)
@@ -24,7 +24,7 @@
 //
 // Readers stream: memory stays flat whatever the size of the file. A bad
 // record (broken JSON, a row with the wrong number of fields, a stray quote)
-// is reported as a *[LineError] and reading goes on with the next record.
+// is reported as a *[salvo.RecordError] and reading goes on with the next record.
 //
 // Formats, chosen by [Options.Format], else by the file extension, else
 // (standard input, a pipe such as <(zcat movies.jsonl.gz), a name without a
@@ -52,7 +52,7 @@
 // suffix ("movies.jsonl.gz" is JSONL). Data that starts with gzip's or
 // zstd's magic number is decompressed whatever its name, so standard input
 // may be compressed too. Line numbers count lines of the decompressed text;
-// a truncated or corrupt file is a *[LineError] at the line where the data
+// a truncated or corrupt file is a *[salvo.RecordError] at the line where the data
 // broke off, after the records before it.
 package source
 
@@ -104,25 +104,13 @@ type Options struct {
 	// [salvo.Record.Fields] with a nil value, so that the record's field
 	// names are all there. JSON and JSONL readers do not decode those
 	// values, which makes reading a few fields of large records several
-	// times faster, but still check them: a broken record is a *[LineError]
+	// times faster, but still check them: a broken record is a *[salvo.RecordError]
 	// whichever part of it is broken.
 	Fields []string
 }
 
-// LineError is a record that could not be read. Reading can go on: the next
-// call to [Reader.Next] returns the following record.
-type LineError struct {
-	File string // file name as given
-	Line int    // 1-based line where the bad record starts
-	Err  error
-}
-
-func (e *LineError) Error() string { return salvo.Where(e.File, e.Line) + ": " + e.Err.Error() }
-
-func (e *LineError) Unwrap() error { return e.Err }
-
 // format is one file format's record decoder. next returns the fields and
-// starting line of the next record, a *LineError for a bad record, io.EOF at
+// starting line of the next record, a *salvo.RecordError for a bad record, io.EOF at
 // the end, or another error when the input itself fails.
 type format interface {
 	next() (fields map[string]any, line int, err error)
@@ -200,7 +188,7 @@ func Open(name string, opts Options) (*Reader, error) {
 		if closer != nil {
 			closer.Close()
 		}
-		var le *LineError
+		var le *salvo.RecordError
 		if berr := dec.broken(name); berr != nil && !errors.As(err, &le) {
 			err = berr
 		}
@@ -223,7 +211,7 @@ func (m multiCloser) Close() error {
 	return m.c.Close()
 }
 
-// Next returns the next record, io.EOF after the last one, or a *[LineError]
+// Next returns the next record, io.EOF after the last one, or a *[salvo.RecordError]
 // for a bad record (call Next again to go on). Any other error means the
 // input failed and no more records will come.
 func (r *Reader) Next() (*salvo.Record, error) {
@@ -232,7 +220,7 @@ func (r *Reader) Next() (*salvo.Record, error) {
 	}
 	fields, line, err := r.f.next()
 	if err != nil {
-		var le *LineError
+		var le *salvo.RecordError
 		if !errors.As(err, &le) {
 			r.err = err
 			if berr := r.dec.broken(r.name); berr != nil {

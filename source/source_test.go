@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/salvoembed/salvo"
 )
 
 // readAll reads every record of r and describes each outcome on one line:
@@ -28,12 +30,12 @@ func readAll(t *testing.T, r *Reader) ([]string, []map[string]any) {
 			return out, fields
 		}
 		if err != nil {
-			var le *LineError
+			var le *salvo.RecordError
 			if !errors.As(err, &le) {
 				t.Fatalf("fatal error from Next: %v", err)
 			}
 			if le.Line < 1 {
-				t.Errorf("LineError with line %d: %v", le.Line, err)
+				t.Errorf("salvo.RecordError with line %d: %v", le.Line, err)
 			}
 			out = append(out, "err "+err.Error())
 			continue

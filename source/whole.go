@@ -15,7 +15,7 @@ import (
 // the typed errors below, which hold the facts a caller can act on.
 type InputError struct {
 	File string // file name as given
-	Err  error  // the explanation; may wrap a *LineError for the header line
+	Err  error  // the explanation; may wrap a *salvo.RecordError for the header line
 }
 
 func (e *InputError) Error() string { return e.Err.Error() }
@@ -68,7 +68,7 @@ func (e *PathOnArrayError) Error() string {
 // JSON document rather than a record of its own: a line that holds an
 // array (the file may be one JSON array of records) or an object that goes
 // on over the next lines (the file may be pretty-printed JSON). Such a file
-// is read as JSON ([FormatJSON]). It comes inside a *[LineError].
+// is read as JSON ([FormatJSON]). It comes inside a *[salvo.RecordError].
 type NotJSONLError struct {
 	// Array is true for a line that holds a JSON array, false for a line
 	// that ends inside a value.

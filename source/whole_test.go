@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/salvoembed/salvo"
 )
 
 // Mistakes about a whole file come out of Open as an *InputError, so that a
@@ -92,9 +94,9 @@ func TestErrorsAreTypedAndNameNoFlag(t *testing.T) {
 		}
 		_, err = r.Next()
 		var nj *NotJSONLError
-		var le *LineError
+		var le *salvo.RecordError
 		if !errors.As(err, &le) || le.Line != 1 || !errors.As(err, &nj) || nj.Array != tc.array {
-			t.Errorf("JSONL %q: %v, want a *LineError at line 1 holding a *NotJSONLError{Array: %v}", tc.input, err, tc.array)
+			t.Errorf("JSONL %q: %v, want a *salvo.RecordError at line 1 holding a *NotJSONLError{Array: %v}", tc.input, err, tc.array)
 		}
 		errs = append(errs, err)
 	}
@@ -137,6 +139,6 @@ func TestErrorsAreTypedAndNameNoFlag(t *testing.T) {
 }
 
 func isLineErr(err error) bool {
-	var le *LineError
+	var le *salvo.RecordError
 	return errors.As(err, &le)
 }

@@ -32,7 +32,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 	if err := s.Put(ctx, "movies", storetest.Entries(3, 1, 2, 3), items); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RecordRun(ctx, sqlite.Run{Collection: "movies", Model: "m", Stats: []byte(`{"embedded":2}`)}); err != nil {
+	if err := s.RecordRun(ctx, salvo.RunRecord{Collection: "movies", Model: "m", Stats: []byte(`{"embedded":2}`)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
@@ -160,7 +160,7 @@ func TestRuns(t *testing.T) {
 	ctx := context.Background()
 	s := openAt(t, filepath.Join(t.TempDir(), "salvo.db"))
 	t0 := time.UnixMilli(1_700_000_000_000)
-	runs := []sqlite.Run{
+	runs := []salvo.RunRecord{
 		{Collection: "a", Model: "m", Started: t0, Finished: t0.Add(time.Minute), Stats: []byte(`{"n":1}`), Args: []string{"salvo", "embed"}},
 		{Collection: "b", Model: "m", Started: t0.Add(time.Hour), Finished: t0.Add(2 * time.Hour)},
 		{Collection: "a", Model: "m2", Started: t0.Add(3 * time.Hour), Finished: t0.Add(4 * time.Hour), Stats: []byte(`[1, 2]`)},
@@ -170,7 +170,7 @@ func TestRuns(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.RecordRun(ctx, sqlite.Run{Collection: "a", Stats: []byte(`{"n":`)}); err == nil {
+	if err := s.RecordRun(ctx, salvo.RunRecord{Collection: "a", Stats: []byte(`{"n":`)}); err == nil {
 		t.Error("RecordRun with invalid stats succeeded")
 	}
 	tests := []struct {

@@ -92,7 +92,7 @@ func TestOpenReadOnlyReadsWithoutWriting(t *testing.T) {
 	if err := s.Put(ctx, "c", storetest.Entries(2, 3), []salvo.Item{{ID: "c", Key: storetest.Key(3)}}); !errors.Is(err, salvo.ErrReadOnly) {
 		t.Errorf("Put on a read-only store: %v, want ErrReadOnly", err)
 	}
-	if err := s.RecordRun(ctx, salvo.Run{Collection: "c"}); !errors.Is(err, salvo.ErrReadOnly) {
+	if err := s.RecordRun(ctx, salvo.RunRecord{Collection: "c"}); !errors.Is(err, salvo.ErrReadOnly) {
 		t.Errorf("RecordRun on a read-only store: %v, want ErrReadOnly", err)
 	}
 	if err := s.Close(); err != nil {

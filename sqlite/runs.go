@@ -9,11 +9,8 @@ import (
 	"github.com/salvoembed/salvo"
 )
 
-// Run is an entry of the run ledger.
-type Run = salvo.Run
-
 // RecordRun appends r to the run ledger. Times are kept to the millisecond.
-func (s *Store) RecordRun(ctx context.Context, r Run) error {
+func (s *Store) RecordRun(ctx context.Context, r salvo.RunRecord) error {
 	if s.readOnly {
 		return s.readOnlyErr(fmt.Sprintf("record run of collection %q", r.Collection))
 	}
@@ -31,7 +28,7 @@ func (s *Store) RecordRun(ctx context.Context, r Run) error {
 
 // Runs returns the runs of a collection, or of all collections when
 // collection is "", newest first; at most limit of them when limit > 0.
-func (s *Store) Runs(ctx context.Context, collection string, limit int) ([]Run, error) {
+func (s *Store) Runs(ctx context.Context, collection string, limit int) ([]salvo.RunRecord, error) {
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
@@ -40,10 +37,10 @@ func (s *Store) Runs(ctx context.Context, collection string, limit int) ([]Run, 
 		return nil, fmt.Errorf("list runs in %s: %w", s.path, err)
 	}
 	defer rows.Close()
-	var runs []Run
+	var runs []salvo.RunRecord
 	for rows.Next() {
 		var (
-			r                 Run
+			r                 salvo.RunRecord
 			started, finished int64
 			stats, args       string
 		)

@@ -119,7 +119,7 @@ func testRuns(t *testing.T, s salvo.Store) {
 		t.Fatalf("Runs of a new store = %v, %v; want none", runs, err)
 	}
 	base := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	in := []salvo.Run{
+	in := []salvo.RunRecord{
 		{Collection: "a", Model: "m", Started: base, Finished: base.Add(90 * time.Second), Stats: json.RawMessage(`{"embedded":2,"note":"é \"q\""}`), Args: []string{"salvo", "embed", "a.jsonl", "--text", "{{.title}}"}},
 		{Collection: "b", Model: "m2", Started: base.Add(time.Minute), Finished: base.Add(2 * time.Minute)},
 		{Collection: "a", Model: "m", Started: base.Add(2 * time.Minute), Finished: base.Add(3 * time.Minute), Stats: json.RawMessage(`null`), Args: []string{}},
@@ -130,7 +130,7 @@ func testRuns(t *testing.T, s salvo.Store) {
 			t.Fatalf("RecordRun(%+v): %v", r, err)
 		}
 	}
-	if err := rl.RecordRun(ctx, salvo.Run{Collection: "a", Model: "m", Started: base, Stats: json.RawMessage(`{broken`)}); err == nil {
+	if err := rl.RecordRun(ctx, salvo.RunRecord{Collection: "a", Model: "m", Started: base, Stats: json.RawMessage(`{broken`)}); err == nil {
 		t.Errorf("RecordRun with stats that are not JSON: no error")
 	}
 	// Newest first: by start, then the later recorded of two that started together.

@@ -260,7 +260,7 @@ func badRows(rows recordReader) iter.Seq[engine.Input] {
 	return func(yield func(engine.Input) bool) {
 		for {
 			rec, err := rows.Next()
-			var le *source.LineError
+			var le *salvo.RecordError
 			switch {
 			case err == io.EOF:
 				return

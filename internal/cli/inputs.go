@@ -266,7 +266,7 @@ func isRegular(name string) bool {
 }
 
 func isLineError(err error) bool {
-	var le *source.LineError
+	var le *salvo.RecordError
 	return errors.As(err, &le)
 }
 
@@ -386,7 +386,7 @@ func records(ins []*input, opts source.Options, rd *render.Renderer, kp keeper) 
 // inputOf is what the engine gets of one result of reading the input name.
 func inputOf(name string, it item, rd *render.Renderer, kp keeper) engine.Input {
 	var in engine.Input
-	var le *source.LineError
+	var le *salvo.RecordError
 	switch {
 	case errors.As(it.err, &le):
 		in = engine.Input{Where: salvo.Where(le.File, le.Line), Err: it.err}

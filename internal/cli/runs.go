@@ -19,7 +19,7 @@ func recordRun(st store, rep *embedReport, started time.Time, args []string) err
 	if err != nil {
 		return fmt.Errorf("run ledger: %w", err)
 	}
-	err = st.RecordRun(context.Background(), salvo.Run{
+	err = st.RecordRun(context.Background(), salvo.RunRecord{
 		Collection: rep.Collection, Model: rep.Model, Started: started, Finished: time.Now(),
 		Stats: stats, Args: args,
 	})
@@ -38,7 +38,7 @@ type runFigures struct {
 }
 
 // printRuns lists runs as a table, newest first.
-func printRuns(w io.Writer, runs []salvo.Run) error {
+func printRuns(w io.Writer, runs []salvo.RunRecord) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "STARTED\tCOLLECTION\tEMBEDDED\tCACHED\tFAILED\tSECONDS\tCOMMAND")
 	for _, r := range runs {

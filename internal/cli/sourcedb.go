@@ -11,7 +11,6 @@ import (
 	"github.com/salvoembed/salvo/dbcatalog"
 	"github.com/salvoembed/salvo/engine"
 	"github.com/salvoembed/salvo/render"
-	"github.com/salvoembed/salvo/source"
 )
 
 // writeBackHook puts a write-back in front of the store once the
@@ -121,7 +120,7 @@ func rowInputs(rows recordReader, rd *render.Renderer, kp keeper) iter.Seq[engin
 			}
 			var (
 				in engine.Input
-				le *source.LineError
+				le *salvo.RecordError
 			)
 			switch {
 			case errors.As(err, &le):

@@ -56,12 +56,12 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 	if colls == nil {
 		colls = []salvo.Collection{}
 	}
-	runs := []salvo.Run{}
+	runs := []salvo.RunRecord{}
 	if *nRuns > 0 {
 		if runs, err = st.Runs(ctx, "", *nRuns); err != nil {
 			return err
 		}
-		runs = append([]salvo.Run{}, runs...) // [] rather than null in JSON
+		runs = append([]salvo.RunRecord{}, runs...) // [] rather than null in JSON
 	}
 	var jobs []cluster.Counts // salvo embed --distributed: River's jobs
 	if db.isPostgres() {
@@ -79,10 +79,10 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 			cs[i] = collection{c, search.PrefixesOf(c)}
 		}
 		return json.NewEncoder(stdio.Out).Encode(struct {
-			Collections []collection     `json:"collections"`
-			Store       string           `json:"store"`
-			Runs        []salvo.Run      `json:"runs"`
-			Jobs        []cluster.Counts `json:"jobs,omitempty"`
+			Collections []collection      `json:"collections"`
+			Store       string            `json:"store"`
+			Runs        []salvo.RunRecord `json:"runs"`
+			Jobs        []cluster.Counts  `json:"jobs,omitempty"`
 		}{cs, st.Describe(), runs, jobs})
 	}
 	fmt.Fprintf(stdio.Out, "store: %s\n", st.Describe())
@@ -150,8 +150,8 @@ func statusEmpty(stdio Stdio, where string, jsonOut bool) error {
 		return json.NewEncoder(stdio.Out).Encode(struct {
 			Collections []salvo.Collection `json:"collections"`
 			Store       string             `json:"store"`
-			Runs        []salvo.Run        `json:"runs"`
-		}{[]salvo.Collection{}, store, []salvo.Run{}})
+			Runs        []salvo.RunRecord  `json:"runs"`
+		}{[]salvo.Collection{}, store, []salvo.RunRecord{}})
 	}
 	fmt.Fprintf(stdio.Out, "store: %s\n%s has no collections yet: run salvo embed\n", store, where)
 	return nil
