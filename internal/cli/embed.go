@@ -93,6 +93,7 @@ type embedFlags struct {
 	jobSize     int
 	lease       time.Duration
 	dist        *distPlan // --distributed: the jobs
+	plan        bool      // --plan: print what the run would do, do nothing
 }
 
 func (f *embedFlags) register(fs *pflag.FlagSet) {
@@ -114,6 +115,7 @@ func (f *embedFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.failures, "failures", "", "failures file `PATH` (default: <db without extension>.failures.jsonl)")
 	fs.StringVar(&f.onDuplicate, "on-duplicate", "fail", "a record whose ID an earlier record of the run has: fail (reported, exit 2), first (keep the first), last (keep the last)")
 	fs.BoolVar(&f.jsonOut, "json", false, "print the final summary as one JSON object on stdout")
+	fs.BoolVar(&f.plan, "plan", false, "print what the run would do (new, changed, unchanged, gone records; the texts to send; an estimate of the time) and stop: no request, nothing written")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress, no report (errors only)")
 	fs.BoolVar(&f.distributed, "distributed", false, "share the run with every process that runs the same command on the same --db postgres://… (any machine): the input is split into jobs in PostgreSQL (River)")
 	fs.IntVar(&f.jobSize, "job-size", cluster.DefaultJobSize, "with --distributed: records per job; a job must finish within --lease")
@@ -223,6 +225,9 @@ func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (
 		return nil, usageError("--on-duplicate %q: choose fail, first or last", f.onDuplicate)
 	}
 	f.dupPolicy = onDup
+	if err := checkPlan(f); err != nil {
+		return nil, err
+	}
 	if f.sourceDB != "" || f.sql != "" || f.writeBack != "" {
 		return embedFromDB(ctx, f, files, stdio)
 	}
@@ -303,6 +308,9 @@ type recordReader interface {
 // front of the store.
 func embedRecords(ctx context.Context, f *embedFlags, stdio Stdio, renderer *render.Renderer, recs iter.Seq[engine.Input],
 	count func(*engine.Counters), writeBack writeBackHook) (*embedReport, error) {
+	if f.plan {
+		return nil, planRecords(ctx, f, stdio, renderer, recs)
+	}
 	if len(f.hosts) == 0 {
 		f.hosts = defaultHosts()
 	}
