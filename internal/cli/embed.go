@@ -203,6 +203,7 @@ type embedReport struct {
 	Failures   string `json:"failures_file,omitempty"`
 	Hosts      int    `json:"hosts"`
 	Endpoint   string `json:"endpoint"` // the API used: /api/embed, /v1/embeddings, /api/embeddings
+	Changes
 	// Reasons groups the failed records by reason, the most frequent first.
 	Reasons []*failureGroup `json:"failure_reasons,omitempty"`
 	// WriteBack is set with --write-back.
@@ -418,6 +419,7 @@ func embedRecords(ctx context.Context, f *embedFlags, stdio Stdio, renderer *ren
 		runErr = cerr
 	}
 	out := &embedReport{Report: *rep, Collection: coll.Name, Model: f.model, DB: st.Path(), Hosts: len(hosts), Endpoint: endpoint, Jobs: jobs}
+	out.changes(st, before.Count)
 	if rep.Failed > 0 {
 		out.Failures = f.failures
 		out.Reasons = tally.list()
