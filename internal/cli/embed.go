@@ -38,6 +38,7 @@ Examples:
   salvo embed movies.csv --text '{{.Title}} ({{index . "Release Date"}})' --id imdb_id
   salvo embed dump.json --records data.movies --host gpu1:11434,gpu2:11434
   cat movies.jsonl | salvo embed --collection movies
+  salvo embed movies.jsonl --collection movies --plan   # what a run would do: counts, texts, time; sends and writes nothing
   salvo embed --source-db postgres://app@db/shop --sql "SELECT id, title, summary FROM movies" \
       --fields title,summary --write-back movies.embedding
   salvo embed movies.jsonl --fields title,summary --distributed --db postgres://db/catalog   # same line on each machine
