@@ -32,6 +32,9 @@ type planOutput struct {
 	Exists           bool     `json:"collection_exists"`
 	// Estimate says where EstimatedSeconds comes from, or why there is none.
 	Estimate string `json:"estimate"`
+	// Limit is --limit: gone then counts stored IDs past the first Limit
+	// records too.
+	Limit int `json:"limit,omitempty"`
 }
 
 // checkPlan refuses the flags that --plan cannot honour.
@@ -51,7 +54,7 @@ func checkPlan(f *embedFlags) error {
 // request and opens the store for reading only (a SQLite file that does not
 // exist is not created: every record is new).
 func planRecords(ctx context.Context, f *embedFlags, stdio Stdio, renderer *render.Renderer, recs iter.Seq[engine.Input]) error {
-	out := &planOutput{Collection: f.collection, Model: f.model, DB: f.db}
+	out := &planOutput{Collection: f.collection, Model: f.model, DB: f.db, Limit: f.limit}
 	cfg := engine.Config{
 		Collection:  f.collection,
 		Key:         salvo.KeySpec{Model: f.model, Dimensions: f.dimensions, Truncate: f.truncate},
@@ -166,6 +169,9 @@ func printPlan(w io.Writer, p *planOutput) {
 	fmt.Fprintf(w, "plan: %s in %s, nothing sent, nothing written\n", where, p.DB)
 	fmt.Fprintf(w, "records: %d new, %d changed, %d unchanged, %d gone (what --prune would delete), %d duplicates, %d failed\n",
 		p.New, p.Changed, p.Unchanged, p.Gone, p.Duplicates, p.Failed)
+	if p.Limit > 0 {
+		fmt.Fprintf(w, "  (--limit %d: only the first %d records were read, so gone counts the stored IDs of the others too)\n", p.Limit, p.Limit)
+	}
 	fmt.Fprintf(w, "to embed: %d texts\n", p.ToEmbed)
 	for _, t := range p.Texts {
 		fmt.Fprintf(w, "  %s\t%s\n", t.ID, oneLine(t.Text, 100))

@@ -108,6 +108,10 @@ func TestEmbedPlanSendsNothingWritesNothingSQLite(t *testing.T) {
 			t.Errorf("plan output lacks %q:\n%s", want, r.out)
 		}
 	}
+	r = run(t, "", "embed", movies, "--collection", "m", "--plan", "--limit", "1", "--db", db)
+	if !strings.Contains(r.out, "records: 0 new, 0 changed, 1 unchanged, 3 gone") || !strings.Contains(r.out, "--limit 1: only the first 1 records") {
+		t.Errorf("plan with --limit:\n%s", r.out)
+	}
 	if s.Requests() != 0 {
 		t.Errorf("--plan sent %d requests", s.Requests())
 	}
