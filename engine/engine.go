@@ -119,7 +119,10 @@ type Report struct {
 	Read     int64 `json:"read"`
 	Embedded int64 `json:"embedded"`
 	Cached   int64 `json:"cached"`
-	Failed   int64 `json:"failed"`
+	// Unchanged records were stored under their ID with the same text and
+	// model key already (0 with Config.Force, which looks nothing up).
+	Unchanged int64 `json:"unchanged"`
+	Failed    int64 `json:"failed"`
 	// Duplicates were skipped for an ID another record of the run has
 	// (--on-duplicate first or last); with the default, they fail.
 	Duplicates int64   `json:"duplicates"`
@@ -247,6 +250,7 @@ func (r *run) report(elapsed time.Duration) *Report {
 		Read:       c.Read.Load(),
 		Embedded:   c.Embedded.Load(),
 		Cached:     c.Cached.Load(),
+		Unchanged:  c.Unchanged.Load(),
 		Failed:     c.Failed.Load(),
 		Duplicates: c.Duplicates.Load(),
 		Truncated:  c.Truncated.Load(),

@@ -130,6 +130,9 @@ func (r *run) resolve(ctx context.Context, chunks <-chan *chunk, batches chan<- 
 		solo = solo[:0]
 		r.dedup.mu.Lock()
 		for i, p := range rest {
+			if presence[i] == salvo.Stored {
+				r.c.Unchanged.Add(1)
+			}
 			switch {
 			case presence[i] == salvo.Stored && !r.cfg.Reembed:
 				r.c.Cached.Add(1)

@@ -14,7 +14,10 @@ type Counters struct {
 	Read     atomic.Int64 // records read, good and bad
 	Embedded atomic.Int64 // records stored with a vector fetched in this run
 	Cached   atomic.Int64 // records that cost no request: already stored, cached, or a duplicate text
-	Failed   atomic.Int64 // records written to the failures sink
+	// Unchanged are records found stored under their ID with the same
+	// text and model key (not looked up with Config.Force).
+	Unchanged atomic.Int64
+	Failed    atomic.Int64 // records written to the failures sink
 	// Duplicates are records not stored because another record of the run
 	// has their ID (Config.OnDuplicate first or last).
 	Duplicates atomic.Int64

@@ -36,6 +36,7 @@ Examples:
   salvo embed movies.csv --text '{{.Title}} ({{index . "Release Date"}})' --id imdb_id
   salvo embed dump.json --records data.movies --host gpu1:11434,gpu2:11434
   cat movies.jsonl | salvo embed --collection movies
+  salvo embed movies.jsonl --collection movies --plan   # what a run would do: counts, texts, time; sends and writes nothing
   salvo embed --source-db postgres://app@db/shop --sql "SELECT id, title, summary FROM movies" \
       --fields title,summary --write-back movies.embedding
   salvo embed movies.jsonl --fields title,summary --distributed --db postgres://db/catalog   # same line on each machine
@@ -91,6 +92,7 @@ type embedFlags struct {
 	jobSize     int
 	lease       time.Duration
 	dist        *distPlan // --distributed: the jobs
+	plan        bool      // --plan: print what the run would do, do nothing
 }
 
 func (f *embedFlags) register(fs *pflag.FlagSet) {
@@ -112,6 +114,7 @@ func (f *embedFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.failures, "failures", "", "failures file `PATH` (default: <db without extension>.failures.jsonl)")
 	fs.StringVar(&f.onDuplicate, "on-duplicate", "fail", "a record whose ID an earlier record of the run has: fail (reported, exit 2), first (keep the first), last (keep the last)")
 	fs.BoolVar(&f.jsonOut, "json", false, "print the final summary as one JSON object on stdout")
+	fs.BoolVar(&f.plan, "plan", false, "print what the run would do (new, changed, unchanged, gone records; the texts to send; an estimate of the time) and stop: no request, nothing written")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress, no report (errors only)")
 	fs.BoolVar(&f.distributed, "distributed", false, "share the run with every process that runs the same command on the same --db postgres://… (any machine): the input is split into jobs in PostgreSQL (River)")
 	fs.IntVar(&f.jobSize, "job-size", cluster.DefaultJobSize, "with --distributed: records per job; a job must finish within --lease")
@@ -199,6 +202,7 @@ type embedReport struct {
 	Failures   string `json:"failures_file,omitempty"`
 	Hosts      int    `json:"hosts"`
 	Endpoint   string `json:"endpoint"` // the API used: /api/embed, /v1/embeddings, /api/embeddings
+	Changes
 	// Reasons groups the failed records by reason, the most frequent first.
 	Reasons []*failureGroup `json:"failure_reasons,omitempty"`
 	// WriteBack is set with --write-back.
@@ -221,6 +225,9 @@ func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (
 		return nil, usageError("--on-duplicate %q: choose fail, first or last", f.onDuplicate)
 	}
 	f.dupPolicy = onDup
+	if err := checkPlan(f); err != nil {
+		return nil, err
+	}
 	if f.sourceDB != "" || f.sql != "" || f.writeBack != "" {
 		return embedFromDB(ctx, f, files, stdio)
 	}
@@ -301,6 +308,9 @@ type recordReader interface {
 // front of the store.
 func embedRecords(ctx context.Context, f *embedFlags, stdio Stdio, renderer *render.Renderer, recs iter.Seq[engine.Input],
 	count func(*engine.Counters), writeBack writeBackHook) (*embedReport, error) {
+	if f.plan {
+		return nil, planRecords(ctx, f, stdio, renderer, recs)
+	}
 	if len(f.hosts) == 0 {
 		f.hosts = defaultHosts()
 	}
@@ -404,6 +414,7 @@ func embedRecords(ctx context.Context, f *embedFlags, stdio Stdio, renderer *ren
 		runErr = cerr
 	}
 	out := &embedReport{Report: *rep, Collection: coll.Name, Model: f.model, DB: st.Path(), Hosts: len(hosts), Endpoint: endpoint, Jobs: jobs}
+	out.changes(st, before.Count)
 	if rep.Failed > 0 {
 		out.Failures = f.failures
 		out.Reasons = tally.list()

@@ -44,7 +44,7 @@ var embedFlagGroups = []flagGroup{
 	{"Cluster: one run shared by many machines", []string{
 		"distributed", "job-size", "lease"}},
 	{"Output: what salvo prints and writes besides the vectors", []string{
-		"json", "quiet", "failures", "metrics-addr"}},
+		"json", "quiet", "plan", "failures", "metrics-addr"}},
 }
 
 // flagGroups are the commands whose --help groups its flags.

@@ -121,6 +121,7 @@ func printReport(w io.Writer, r *embedReport, interrupted bool) {
 	if r.Embedded > 0 { // a rate of nothing says nothing
 		fmt.Fprintf(w, " (%.1f emb/s)", r.PerSecond)
 	}
+	fmt.Fprintf(w, "; %d added, %d updated, %d unchanged, %d deleted", r.Added, r.Updated, r.Unchanged, r.Deleted)
 	fmt.Fprintln(w)
 	if r.Requests > 0 { // no request, no latency
 		fmt.Fprintf(w, "       %s, %s, %s; latency p50 %.0fms p95 %.0fms",

@@ -36,11 +36,11 @@ func TestReportLeavesOutWhatDidNotHappen(t *testing.T) {
 	in := writeFile(t, dir, "m.jsonl", "{\"id\":1,\"text\":\"one\"}\n{\"id\":2,\"text\":\"two\"}\n")
 	db := filepath.Join(dir, "m.db")
 	first := run(t, "", "embed", in, "--host", s.URL(), "--db", db)
-	if first.code != ExitOK || !regexp.MustCompile(`(?m)^salvo: 2 read, 2 embedded, 0 cached, 0 failed in [0-9.]+s \([0-9.]+ emb/s\)\n {7}1 request, 0 retries, 0 splits; latency p50 [0-9]+ms p95 [0-9]+ms`).MatchString(first.err) {
+	if first.code != ExitOK || !regexp.MustCompile(`(?m)^salvo: 2 read, 2 embedded, 0 cached, 0 failed in [0-9.]+s \([0-9.]+ emb/s\); 2 added, 0 updated, 0 unchanged, 0 deleted\n {7}1 request, 0 retries, 0 splits; latency p50 [0-9]+ms p95 [0-9]+ms`).MatchString(first.err) {
 		t.Errorf("first run: exit %d, report:\n%s", first.code, first.err)
 	}
 	again := run(t, "", "embed", in, "--host", s.URL(), "--db", db)
-	want := regexp.MustCompile(`^salvo: 2 read, 0 embedded, 2 cached, 0 failed in [0-9.]+s\n {7}collection "m" in ` + regexp.QuoteMeta(db) + ` \(model nomic-embed-text, [^)]+\)\n$`)
+	want := regexp.MustCompile(`^salvo: 2 read, 0 embedded, 2 cached, 0 failed in [0-9.]+s; 0 added, 0 updated, 2 unchanged, 0 deleted\n {7}collection "m" in ` + regexp.QuoteMeta(db) + ` \(model nomic-embed-text, [^)]+\)\n$`)
 	if again.code != ExitOK || !want.MatchString(again.err) {
 		t.Errorf("second run: exit %d, report:\n%s\nwant it to match %s", again.code, again.err, want)
 	}

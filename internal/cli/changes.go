@@ -1,0 +1,31 @@
+package cli
+
+import (
+	"context"
+)
+
+// Changes is what a run did to its collection's records.
+type Changes struct {
+	Added   int64 `json:"added"`   // IDs the collection did not have
+	Updated int64 `json:"updated"` // IDs stored again with another text or model (every stored ID with --force)
+	// Deleted is always 0: no run deletes records yet.
+	Deleted int64 `json:"deleted"`
+}
+
+// changes splits the records the run stored into added and updated: the
+// collection grew by the added ones (nothing is deleted), and the rest of
+// what was stored, less the unchanged records, was updated. had is the
+// collection's record count before the run.
+func (r *embedReport) changes(st store, had int) {
+	written := r.Embedded + r.Cached - r.Unchanged
+	colls, err := st.Collections(context.Background())
+	if err != nil {
+		return
+	}
+	for _, c := range colls {
+		if c.Name == r.Collection {
+			r.Added = min(max(0, int64(c.Count-had)), max(0, written))
+			r.Updated = max(0, written-r.Added)
+		}
+	}
+}

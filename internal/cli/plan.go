@@ -1,0 +1,186 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"math"
+	"os"
+	"strings"
+
+	"github.com/salvoembed/salvo"
+	"github.com/salvoembed/salvo/engine"
+	"github.com/salvoembed/salvo/render"
+)
+
+// planShow is how many of the texts to send `salvo embed --plan` prints.
+const planShow = 10
+
+// planOutput is what `salvo embed --plan --json` prints.
+type planOutput struct {
+	engine.Plan
+	Gone             int64    `json:"gone"` // stored IDs this input lacks: what --prune would delete
+	EstimatedSeconds *float64 `json:"estimated_seconds"`
+	Collection       string   `json:"collection"`
+	Model            string   `json:"model"`
+	DB               string   `json:"db"`
+	Exists           bool     `json:"collection_exists"`
+	// Estimate says where EstimatedSeconds comes from, or why there is none.
+	Estimate string `json:"estimate"`
+	// Limit is --limit: gone then counts stored IDs past the first Limit
+	// records too.
+	Limit int `json:"limit,omitempty"`
+}
+
+// checkPlan refuses the flags that --plan cannot honour.
+func checkPlan(f *embedFlags) error {
+	switch {
+	case !f.plan:
+		return nil
+	case f.distributed:
+		return usageError("--plan and --distributed: --distributed shares the run through jobs it writes into the database, and --plan writes nothing; drop --distributed to see the plan (it is the same for every process)")
+	case f.writeBack != "":
+		return usageError("--plan and --write-back: --write-back creates and fills a column of the source table, and --plan writes nothing; drop --write-back to see the plan (the records and texts are the same)")
+	}
+	return nil
+}
+
+// planRecords prints what `salvo embed` would do with recs: it sends no
+// request and opens the store for reading only (a SQLite file that does not
+// exist is not created: every record is new).
+func planRecords(ctx context.Context, f *embedFlags, stdio Stdio, renderer *render.Renderer, recs iter.Seq[engine.Input]) error {
+	out := &planOutput{Collection: f.collection, Model: f.model, DB: f.db.String(), Limit: f.limit}
+	cfg := engine.Config{
+		Collection:  f.collection,
+		Key:         salvo.KeySpec{Model: f.model, Dimensions: f.dimensions, Truncate: f.truncate},
+		Limit:       f.limit,
+		Force:       f.force,
+		OnDuplicate: f.dupPolicy,
+	}
+	var stored map[string]bool
+	st, coll, err := openPlanStore(ctx, f.db, f.collection)
+	if err != nil {
+		return err
+	}
+	if st != nil {
+		defer st.Close()
+		out.DB = st.Path()
+	}
+	if coll != nil {
+		if !salvo.SameModel(coll.Model, f.model) {
+			return &salvo.ModelMismatchError{Collection: coll.Name, Have: coll.Model, Want: f.model}
+		}
+		out.Exists = true
+		cfg.Store = st
+		cfg.Key.Digest = coll.Digest // the digest the stored vectors were made with
+		stored = make(map[string]bool, coll.Count)
+		if err := st.Each(ctx, coll.Name, func(id string, _ []float32) error {
+			stored[id] = true
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	p, err := engine.MakePlan(ctx, cfg, recs, func(id string) bool { return stored[id] }, planShow)
+	if err != nil {
+		return err
+	}
+	out.Plan = *p
+	out.Gone = max(0, int64(len(stored))-p.Changed-p.Unchanged)
+	out.Estimate = "no run of this collection in the ledger: no estimate"
+	if st != nil && coll != nil {
+		estimate(ctx, st, coll.Name, out)
+	}
+	if f.jsonOut {
+		b, _ := json.Marshal(out)
+		fmt.Fprintln(stdio.Out, string(b))
+		return nil
+	}
+	printPlan(stdio.Out, out)
+	return nil
+}
+
+// openPlanStore opens the store for reading, and the collection when it
+// exists; a store or collection that does not exist is nil, not an error.
+func openPlanStore(ctx context.Context, db dbTarget, collection string) (store, *salvo.Collection, error) {
+	if !db.isPostgres() {
+		if _, err := os.Stat(db.sqlitePath()); errors.Is(err, os.ErrNotExist) {
+			return nil, nil, nil
+		}
+	}
+	st, err := db.openReadOnly(ctx)
+	var none *salvo.NoSchemaError
+	if errors.As(err, &none) {
+		return nil, nil, nil // no salvo tables yet: everything is new
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	colls, err := st.Collections(ctx)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	for i := range colls {
+		if colls[i].Name == collection {
+			return st, &colls[i], nil
+		}
+	}
+	return st, nil, nil
+}
+
+// estimate sets the estimate from the collection's last run in the ledger.
+func estimate(ctx context.Context, st store, collection string, out *planOutput) {
+	runs, err := st.Runs(ctx, collection, 1)
+	if err != nil || len(runs) == 0 {
+		return
+	}
+	var stats struct {
+		PerSecond float64 `json:"per_second"`
+	}
+	if json.Unmarshal(runs[0].Stats, &stats) != nil || stats.PerSecond <= 0 || math.IsInf(stats.PerSecond, 0) {
+		out.Estimate = "the last run of this collection embedded nothing: no estimate"
+		return
+	}
+	secs := float64(out.ToEmbed) / stats.PerSecond
+	out.EstimatedSeconds = &secs
+	out.Estimate = fmt.Sprintf("at %.1f embeddings/s, the speed of this collection's last run (%s)", stats.PerSecond, runs[0].Finished.UTC().Format("2006-01-02 15:04"))
+}
+
+// printPlan prints the plan for people.
+func printPlan(w io.Writer, p *planOutput) {
+	where := "collection " + p.Collection
+	if !p.Exists {
+		where += " (does not exist yet)"
+	}
+	fmt.Fprintf(w, "plan: %s in %s, nothing sent, nothing written\n", where, p.DB)
+	fmt.Fprintf(w, "records: %d new, %d changed, %d unchanged, %d gone (what --prune would delete), %d duplicates, %d failed\n",
+		p.New, p.Changed, p.Unchanged, p.Gone, p.Duplicates, p.Failed)
+	if p.Limit > 0 {
+		fmt.Fprintf(w, "  (--limit %d: only the first %d records were read, so gone counts the stored IDs of the others too)\n", p.Limit, p.Limit)
+	}
+	fmt.Fprintf(w, "to embed: %d texts\n", p.ToEmbed)
+	for _, t := range p.Texts {
+		fmt.Fprintf(w, "  %s\t%s\n", t.ID, oneLine(t.Text, 100))
+	}
+	if more := p.ToEmbed - int64(len(p.Texts)); more > 0 {
+		fmt.Fprintf(w, "  … and %d more\n", more)
+	}
+	if p.EstimatedSeconds != nil {
+		fmt.Fprintf(w, "estimate: %.0f s %s\n", math.Ceil(*p.EstimatedSeconds), p.Estimate)
+	} else {
+		fmt.Fprintf(w, "estimate: %s\n", p.Estimate)
+	}
+}
+
+// oneLine shows text on one line, cut to n runes.
+func oneLine(text string, n int) string {
+	text = strings.Join(strings.Fields(text), " ")
+	if r := []rune(text); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return text
+}
