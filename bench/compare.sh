@@ -33,7 +33,7 @@
 #                              Python needed
 #
 # The first N movies of examples/movies.jsonl are used, or a generated catalog
-# (internal/moviegen, seed 7) when N is larger. salvo gets a fresh database per
+# (internal/tools/moviegen, seed 7) when N is larger. salvo gets a fresh database per
 # run, so nothing is cached. Seconds and emb/s are each program's own timing of
 # its work; "wall s" is the whole process, start-up included. CPU and peak RSS
 # come from GNU time; for multiprocessing the RSS of all its processes
@@ -101,8 +101,8 @@ if ((n <= $(wc -l <examples/movies.jsonl))); then
 	head -n "$n" examples/movies.jsonl >"$catalog"
 	catalog_desc="the first $n movies of examples/movies.jsonl"
 else
-	go run ./internal/moviegen/cmd/genmovies -n "$n" -seed 7 >"$catalog"
-	catalog_desc="$n movies from \`go run ./internal/moviegen/cmd/genmovies -n $n -seed 7\`"
+	go run ./internal/tools/moviegen/cmd/genmovies -n "$n" -seed 7 >"$catalog"
+	catalog_desc="$n movies from \`go run ./internal/tools/moviegen/cmd/genmovies -n $n -seed 7\`"
 fi
 
 case $mode in

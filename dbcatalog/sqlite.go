@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/salvoembed/salvo/internal/f32le"
+	"github.com/salvoembed/salvo/internal/base/f32le"
 )
 
 // startSQLite runs the query once, into a temporary table of the

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/salvoembed/salvo/internal/f32le"
+	"github.com/salvoembed/salvo/internal/base/f32le"
 	"github.com/salvoembed/salvo/postgres/pgtest"
 )
 

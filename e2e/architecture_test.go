@@ -61,7 +61,7 @@ func readLayers(t *testing.T, root string) map[string]int {
 }
 
 // layerOf is the layer of a package: that of the longest folder of the
-// drawing that holds it (internal/moviegen/cmd/genmovies is internal/moviegen's).
+// drawing that holds it (internal/tools/moviegen/cmd/genmovies is internal/tools/moviegen's).
 func layerOf(layers map[string]int, pkg string) (int, bool) {
 	for p := pkg; ; p = filepath.Dir(p) {
 		if l, ok := layers[p]; ok {

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/salvoembed/salvo/internal/moviegen"
+	"github.com/salvoembed/salvo/internal/tools/moviegen"
 	"github.com/salvoembed/salvo/ollamatest"
 )
 

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/salvoembed/salvo/internal/cli"
-	"github.com/salvoembed/salvo/internal/fleet"
+	"github.com/salvoembed/salvo/internal/app/cli"
+	"github.com/salvoembed/salvo/internal/app/fleet"
 )
 
 // realOllamaBinary is the Ollama that scripts/real-ollama.sh built, and the

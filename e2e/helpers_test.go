@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/salvoembed/salvo/internal/cli"
+	"github.com/salvoembed/salvo/internal/app/cli"
 )
 
 const moviesTemplate = `{{.title}} ({{.year}}). {{join .genres ", "}}. {{.summary}}`

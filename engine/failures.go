@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/salvoembed/salvo/internal/atomicfile"
+	"github.com/salvoembed/salvo/internal/base/atomicfile"
 )
 
 // Failure is one record that could not be stored.

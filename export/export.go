@@ -18,7 +18,7 @@ import (
 	"strings"
 
 	"github.com/salvoembed/salvo"
-	"github.com/salvoembed/salvo/internal/atomicfile"
+	"github.com/salvoembed/salvo/internal/base/atomicfile"
 )
 
 // The formats. IDs lists a collection's IDs, for whoever needs one to ask

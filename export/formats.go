@@ -13,8 +13,8 @@ import (
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
-	"github.com/salvoembed/salvo/internal/atomicfile"
-	"github.com/salvoembed/salvo/internal/jsonstr"
+	"github.com/salvoembed/salvo/internal/base/atomicfile"
+	"github.com/salvoembed/salvo/internal/base/jsonstr"
 )
 
 // valueText is a kept value for a text column: a string as it is,

@@ -30,9 +30,9 @@ import (
 	"time"
 
 	"github.com/salvoembed/salvo"
-	"github.com/salvoembed/salvo/internal/hostaddr"
-	"github.com/salvoembed/salvo/internal/httpx"
-	"github.com/salvoembed/salvo/internal/jsonstr"
+	"github.com/salvoembed/salvo/internal/base/hostaddr"
+	"github.com/salvoembed/salvo/internal/base/httpx"
+	"github.com/salvoembed/salvo/internal/base/jsonstr"
 )
 
 // API names the endpoint used to embed.

@@ -3,7 +3,7 @@ package ollama
 import (
 	"encoding/json"
 
-	"github.com/salvoembed/salvo/internal/jsonscan"
+	"github.com/salvoembed/salvo/internal/base/jsonscan"
 )
 
 // embedAnswer is the part of an /api/embed answer salvo uses.

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/salvoembed/salvo"
-	"github.com/salvoembed/salvo/internal/httpx"
-	"github.com/salvoembed/salvo/internal/jsonstr"
+	"github.com/salvoembed/salvo/internal/base/httpx"
+	"github.com/salvoembed/salvo/internal/base/jsonstr"
 )
 
 // Embed returns one vector per text, in order.

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/salvoembed/salvo"
-	"github.com/salvoembed/salvo/internal/httpx"
+	"github.com/salvoembed/salvo/internal/base/httpx"
 )
 
 // An answer is bounded by what its vectors can take: once the client knows

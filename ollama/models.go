@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/salvoembed/salvo"
-	"github.com/salvoembed/salvo/internal/httpx"
-	"github.com/salvoembed/salvo/internal/jsonstr"
+	"github.com/salvoembed/salvo/internal/base/httpx"
+	"github.com/salvoembed/salvo/internal/base/jsonstr"
 )
 
 // Version returns the server's version, e.g. "0.17.4".

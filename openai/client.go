@@ -27,9 +27,9 @@ import (
 	"sync/atomic"
 
 	"github.com/salvoembed/salvo"
-	"github.com/salvoembed/salvo/internal/hostaddr"
-	"github.com/salvoembed/salvo/internal/httpx"
-	"github.com/salvoembed/salvo/internal/jsonstr"
+	"github.com/salvoembed/salvo/internal/base/hostaddr"
+	"github.com/salvoembed/salvo/internal/base/httpx"
+	"github.com/salvoembed/salvo/internal/base/jsonstr"
 )
 
 // DefaultUserAgent is sent when Options.UserAgent is empty.

@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/salvoembed/salvo/internal/f32le"
-	"github.com/salvoembed/salvo/internal/jsonscan"
+	"github.com/salvoembed/salvo/internal/base/f32le"
+	"github.com/salvoembed/salvo/internal/base/jsonscan"
 )
 
 // item is one element of an answer's "data", before its vector is decoded.

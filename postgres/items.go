@@ -11,7 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/pgvector/pgvector-go"
 	"github.com/salvoembed/salvo"
-	"github.com/salvoembed/salvo/internal/f32le"
+	"github.com/salvoembed/salvo/internal/base/f32le"
 )
 
 // lookupOnce is [Store.Lookup] without its retries.

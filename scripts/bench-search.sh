@@ -20,7 +20,7 @@ trap 'kill "${fake_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 cd "$repo"
 go build -o "$work/salvo" ./cmd/salvo
 go build -o "$work/fakeollama" ./ollamatest/cmd/fakeollama
-go run ./internal/moviegen/cmd/genmovies -n "$n" >"$work/movies.jsonl"
+go run ./internal/tools/moviegen/cmd/genmovies -n "$n" >"$work/movies.jsonl"
 
 port_file=$work/fake.addr
 "$work/fakeollama" -addr 127.0.0.1:0 -models all-minilm -dims 768 >"$work/fake.out" 2>"$work/fake.err" &

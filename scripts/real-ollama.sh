@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run a real Ollama server on this machine for salvo's tests, serving a small
-# generated fixture embedding model (see internal/fixturemodel).
+# generated fixture embedding model (see internal/tools/fixturemodel).
 #
 #   scripts/real-ollama.sh build   build Ollama (cached, reused when present)
 #   scripts/real-ollama.sh up      build if needed, start `ollama serve` on
@@ -305,7 +305,7 @@ ensure_model() { # host
 	local fixture=$cache/fixture/minilm-seed$seed
 	log "generating fixture model (seed $seed) in $fixture"
 	rm -rf "$fixture.tmp"
-	(cd "$repo_root" && go run ./internal/fixturemodel/cmd/mkfixture -out "$fixture.tmp" -seed "$seed") >&2 ||
+	(cd "$repo_root" && go run ./internal/tools/fixturemodel/cmd/mkfixture -out "$fixture.tmp" -seed "$seed") >&2 ||
 		die "generating the fixture model failed"
 	rm -rf "$fixture"
 	mv "$fixture.tmp" "$fixture"

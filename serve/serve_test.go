@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/salvoembed/salvo"
-	"github.com/salvoembed/salvo/internal/cli"
+	"github.com/salvoembed/salvo/internal/app/cli"
 	"github.com/salvoembed/salvo/ollama"
 	"github.com/salvoembed/salvo/ollamatest"
 	"github.com/salvoembed/salvo/serve"

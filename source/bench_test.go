@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/salvoembed/salvo/internal/moviegen"
+	"github.com/salvoembed/salvo/internal/tools/moviegen"
 )
 
 // genReader produces a JSON array or JSONL of n movie records on the fly,

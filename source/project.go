@@ -3,7 +3,7 @@ package source
 import (
 	"encoding/json"
 
-	"github.com/salvoembed/salvo/internal/jsonscan"
+	"github.com/salvoembed/salvo/internal/base/jsonscan"
 )
 
 // projector decodes only some top-level keys of JSON objects, for

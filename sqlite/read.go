@@ -5,7 +5,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
-	"github.com/salvoembed/salvo/internal/f32le"
+	"github.com/salvoembed/salvo/internal/base/f32le"
 	"runtime"
 
 	"golang.org/x/sync/errgroup"

@@ -3,7 +3,7 @@ package sqlite
 import (
 	"fmt"
 
-	"github.com/salvoembed/salvo/internal/f32le"
+	"github.com/salvoembed/salvo/internal/base/f32le"
 )
 
 // Vectors are stored as little-endian IEEE 754 float32 blobs: 4 bytes per

@@ -6,7 +6,7 @@ import (
 	"context"
 	"os"
 
-	"github.com/salvoembed/salvo/internal/cli"
+	"github.com/salvoembed/salvo/internal/app/cli"
 )
 
 func main() {
