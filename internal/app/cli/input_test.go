@@ -21,22 +21,7 @@ const vegaTemplate = `{{.Title}} ({{index . "Release Date"}}): {{index . "Major 
 // second time and take records from the reader.
 func TestEmbedFromFIFO(t *testing.T) {
 	dir := t.TempDir()
-	fifo := filepath.Join(dir, "vega.jsonl")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Skipf("mkfifo: %v", err)
-	}
-	data, err := os.ReadFile(repoFile(t, "testdata/catalogs/vega-movies.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
-		if err != nil {
-			return
-		}
-		defer w.Close()
-		w.Write(data)
-	}()
+	fifo := vegaFIFO(t, filepath.Join(dir, "vega.jsonl"))
 	s := server(t, ollamatest.Config{Slots: 4, Dims: 64})
 	db := filepath.Join(dir, "vega.db")
 	// A regular file first: the pipe is not the first input, which a
@@ -169,4 +154,26 @@ func TestDuplicateIDsAcrossFiles(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "m.failures.jsonl")); !os.IsNotExist(err) {
 		t.Errorf("the failures file outlived the fix: %v", err)
 	}
+}
+
+// vegaFIFO makes a named pipe at path and writes the Vega catalog (JSONL)
+// into it once a reader opens it.
+func vegaFIFO(t *testing.T, path string) string {
+	t.Helper()
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	data, err := os.ReadFile(repoFile(t, "testdata/catalogs/vega-movies.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		w, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return
+		}
+		defer w.Close()
+		w.Write(data)
+	}()
+	return path
 }

@@ -2,10 +2,8 @@ package cli
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/klauspost/compress/gzip"
@@ -58,22 +56,7 @@ func TestEmbedNoFileEmptyStdin(t *testing.T) {
 // like /dev/fd/63) is read by its content; --format still wins.
 func TestEmbedPipeWithoutExtension(t *testing.T) {
 	dir := t.TempDir()
-	fifo := filepath.Join(dir, "63")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Skipf("mkfifo: %v", err)
-	}
-	data, err := os.ReadFile(repoFile(t, "testdata/catalogs/vega-movies.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
-		if err != nil {
-			return
-		}
-		defer w.Close()
-		w.Write(data)
-	}()
+	fifo := vegaFIFO(t, filepath.Join(dir, "63"))
 	s := server(t, ollamatest.Config{Slots: 4, Dims: 64})
 	db := filepath.Join(dir, "vega.db")
 	r := run(t, "", "embed", fifo, "--host", s.URL(), "--db", db, "--collection", "vega", "--text", vegaTemplate, "--batch-size", "128", "--json")
