@@ -51,21 +51,11 @@ func markedProcesses(t *testing.T, mark string) []int {
 			continue
 		}
 		env, err := os.ReadFile(filepath.Join("/proc", d.Name(), "environ"))
-		if err == nil && bytes.Contains(env, []byte(fakeOllamaVar+"="+mark+"\x00")) && !zombie(pid) {
+		if err == nil && bytes.Contains(env, []byte(fakeOllamaVar+"="+mark+"\x00")) && !fleet.Zombie(pid) {
 			pids = append(pids, pid)
 		}
 	}
 	return pids
-}
-
-func zombie(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return true
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i >= 0 && i+2 < len(s) && s[i+2] == 'Z'
 }
 
 // freePorts finds n free consecutive loopback ports.

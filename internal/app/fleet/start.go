@@ -123,14 +123,14 @@ func (s *State) await(ctx context.Context, in Instance, deadline time.Time) erro
 				// that took the port first would be left running unknown.
 				owns, known := listenerOwner(in.PID, port)
 				if !known || owns {
-					if s.Alive(in) && !zombie(in.PID) {
+					if s.Alive(in) && !Zombie(in.PID) {
 						return nil
 					}
 				}
 				answered, foreign = true, known && !owns
 			}
 		}
-		if !s.Alive(in) || zombie(in.PID) {
+		if !s.Alive(in) || Zombie(in.PID) {
 			if answered {
 				return fmt.Errorf("another process answers on %s, and the ollama serve started there exited (log: %s): stop what listens there, or choose other ports with --base-port:\n%s", in.Host, in.Log, tail(in.Log, 15))
 			}
@@ -166,7 +166,7 @@ func (s *State) Stop() []Instance {
 	}
 	running := func() bool {
 		for _, in := range stopped {
-			if s.Alive(in) && !zombie(in.PID) {
+			if s.Alive(in) && !Zombie(in.PID) {
 				return true
 			}
 		}
@@ -176,7 +176,7 @@ func (s *State) Stop() []Instance {
 		time.Sleep(100 * time.Millisecond) // polling a process that is not our child: nothing to wait on
 	}
 	for _, in := range stopped {
-		if s.Alive(in) && !zombie(in.PID) {
+		if s.Alive(in) && !Zombie(in.PID) {
 			syscall.Kill(in.PID, syscall.SIGKILL)
 		}
 		// The instance leads its own process group (Setsid): its runners.
@@ -185,9 +185,9 @@ func (s *State) Stop() []Instance {
 	return stopped
 }
 
-// zombie reports whether pid has exited but not been reaped (a child of
+// Zombie reports whether pid has exited but not been reaped (a child of
 // this process, in tests).
-func zombie(pid int) bool {
+func Zombie(pid int) bool {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return true
@@ -201,7 +201,7 @@ func zombie(pid int) bool {
 func (s *State) Running() []Instance {
 	var out []Instance
 	for _, in := range s.Instances {
-		if s.Alive(in) && !zombie(in.PID) {
+		if s.Alive(in) && !Zombie(in.PID) {
 			out = append(out, in)
 		}
 	}
