@@ -13,7 +13,8 @@ import "context"
 //   - optional, found with a type assertion and checked by the suite where
 //     a store has them: [VectorReader] (a whole collection at once, else
 //     [Store.Each]), [ItemVectorReader], [Searcher] and [Indexer] (a store
-//     that ranks by itself, such as PostgreSQL with pgvector).
+//     that ranks by itself, such as PostgreSQL with pgvector), [Pruner]
+//     (what salvo embed --prune deletes with).
 
 // FullStore is everything a store implements to serve every salvo command:
 // the required parts of the contract.
@@ -57,4 +58,16 @@ type Describer interface {
 // Optional: salvo embed calls Index at the end of a run that succeeded.
 type Indexer interface {
 	Index(ctx context.Context, collection string) error
+}
+
+// Pruner deletes records from a collection. Optional: salvo embed --prune
+// needs it.
+type Pruner interface {
+	// DeleteItems deletes the records of collection whose IDs are in ids,
+	// in one transaction, and returns how many it deleted; IDs the
+	// collection lacks are not an error. It deletes only the collection's
+	// records, never the shared cache of vectors: another record, in this
+	// collection or another, may refer to the same vector. A collection
+	// that does not exist gives an error wrapping [ErrNoCollection].
+	DeleteItems(ctx context.Context, collection string, ids []string) (int64, error)
 }

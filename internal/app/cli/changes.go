@@ -8,7 +8,7 @@ import (
 type Changes struct {
 	Added   int64 `json:"added"`   // IDs the collection did not have
 	Updated int64 `json:"updated"` // IDs stored again with another text or model (every stored ID with --force)
-	// Deleted is always 0: no run deletes records yet.
+	// Deleted counts the records --prune deleted: IDs the input lacked.
 	Deleted int64 `json:"deleted"`
 }
 

@@ -37,6 +37,7 @@ Examples:
   salvo embed dump.json --records data.movies --host gpu1:11434,gpu2:11434
   cat movies.jsonl | salvo embed --collection movies
   salvo embed movies.jsonl --collection movies --plan   # what a run would do: counts, texts, time; sends and writes nothing
+  salvo embed movies.jsonl --collection movies --prune  # also delete the stored records the file no longer has
   salvo embed --source-db postgres://app@db/shop --sql "SELECT id, title, summary FROM movies" \
       --fields title,summary --write-back movies.embedding
   salvo embed movies.jsonl --fields title,summary --distributed --db postgres://db/catalog   # same line on each machine
@@ -93,6 +94,8 @@ type embedFlags struct {
 	lease       time.Duration
 	dist        *distPlan // --distributed: the jobs
 	plan        bool      // --plan: print what the run would do, do nothing
+	prune       bool      // --prune: delete the records the input lacks
+	pruneMax    pruneLimit
 }
 
 func (f *embedFlags) register(fs *pflag.FlagSet) {
@@ -115,6 +118,9 @@ func (f *embedFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.onDuplicate, "on-duplicate", "fail", "a record whose ID an earlier record of the run has: fail (reported, exit 2), first (keep the first), last (keep the last)")
 	fs.BoolVar(&f.jsonOut, "json", false, "print the final summary as one JSON object on stdout")
 	fs.BoolVar(&f.plan, "plan", false, "print what the run would do (new, changed, unchanged, gone records; the texts to send; an estimate of the time) and stop: no request, nothing written")
+	fs.BoolVar(&f.prune, "prune", false, "after a run that read all of its input without a fatal error or an interrupt, delete the collection's records whose IDs the input lacks")
+	f.pruneMax = pruneLimit{pct: 50, percent: true}
+	fs.Var(&f.pruneMax, "prune-max", "with --prune: delete at most `N` records, or N% of the collection; more is refused and nothing is deleted")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress, no report (errors only)")
 	fs.BoolVar(&f.distributed, "distributed", false, "share the run with every process that runs the same command on the same --db postgres://… (any machine): the input is split into jobs in PostgreSQL (River)")
 	fs.IntVar(&f.jobSize, "job-size", cluster.DefaultJobSize, "with --distributed: records per job; a job must finish within --lease")
@@ -226,6 +232,9 @@ func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (
 	}
 	f.dupPolicy = onDup
 	if err := checkPlan(f); err != nil {
+		return nil, err
+	}
+	if err := checkPrune(f, fs.Changed); err != nil {
 		return nil, err
 	}
 	if f.sourceDB != "" || f.sql != "" || f.writeBack != "" {
@@ -396,6 +405,11 @@ func embedRecords(ctx context.Context, f *embedFlags, stdio Stdio, renderer *ren
 	if f.api == "embeddings" {
 		cfg.BatchSize = 1
 	}
+	var seen *seenIDs
+	if f.prune {
+		seen = new(seenIDs)
+		recs = seen.wrap(recs)
+	}
 	stopProgress := startProgress(stdio, f.quiet, counters)
 	started := time.Now()
 	var rep *engine.Report
@@ -415,6 +429,9 @@ func embedRecords(ctx context.Context, f *embedFlags, stdio Stdio, renderer *ren
 	}
 	out := &embedReport{Report: *rep, Collection: coll.Name, Model: f.model, DB: st.Path(), Hosts: len(hosts), Endpoint: endpoint, Jobs: jobs}
 	out.changes(st, before.Count)
+	if seen != nil && runErr == nil {
+		out.Deleted, runErr = prune(ctx, f, st, coll.Name, seen)
+	}
 	if rep.Failed > 0 {
 		out.Failures = f.failures
 		out.Reasons = tally.list()

@@ -40,7 +40,7 @@ var embedFlagGroups = []flagGroup{
 	{"Speed: how hard the servers are pushed, how failures are retried", []string{
 		"concurrency", "batch-size", "rate", "retries", "timeout", "host-timeout"}},
 	{"Store: where the vectors go", []string{
-		"db", "db-timeout", "collection", "keep", "skip-existing", "force", "write-back"}},
+		"db", "db-timeout", "collection", "keep", "skip-existing", "force", "prune", "prune-max", "write-back"}},
 	{"Cluster: one run shared by many machines", []string{
 		"distributed", "job-size", "lease"}},
 	{"Output: what salvo prints and writes besides the vectors", []string{

@@ -76,11 +76,7 @@ func planRecords(ctx context.Context, f *embedFlags, stdio Stdio, renderer *rend
 		out.Exists = true
 		cfg.Store = st
 		cfg.Key.Digest = coll.Digest // the digest the stored vectors were made with
-		stored = make(map[string]bool, coll.Count)
-		if err := st.Each(ctx, coll.Name, func(id string, _ []float32) error {
-			stored[id] = true
-			return nil
-		}); err != nil {
+		if stored, err = storedIDs(ctx, st, coll.Name); err != nil {
 			return err
 		}
 	}
