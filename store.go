@@ -140,3 +140,18 @@ func (e *DimensionError) Error() string {
 
 // ErrNoCollection is returned for a collection that does not exist.
 var ErrNoCollection = errors.New("no such collection")
+
+// FindCollection returns what st holds of the collection name, or an error
+// wrapping [ErrNoCollection] when st has no such collection.
+func FindCollection(ctx context.Context, st Store, name string) (*Collection, error) {
+	colls, err := st.Collections(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range colls {
+		if colls[i].Name == name {
+			return &colls[i], nil
+		}
+	}
+	return nil, fmt.Errorf("collection %q: %w", name, ErrNoCollection)
+}

@@ -117,7 +117,7 @@ func ToFile(ctx context.Context, st salvo.Store, format, path string, opt Option
 // write writes the rows to w; file and path are set for a file (npy
 // needs them).
 func write(ctx context.Context, st salvo.Store, format string, w io.Writer, file io.WriterAt, path string, opt Options) error {
-	info, err := collection(ctx, st, opt.Collection)
+	info, err := salvo.FindCollection(ctx, st, opt.Collection)
 	if err != nil {
 		return err
 	}
@@ -160,20 +160,6 @@ func write(ctx context.Context, st salvo.Store, format string, w io.Writer, file
 		return fmt.Errorf("export %s: %w", info.Name, err)
 	}
 	return bw.Flush()
-}
-
-// collection is what the store holds of the collection name.
-func collection(ctx context.Context, st salvo.Store, name string) (*salvo.Collection, error) {
-	colls, err := st.Collections(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for i := range colls {
-		if colls[i].Name == name {
-			return &colls[i], nil
-		}
-	}
-	return nil, fmt.Errorf("collection %q: %w", name, salvo.ErrNoCollection)
 }
 
 // rowWriter writes one format; rows come in ID order.

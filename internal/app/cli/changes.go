@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+
+	"github.com/salvoembed/salvo"
 )
 
 // Changes is what a run did to its collection's records.
@@ -18,14 +20,10 @@ type Changes struct {
 // collection's record count before the run.
 func (r *embedReport) changes(st store, had int) {
 	written := r.Embedded + r.Cached - r.Unchanged
-	colls, err := st.Collections(context.Background())
+	c, err := salvo.FindCollection(context.Background(), st, r.Collection)
 	if err != nil {
 		return
 	}
-	for _, c := range colls {
-		if c.Name == r.Collection {
-			r.Added = min(max(0, int64(c.Count-had)), max(0, written))
-			r.Updated = max(0, written-r.Added)
-		}
-	}
+	r.Added = min(max(0, int64(c.Count-had)), max(0, written))
+	r.Updated = max(0, written-r.Added)
 }

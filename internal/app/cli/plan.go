@@ -115,17 +115,15 @@ func openPlanStore(ctx context.Context, db dbTarget, collection string) (store, 
 	if err != nil {
 		return nil, nil, err
 	}
-	colls, err := st.Collections(ctx)
-	if err != nil {
+	coll, err := salvo.FindCollection(ctx, st, collection)
+	switch {
+	case errors.Is(err, salvo.ErrNoCollection):
+		return st, nil, nil
+	case err != nil:
 		st.Close()
 		return nil, nil, err
 	}
-	for i := range colls {
-		if colls[i].Name == collection {
-			return st, &colls[i], nil
-		}
-	}
-	return st, nil, nil
+	return st, coll, nil
 }
 
 // estimate sets the estimate from the collection's last run in the ledger.
