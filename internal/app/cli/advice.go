@@ -38,7 +38,8 @@ func advice(err error) (plain, advised string) {
 	switch e := err.(type) {
 	case *salvo.ModelNotFoundError:
 		if e.Suggestion != "" {
-			return e.Error(), strings.Replace(e.Error(), "That server has it.", "That server has it: pass --model "+e.Suggestion+".", 1) + ", or pass --pull"
+			return e.Error(), fmt.Sprintf("model %q not found on %s (%s); did you mean %s? That server has it: pass --model %s. To use %s itself, run `ollama pull %s` on that server, or pass --pull",
+				e.Model, e.Endpoint, e.Message, e.Suggestion, e.Suggestion, e.Model, e.Model)
 		}
 		return e.Error(), e.Error() + ", or pass --pull"
 	case *salvo.ModelMismatchError:
