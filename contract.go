@@ -14,7 +14,8 @@ import "context"
 //     a store has them: [VectorReader] (a whole collection at once, else
 //     [Store.Each]), [ItemVectorReader], [Searcher] and [Indexer] (a store
 //     that ranks by itself, such as PostgreSQL with pgvector), [Pruner]
-//     (what salvo embed --prune deletes with).
+//     (what salvo embed --prune deletes with), [Aliaser] (salvo alias and
+//     salvo drop, in alias.go).
 
 // FullStore is everything a store implements to serve every salvo command:
 // the required parts of the contract.

@@ -62,10 +62,17 @@ var migrations = []string{
 	ALTER TABLE collections ADD COLUMN digest     TEXT    NOT NULL DEFAULT '';
 	ALTER TABLE collections ADD COLUMN keep       TEXT    NOT NULL DEFAULT '';
 	ALTER TABLE items ADD COLUMN fields TEXT CHECK (fields IS NULL OR json_valid(fields));`,
+	// 3: aliases, names that stand for a collection (salvo alias). The
+	// reference keeps a collection an alias points to from being deleted.
+	`CREATE TABLE aliases (
+		name          TEXT    PRIMARY KEY,
+		collection_id INTEGER NOT NULL REFERENCES collections (id)
+	) WITHOUT ROWID;
+	CREATE INDEX aliases_by_collection ON aliases (collection_id);`,
 }
 
 // SchemaVersion is the schema version this build writes.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 func init() {
 	if len(migrations) != SchemaVersion {
