@@ -62,10 +62,15 @@ var migrations = []string{
 	ALTER TABLE collections ADD COLUMN digest     TEXT    NOT NULL DEFAULT '';
 	ALTER TABLE collections ADD COLUMN keep       TEXT    NOT NULL DEFAULT '';
 	ALTER TABLE items ADD COLUMN fields TEXT CHECK (fields IS NULL OR json_valid(fields));`,
+	// 3: the words of each item (its text and its kept fields' values) in
+	// an FTS5 index, for search by words (BM25). Triggers keep it in step
+	// with items in the transaction that writes them; the items already
+	// stored are indexed here. See words.go.
+	wordsSchema,
 }
 
 // SchemaVersion is the schema version this build writes.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 func init() {
 	if len(migrations) != SchemaVersion {
