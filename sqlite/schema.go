@@ -69,10 +69,15 @@ var migrations = []string{
 		collection_id INTEGER NOT NULL REFERENCES collections (id)
 	) WITHOUT ROWID;
 	CREATE INDEX aliases_by_collection ON aliases (collection_id);`,
+	// 4: the words of each item (its text and its kept fields' values) in
+	// an FTS5 index, for search by words (BM25). Triggers keep it in step
+	// with items in the transaction that writes them; the items already
+	// stored are indexed here. See words.go.
+	wordsSchema,
 }
 
 // SchemaVersion is the schema version this build writes.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 func init() {
 	if len(migrations) != SchemaVersion {
