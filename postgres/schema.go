@@ -16,8 +16,9 @@ const DefaultSchema = "salvo"
 // SchemaVersion is the version of salvo's tables this build writes.
 // Version 2 added how a collection was embedded (prefix, endpoint,
 // dimensions, digest, kept fields) and each item's kept fields; [Open]
-// upgrades a schema of version 1 in place.
-const SchemaVersion = 2
+// upgrades a schema of version 1 in place. Version 3 added the pieces of
+// long records (chunks).
+const SchemaVersion = 3
 
 // Vector storage kinds, as [Store.VectorStorage] and the meta table name them.
 const (
@@ -130,7 +131,7 @@ func setupSchema(ctx context.Context, conn *pgx.Conn, srv *Server, schema string
 		embedding = "embedding " + vec + " NOT NULL,"
 		embeddingStorage = "ALTER TABLE " + s + ".items ALTER COLUMN embedding SET STORAGE MAIN;"
 	}
-	ddl := strings.NewReplacer("{{s}}", s, "{{vec}}", vec, "{{embedding}}", embedding, "{{embeddingStorage}}", embeddingStorage).Replace(schemaSQL)
+	ddl := strings.NewReplacer("{{s}}", s, "{{vec}}", vec, "{{embedding}}", embedding, "{{embeddingStorage}}", embeddingStorage).Replace(schemaSQL + chunksSQL)
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return "", err
@@ -161,6 +162,7 @@ var migrations = map[int]string{
 		ADD COLUMN IF NOT EXISTS digest     text    NOT NULL DEFAULT '',
 		ADD COLUMN IF NOT EXISTS keep       text    NOT NULL DEFAULT '';
 	ALTER TABLE {{s}}.items ADD COLUMN IF NOT EXISTS fields json`,
+	2: chunksSQL,
 }
 
 // upgrade checks an existing schema, brings an older version up to

@@ -62,10 +62,21 @@ var migrations = []string{
 	ALTER TABLE collections ADD COLUMN digest     TEXT    NOT NULL DEFAULT '';
 	ALTER TABLE collections ADD COLUMN keep       TEXT    NOT NULL DEFAULT '';
 	ALTER TABLE items ADD COLUMN fields TEXT CHECK (fields IS NULL OR json_valid(fields));`,
+	// 3: the pieces of long records, one vector each, under the record's
+	// ID and the piece's number, with its byte offsets in the text.
+	`CREATE TABLE chunks (
+		collection_id INTEGER NOT NULL REFERENCES collections (id),
+		id            TEXT    NOT NULL,
+		chunk         INTEGER NOT NULL,
+		start         INTEGER NOT NULL,
+		"end"         INTEGER NOT NULL,
+		cache_id      INTEGER NOT NULL REFERENCES cache (id),
+		PRIMARY KEY (collection_id, id, chunk)
+	) WITHOUT ROWID;`,
 }
 
 // SchemaVersion is the schema version this build writes.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 func init() {
 	if len(migrations) != SchemaVersion {

@@ -64,6 +64,7 @@ func Run(t *testing.T, open func(t *testing.T) salvo.Store) {
 	t.Run("Vectors", func(t *testing.T) { testVectors(t, open(t)) })
 	t.Run("ItemVector", func(t *testing.T) { testItemVector(t, open(t)) })
 	t.Run("DeleteItems", func(t *testing.T) { testDeleteItems(t, open(t)) })
+	t.Run("Chunks", func(t *testing.T) { testChunks(t, open(t)) })
 	t.Run("CachedVectors", func(t *testing.T) { testCachedVectors(t, open(t)) })
 	t.Run("Runs", func(t *testing.T) { testRuns(t, open(t)) })
 	t.Run("Describer", func(t *testing.T) { testDescriber(t, open(t)) })
