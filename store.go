@@ -85,6 +85,9 @@ type Item struct {
 	// (Collection.Keep), so results can be shown without the input file;
 	// nil keeps none. It is stored with the item, not in the cache.
 	Fields []byte
+	// Chunk is nil for a whole record; for a piece of a long record it
+	// says which (see [Chunk]).
+	Chunk *Chunk
 }
 
 // Entry is a vector in the content cache.

@@ -123,6 +123,10 @@ func (s *Store) DropCollection(ctx context.Context, collection string) (int64, e
 			if len(to) > 0 {
 				return &salvo.AliasedError{Collection: collection, Aliases: to}
 			}
+			// A long record's pieces first: they refer to the collection.
+			if _, err := tx.Exec(ctx, `DELETE FROM `+s.q.s+`.chunks WHERE collection_id = $1`, cid); err != nil {
+				return err
+			}
 			tag, err := tx.Exec(ctx, `DELETE FROM `+s.q.s+`.items WHERE collection_id = $1`, cid)
 			if err != nil {
 				return err

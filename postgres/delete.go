@@ -52,6 +52,9 @@ func (s *Store) deleteItemsOnce(ctx context.Context, collection string, ids []st
 	if err != nil {
 		return 0, s.wrap(err, "delete %d records from collection %q", len(valid), collection)
 	}
+	if _, err := tx.Exec(ctx, `DELETE FROM `+s.q.s+`.chunks WHERE collection_id = $1 AND id = ANY($2::text[])`, cid, valid); err != nil {
+		return 0, s.wrap(err, "delete %d records from collection %q", len(valid), collection)
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return 0, s.wrap(err, "delete from collection %q", collection)
 	}

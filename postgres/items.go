@@ -19,6 +19,9 @@ func (s *Store) lookupOnce(ctx context.Context, collection string, items []salvo
 	if len(out) < len(items) {
 		return fmt.Errorf("lookup in collection %q: %d items but room for %d answers", collection, len(items), len(out))
 	}
+	if hasPieces(items) {
+		return s.lookupMixed(ctx, collection, items, out)
+	}
 	cid, _, err := s.collection(ctx, s.pool, collection, false)
 	if err != nil {
 		return err
@@ -139,7 +142,11 @@ func (s *Store) putOnce(ctx context.Context, collection string, entries []salvo.
 		}
 	}
 
-	items = lastPerID(items)
+	items, pieces := splitPieces(items)
+	if err := s.dropPieces(ctx, tx, cid, items); err != nil {
+		return s.wrap(err, "store in collection %q", collection)
+	}
+	items = lastPerID(append(items, records(pieces)...))
 	ids := make([]string, len(items))
 	cacheIDs := make([]int64, len(items))
 	fields := make([]*string, len(items)) // NULL: no kept fields
@@ -164,6 +171,9 @@ func (s *Store) putOnce(ctx context.Context, collection string, entries []salvo.
 		if _, err := tx.Exec(ctx, s.q.upsertItems, cid, ids, cacheIDs, fields); err != nil {
 			return s.wrap(err, "store %d items in collection %q", len(items), collection)
 		}
+	}
+	if err := s.putPieces(ctx, tx, cid, collection, pieces, cached, &want); err != nil {
+		return err
 	}
 	if _, err := tx.Exec(ctx, s.q.touchColl, want, cid); err != nil {
 		return s.wrap(err, "store in collection %q", collection)

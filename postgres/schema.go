@@ -16,8 +16,9 @@ const DefaultSchema = "salvo"
 // SchemaVersion is the version of salvo's tables this build writes.
 // Version 2 added how a collection was embedded (prefix, endpoint,
 // dimensions, digest, kept fields) and each item's kept fields; version 3
-// the aliases. [Open] upgrades an older schema in place.
-const SchemaVersion = 3
+// the aliases; version 4 the pieces of long records (chunks). [Open]
+// upgrades an older schema in place.
+const SchemaVersion = 4
 
 // Vector storage kinds, as [Store.VectorStorage] and the meta table name them.
 const (
@@ -141,7 +142,7 @@ func setupSchema(ctx context.Context, conn *pgx.Conn, srv *Server, schema string
 		embedding = "embedding " + vec + " NOT NULL,"
 		embeddingStorage = "ALTER TABLE " + s + ".items ALTER COLUMN embedding SET STORAGE MAIN;"
 	}
-	ddl := strings.NewReplacer("{{s}}", s, "{{vec}}", vec, "{{embedding}}", embedding, "{{embeddingStorage}}", embeddingStorage).Replace(schemaSQL)
+	ddl := strings.NewReplacer("{{s}}", s, "{{vec}}", vec, "{{embedding}}", embedding, "{{embeddingStorage}}", embeddingStorage).Replace(schemaSQL + chunksSQL)
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return "", err
@@ -173,6 +174,7 @@ var migrations = map[int]string{
 		ADD COLUMN IF NOT EXISTS keep       text    NOT NULL DEFAULT '';
 	ALTER TABLE {{s}}.items ADD COLUMN IF NOT EXISTS fields json`,
 	2: aliasesSQL,
+	3: chunksSQL,
 }
 
 // upgrade checks an existing schema, brings an older version up to

@@ -135,6 +135,10 @@ func (s *Store) dropCollection(ctx context.Context, collection string) (int64, e
 	if len(to) > 0 {
 		return 0, &salvo.AliasedError{Collection: collection, Aliases: to}
 	}
+	// A long record's pieces first: they refer to the collection.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM chunks WHERE collection_id = ?`, cid); err != nil {
+		return 0, fmt.Errorf("drop collection %q of %s: %w", collection, s.path, err)
+	}
 	res, err := tx.ExecContext(ctx, `DELETE FROM items WHERE collection_id = ?`, cid)
 	if err != nil {
 		return 0, fmt.Errorf("drop collection %q of %s: %w", collection, s.path, err)

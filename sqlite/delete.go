@@ -56,6 +56,9 @@ func (s *Store) deleteItems(ctx context.Context, collection string, ids []string
 			return 0, fmt.Errorf("delete record %q from collection %q of %s: %w", id, collection, s.path, err)
 		}
 		total += n
+		if _, err := tx.ExecContext(ctx, `DELETE FROM chunks WHERE collection_id = ? AND id = ?`, cid, id); err != nil {
+			return 0, fmt.Errorf("delete record %q from collection %q of %s: %w", id, collection, s.path, err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("delete from collection %q of %s: %w", collection, s.path, err)

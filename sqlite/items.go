@@ -21,6 +21,9 @@ func (s *Store) Lookup(ctx context.Context, collection string, items []salvo.Ite
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if hasPieces(items) {
+		return s.lookupMixed(ctx, collection, items, out)
+	}
 	cid, err := s.collectionID(ctx, collection)
 	if err != nil {
 		return err
@@ -119,6 +122,11 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 		cacheIDs[e.Key] = id
 	}
 
+	items, pieces := s.recordsOf(items)
+	if err := s.dropPieces(ctx, tx, cid, items); err != nil {
+		return fmt.Errorf("store in collection %q of %s: %w", collection, s.path, err)
+	}
+	items = append(items, records(pieces)...)
 	now := time.Now().UnixMilli()
 	byKey := tx.StmtContext(ctx, s.st.cacheByKey)
 	putItem := tx.StmtContext(ctx, s.st.upsertItem)
@@ -150,6 +158,9 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 		}
 	}
 
+	if err := s.putPieces(ctx, tx, cid, collection, pieces, cacheIDs, &want); err != nil {
+		return fmt.Errorf("store in collection %q of %s: %w", collection, s.path, err)
+	}
 	if _, err := tx.StmtContext(ctx, s.st.touchColl).ExecContext(ctx, want, now, cid); err != nil {
 		return fmt.Errorf("store in collection %q of %s: %w", collection, s.path, err)
 	}

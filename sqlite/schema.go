@@ -74,10 +74,21 @@ var migrations = []string{
 	// with items in the transaction that writes them; the items already
 	// stored are indexed here. See words.go.
 	wordsSchema,
+	// 5: the pieces of long records, one vector each, under the record's
+	// ID and the piece's number, with its byte offsets in the text.
+	`CREATE TABLE chunks (
+		collection_id INTEGER NOT NULL REFERENCES collections (id),
+		id            TEXT    NOT NULL,
+		chunk         INTEGER NOT NULL,
+		start         INTEGER NOT NULL,
+		"end"         INTEGER NOT NULL,
+		cache_id      INTEGER NOT NULL REFERENCES cache (id),
+		PRIMARY KEY (collection_id, id, chunk)
+	) WITHOUT ROWID;`,
 }
 
 // SchemaVersion is the schema version this build writes.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 func init() {
 	if len(migrations) != SchemaVersion {

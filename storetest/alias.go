@@ -107,6 +107,12 @@ func testDropCollection(t *testing.T, s salvo.Store) {
 	mustOpen(t, s, "other", "m")
 	mustPut(t, s, "old", Entries(3, 1, 2), []salvo.Item{{ID: "a", Key: Key(1)}, {ID: "b", Key: Key(2)}})
 	mustPut(t, s, "other", nil, []salvo.Item{{ID: "a", Key: Key(1)}})
+	cr, hasChunks := s.(salvo.ChunkReader)
+	var records int64 = 2
+	if hasChunks { // a long record's pieces go with the collection too
+		mustPut(t, s, "old", nil, []salvo.Item{piece("long", 1, 0, 2), piece("long", 2, 1, 2)})
+		records++
+	}
 	ledger, hasLedger := s.(salvo.RunLedger)
 	if hasLedger {
 		now := time.Now()
@@ -126,8 +132,8 @@ func testDropCollection(t *testing.T, s salvo.Store) {
 	if !errors.As(err, &ae) || ae.Collection != "old" || !slices.Equal(ae.Aliases, []string{"latest", "prod"}) {
 		t.Fatalf("DropCollection of an aliased collection: err = %v, want an *AliasedError{old, [latest prod]}", err)
 	}
-	if got := count(t, s, "old"); got != 2 {
-		t.Fatalf("a refused drop left %d records, want 2", got)
+	if got := count(t, s, "old"); int64(got) != records {
+		t.Fatalf("a refused drop left %d records, want %d", got, records)
 	}
 	for _, name := range []string{"prod", "latest"} {
 		if err := a.DeleteAlias(ctx, name); err != nil {
@@ -135,8 +141,8 @@ func testDropCollection(t *testing.T, s salvo.Store) {
 		}
 	}
 	n, err := a.DropCollection(ctx, "old")
-	if err != nil || n != 2 {
-		t.Fatalf("DropCollection(old) = %d, %v; want 2, nil", n, err)
+	if err != nil || n != records {
+		t.Fatalf("DropCollection(old) = %d, %v; want %d, nil", n, err, records)
 	}
 	if _, err := salvo.FindCollection(ctx, s, "old"); !errors.Is(err, salvo.ErrNoCollection) {
 		t.Errorf("FindCollection of a dropped collection: err = %v, want ErrNoCollection", err)
@@ -167,6 +173,11 @@ func testDropCollection(t *testing.T, s salvo.Store) {
 	}
 	if pr := lookup(t, s, "old", []salvo.Item{{ID: "a", Key: Key(1)}}); pr[0] != salvo.Cached {
 		t.Errorf("Lookup in the new collection = %v, want Cached (the vector is kept, the record is not)", pr[0])
+	}
+	if hasChunks {
+		if got := eachChunk(t, cr, "old"); len(got) != 0 {
+			t.Errorf("pieces in the collection made again after its drop = %v, want none", got)
+		}
 	}
 	if _, err := a.DropCollection(ctx, "nope"); !errors.Is(err, salvo.ErrNoCollection) {
 		t.Errorf("DropCollection of a missing collection: err = %v, want ErrNoCollection", err)

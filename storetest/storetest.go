@@ -70,6 +70,7 @@ func Run(t *testing.T, open func(t *testing.T) salvo.Store) {
 	t.Run("DropCollection", func(t *testing.T) { testDropCollection(t, open(t)) })
 	t.Run("TextSearch", func(t *testing.T) { testTextSearch(t, open(t)) })
 	t.Run("TextSearchMany", func(t *testing.T) { testTextSearchMany(t, open(t)) })
+	t.Run("Chunks", func(t *testing.T) { testChunks(t, open(t)) })
 	t.Run("CachedVectors", func(t *testing.T) { testCachedVectors(t, open(t)) })
 	t.Run("Runs", func(t *testing.T) { testRuns(t, open(t)) })
 	t.Run("Describer", func(t *testing.T) { testDescriber(t, open(t)) })

@@ -1,0 +1,58 @@
+package salvo
+
+import (
+	"context"
+	"errors"
+)
+
+// Chunk places an item in a piece of its record's rendered text: a long
+// record is embedded as several pieces, one vector each, all stored under
+// the record's ID. An [Item] whose Chunk is nil is a whole record.
+type Chunk struct {
+	Index int `json:"index"` // the piece's number, from 0
+	Count int `json:"count"` // how many pieces the record has
+	Start int `json:"start"` // byte offsets of the piece in the rendered text: [Start, End)
+	End   int `json:"end"`
+}
+
+// Pieces of a record, in a store that implements the contract:
+//
+//   - Lookup of a piece is Stored when the collection holds piece
+//     Chunk.Index of the ID with the same key and offsets, and the record
+//     has no piece numbered Chunk.Count or above; Cached when the key is
+//     cached; Missing otherwise.
+//   - Put of a piece stores it under (ID, Chunk.Index) and deletes the
+//     record's pieces numbered Chunk.Count or above. Put of piece 0 also
+//     stores the record itself (its item points at piece 0's vector and
+//     keeps the item's Fields), so the record counts once in
+//     Collection.Count, and DocReader, Each and Pruner see it. Put of a
+//     whole record deletes the pieces the record had.
+
+// ChunkReader reads the pieces of a collection's chunked records. A store
+// that stores pieces implements it; search ranks records by their best
+// piece through it.
+type ChunkReader interface {
+	// EachChunk calls fn for every piece of the collection, in ID order
+	// (byte order), then by piece number, with a vector fn may keep. It
+	// stops at the first error fn returns and returns that error.
+	EachChunk(ctx context.Context, collection string, fn func(id string, c Chunk, v []float32) error) error
+	// ChunkText returns the text of piece index of record id; an error
+	// wrapping [ErrNoChunk] when there is no such piece.
+	ChunkText(ctx context.Context, collection, id string, index int) (string, error)
+}
+
+// ErrNoChunk is returned for a piece a collection does not hold.
+var ErrNoChunk = errors.New("no such piece")
+
+// SplitPieces returns the whole records of items and their pieces, each in
+// the order given; a store's Put and Lookup use it.
+func SplitPieces(items []Item) (whole, pieces []Item, wholeAt, pieceAt []int) {
+	for i, it := range items {
+		if it.Chunk == nil {
+			whole, wholeAt = append(whole, it), append(wholeAt, i)
+		} else {
+			pieces, pieceAt = append(pieces, it), append(pieceAt, i)
+		}
+	}
+	return whole, pieces, wholeAt, pieceAt
+}
