@@ -78,6 +78,20 @@ func (e *NoMatchError) Error() string {
 	return fmt.Sprintf("no file under %s matches the pattern (hidden files and folders, whose names start with '.', are matched only by a pattern part that starts with '.')", e.Root)
 }
 
+// DocumentError is a document file that matched a pattern but could not be
+// read: it carries the ID the record would have had (so that a caller can
+// tell that record failed, and keep it), inside a *[salvo.RecordError]
+// naming the file. Err says why: an [fs] error, an *[EncodingError], a
+// *[TooLargeError].
+type DocumentError struct {
+	ID  string
+	Err error
+}
+
+func (e *DocumentError) Error() string { return e.Err.Error() }
+
+func (e *DocumentError) Unwrap() error { return e.Err }
+
 // TooLargeError is a document file larger than [MaxDocumentBytes].
 type TooLargeError struct {
 	Size, Limit int64 // bytes
@@ -126,7 +140,7 @@ func size(n int64) string {
 // order mark is decoded; an HTML page is decoded from the charset it
 // declares). A file that cannot be read, is no UTF-8 text (*[EncodingError])
 // or is too large (*[TooLargeError]) is a *[salvo.RecordError] naming it,
-// and reading goes on with the next file; so is a folder that cannot be
+// with a *[DocumentError] holding its ID, and reading goes on with the next file; so is a folder that cannot be
 // listed, and a pattern that matched no file (*[NoMatchError]).
 //
 // A pattern whose root does not exist is an *[InputError] holding a
@@ -228,7 +242,7 @@ func (ff *filesFormat) nextRecord() (*salvo.Record, error) {
 		}
 		doc, err := readFile(p, kind)
 		if err != nil {
-			return nil, &salvo.RecordError{File: p, Err: err}
+			return nil, &salvo.RecordError{File: p, Err: &DocumentError{ID: id, Err: err}}
 		}
 		if doc.title == "" {
 			doc.title = filepath.Base(p)

@@ -234,6 +234,13 @@ func TestOpenFilesBadFiles(t *testing.T) {
 	if !reflect.DeepEqual(out, want) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(out, "\n"), strings.Join(want, "\n"))
 	}
+	r, _ := OpenFiles([]string{"d/2.md"})
+	_, err := r.Next()
+	var de *DocumentError
+	var ee *EncodingError
+	if !errors.As(err, &de) || de.ID != "d/2.md" || !errors.As(err, &ee) || ee.Line != 2 {
+		t.Errorf("a non-UTF-8 file: %v, want a DocumentError with its ID and an EncodingError at line 2", err)
+	}
 	if got := recs[2].Fields[FieldText]; got != "crème" {
 		t.Errorf("6.html text = %q, want crème (decoded from its charset)", got)
 	}
