@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/salvoembed/salvo"
 )
@@ -163,6 +164,15 @@ func OpenFiles(patterns []string) (*Reader, error) {
 	return &Reader{name: strings.Join(patterns, " "), form: FormatFiles, f: ff}, nil
 }
 
+// PatternRoot is the folder that a pattern of [OpenFiles] is searched
+// under and whose IDs are relative to: the part before the first part
+// holding a metacharacter ("notes" for "notes/**/*.md", "." for "*.md").
+// A plain path is its own root.
+func PatternRoot(pattern string) string {
+	g, _ := parseGlob(filepath.ToSlash(pattern))
+	return filepath.FromSlash(g.root)
+}
+
 // CountFiles counts the document files the patterns match, for a progress
 // total, without reading them. Errors are those of [OpenFiles].
 func CountFiles(patterns []string) (int, error) {
@@ -187,9 +197,12 @@ func CountFiles(patterns []string) (int, error) {
 }
 
 // Skipped counts the files that matched a pattern of [OpenFiles] and were
-// skipped, so far, for not being documents; zero for other readers.
+// skipped, so far, for not being documents; zero for other readers. Unlike
+// the other methods, it may be called while another goroutine reads.
 func (r *Reader) Skipped() SkippedFiles {
 	if ff, ok := r.f.(*filesFormat); ok {
+		ff.mu.Lock()
+		defer ff.mu.Unlock()
 		return ff.skipped
 	}
 	return SkippedFiles{}
@@ -202,8 +215,10 @@ type recordFormat interface {
 
 // filesFormat reads the files of every pattern in turn.
 type filesFormat struct {
-	walks   []*walk
-	seen    map[string]bool // cleaned paths read, when there are several patterns
+	walks []*walk
+	seen  map[string]bool // cleaned paths read, when there are several patterns
+
+	mu      sync.Mutex // Skipped may be called while another goroutine reads
 	skipped SkippedFiles
 }
 
@@ -234,10 +249,12 @@ func (ff *filesFormat) nextRecord() (*salvo.Record, error) {
 		}
 		kind := docKindOf(p)
 		if kind == docNone {
+			ff.mu.Lock()
 			if ff.skipped.Count == 0 {
 				ff.skipped.Example = p
 			}
 			ff.skipped.Count++
+			ff.mu.Unlock()
 			continue
 		}
 		doc, err := readFile(p, kind)

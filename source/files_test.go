@@ -257,3 +257,11 @@ func TestCountFiles(t *testing.T) {
 		t.Errorf("CountFiles of a missing root: %v, want an InputError", err)
 	}
 }
+
+func TestPatternRoot(t *testing.T) {
+	for p, want := range map[string]string{"notes/**/*.md": "notes", "*.md": ".", "a/b.md": "a/b.md", "{x,y}/*": "."} {
+		if got := PatternRoot(p); got != filepath.FromSlash(want) {
+			t.Errorf("PatternRoot(%q) = %q, want %q", p, got, want)
+		}
+	}
+}
