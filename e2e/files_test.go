@@ -98,6 +98,15 @@ func TestEmbedFiles(t *testing.T) {
 		}
 	}
 
+	// An unquoted pattern, expanded by the shell: plain paths, each its own ID.
+	code, out, errs = filesRun(t, bin, dir, host, "salvo embed --files notes/*.md notes/*/*.md --db expanded.db --json")
+	if s := decodeSummary(t, "expanded", out, errs); code != 0 || s.Read != 2 || s.Collection != "notes" {
+		t.Errorf("paths the shell expanded: exit %d, %+v; want 2 read into collection notes\n%s", code, s, errs)
+	}
+	if ids := slices.Sorted(maps.Keys(exported(t, filepath.Join(dir, "expanded.db")))); !slices.Equal(ids, []string{"notes/a.md", "notes/sub/b.md"}) {
+		t.Errorf("paths the shell expanded: IDs %q, want the paths as given", ids)
+	}
+
 	// The same line again sends nothing.
 	code, out, errs = filesRun(t, bin, dir, host, line+" --json")
 	if s := decodeSummary(t, line, out, errs); code != 0 || s.Embedded != 0 || s.Unchanged != 4 {
