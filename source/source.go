@@ -116,7 +116,8 @@ type format interface {
 	next() (fields map[string]any, line int, err error)
 }
 
-// Reader yields the records of one file. It is not safe for concurrent use.
+// Reader yields the records of one file or, opened by [OpenFiles], one
+// record per document file. It is not safe for concurrent use.
 type Reader struct {
 	name    string
 	form    string // FormatJSONL, FormatJSON, FormatCSV or FormatTSV
@@ -218,6 +219,14 @@ func (r *Reader) Next() (*salvo.Record, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
+	if rf, ok := r.f.(recordFormat); ok {
+		rec, err := rf.nextRecord()
+		var le *salvo.RecordError
+		if err != nil && !errors.As(err, &le) {
+			r.err = err
+		}
+		return rec, err
+	}
 	fields, line, err := r.f.next()
 	if err != nil {
 		var le *salvo.RecordError
@@ -253,7 +262,8 @@ func (r *Reader) id(fields map[string]any, line int) string {
 }
 
 // Format is the format the input is read as: the one [Options.Format] or
-// the file's extension names, else the one its content shows.
+// the file's extension names, else the one its content shows;
+// [FormatFiles] for a reader from [OpenFiles].
 func (r *Reader) Format() string { return r.form }
 
 // Close closes the file. Standard input is left open.

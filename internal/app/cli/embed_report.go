@@ -145,6 +145,7 @@ func printReport(w io.Writer, r *embedReport, interrupted bool) {
 		}
 		fmt.Fprintln(w)
 	}
+	printSkipped(w, r)
 	if j := r.Jobs; j != nil {
 		fmt.Fprintf(w, "       --distributed: this process worked %d of the %d jobs (River queue %s in schema %s; salvo status --db … shows them)\n",
 			j.Worked, j.Total, j.Queue, j.Schema)

@@ -22,6 +22,7 @@ import (
 
 const embedHelp = `Usage: salvo embed [flags] FILE...
        salvo embed [flags] --source-db DB --sql QUERY [--write-back TABLE.COLUMN]
+       salvo embed [flags] --files 'PATTERN'...     documents: one record per .txt, .md, .html file
 
 Reads records from FILEs (.jsonl/.ndjson, .json, .csv, .tsv, or - for standard
 input, also read when no FILE is given) or from the rows of a query (--source-db, --sql), renders
@@ -36,6 +37,7 @@ Examples:
   salvo embed movies.csv --text '{{.Title}} ({{index . "Release Date"}})' --id imdb_id
   salvo embed dump.json --records data.movies --host gpu1:11434,gpu2:11434
   cat movies.jsonl | salvo embed --collection movies
+  salvo embed --files 'notes/**/*.md' 'site/**/*.html'   # one record per file: fields path, title, text
   salvo embed movies.jsonl --collection movies --plan   # what a run would do: counts, texts, time; sends and writes nothing
   salvo embed movies.jsonl --collection movies --prune  # also delete the stored records the file no longer has
   salvo embed --source-db postgres://app@db/shop --sql "SELECT id, title, summary FROM movies" \
@@ -96,6 +98,7 @@ type embedFlags struct {
 	plan        bool      // --plan: print what the run would do, do nothing
 	prune       bool      // --prune: delete the records the input lacks
 	pruneMax    pruneLimit
+	files       bool // --files: the FILEs are documents, one record each
 }
 
 func (f *embedFlags) register(fs *pflag.FlagSet) {
@@ -149,6 +152,7 @@ func (f *embedFlags) registerInput(fs *pflag.FlagSet) {
 	fs.StringVar(&f.prefix, "prefix", "", "`STRING` prepended to every text, e.g. \"search_document: \"")
 	fs.StringVar(&f.idField, "id", "id", "`FIELD` holding the record ID; records without it get FILE:LINE")
 	fs.StringVar(&f.records, "records", "", "for .json: dotted `PATH` to the array of records, e.g. data.movies")
+	fs.BoolVar(&f.files, "files", false, filesHelp)
 	fs.StringVar(&f.format, "format", "", "input format: jsonl, json, csv or tsv (default: by extension, else by content)")
 	fs.StringVar(&f.sourceDB, "source-db", "", "read records from a database instead of files: postgres://… `URL`, or a SQLite file (PATH, sqlite:PATH or file:PATH)")
 	fs.StringVar(&f.sql, "sql", "", "with --source-db: the `QUERY` whose rows are the records; its columns are the fields")
@@ -215,6 +219,10 @@ type embedReport struct {
 	WriteBack *writeBackReport `json:"write_back,omitempty"`
 	// Jobs is set with --distributed.
 	Jobs *jobsReport `json:"jobs,omitempty"`
+	// SkippedFiles is set with --files: the files that matched and are no
+	// documents.
+	SkippedFiles   *int `json:"skipped_files,omitempty"`
+	skippedExample string
 }
 
 // embed runs salvo embed. Everything that can be checked before the first
@@ -236,6 +244,9 @@ func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (
 	}
 	if err := checkPrune(f, fs.Changed); err != nil {
 		return nil, err
+	}
+	if f.files {
+		return embedFiles(ctx, f, fs, files, stdio)
 	}
 	if f.sourceDB != "" || f.sql != "" || f.writeBack != "" {
 		return embedFromDB(ctx, f, files, stdio)
