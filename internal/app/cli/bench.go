@@ -45,34 +45,32 @@ func runBench(ctx context.Context, args []string, stdio Stdio) error {
 	if fs.NArg() != 1 {
 		return usageError("salvo bench takes one FILE\nRun 'salvo bench --help' for the flags.")
 	}
-	if len(f.hosts) == 0 {
-		f.hosts = defaultHosts()
-	}
-	f.concurrency, f.batchSize = 1, 1 // checked by connect; strategies choose their own
+	server := f.server()
+	server.concurrency = 1 // checked by connect; strategies choose their own
 	texts, err := benchTexts(ctx, fs.Arg(0), &f, stdio)
 	if err != nil {
 		return err
 	}
-	_, _, _, endpoint, err := connect(ctx, &f, stdio)
+	_, _, _, endpoint, err := connect(ctx, server, stdio)
 	if err != nil {
 		return err
 	}
 	var truncate *bool
-	if !f.truncate {
-		truncate = &f.truncate
+	if !server.truncate {
+		truncate = new(bool)
 	}
-	apiKey, err := f.apiKey()
+	apiKey, err := server.apiKey()
 	if err != nil {
 		return err
 	}
-	threads := newHostThreads(&f) // fleet hosts keep their num_thread: another would reload the model
+	threads := newHostThreads(server.numThread, server.api) // fleet hosts keep their num_thread: another would reload the model
 	cfg := bench.Config{
-		Hosts: f.hosts, Model: f.model, Texts: texts, Timeout: f.timeout,
+		Hosts: server.hosts, Model: server.model, Texts: texts, Timeout: f.timeout,
 		Embedder: func(host, api string) (salvo.Embedder, error) {
 			if api == "openai" {
-				return openai.New(host, openai.Options{Model: f.model, Dimensions: f.dimensions, APIKey: apiKey})
+				return openai.New(host, openai.Options{Model: server.model, Dimensions: server.dimensions, APIKey: apiKey})
 			}
-			return ollama.New(host, ollama.Options{Model: f.model, API: ollama.API(api), Dimensions: f.dimensions, Truncate: truncate, KeepAlive: f.keepAlive, ModelOptions: threads.options(host)})
+			return ollama.New(host, ollama.Options{Model: server.model, API: ollama.API(api), Dimensions: server.dimensions, Truncate: truncate, KeepAlive: server.keepAlive, ModelOptions: threads.options(host)})
 		},
 		Progress: func(r bench.Result) {
 			if !f.jsonOut {
@@ -89,7 +87,7 @@ func runBench(ctx context.Context, args []string, stdio Stdio) error {
 			s.API = "openai"
 		}
 	}
-	fmt.Fprintf(stdio.Err, "bench: %d strategies × %d texts against %v, model %s\n", len(strategies), len(texts), f.hosts, f.model)
+	fmt.Fprintf(stdio.Err, "bench: %d strategies × %d texts against %v, model %s\n", len(strategies), len(texts), server.hosts, server.model)
 	results, err := bench.Run(ctx, cfg, strategies)
 	if err != nil {
 		return err
@@ -129,7 +127,7 @@ func benchTexts(ctx context.Context, file string, f *embedFlags, stdio Stdio) ([
 		return nil, err
 	}
 	defer closeInputs(ins)
-	if _, err := smp.check(rd, opts, textFlag(f), false, f.allowConst); err != nil {
+	if _, err := smp.check(rd, opts, textFlag(f.fields), false, f.allowConst); err != nil {
 		return nil, err
 	}
 	seen := map[string]bool{}

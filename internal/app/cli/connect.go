@@ -24,18 +24,18 @@ const preflightTimeout = 5 * time.Second
 // length, the vector size), and the endpoint in use. Servers that hold
 // different versions of the model (digests) are refused: their vectors
 // must not mix under one cache key.
-func connect(ctx context.Context, f *embedFlags, stdio Stdio) ([]engine.Host, salvo.KeySpec, serverInfo, string, error) {
-	f.model = salvo.CanonicalModel(f.model) // "name:latest" is "name"
-	key := salvo.KeySpec{Model: f.model, Dimensions: f.dimensions, Truncate: f.truncate}
-	api, err := apiOf(f)
+func connect(ctx context.Context, s serverPlan, stdio Stdio) ([]engine.Host, salvo.KeySpec, serverInfo, string, error) {
+	s.model = salvo.CanonicalModel(s.model) // "name:latest" is "name"
+	key := salvo.KeySpec{Model: s.model, Dimensions: s.dimensions, Truncate: s.truncate}
+	api, err := apiOf(s)
 	if err != nil {
 		return nil, key, serverInfo{}, "", err
 	}
 	var truncate *bool
-	if !f.truncate {
-		truncate = &f.truncate
+	if !s.truncate {
+		truncate = &s.truncate
 	}
-	apiKey, err := f.apiKey()
+	apiKey, err := s.apiKey()
 	if err != nil {
 		return nil, key, serverInfo{}, "", err
 	}
@@ -43,18 +43,18 @@ func connect(ctx context.Context, f *embedFlags, stdio Stdio) ([]engine.Host, sa
 	var model serverInfo // as the first server that answered describes it
 	endpoint, digestFrom := "", ""
 	var unreachable []error
-	threads := newHostThreads(f)
-	for _, h := range f.hosts {
-		oc, err := ollama.New(h, ollama.Options{Model: f.model, API: api, Dimensions: f.dimensions, Truncate: truncate, KeepAlive: f.keepAlive, UserAgent: "salvo/" + Version, ModelOptions: threads.options(h)})
+	threads := newHostThreads(s.numThread, s.api)
+	for _, h := range s.hosts {
+		oc, err := ollama.New(h, ollama.Options{Model: s.model, API: api, Dimensions: s.dimensions, Truncate: truncate, KeepAlive: s.keepAlive, UserAgent: "salvo/" + Version, ModelOptions: threads.options(h)})
 		if err != nil {
 			return nil, key, serverInfo{}, "", usageError("--host %q: %v", h, err)
 		}
-		info, err := preflight(ctx, oc, f, stdio)
+		info, err := preflight(ctx, oc, s, stdio)
 		var ue *unreachableError
-		if errors.As(err, &ue) && len(f.hosts) > 1 {
+		if errors.As(err, &ue) && len(s.hosts) > 1 {
 			// One server down out of several: go on with the others.
 			unreachable = append(unreachable, err)
-			if !f.quiet {
+			if !s.quiet {
 				fmt.Fprintf(stdio.Err, "salvo: warning: %v; going on without it\n", firstLine(err))
 			}
 			continue
@@ -62,13 +62,13 @@ func connect(ctx context.Context, f *embedFlags, stdio Stdio) ([]engine.Host, sa
 		if err != nil {
 			return nil, key, serverInfo{}, "", err
 		}
-		if err := agree(&model, info, &digestFrom, oc.Host(), f.model); err != nil {
+		if err := agree(&model, info, &digestFrom, oc.Host(), s.model); err != nil {
 			return nil, key, serverInfo{}, "", err
 		}
 		var emb salvo.Embedder = oc
 		ep := "/api/" + string(api)
-		if f.api == "openai" || f.api == "auto" && threads.of(h) == 0 && preferOpenAI(info.version, f) {
-			c, err := openai.New(h, openai.Options{Model: f.model, Dimensions: f.dimensions, APIKey: apiKey, UserAgent: "salvo/" + Version})
+		if s.api == "openai" || s.api == "auto" && threads.of(h) == 0 && preferOpenAI(info.version, s) {
+			c, err := openai.New(h, openai.Options{Model: s.model, Dimensions: s.dimensions, APIKey: apiKey, UserAgent: "salvo/" + Version})
 			if err != nil {
 				return nil, key, serverInfo{}, "", usageError("--host %q: %v", h, err)
 			}
@@ -79,11 +79,11 @@ func connect(ctx context.Context, f *embedFlags, stdio Stdio) ([]engine.Host, sa
 		if endpoint == "" {
 			endpoint = ep
 		}
-		hosts = append(hosts, engine.Host{Name: oc.Host(), Embedder: emb, Concurrency: int(f.concurrency)})
+		hosts = append(hosts, engine.Host{Name: oc.Host(), Embedder: emb, Concurrency: s.concurrency})
 	}
-	threads.say(stdio, f.quiet)
+	threads.say(stdio, s.quiet)
 	if len(hosts) == 0 {
-		return nil, key, serverInfo{}, "", fmt.Errorf("none of the %d servers answers: %w", len(f.hosts), errors.Join(unreachable...))
+		return nil, key, serverInfo{}, "", fmt.Errorf("none of the %d servers answers: %w", len(s.hosts), errors.Join(unreachable...))
 	}
 	key.Digest = model.digest
 	return hosts, key, model, endpoint, nil
@@ -113,20 +113,20 @@ func agree(m *serverInfo, info serverInfo, from *string, host, model string) err
 
 // apiOf checks --api against the other flags and returns the Ollama API it
 // names ("" for openai).
-func apiOf(f *embedFlags) (ollama.API, error) {
-	switch f.api {
+func apiOf(s serverPlan) (ollama.API, error) {
+	switch s.api {
 	case "auto", "embed", "embeddings":
-		return ollama.API(f.api), nil
+		return ollama.API(s.api), nil
 	case "openai":
-		if f.numThread > 0 {
+		if s.numThread > 0 {
 			return "", usageError("--num-thread needs --api auto or embed: /v1/embeddings takes no model options")
 		}
-		if !f.truncate {
+		if !s.truncate {
 			return "", usageError("--truncate=false needs --api embed: /v1/embeddings always cuts texts to the model's context")
 		}
 		return "", nil
 	}
-	return "", usageError("--api %q: choose auto, embed, embeddings or openai", f.api)
+	return "", usageError("--api %q: choose auto, embed, embeddings or openai", s.api)
 }
 
 // apiKeyVar is the environment variable of a key meant for salvo's servers.
@@ -137,18 +137,18 @@ const apiKeyVar = "SALVO_API_KEY"
 // else $SALVO_API_KEY, else, with --api openai only, $OPENAI_API_KEY. With
 // --api auto a developer's OpenAI key never goes to an Ollama (over plain
 // http, to any --host). The key itself is never printed.
-func (f *embedFlags) apiKey() (string, error) {
-	if f.apiKeyEnv != "" {
-		k := Getenv(f.apiKeyEnv)
+func (s serverPlan) apiKey() (string, error) {
+	if s.apiKeyEnv != "" {
+		k := Getenv(s.apiKeyEnv)
 		if k == "" {
-			return "", usageError("--api-key-env %s: $%s is empty or not set: export it, or drop --api-key-env", f.apiKeyEnv, f.apiKeyEnv)
+			return "", usageError("--api-key-env %s: $%s is empty or not set: export it, or drop --api-key-env", s.apiKeyEnv, s.apiKeyEnv)
 		}
 		return k, nil
 	}
 	if k := Getenv(apiKeyVar); k != "" {
 		return k, nil
 	}
-	if f.api == "openai" {
+	if s.api == "openai" {
 		return Getenv("OPENAI_API_KEY"), nil
 	}
 	return "", nil
@@ -179,8 +179,8 @@ var base64Since = [3]int{0, 12, 7}
 // preferOpenAI says whether --api auto should use /v1/embeddings: the server
 // is recent enough for base64 vectors, and nothing asked for what only
 // /api/embed offers (keep_alive, truncate=false).
-func preferOpenAI(version string, f *embedFlags) bool {
-	if f.keepAlive != "" || !f.truncate {
+func preferOpenAI(version string, s serverPlan) bool {
+	if s.keepAlive != "" || !s.truncate {
 		return false
 	}
 	v, ok := parseVersion(version)
@@ -228,7 +228,7 @@ type serverInfo struct {
 // server's version and the model's digest and context length where the
 // server reports them. A server that is not Ollama (an OpenAI-compatible
 // one) passes with --api openai.
-func preflight(ctx context.Context, c *ollama.Client, f *embedFlags, stdio Stdio) (serverInfo, error) {
+func preflight(ctx context.Context, c *ollama.Client, s serverPlan, stdio Stdio) (serverInfo, error) {
 	var info serverInfo
 	pctx, cancel := context.WithTimeout(ctx, preflightTimeout)
 	defer cancel()
@@ -238,7 +238,7 @@ func preflight(ctx context.Context, c *ollama.Client, f *embedFlags, stdio Stdio
 			return info, ctx.Err()
 		}
 		var se *salvo.StatusError
-		if f.api == "openai" && errors.As(err, &se) {
+		if s.api == "openai" && errors.As(err, &se) {
 			return info, nil // not an Ollama: the first request will tell
 		}
 		return info, &unreachableError{host: c.Host(), err: err}
@@ -248,22 +248,22 @@ func preflight(ctx context.Context, c *ollama.Client, f *embedFlags, stdio Stdio
 	if err != nil {
 		return info, fmt.Errorf("listing the models of %s: %w", c.Host(), err)
 	}
-	m, found := ollama.FindModel(models, f.model)
+	m, found := ollama.FindModel(models, s.model)
 	if !found {
-		near := closeModel(f.model, models)
-		if !f.pull {
-			return info, &salvo.ModelNotFoundError{Model: f.model, Endpoint: c.Host(), Message: "not in /api/tags", Suggestion: near}
+		near := closeModel(s.model, models)
+		if !s.pull {
+			return info, &salvo.ModelNotFoundError{Model: s.model, Endpoint: c.Host(), Message: "not in /api/tags", Suggestion: near}
 		}
-		if err := pull(ctx, c, f.model, stdio, f.quiet); err != nil {
+		if err := pull(ctx, c, s.model, stdio, s.quiet); err != nil {
 			if near != "" {
 				err = fmt.Errorf("%w; did you mean %s? That server has it: pass --model %s", err, near, near)
 			}
 			return info, err
 		}
-		return preflight(ctx, c, &embedFlags{model: f.model, api: f.api}, stdio)
+		return preflight(ctx, c, serverPlan{model: s.model, api: s.api}, stdio)
 	}
 	info.digest = m.Digest
-	if show, err := c.Show(pctx, f.model); err == nil {
+	if show, err := c.Show(pctx, s.model); err == nil {
 		// The server cuts inputs at the model's context, or at num_ctx
 		// when the model sets a smaller one.
 		info.ctxTokens = show.ContextLength()

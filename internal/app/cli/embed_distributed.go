@@ -17,16 +17,16 @@ import (
 	"github.com/salvoembed/salvo/dbcatalog"
 	"github.com/salvoembed/salvo/engine"
 	"github.com/salvoembed/salvo/postgres"
-	"github.com/salvoembed/salvo/render"
 	"github.com/salvoembed/salvo/source"
 )
 
 // distPlan is a --distributed run (files or a query): the jobs every process of the
 // run makes alike, and how this process reads a job's records.
 type distPlan struct {
-	q     *cluster.Queue // opened by claimCollection
 	queue string
 	jobs  []cluster.Job
+	db    dbTarget        // where the queue is: --db
+	opts  cluster.Options // --lease, --db-timeout
 	// read gives a job's records, and what to call once they are read.
 	read func(ctx context.Context, j cluster.Job) (iter.Seq[engine.Input], func(), error)
 }
@@ -44,13 +44,15 @@ type jobsReport struct {
 
 // planDistributed checks the flags of --distributed and splits the files
 // into jobs: ranges of --job-size records of a file named by its digest.
-func planDistributed(f *embedFlags, files []string, opts source.Options, rd *render.Renderer) (*distPlan, error) {
+// p is the plan being made: its collection and text are set.
+func planDistributed(f *embedFlags, p *embedPlan, files []string, opts source.Options) (*distPlan, error) {
 	if err := checkDistributed(f); err != nil {
 		return nil, err
 	}
 	paths := map[string]string{} // file digest → the file here
-	d := &distPlan{}
-	settings := distSettings(f, rd)
+	d := newDistPlan(f)
+	settings := distSettings(f, p)
+	rd, kept := p.text.renderer, p.text.kept
 	key := distKey(settings)
 	type file struct {
 		name, digest string
@@ -75,7 +77,7 @@ func planDistributed(f *embedFlags, files []string, opts source.Options, rd *ren
 	}
 	d.queue = cluster.QueueName(key...)
 	for _, fl := range fs {
-		d.jobs = append(d.jobs, cluster.Split(d.queue, f.collection, fl.digest, fl.name, int64(fl.n), int64(f.jobSize))...)
+		d.jobs = append(d.jobs, cluster.Split(d.queue, p.store.collection, fl.digest, fl.name, int64(fl.n), int64(f.jobSize))...)
 	}
 	for i := range d.jobs {
 		d.jobs[i].Settings = settings
@@ -88,9 +90,14 @@ func planDistributed(f *embedFlags, files []string, opts source.Options, rd *ren
 		items := func(yield func(item) bool) {
 			(&input{name: path}).each(opts, yield)
 		}
-		return renamed(recordRange(items, j.First, j.End, func(it item) engine.Input { return inputOf(path, it, rd, f.kept) }), path, j.Name), func() {}, nil
+		return renamed(recordRange(items, j.First, j.End, func(it item) engine.Input { return inputOf(path, it, rd, kept) }), path, j.Name), func() {}, nil
 	}
 	return d, nil
+}
+
+// newDistPlan is a plan without jobs yet: where their queue is.
+func newDistPlan(f *embedFlags) *distPlan {
+	return &distPlan{db: f.db, opts: cluster.Options{Lease: f.lease, DBTimeout: f.dbTimeout}}
 }
 
 // checkDistributed checks the flags --distributed shares with every input.
@@ -119,22 +126,23 @@ func checkDistributed(f *embedFlags) error {
 
 // distSettings are the settings that change what a run stores, or how it
 // splits its input, by flag: two processes' runs are the same run when
-// these and their inputs are the same. extra are the --source-db ones.
-func distSettings(f *embedFlags, rd *render.Renderer, extra ...string) map[string]string {
+// these and their inputs are the same. p is the plan being made (its
+// collection and text are set); extra are the --source-db settings.
+func distSettings(f *embedFlags, p *embedPlan, extra ...string) map[string]string {
 	m := map[string]string{
-		"--collection":    f.collection,
-		"--model":         f.model,
-		"--text/--fields": rd.Describe(),
-		"--prefix":        f.prefix,
+		"--collection":    p.store.collection,
+		"--model":         p.server.model,
+		"--text/--fields": p.text.renderer.Describe(),
+		"--prefix":        p.text.prefix,
 		"--id":            f.idField,
-		"--keep":          keepDescription(f.kept.names, f.kept.all),
-		"--dimensions":    fmt.Sprint(f.dimensions),
-		"--api":           f.api,
-		"--truncate":      fmt.Sprint(f.truncate),
+		"--keep":          keepDescription(p.text.kept.names, p.text.kept.all),
+		"--dimensions":    fmt.Sprint(p.server.dimensions),
+		"--api":           p.server.api,
+		"--truncate":      fmt.Sprint(p.server.truncate),
 		"--records":       f.records,
 		"--format":        f.format,
-		"--force":         fmt.Sprint(f.force),
-		"--skip-existing": fmt.Sprint(f.skip),
+		"--force":         fmt.Sprint(p.store.force),
+		"--skip-existing": fmt.Sprint(!p.store.reembed),
 		"--on-duplicate":  f.onDuplicate,
 		"--job-size":      fmt.Sprint(f.jobSize),
 	}
@@ -169,45 +177,49 @@ func settingsError(err error) error {
 
 // claimCollection says that this process fills the collection, and
 // refuses a run that would fill a PostgreSQL collection at the same time
-// as another process and without sharing the work with it. It also makes
-// the store retry a batch whose connection was lost, for --db-timeout.
-func claimCollection(ctx context.Context, st store, f *embedFlags, collection string) (func(), error) {
+// as another process and without sharing the work with it (d: the
+// --distributed plan, or nil). It also makes the store retry a batch whose
+// connection was lost, for --db-timeout. With d, it returns the jobs'
+// queue when it opened it.
+func claimCollection(ctx context.Context, st store, dbTimeout time.Duration, d *distPlan, collection string) (*cluster.Queue, func(), error) {
 	pg, ok := st.(*postgres.Store)
 	if !ok {
-		return func() {}, nil
+		return nil, func() {}, nil
 	}
-	pg.SetRetry(f.dbTimeout)
-	release, err := pg.Claim(ctx, collection, f.dist != nil)
+	pg.SetRetry(dbTimeout)
+	release, err := pg.Claim(ctx, collection, d != nil)
 	var be *postgres.BusyError
 	switch {
 	case errors.As(err, &be) && be.Shared:
-		return nil, fmt.Errorf("%w (a run without --distributed): wait for it to end, or fill another --collection", err)
+		return nil, nil, fmt.Errorf("%w (a run without --distributed): wait for it to end, or fill another --collection", err)
 	case errors.As(err, &be):
-		return nil, fmt.Errorf("%w: to share the work, run every process with --distributed (the same command on each); or wait for the other to end", err)
+		return nil, nil, fmt.Errorf("%w: to share the work, run every process with --distributed (the same command on each); or wait for the other to end", err)
 	case err != nil:
-		return nil, err
+		return nil, nil, err
 	}
-	if d := f.dist; d != nil && len(d.jobs) > 0 {
+	if d != nil && len(d.jobs) > 0 {
 		// Before the collection is opened (which records how it is
 		// embedded): a run with other settings changes nothing.
-		if d.q, err = cluster.Open(ctx, f.db.String(), cluster.Options{Lease: f.lease, DBTimeout: f.dbTimeout}); err == nil {
-			err = settingsError(d.q.Check(ctx, d.jobs[0]))
+		q, err := cluster.Open(ctx, d.db.String(), d.opts)
+		if err == nil {
+			err = settingsError(q.Check(ctx, d.jobs[0]))
 		}
 		if err != nil {
-			if d.q != nil {
-				d.q.Close()
+			if q != nil {
+				q.Close()
 			}
 			release()
-			return nil, err
+			return nil, nil, err
 		}
-		return func() { d.q.Close(); release() }, nil
+		return q, func() { q.Close(); release() }, nil
 	}
-	return release, nil
+	return nil, release, nil
 }
 
 // planDistributedSQL splits the rows of --sql into ranges of --job-size
-// rows by their integer --id column.
-func planDistributedSQL(ctx context.Context, f *embedFlags, db *dbcatalog.DB, rd *render.Renderer) (*distPlan, error) {
+// rows by their integer --id column. p is the plan being made: its
+// collection and text are set.
+func planDistributedSQL(ctx context.Context, f *embedFlags, p *embedPlan, db *dbcatalog.DB) (*distPlan, error) {
 	if err := checkDistributed(f); err != nil {
 		return nil, err
 	}
@@ -215,10 +227,13 @@ func planDistributedSQL(ctx context.Context, f *embedFlags, db *dbcatalog.DB, rd
 	if err != nil {
 		return nil, err
 	}
-	settings := distSettings(f, rd, "--source-db", db.Where(), "--sql", f.sql, "--write-back", f.writeBack)
-	d := &distPlan{queue: cluster.QueueName(distKey(settings)...)}
+	settings := distSettings(f, p, "--source-db", db.Where(), "--sql", f.sql, "--write-back", f.writeBack)
+	d := newDistPlan(f)
+	d.queue = cluster.QueueName(distKey(settings)...)
+	collection, rd, kept := p.store.collection, p.text.renderer, p.text.kept
+	query, idField := f.sql, f.idField
 	for i, b := range bounds {
-		j := cluster.Job{Queue: d.queue, Collection: f.collection, Source: "sql", Name: "sql", First: b, End: b, Settings: settings}
+		j := cluster.Job{Queue: d.queue, Collection: collection, Source: "sql", Name: "sql", First: b, End: b, Settings: settings}
 		if i+1 < len(bounds) {
 			j.End = bounds[i+1]
 		}
@@ -231,21 +246,21 @@ func planDistributedSQL(ctx context.Context, f *embedFlags, db *dbcatalog.DB, rd
 		return nil, err
 	}
 	if nulls > 0 {
-		d.jobs = append(d.jobs, cluster.Job{Queue: d.queue, Collection: f.collection, Source: nullSource, Name: "sql", Settings: settings})
+		d.jobs = append(d.jobs, cluster.Job{Queue: d.queue, Collection: collection, Source: nullSource, Name: "sql", Settings: settings})
 	}
 	d.read = func(ctx context.Context, j cluster.Job) (iter.Seq[engine.Input], func(), error) {
 		if j.Source == nullSource {
-			rows, err := db.Query(ctx, dbcatalog.NullQuery(f.sql, f.idField), f.idField)
+			rows, err := db.Query(ctx, dbcatalog.NullQuery(query, idField), idField)
 			if err != nil {
 				return nil, nil, err
 			}
 			return badRows(rows), func() { rows.Close() }, nil
 		}
-		rows, err := db.Query(ctx, dbcatalog.RangeQuery(f.sql, f.idField, j.First, j.End), f.idField)
+		rows, err := db.Query(ctx, dbcatalog.RangeQuery(query, idField, j.First, j.End), idField)
 		if err != nil {
 			return nil, nil, err
 		}
-		return rowInputs(rows, rd, f.kept), func() { rows.Close() }, nil
+		return rowInputs(rows, rd, kept), func() { rows.Close() }, nil
 	}
 	return d, nil
 }
@@ -285,17 +300,17 @@ func badRows(rows recordReader) iter.Seq[engine.Input] {
 // once every vector of the range is committed, and only then does River
 // mark the job completed. A process that dies between the two leaves a job
 // that River gives to another after the lease: its records are found
-// stored and skipped, so nothing is sent or written twice.
-func (d *distPlan) run(ctx context.Context, f *embedFlags, cfg engine.Config) (*engine.Report, *jobsReport, error) {
-	q := d.q
+// stored and skipped, so nothing is sent or written twice. q is the
+// queue claimCollection opened, or nil: run opens it.
+func (d *distPlan) run(ctx context.Context, q *cluster.Queue, cfg engine.Config) (*engine.Report, *jobsReport, error) {
 	var err error
 	if q == nil {
-		if q, err = cluster.Open(ctx, f.db.String(), cluster.Options{Lease: f.lease, DBTimeout: f.dbTimeout}); err != nil {
+		if q, err = cluster.Open(ctx, d.db.String(), d.opts); err != nil {
 			return &engine.Report{}, nil, err
 		}
 		defer q.Close()
 	}
-	jr := &jobsReport{Queue: d.queue, Schema: q.Schema(), Total: len(d.jobs), Lease: f.lease.Seconds()}
+	jr := &jobsReport{Queue: d.queue, Schema: q.Schema(), Total: len(d.jobs), Lease: d.opts.Lease.Seconds()}
 	if jr.Inserted, err = q.Insert(ctx, d.jobs); err != nil {
 		return &engine.Report{}, jr, settingsError(err)
 	}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/salvoembed/salvo/engine"
 	"github.com/salvoembed/salvo/source"
-	"github.com/spf13/pflag"
 )
 
 // filesHelp describes --files.
@@ -36,66 +35,65 @@ func checkFilesFlags(f *embedFlags, patterns []string, changed func(string) bool
 	return nil
 }
 
-// embedFiles runs salvo embed --files: one record per document file that
-// the patterns match, read one file at a time.
-func embedFiles(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, patterns []string, stdio Stdio) (*embedReport, error) {
-	if err := checkFilesFlags(f, patterns, fs.Changed); err != nil {
-		return nil, err
+// readDocuments sets the plan's input and text for salvo embed --files:
+// one record per document file that the patterns match, read one file at
+// a time.
+func (p *embedPlan) readDocuments(ctx context.Context, f *embedFlags, changed func(string) bool, patterns []string, stdio Stdio, open *closers) error {
+	if err := checkFilesFlags(f, patterns, changed); err != nil {
+		return err
 	}
 	renderer, err := newRenderer(f)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	f.kept.names, f.kept.all = keepFields(f.keep, f.fields, f.text, renderer)
-	if len(f.keep) == 0 && !f.kept.all {
+	kept := keepOf(f, renderer)
+	if len(f.keep) == 0 && !kept.all {
 		// search, similar and serve show which document a vector is.
 		names := []string{source.FieldTitle, source.FieldPath}
-		for _, n := range f.kept.names {
+		for _, n := range kept.names {
 			if !slices.Contains(names, n) {
 				names = append(names, n)
 			}
 		}
-		f.kept.names = names
+		kept.names = names
 	}
 	r, err := source.OpenFiles(patterns)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	in := &input{name: patterns[0], r: r}
-	defer closeInputs([]*input{in})
+	open.add(func() { closeInputs([]*input{in}) })
 	in.sampleFile()
 	smp := &sample{seen: map[string]bool{}, sure: true}
 	smp.add(in, source.Options{}, renderer)
 	smp.sure = true // every document has the same fields
-	warnings, err := smp.check(renderer, source.Options{}, textFlag(f), false, f.allowConst)
+	warnings, err := smp.check(renderer, source.Options{}, textFlag(f.fields), false, f.allowConst)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if !f.quiet {
 		for _, w := range warnings {
 			fmt.Fprintln(stdio.Err, "salvo: warning:", w)
 		}
 	}
-	if f.collection == "" {
-		f.collection = filesCollection(patterns[0])
+	if p.store.collection == "" {
+		p.store.collection = filesCollection(patterns[0])
 	}
-	count := func(c *engine.Counters) {
+	limit := p.input.limit
+	p.input.count = func(c *engine.Counters) {
 		n, err := source.CountFiles(patterns)
 		if err != nil {
 			return
 		}
-		if f.limit > 0 && n > f.limit {
-			n = f.limit
+		if limit > 0 && n > limit {
+			n = limit
 		}
 		c.Total.Store(int64(n))
 	}
-	recs := withDocumentIDs(records([]*input{in}, source.Options{}, renderer, f.kept))
-	rep, err := embedRecords(ctx, f, stdio, renderer, recs, count, nil)
-	if rep != nil {
-		sk := r.Skipped()
-		rep.SkippedFiles, rep.skippedExample = &sk.Count, sk.Example
-	}
-	return rep, err
+	p.text.renderer, p.text.kept = renderer, kept
+	p.input.records = withDocumentIDs(records([]*input{in}, source.Options{}, renderer, kept))
+	p.input.skipped = r.Skipped
+	return nil
 }
 
 // withDocumentIDs gives a document that could not be read the ID it would

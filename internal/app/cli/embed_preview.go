@@ -6,14 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"iter"
 	"math"
 	"os"
 	"strings"
 
 	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/engine"
-	"github.com/salvoembed/salvo/render"
 )
 
 // planShow is how many of the texts to send `salvo embed --plan` prints.
@@ -48,20 +46,21 @@ func checkPlan(f *embedFlags) error {
 	return nil
 }
 
-// planRecords prints what `salvo embed` would do with recs: it sends no
-// request and opens the store for reading only (a SQLite file that does not
-// exist is not created: every record is new).
-func planRecords(ctx context.Context, f *embedFlags, stdio Stdio, renderer *render.Renderer, recs iter.Seq[engine.Input]) error {
-	out := &planOutput{Collection: f.collection, Model: f.model, DB: f.db.String(), Limit: f.limit}
+// preview prints what `salvo embed` would do with the plan's records
+// (--plan): it sends no request and opens the store for reading only (a
+// SQLite file that does not exist is not created: every record is new).
+func preview(ctx context.Context, p *embedPlan, stdio Stdio) error {
+	model := p.server.model
+	out := &planOutput{Collection: p.store.collection, Model: model, DB: p.store.db.String(), Limit: p.input.limit}
 	cfg := engine.Config{
-		Collection:  f.collection,
-		Key:         salvo.KeySpec{Model: f.model, Dimensions: f.dimensions, Truncate: f.truncate},
-		Limit:       f.limit,
-		Force:       f.force,
-		OnDuplicate: f.dupPolicy,
+		Collection:  p.store.collection,
+		Key:         salvo.KeySpec{Model: model, Dimensions: p.server.dimensions, Truncate: p.server.truncate},
+		Limit:       p.input.limit,
+		Force:       p.store.force,
+		OnDuplicate: p.input.onDuplicate,
 	}
 	var stored map[string]bool
-	st, coll, err := openPlanStore(ctx, f.db, f.collection)
+	st, coll, err := openPlanStore(ctx, p.store.db, p.store.collection)
 	if err != nil {
 		return err
 	}
@@ -70,8 +69,8 @@ func planRecords(ctx context.Context, f *embedFlags, stdio Stdio, renderer *rend
 		out.DB = st.Path()
 	}
 	if coll != nil {
-		if !salvo.SameModel(coll.Model, f.model) {
-			return &salvo.ModelMismatchError{Collection: coll.Name, Have: coll.Model, Want: f.model}
+		if !salvo.SameModel(coll.Model, model) {
+			return &salvo.ModelMismatchError{Collection: coll.Name, Have: coll.Model, Want: model}
 		}
 		out.Exists = true
 		cfg.Store = st
@@ -80,17 +79,17 @@ func planRecords(ctx context.Context, f *embedFlags, stdio Stdio, renderer *rend
 			return err
 		}
 	}
-	p, err := engine.MakePlan(ctx, cfg, recs, func(id string) bool { return stored[id] }, planShow)
+	plan, err := engine.MakePlan(ctx, cfg, p.input.records, func(id string) bool { return stored[id] }, planShow)
 	if err != nil {
 		return err
 	}
-	out.Plan = *p
-	out.Gone = max(0, int64(len(stored))-p.Changed-p.Unchanged)
+	out.Plan = *plan
+	out.Gone = max(0, int64(len(stored))-plan.Changed-plan.Unchanged)
 	out.Estimate = "no run of this collection in the ledger: no estimate"
 	if st != nil && coll != nil {
 		estimate(ctx, st, coll.Name, out)
 	}
-	if f.jsonOut {
+	if p.output.json {
 		b, _ := json.Marshal(out)
 		fmt.Fprintln(stdio.Out, string(b))
 		return nil

@@ -118,7 +118,7 @@ var errPruneRefused = errors.New("nothing pruned")
 // prune deletes the records of the collection whose IDs the run did not
 // read, and returns how many it deleted. The caller calls it only after a
 // run that ended without an error or an interrupt.
-func prune(ctx context.Context, f *embedFlags, st store, collection string, seen *seenIDs) (int64, error) {
+func prune(ctx context.Context, limit pruneLimit, st store, collection string, seen *seenIDs) (int64, error) {
 	seen.mu.Lock()
 	defer seen.mu.Unlock()
 	switch {
@@ -148,9 +148,9 @@ func prune(ctx context.Context, f *embedFlags, st store, collection string, seen
 	if del == 0 {
 		return 0, nil
 	}
-	if !f.pruneMax.allows(del, total) {
+	if !limit.allows(del, total) {
 		return 0, fmt.Errorf("--prune would delete %d of the %d records of collection %q (%.0f%%), more than --prune-max %s; %w. If the input is complete, allow it with --prune-max %d (or --prune-max 100%%)",
-			del, total, collection, float64(del)*100/float64(total), f.pruneMax.String(), errPruneRefused, del)
+			del, total, collection, float64(del)*100/float64(total), limit.String(), errPruneRefused, del)
 	}
 	return pr.DeleteItems(ctx, collection, gone)
 }

@@ -26,38 +26,37 @@ type writeBackReport struct {
 	FirstDuplicate string `json:"first_duplicate,omitempty"`
 }
 
-// embedFromDB embeds the rows of --sql in --source-db and, with
-// --write-back, writes the vectors into the user's table. Every mistake in
-// the flags, the query or the write-back table is found before any
-// request is sent or anything is written.
-func embedFromDB(ctx context.Context, f *embedFlags, files []string, stdio Stdio) (*embedReport, error) {
+// readDB sets the plan's input and text for the rows of --sql in
+// --source-db and, with --write-back, the write-back into the user's
+// table. Every mistake in the flags, the query or the write-back table is
+// found here, before any request is sent or anything is written.
+func (p *embedPlan) readDB(ctx context.Context, f *embedFlags, files []string, open *closers) error {
 	switch {
 	case f.sourceDB == "":
-		return nil, usageError("--sql and --write-back read from a database: give it with --source-db postgres://… or --source-db PATH.db")
+		return usageError("--sql and --write-back read from a database: give it with --source-db postgres://… or --source-db PATH.db")
 	case f.sql == "":
-		return nil, usageError("--source-db needs --sql \"SELECT id, title, … FROM table\": its rows are the records")
+		return usageError("--source-db needs --sql \"SELECT id, title, … FROM table\": its rows are the records")
 	case len(files) > 0:
-		return nil, usageError("give input FILEs or --source-db, not both")
+		return usageError("give input FILEs or --source-db, not both")
 	}
 	renderer, err := newRenderer(f)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	db, err := dbcatalog.Open(ctx, f.sourceDB)
 	if err != nil {
-		return nil, dbAdvice(err)
+		return dbAdvice(err)
 	}
-	defer db.Close()
-	var hook writeBackHook
+	open.add(func() { db.Close() })
 	if f.writeBack != "" {
 		wb, err := db.WriteBack(ctx, f.writeBack, f.idField, 0)
 		if err != nil {
-			return nil, dbAdvice(err)
+			return dbAdvice(err)
 		}
-		if f.collection == "" {
-			f.collection = wb.Target().Table
+		if p.store.collection == "" {
+			p.store.collection = wb.Target().Table
 		}
-		hook = func(coll *salvo.Collection, st salvo.Store) (salvo.Store, func(*embedReport), error) {
+		p.input.writeBack = func(coll *salvo.Collection, st salvo.Store) (salvo.Store, func(*embedReport), error) {
 			if err := wb.CheckDims(coll.Dims); err != nil {
 				return nil, nil, dbAdvice(err)
 			}
@@ -72,29 +71,31 @@ func embedFromDB(ctx context.Context, f *embedFlags, files []string, stdio Stdio
 	// wait for is read differently.
 	rows, err := db.Query(ctx, f.sql, f.idField)
 	if err != nil {
-		return nil, dbAdvice(err)
+		return dbAdvice(err)
 	}
-	defer rows.Close()
-	if f.collection == "" {
-		f.collection = queryTable(f.sql)
+	open.add(func() { rows.Close() })
+	if p.store.collection == "" {
+		p.store.collection = queryTable(f.sql)
 	}
-	count := func(c *engine.Counters) {
-		if n := db.Count(ctx, f.sql); n >= 0 {
-			if f.limit > 0 && n > f.limit {
-				n = f.limit
+	query, limit := f.sql, p.input.limit
+	p.input.count = func(c *engine.Counters) {
+		if n := db.Count(ctx, query); n >= 0 {
+			if limit > 0 && n > limit {
+				n = limit
 			}
 			c.Total.Store(int64(n))
 		}
 	}
-	f.kept.names, f.kept.all = keepFields(f.keep, f.fields, f.text, renderer)
+	p.text.renderer, p.text.kept = renderer, keepOf(f, renderer)
 	if f.distributed {
 		rows.Close() // it checked the query; each job reads its own range
-		if f.dist, err = planDistributedSQL(ctx, f, db, renderer); err != nil {
-			return nil, dbAdvice(err)
+		if p.input.dist, err = planDistributedSQL(ctx, f, p, db); err != nil {
+			return dbAdvice(err)
 		}
-		count = func(*engine.Counters) {}
+		p.input.count = func(*engine.Counters) {}
 	}
-	return embedRecords(ctx, f, stdio, renderer, rowInputs(rows, renderer, f.kept), count, hook)
+	p.input.records = rowInputs(rows, renderer, p.text.kept)
+	return nil
 }
 
 var fromTable = regexp.MustCompile(`(?is)\bfrom\s+(?:[\w"]+\.)?"?(\w+)`)

@@ -337,8 +337,8 @@ type hostThreads struct {
 	unsent int
 }
 
-func newHostThreads(f *embedFlags) *hostThreads {
-	t := &hostThreads{flag: f.numThread, api: f.api, used: map[string]int{}}
+func newHostThreads(numThread int, api string) *hostThreads {
+	t := &hostThreads{flag: numThread, api: api, used: map[string]int{}}
 	if t.flag == 0 {
 		t.fleet = runningFleet()
 	}

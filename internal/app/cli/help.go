@@ -114,6 +114,26 @@ func align(line string) string {
 	return name + strings.Repeat(" ", extra) + line[m[3]:]
 }
 
+// newFlagSet is the flag set of command name, whose --help prints help
+// and then the flags.
+func newFlagSet(name, help string, io Stdio) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(io.Err)
+	fs.SortFlags = false
+	fs.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+		switch name {
+		case "concurrent", "workers": // the guide's names for the same knob
+			name = "concurrency"
+		}
+		return pflag.NormalizedName(name)
+	})
+	fs.Usage = func() {
+		fmt.Fprint(io.Err, help)
+		printFlags(io.Err, name, fs)
+	}
+	return fs
+}
+
 // parseFlags parses args into fs; a flag fs does not have gets "did you
 // mean" the closest one it has.
 func parseFlags(fs *pflag.FlagSet, args []string) error {

@@ -100,11 +100,12 @@ func (f *findFlags) open(ctx context.Context) (*search.Collection, func() error,
 
 func runSearch(ctx context.Context, args []string, stdio Stdio) error {
 	var f findFlags
-	var ef embedFlags
+	var hosts hostList
+	var api, model string
 	fs := newFlagSet("search", searchHelp, stdio)
-	fs.Var(&ef.hosts, "host", "Ollama server `URL` (default $OLLAMA_HOST, else http://127.0.0.1:11434)")
-	fs.StringVar(&ef.api, "api", "", "endpoint: auto, embed, embeddings, openai (default: the one the collection was embedded with)")
-	fs.StringVar(&ef.model, "model", "", "expected model `NAME` (default: the collection's; another one is refused)")
+	fs.Var(&hosts, "host", "Ollama server `URL` (default $OLLAMA_HOST, else http://127.0.0.1:11434)")
+	fs.StringVar(&api, "api", "", "endpoint: auto, embed, embeddings, openai (default: the one the collection was embedded with)")
+	fs.StringVar(&model, "model", "", "expected model `NAME` (default: the collection's; another one is refused)")
 	f.register(fs)
 	queryPrefix := fs.String("query-prefix", "", "`STRING` put before the query (default: the model's query prefix when the collection was embedded with its document prefix, e.g. \"search_query: \" after --prefix \"search_document: \" for nomic-embed-text; else none)")
 	if err := parseFlags(fs, args); err != nil {
@@ -119,14 +120,14 @@ func runSearch(ctx context.Context, args []string, stdio Stdio) error {
 		return err
 	}
 	defer closeStore()
-	if ef.model != "" && !salvo.SameModel(ef.model, c.Info.Model) {
-		return &salvo.ModelMismatchError{Collection: c.Info.Name, Have: c.Info.Model, Want: ef.model}
+	if model != "" && !salvo.SameModel(model, c.Info.Model) {
+		return &salvo.ModelMismatchError{Collection: c.Info.Name, Have: c.Info.Model, Want: model}
 	}
 	where, err := f.filter(c)
 	if err != nil {
 		return err
 	}
-	emb, err := queryEmbedder(ctx, &ef, c.Info, stdio)
+	emb, err := queryEmbedder(ctx, hosts, api, c.Info, stdio)
 	if err != nil {
 		return err
 	}
@@ -142,25 +143,26 @@ func runSearch(ctx context.Context, args []string, stdio Stdio) error {
 	return printResults(stdio.Out, results, &f, c.Info)
 }
 
-// queryEmbedder connects to the server for the collection's model, through
-// the endpoint the collection was embedded with unless --api says another.
-func queryEmbedder(ctx context.Context, ef *embedFlags, c salvo.Collection, stdio Stdio) (salvo.Embedder, error) {
-	if len(ef.hosts) == 0 {
-		ef.hosts = defaultHosts()
+// queryEmbedder connects to hosts (default: $OLLAMA_HOST…) for the
+// collection's model, through the endpoint the collection was embedded
+// with unless api (--api) says another.
+func queryEmbedder(ctx context.Context, hosts []string, api string, c salvo.Collection, stdio Stdio) (salvo.Embedder, error) {
+	s := serverPlan{hosts: hosts, model: c.Model, api: api, dimensions: c.Dimensions, truncate: true, quiet: true}
+	if len(s.hosts) == 0 {
+		s.hosts = defaultHosts()
 	}
-	ef.model, ef.dimensions, ef.truncate, ef.quiet = c.Model, c.Dimensions, true, true
-	if ef.api == "" {
-		ef.api = apiOfEndpoint(c.Endpoint)
+	if s.api == "" {
+		s.api = apiOfEndpoint(c.Endpoint)
 	}
-	hosts, key, _, _, err := connect(ctx, ef, stdio)
+	engineHosts, key, _, _, err := connect(ctx, s, stdio)
 	if err != nil {
 		return nil, err
 	}
 	if c.Digest != "" && key.Digest != "" && key.Digest != c.Digest {
 		fmt.Fprintf(stdio.Err, "salvo: warning: %s on %s is not the build collection %q was embedded with (digest %.12s, not %.12s): scores may be off; embed the collection again to match\n",
-			c.Model, hosts[0].Name, c.Name, key.Digest, c.Digest)
+			c.Model, engineHosts[0].Name, c.Name, key.Digest, c.Digest)
 	}
-	return hosts[0].Embedder, nil
+	return engineHosts[0].Embedder, nil
 }
 
 // apiOfEndpoint is the --api value for an endpoint a collection remembers.

@@ -62,8 +62,7 @@ func runServe(ctx context.Context, args []string, stdio Stdio) error {
 	}
 	srv := serve.New(st, serve.Options{
 		Embedder: func(ctx context.Context, c salvo.Collection) (salvo.Embedder, error) {
-			ef := embedFlags{hosts: hosts}
-			return queryEmbedder(ctx, &ef, c, stdio)
+			return queryEmbedder(ctx, hosts, "", c, stdio)
 		},
 		Addr:       listenName(*addr, ln.Addr()),
 		AllowHosts: *allow,
