@@ -317,6 +317,9 @@ type recordReader interface {
 // front of the store.
 func embedRecords(ctx context.Context, f *embedFlags, stdio Stdio, renderer *render.Renderer, recs iter.Seq[engine.Input],
 	count func(*engine.Counters), writeBack writeBackHook) (*embedReport, error) {
+	if err := refuseAlias(ctx, f.db, f.collection); err != nil {
+		return nil, err
+	}
 	if f.plan {
 		return nil, planRecords(ctx, f, stdio, renderer, recs)
 	}
