@@ -15,7 +15,7 @@ import "context"
 //     [Store.Each]), [ItemVectorReader], [Searcher] and [Indexer] (a store
 //     that ranks by itself, such as PostgreSQL with pgvector), [Pruner]
 //     (what salvo embed --prune deletes with), [Aliaser] (salvo alias and
-//     salvo drop, in alias.go).
+//     salvo drop, in alias.go), [Collector] (salvo gc, in gc.go).
 
 // FullStore is everything a store implements to serve every salvo command:
 // the required parts of the contract.

@@ -140,6 +140,7 @@ func (s *Store) putOnce(ctx context.Context, collection string, entries []salvo.
 	}
 
 	items = lastPerID(items)
+	var missing *salvo.NotCachedError
 	ids := make([]string, len(items))
 	cacheIDs := make([]int64, len(items))
 	fields := make([]*string, len(items)) // NULL: no kept fields
@@ -150,7 +151,15 @@ func (s *Store) putOnce(ctx context.Context, collection string, entries []salvo.
 		}
 		r, ok := cached[it.Key]
 		if !ok {
-			return fmt.Errorf("store item %q in collection %q: its key %x is neither among the entries given nor in the cache", it.ID, collection, it.Key[:8])
+			// Removed by Collect since a lookup found it: say which,
+			// and store nothing.
+			if missing == nil {
+				missing = &salvo.NotCachedError{Collection: collection}
+			}
+			if !slices.Contains(missing.Keys, it.Key) {
+				missing.Keys = append(missing.Keys, it.Key)
+			}
+			continue
 		}
 		if want == 0 {
 			want = r.dims
@@ -159,6 +168,9 @@ func (s *Store) putOnce(ctx context.Context, collection string, entries []salvo.
 			return &salvo.DimensionError{Collection: collection, Have: r.dims, Want: want}
 		}
 		ids[i], cacheIDs[i] = it.ID, r.id
+	}
+	if missing != nil {
+		return missing
 	}
 	if len(items) > 0 {
 		if _, err := tx.Exec(ctx, s.q.upsertItems, cid, ids, cacheIDs, fields); err != nil {
