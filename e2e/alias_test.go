@@ -138,4 +138,21 @@ func TestREADMEModelSwitchWithAlias(t *testing.T) {
 	if _, errs, err := sh("salvo embed examples/movies.jsonl --collection movies --model all-minilm --text '{{.title}}'"); err == nil || !strings.Contains(errs, "--collection movies_v1") {
 		t.Errorf("salvo embed into the alias: %v\n%s", err, errs)
 	}
+	// The issue's salvo gc: movies_v2's vectors are no record's now.
+	n := strings.Count(string(data), "\n")
+	if _, errs, err := sh("salvo gc --dry-run"); err != nil || !strings.Contains(errs, "salvo gc would free them") {
+		t.Errorf("salvo gc --dry-run: %v\n%s", err, errs)
+	}
+	out, errs, err := sh("salvo gc --json")
+	var freed struct{ Rows, Bytes int64 }
+	// One vector per distinct text of movies_v2 (a few records share one).
+	if err != nil || json.Unmarshal([]byte(out), &freed) != nil || freed.Rows < int64(n*9/10) || freed.Rows > int64(n) || freed.Bytes < freed.Rows*16*4 {
+		t.Errorf("salvo gc after dropping movies_v2 (%d records) = %q, %v\n%s", n, out, err, errs)
+	}
+	if out, errs, err := sh("salvo gc --json"); err != nil || !strings.HasPrefix(out, `{"rows":0,`) {
+		t.Errorf("a second salvo gc = %q, %v\n%s", out, err, errs)
+	}
+	if out, _, err := sh("salvo export --collection movies --format ids --out -"); err != nil || strings.Count(out, "\n") != n {
+		t.Errorf("movies → movies_v1 after gc exports %d IDs, want %d (%v)", strings.Count(out, "\n"), n, err)
+	}
 }

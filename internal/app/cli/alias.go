@@ -184,12 +184,7 @@ func runDrop(ctx context.Context, args []string, stdio Stdio) error {
 // openAliaser opens an existing store for writing aliases or dropping a
 // collection; it creates no SQLite file.
 func openAliaser(ctx context.Context, db dbTarget) (salvo.Aliaser, func(), error) {
-	if p := db.sqlitePath(); p != "" {
-		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
-			return nil, nil, fmt.Errorf("database %s does not exist: run salvo embed first, or give --db", p)
-		}
-	}
-	st, err := db.open(ctx)
+	st, err := openExisting(ctx, db)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -229,14 +224,23 @@ func aliasEmbedError(alias, collection string) error {
 		shellArg(alias), collection, shellArg(collection), shellArg(alias))
 }
 
-// aliasNote is the line status prints of the aliases, "" for none.
+// aliasNote is what status prints of the aliases: a line each ("alias
+// movies → movies_v2"), "" for none.
 func aliasNote(list []salvo.Alias) string {
-	parts := make([]string, len(list))
+	lines := make([]string, len(list))
 	for i, a := range list {
-		parts[i] = a.Name + " → " + a.Collection
+		lines[i] = "alias " + a.Name + " → " + a.Collection
 	}
-	if len(parts) == 0 {
-		return ""
+	return strings.Join(lines, "\n")
+}
+
+// openExisting opens the store for writing, refusing a SQLite file that
+// does not exist rather than creating it.
+func openExisting(ctx context.Context, db dbTarget) (store, error) {
+	if p := db.sqlitePath(); p != "" {
+		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("database %s does not exist: run salvo embed first, or give --db", p)
+		}
 	}
-	return "aliases: " + strings.Join(parts, ", ")
+	return db.open(ctx)
 }

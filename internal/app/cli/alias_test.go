@@ -63,7 +63,7 @@ func TestAliasCommands(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.out), &st); err != nil || len(st.Aliases) != 1 || st.Aliases[0] != (salvo.Alias{Name: "movies", Collection: "v1"}) {
 		t.Errorf("status --json aliases = %+v, %v: %s", st.Aliases, err, r.out)
 	}
-	if r := run(t, "", "status"); !strings.Contains(r.out, "aliases: movies → v1") {
+	if r := run(t, "", "status"); !strings.Contains(r.out, "alias movies → v1") {
 		t.Errorf("status does not show the alias:\n%s", r.out)
 	}
 

@@ -14,8 +14,9 @@ import (
 
 const statusHelp = `Usage: salvo status [--db PATH|URL] [--runs N] [--json]
 
-Lists the collections of a database (model, dimensions and record count)
-and its aliases (salvo alias),
+Lists the collections of a database (model, dimensions and record count),
+its aliases (salvo alias), the cached vectors no record refers to (what
+salvo gc would free),
 says where vectors are kept (with PostgreSQL: whether pgvector is used), and
 shows its last runs of salvo embed (figures and command line). With
 PostgreSQL it also shows the jobs of salvo embed --distributed by
@@ -34,7 +35,7 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 	fs := newFlagSet("status", statusHelp, stdio)
 	var db dbTarget
 	dbFlag(fs, &db)
-	jsonOut := fs.Bool("json", false, "print {\"collections\":[…],\"aliases\":[…],\"store\":S,\"runs\":[…],\"jobs\":[…]} as JSON (jobs: PostgreSQL with --distributed runs)")
+	jsonOut := fs.Bool("json", false, "print {\"collections\":[…],\"aliases\":[…],\"unreferenced\":{\"rows\":N,\"bytes\":N},\"store\":S,\"runs\":[…],\"jobs\":[…]} as JSON (jobs: PostgreSQL with --distributed runs)")
 	nRuns := fs.Int("runs", 5, "show the last `N` runs (0: none)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -56,6 +57,14 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 	}
 	if colls == nil {
 		colls = []salvo.Collection{}
+	}
+	var garbage *salvo.Garbage // what salvo gc would free
+	if c, ok := st.(salvo.Collector); ok {
+		g, err := c.Garbage(ctx)
+		if err != nil {
+			return err
+		}
+		garbage = &g
 	}
 	aliases := []salvo.Alias{}
 	if a, ok := st.(salvo.Aliaser); ok {
@@ -90,10 +99,11 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 		return json.NewEncoder(stdio.Out).Encode(struct {
 			Collections []collection      `json:"collections"`
 			Aliases     []salvo.Alias     `json:"aliases"`
+			Garbage     *salvo.Garbage    `json:"unreferenced,omitempty"`
 			Store       string            `json:"store"`
 			Runs        []salvo.RunRecord `json:"runs"`
 			Jobs        []cluster.Counts  `json:"jobs,omitempty"`
-		}{cs, aliases, st.Describe(), runs, jobs})
+		}{cs, aliases, garbage, st.Describe(), runs, jobs})
 	}
 	fmt.Fprintf(stdio.Out, "store: %s\n", st.Describe())
 	if len(colls) == 0 {
@@ -110,6 +120,11 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 	}
 	if line := aliasNote(aliases); line != "" {
 		fmt.Fprintln(stdio.Out, line)
+	}
+	if garbage != nil {
+		if line := garbageLine(*garbage); line != "" {
+			fmt.Fprintln(stdio.Out, line)
+		}
 	}
 	for _, c := range colls {
 		if line := prefixLine(c); line != "" {
