@@ -15,8 +15,8 @@ import "context"
 //     [Store.Each]), [ItemVectorReader], [Searcher] and [Indexer] (a store
 //     that ranks by itself, such as PostgreSQL with pgvector), [Pruner]
 //     (what salvo embed --prune deletes with), [Aliaser] (salvo alias and
-//     salvo drop, in alias.go), [TextSearcher] (salvo search --mode text
-//     and hybrid).
+//     salvo drop, in alias.go), [Collector] (salvo gc, in gc.go),
+//     [TextSearcher] (salvo search --mode text and hybrid).
 
 // FullStore is everything a store implements to serve every salvo command:
 // the required parts of the contract.

@@ -406,7 +406,15 @@ func Status(ctx context.Context, rawURL string) ([]Counts, error) {
 	if err != nil {
 		return nil, err
 	}
-	conn, err := pgx.Connect(ctx, connURL)
+	cfg, err := pgx.ParseConfig(connURL)
+	if err != nil {
+		return nil, err
+	}
+	// Prepares nothing: PGlite shares one session among connections, where
+	// a prepared statement outlives this one and the next status's would
+	// collide with it.
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -94,20 +94,24 @@ func (r *run) settle(ctx context.Context, o *outcome, stored StoredSink) error {
 			return err
 		}
 	}
+	linked := o.linked // the records found cached: stored, or superseded by a later one
 	if len(o.links) > 0 {
-		links := o.links[:0:0]
+		links, refs, superseded := o.links[:0:0], o.linked[:0:0], o.linked[:0:0]
 		for i, it := range o.links {
-			if !r.superseded(o.linked[i]) {
-				links = append(links, it)
+			if r.superseded(o.linked[i]) {
+				superseded = append(superseded, o.linked[i])
+				continue
 			}
+			links, refs = append(links, it), append(refs, o.linked[i])
 		}
-		if err := r.cfg.Store.Put(ctx, r.cfg.Collection, nil, links); err != nil {
-			return &FatalError{err}
+		refs, err := r.putLinks(ctx, links, refs)
+		if err != nil {
+			return err
 		}
-		r.c.Cached.Add(int64(len(links)))
+		linked = append(superseded, refs...)
 	}
 	if stored != nil {
-		for _, refs := range [][]ref{o.stored, o.linked} {
+		for _, refs := range [][]ref{o.stored, linked} {
 			for _, rf := range refs {
 				stored.Stored(rf.id, rf.where)
 			}
@@ -130,4 +134,43 @@ func (r *run) superseded(rf ref) bool {
 	}
 	n, ok := l.seq[r.ids.hash(rf.id)]
 	return ok && n != rf.seq
+}
+
+// putLinks stores links, the records found cached (refs are theirs), and
+// returns the refs of those it stored. A vector removed from the cache
+// since the lookup found it (a garbage collection of the store) fails its
+// records, which the next run embeds; the others are stored.
+func (r *run) putLinks(ctx context.Context, links []salvo.Item, refs []ref) ([]ref, error) {
+	for len(links) > 0 {
+		err := r.cfg.Store.Put(ctx, r.cfg.Collection, nil, links)
+		var nc *salvo.NotCachedError
+		if !errors.As(err, &nc) {
+			if err != nil {
+				return nil, &FatalError{err}
+			}
+			break
+		}
+		gone := make(map[salvo.Key]bool, len(nc.Keys))
+		for _, k := range nc.Keys {
+			gone[k] = true
+		}
+		keptLinks, keptRefs := links[:0:0], refs[:0:0]
+		for i, it := range links {
+			if !gone[it.Key] {
+				keptLinks, keptRefs = append(keptLinks, it), append(keptRefs, refs[i])
+				continue
+			}
+			f := Failure{ID: it.ID, Where: refs[i].where, Stage: StageEmbed, Err: err,
+				Error: "its cached vector was removed from the store (garbage collection) after the run looked it up; the next run embeds it"}
+			if err := r.fail(f); err != nil {
+				return nil, err
+			}
+		}
+		if len(keptLinks) == len(links) {
+			return nil, &FatalError{err} // the store named keys the call did not hold
+		}
+		links, refs = keptLinks, keptRefs
+	}
+	r.c.Cached.Add(int64(len(links)))
+	return refs, nil
 }

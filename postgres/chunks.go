@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/pgvector/pgvector-go"
@@ -83,7 +84,7 @@ func (s *Store) dropPieces(ctx context.Context, tx pgx.Tx, cid int64, whole []sa
 
 // putPieces stores pieces (their vectors' cache rows are in cached) and
 // deletes the pieces of their records numbered past the count.
-func (s *Store) putPieces(ctx context.Context, tx pgx.Tx, cid int64, collection string, pieces []salvo.Item, cached map[salvo.Key]cacheRow, want *int) error {
+func (s *Store) putPieces(ctx context.Context, tx pgx.Tx, cid int64, collection string, pieces []salvo.Item, cached map[salvo.Key]cacheRow, want *int, missing **salvo.NotCachedError) error {
 	if len(pieces) == 0 {
 		return nil
 	}
@@ -93,7 +94,15 @@ func (s *Store) putPieces(ctx context.Context, tx pgx.Tx, cid int64, collection 
 	for i, p := range pieces {
 		r, ok := cached[p.Key]
 		if !ok {
-			return fmt.Errorf("store piece %d of item %q in collection %q: its key %x is neither among the entries given nor in the cache", p.Chunk.Index, p.ID, collection, p.Key[:8])
+			// Removed by Collect since a lookup found it (as for whole
+			// records in putOnce): say which, and store nothing.
+			if *missing == nil {
+				*missing = &salvo.NotCachedError{Collection: collection}
+			}
+			if !slices.Contains((*missing).Keys, p.Key) {
+				(*missing).Keys = append((*missing).Keys, p.Key)
+			}
+			continue
 		}
 		if *want == 0 {
 			*want = r.dims
@@ -104,6 +113,9 @@ func (s *Store) putPieces(ctx context.Context, tx pgx.Tx, cid int64, collection 
 		c := p.Chunk
 		ids[i], cacheIDs[i] = p.ID, r.id
 		index[i], start[i], end[i], count[i] = int32(c.Index), int32(c.Start), int32(c.End), int32(c.Count)
+	}
+	if *missing != nil {
+		return nil // the caller returns it; nothing is stored
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO `+s.q.s+`.chunks (collection_id, id, chunk, start, "end", cache_id)
 		SELECT $1, t.* FROM unnest($2::text[], $3::int4[], $4::int4[], $5::int4[], $6::int8[]) AS t

@@ -147,6 +147,7 @@ func (s *Store) putOnce(ctx context.Context, collection string, entries []salvo.
 		return s.wrap(err, "store in collection %q", collection)
 	}
 	items = lastPerID(append(items, records(pieces)...))
+	var missing *salvo.NotCachedError
 	ids := make([]string, len(items))
 	cacheIDs := make([]int64, len(items))
 	fields := make([]*string, len(items)) // NULL: no kept fields
@@ -157,7 +158,15 @@ func (s *Store) putOnce(ctx context.Context, collection string, entries []salvo.
 		}
 		r, ok := cached[it.Key]
 		if !ok {
-			return fmt.Errorf("store item %q in collection %q: its key %x is neither among the entries given nor in the cache", it.ID, collection, it.Key[:8])
+			// Removed by Collect since a lookup found it: say which,
+			// and store nothing.
+			if missing == nil {
+				missing = &salvo.NotCachedError{Collection: collection}
+			}
+			if !slices.Contains(missing.Keys, it.Key) {
+				missing.Keys = append(missing.Keys, it.Key)
+			}
+			continue
 		}
 		if want == 0 {
 			want = r.dims
@@ -167,13 +176,16 @@ func (s *Store) putOnce(ctx context.Context, collection string, entries []salvo.
 		}
 		ids[i], cacheIDs[i] = it.ID, r.id
 	}
+	if err := s.putPieces(ctx, tx, cid, collection, pieces, cached, &want, &missing); err != nil {
+		return err
+	}
+	if missing != nil {
+		return missing
+	}
 	if len(items) > 0 {
 		if _, err := tx.Exec(ctx, s.q.upsertItems, cid, ids, cacheIDs, fields); err != nil {
 			return s.wrap(err, "store %d items in collection %q", len(items), collection)
 		}
-	}
-	if err := s.putPieces(ctx, tx, cid, collection, pieces, cached, &want); err != nil {
-		return err
 	}
 	if _, err := tx.Exec(ctx, s.q.touchColl, want, cid); err != nil {
 		return s.wrap(err, "store in collection %q", collection)

@@ -47,7 +47,10 @@ func newQueries(s string, vec bool) queries {
 		JOIN {{s}}.cache c ON c.key = q.key
 		LEFT JOIN {{s}}.items i ON i.collection_id = $1 AND i.id = q.id`)
 	q.vectors = r.Replace(`SELECT key, vector FROM {{s}}.cache WHERE key = ANY ($1::bytea[])`)
-	q.cachedKeys = r.Replace(`SELECT key, id, dims FROM {{s}}.cache WHERE key = ANY ($1::bytea[])`)
+	// FOR KEY SHARE: a Collect running meanwhile skips these rows (it
+	// locks what it deletes FOR UPDATE SKIP LOCKED), and a row it has
+	// just deleted is not found, so Put says it is not cached.
+	q.cachedKeys = r.Replace(`SELECT key, id, dims FROM {{s}}.cache WHERE key = ANY ($1::bytea[]) FOR KEY SHARE`)
 	q.upsertFromStage = r.Replace(`INSERT INTO {{s}}.cache (key, dims, vector, text)
 		SELECT key, dims, vector, text FROM pg_temp.salvo_stage ORDER BY key
 		ON CONFLICT (key) DO UPDATE SET dims = excluded.dims, vector = excluded.vector, text = excluded.text

@@ -69,10 +69,15 @@ var (
 	ErrEmptyCollection = errors.New("collection is empty")
 )
 
-// Open finds the collection named name in st and loads its vectors (unless
-// st implements [salvo.Searcher]). An unknown collection or one without
+// Open finds the collection named name in st (or the one the alias name
+// points to, see [salvo.Resolve]) and loads its vectors (unless st
+// implements [salvo.Searcher]). An unknown collection or one without
 // vectors is an error that says what to do.
 func Open(ctx context.Context, st salvo.Store, name string, opts Options) (*Collection, error) {
+	name, err := salvo.Resolve(ctx, st, name)
+	if err != nil {
+		return nil, err
+	}
 	colls, err := st.Collections(ctx)
 	if err != nil {
 		return nil, err

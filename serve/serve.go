@@ -1,11 +1,14 @@
 // Package serve is salvo's search page and JSON API: one HTML page, built
 // into the binary and needing no network (no CDN, no build step), over
 //
-//	GET /api/collections                           {"collections":[{…,"prefixes":{"document","query"}}, …]}
+//	GET /api/collections                           {"collections":[{…,"prefixes":{"document","query"}}, …],"aliases":[{"name","collection"}, …]}
 //	GET /api/search?collection=C&q=TEXT&k=10       {"results":[{"id","score","fields","text"}, …]}
 //	    &where=EXPR (may repeat)                   only records whose kept fields match (see search.ParseWhere)
 //	GET /api/similar?collection=C&id=ID&k=10       the same, from a stored record (never itself)
 //	GET /api/map?collection=C                      {"points":[{"id","x","y","label"}, …]}: a 2-D PCA of up to MapPoints vectors
+//
+// Wherever a request names a collection, an alias of one does too (resolved
+// at each request, so that repointing it takes effect at once).
 //
 // The names and IDs go in the query string, so that any ID a store holds
 // (".." or "a/b", which a path would clean or split) works once escaped.
@@ -140,13 +143,28 @@ func (s *Server) collections(w http.ResponseWriter, r *http.Request) {
 			out[i].Fields = strings.Split(c.Keep, ",")
 		}
 	}
-	writeJSON(w, map[string]any{"collections": out})
+	aliases := []salvo.Alias{}
+	if a, ok := s.st.(salvo.Aliaser); ok {
+		list, err := a.Aliases(r.Context())
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, err)
+			return
+		}
+		aliases = append(aliases, list...)
+	}
+	writeJSON(w, map[string]any{"collections": out, "aliases": aliases})
 }
 
 // collection returns the loaded collection name.
 func (s *Server) collection(ctx context.Context, name string) (*entry, error) {
 	if name == "" {
 		return nil, errors.New("collection: give ?collection=NAME (see /api/collections)")
+	}
+	// An alias is resolved at each request: repointing it (salvo alias)
+	// switches the server to the other collection at once.
+	name, err := salvo.Resolve(ctx, s.st, name)
+	if err != nil {
+		return nil, err
 	}
 	s.mu.Lock()
 	e := s.colls[name]

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/salvoembed/salvo"
 )
@@ -66,7 +67,7 @@ func (s *Store) dropPieces(ctx context.Context, tx *sql.Tx, cid int64, whole []s
 
 // putPieces stores pieces (their vectors are among cacheIDs or in the
 // cache) and deletes the pieces of their records numbered past the count.
-func (s *Store) putPieces(ctx context.Context, tx *sql.Tx, cid int64, collection string, pieces []salvo.Item, cacheIDs map[salvo.Key]int64, want *int) error {
+func (s *Store) putPieces(ctx context.Context, tx *sql.Tx, cid int64, collection string, pieces []salvo.Item, cacheIDs map[salvo.Key]int64, want *int, missing **salvo.NotCachedError) error {
 	if len(pieces) == 0 {
 		return nil
 	}
@@ -89,7 +90,15 @@ func (s *Store) putPieces(ctx context.Context, tx *sql.Tx, cid int64, collection
 			var d int
 			err := byKey.QueryRowContext(ctx, p.Key[:]).Scan(&id, &d)
 			if errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("piece %d of item %q: its key %x is neither among the entries given nor in the cache", c.Index, p.ID, p.Key[:8])
+				// Removed by Collect since a lookup found it (as for
+				// whole records in put): say which, and store nothing.
+				if *missing == nil {
+					*missing = &salvo.NotCachedError{Collection: collection}
+				}
+				if !slices.Contains((*missing).Keys, p.Key) {
+					(*missing).Keys = append((*missing).Keys, p.Key)
+				}
+				continue
 			}
 			if err != nil {
 				return err

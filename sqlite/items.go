@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/salvoembed/salvo"
@@ -130,13 +131,22 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 	now := time.Now().UnixMilli()
 	byKey := tx.StmtContext(ctx, s.st.cacheByKey)
 	putItem := tx.StmtContext(ctx, s.st.upsertItem)
+	var missing *salvo.NotCachedError
 	for _, it := range items {
 		id, ok := cacheIDs[it.Key]
 		if !ok {
 			var d int
 			err := byKey.QueryRowContext(ctx, it.Key[:]).Scan(&id, &d)
 			if errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("store item %q in collection %q: its key %x is neither among the entries given nor in the cache", it.ID, collection, it.Key[:8])
+				// Removed by Collect since a lookup found it: say
+				// which, and store nothing.
+				if missing == nil {
+					missing = &salvo.NotCachedError{Collection: collection}
+				}
+				if !slices.Contains(missing.Keys, it.Key) {
+					missing.Keys = append(missing.Keys, it.Key)
+				}
+				continue
 			}
 			if err != nil {
 				return fmt.Errorf("store item %q in collection %q of %s: %w", it.ID, collection, s.path, err)
@@ -158,8 +168,11 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 		}
 	}
 
-	if err := s.putPieces(ctx, tx, cid, collection, pieces, cacheIDs, &want); err != nil {
+	if err := s.putPieces(ctx, tx, cid, collection, pieces, cacheIDs, &want, &missing); err != nil {
 		return fmt.Errorf("store in collection %q of %s: %w", collection, s.path, err)
+	}
+	if missing != nil {
+		return missing
 	}
 	if _, err := tx.StmtContext(ctx, s.st.touchColl).ExecContext(ctx, want, now, cid); err != nil {
 		return fmt.Errorf("store in collection %q of %s: %w", collection, s.path, err)

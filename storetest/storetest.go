@@ -21,9 +21,10 @@
 // (RecordRun, Runs) and [salvo.Describer]; the suite fails for a store that
 // lacks one ([Missing] names them). [salvo.VectorReader] and
 // [salvo.ItemVectorReader] are optional, and checked against Each when a
-// store has them; [salvo.Pruner] and [salvo.Aliaser] (aliases and
-// DropCollection) are optional too, and checked where a store has them; so
-// is [salvo.TextSearcher], against the texts and fields stored.
+// store has them; [salvo.Pruner], [salvo.Aliaser] (aliases and
+// DropCollection), [salvo.Collector] and [salvo.TextSearcher] (against
+// the texts and fields stored) are optional too, and checked where a store
+// has them.
 //
 // Record IDs in the suite are valid UTF-8 without NUL bytes, which is what
 // every backend can store as text, and vectors are finite (salvo's engine
@@ -71,6 +72,9 @@ func Run(t *testing.T, open func(t *testing.T) salvo.Store) {
 	t.Run("TextSearch", func(t *testing.T) { testTextSearch(t, open(t)) })
 	t.Run("TextSearchMany", func(t *testing.T) { testTextSearchMany(t, open(t)) })
 	t.Run("Chunks", func(t *testing.T) { testChunks(t, open(t)) })
+	t.Run("Collect", func(t *testing.T) { testCollect(t, open(t)) })
+	t.Run("CollectWhilePutting", func(t *testing.T) { testCollectWhilePutting(t, open(t)) })
+	t.Run("CollectKeepsPieces", func(t *testing.T) { testCollectKeepsPieces(t, open(t)) })
 	t.Run("CachedVectors", func(t *testing.T) { testCachedVectors(t, open(t)) })
 	t.Run("Runs", func(t *testing.T) { testRuns(t, open(t)) })
 	t.Run("Describer", func(t *testing.T) { testDescriber(t, open(t)) })

@@ -42,6 +42,10 @@ func advice(err error) (plain, advised string) {
 				e.Model, e.Endpoint, e.Message, e.Suggestion, e.Suggestion, e.Model, e.Model)
 		}
 		return e.Error(), e.Error() + ", or pass --pull"
+	case *salvo.NameTakenError:
+		if e.AliasOf != "" { // salvo embed into an alias that another process made
+			return e.Error(), aliasEmbedError(e.Name, e.AliasOf).Error()
+		}
 	case *salvo.ModelMismatchError:
 		return e.Error(), e.Error() + fmt.Sprintf(": use --collection to start another collection, or --model %s to continue this one", e.Have)
 	case *engine.TooLongError:

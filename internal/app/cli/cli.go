@@ -43,6 +43,9 @@ Usage:
   salvo similar [flags] ID      the records most similar to a stored one
   salvo export [flags]          write a collection's vectors out (jsonl, csv, npy, parquet)
   salvo serve [flags]           a search page and JSON API on 127.0.0.1:8080
+  salvo alias NAME COLLECTION   point an alias at a collection (list: salvo alias)
+  salvo drop COLLECTION         delete a collection
+  salvo gc [--dry-run]          free the cached vectors no record refers to
   salvo bench [flags] FILE      measure strategies against your server and recommend flags
   salvo fleet up|status|down    run several Ollama servers on this machine
   salvo version                 print salvo's version
@@ -79,6 +82,12 @@ func Main(ctx context.Context, args []string, io Stdio) int {
 		err = runSimilar(ctx, args[1:], io)
 	case "serve":
 		err = runServe(ctx, args[1:], io)
+	case "alias":
+		err = runAlias(ctx, args[1:], io)
+	case "drop":
+		err = runDrop(ctx, args[1:], io)
+	case "gc":
+		err = runGC(ctx, args[1:], io)
 	case "bench":
 		err = runBench(ctx, args[1:], io)
 	case "fleet":

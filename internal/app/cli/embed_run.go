@@ -50,6 +50,9 @@ func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (
 		return nil, err
 	}
 	defer done()
+	if err := refuseAlias(ctx, p.store.db, p.store.collection); err != nil {
+		return nil, err
+	}
 	if p.output.preview {
 		return nil, preview(ctx, p, stdio)
 	}

@@ -18,7 +18,7 @@ import (
 
 // commands are salvo's commands, for `salvo help COMMAND` and for "did you
 // mean" after a mistyped one.
-var commands = []string{"embed", "status", "search", "similar", "export", "serve", "bench", "fleet", "version", "help"}
+var commands = []string{"embed", "status", "search", "similar", "export", "serve", "alias", "drop", "gc", "bench", "fleet", "version", "help"}
 
 // flagGroup is a heading of a command's --help and the flags under it.
 type flagGroup struct {
@@ -185,7 +185,7 @@ func runHelp(ctx context.Context, args []string, stdio Stdio) int {
 	case "version":
 		fmt.Fprint(stdio.Out, "Usage: salvo version\n\nPrints salvo's version.\n")
 		return ExitOK
-	case "embed", "status", "search", "similar", "export", "serve", "bench", "fleet":
+	case "embed", "status", "search", "similar", "export", "serve", "alias", "drop", "gc", "bench", "fleet":
 		return Main(ctx, []string{args[0], "--help"}, out)
 	}
 	msg := strings.Replace(unknownCommand(args[0]), "salvo: ", "salvo help: ", 1)

@@ -205,9 +205,14 @@ func runSimilar(ctx context.Context, args []string, stdio Stdio) error {
 	return printResults(stdio.Out, results, &f, c.Info)
 }
 
-// pickCollection returns name, or the only collection of the store; an
-// unknown name gets the list of the collections there are.
+// pickCollection returns name (the collection it stands for when it is an
+// alias), or the only collection of the store; an unknown name gets the
+// list of the collections there are.
 func pickCollection(ctx context.Context, st salvo.Store, db, name string) (string, error) {
+	name, err := salvo.Resolve(ctx, st, name) // an alias: its collection
+	if err != nil {
+		return "", err
+	}
 	colls, err := st.Collections(ctx)
 	if err != nil {
 		return "", err

@@ -15,6 +15,8 @@ import (
 const statusHelp = `Usage: salvo status [--db PATH|URL] [--runs N] [--json]
 
 Lists the collections of a database (model, dimensions and record count),
+its aliases (salvo alias), the cached vectors no record refers to (what
+salvo gc would free),
 says where vectors are kept (with PostgreSQL: whether pgvector is used), and
 shows its last runs of salvo embed (figures and command line). With
 PostgreSQL it also shows the jobs of salvo embed --distributed by
@@ -33,7 +35,7 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 	fs := newFlagSet("status", statusHelp, stdio)
 	var db dbTarget
 	dbFlag(fs, &db)
-	jsonOut := fs.Bool("json", false, "print {\"collections\":[…],\"store\":S,\"runs\":[…],\"jobs\":[…]} as JSON (jobs: PostgreSQL with --distributed runs)")
+	jsonOut := fs.Bool("json", false, "print {\"collections\":[…],\"aliases\":[…],\"unreferenced\":{\"rows\":N,\"bytes\":N},\"store\":S,\"runs\":[…],\"jobs\":[…]} as JSON (jobs: PostgreSQL with --distributed runs)")
 	nRuns := fs.Int("runs", 5, "show the last `N` runs (0: none)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -55,6 +57,22 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 	}
 	if colls == nil {
 		colls = []salvo.Collection{}
+	}
+	var garbage *salvo.Garbage // what salvo gc would free
+	if c, ok := st.(salvo.Collector); ok {
+		g, err := c.Garbage(ctx)
+		if err != nil {
+			return err
+		}
+		garbage = &g
+	}
+	aliases := []salvo.Alias{}
+	if a, ok := st.(salvo.Aliaser); ok {
+		if list, err := a.Aliases(ctx); err != nil {
+			return err
+		} else if list != nil {
+			aliases = list
+		}
 	}
 	runs := []salvo.RunRecord{}
 	if *nRuns > 0 {
@@ -80,10 +98,12 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 		}
 		return json.NewEncoder(stdio.Out).Encode(struct {
 			Collections []collection      `json:"collections"`
+			Aliases     []salvo.Alias     `json:"aliases"`
+			Garbage     *salvo.Garbage    `json:"unreferenced,omitempty"`
 			Store       string            `json:"store"`
 			Runs        []salvo.RunRecord `json:"runs"`
 			Jobs        []cluster.Counts  `json:"jobs,omitempty"`
-		}{cs, st.Describe(), runs, jobs})
+		}{cs, aliases, garbage, st.Describe(), runs, jobs})
 	}
 	fmt.Fprintf(stdio.Out, "store: %s\n", st.Describe())
 	if len(colls) == 0 {
@@ -97,6 +117,14 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if line := aliasNote(aliases); line != "" {
+		fmt.Fprintln(stdio.Out, line)
+	}
+	if garbage != nil {
+		if line := garbageLine(*garbage); line != "" {
+			fmt.Fprintln(stdio.Out, line)
+		}
 	}
 	for _, c := range colls {
 		if line := prefixLine(c); line != "" {
@@ -149,9 +177,10 @@ func statusEmpty(stdio Stdio, where string, jsonOut bool) error {
 	if jsonOut {
 		return json.NewEncoder(stdio.Out).Encode(struct {
 			Collections []salvo.Collection `json:"collections"`
+			Aliases     []salvo.Alias      `json:"aliases"`
 			Store       string             `json:"store"`
 			Runs        []salvo.RunRecord  `json:"runs"`
-		}{[]salvo.Collection{}, store, []salvo.RunRecord{}})
+		}{[]salvo.Collection{}, []salvo.Alias{}, store, []salvo.RunRecord{}})
 	}
 	fmt.Fprintf(stdio.Out, "store: %s\n%s has no collections yet: run salvo embed\n", store, where)
 	return nil
