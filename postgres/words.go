@@ -12,26 +12,30 @@ import (
 var _ salvo.TextSearcher = (*Store)(nil)
 
 // wordsSchema is migration 2 → 3: the words of each item (its text and
-// the values of its kept fields, strings and numbers) in a tsvector column
+// the values of its kept fields) in a tsvector column
 // with a GIN index, parsed with the 'simple' configuration (lower case, no
 // stemming and no stop words: catalogs are full of names, in any
 // language). A trigger computes them as the item is written, in its
 // transaction; the items already stored get theirs here.
 const wordsSchema = `ALTER TABLE {{s}}.items ADD COLUMN IF NOT EXISTS words tsvector;
-CREATE OR REPLACE FUNCTION {{s}}.words_of(t text, f json) RETURNS tsvector LANGUAGE plpgsql STABLE AS $$
+CREATE OR REPLACE FUNCTION {{s}}.words_of(t text, f json) RETURNS tsvector LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+	v text := coalesce(t, '');
 BEGIN
-	IF f IS NULL THEN
-		RETURN to_tsvector('simple', coalesce(t, ''));
-	ELSIF strpos(f::text, '\u') = 0 THEN
-		RETURN to_tsvector('simple', coalesce(t, '')) || json_to_tsvector('simple', f, '["string", "numeric"]');
+	IF f IS NOT NULL AND json_typeof(f) = 'object' AND strpos(f::text, '\u') = 0 THEN
+		v := v || ' ' || coalesce((SELECT string_agg(value, ' ') FROM json_each_text(f)), '');
+	ELSIF f IS NOT NULL THEN
+		-- An escape PostgreSQL's text cannot hold (\u0000, a lone
+		-- surrogate) fails json_each_text: the JSON text is taken instead.
+		BEGIN
+			v := v || ' ' || coalesce((SELECT string_agg(value, ' ') FROM json_each_text(f)), '');
+		EXCEPTION WHEN others THEN
+			v := v || ' ' || f::text;
+		END;
 	END IF;
-	-- An escape PostgreSQL's text cannot hold (\u0000, a lone surrogate)
-	-- fails json_to_tsvector: the fields' JSON text is parsed instead.
-	BEGIN
-		RETURN to_tsvector('simple', coalesce(t, '')) || json_to_tsvector('simple', f, '["string", "numeric"]');
-	EXCEPTION WHEN others THEN
-		RETURN to_tsvector('simple', coalesce(t, '')) || to_tsvector('simple', f::text);
-	END;
+	-- Punctuation separates words, as for SQLite and salvo's queries:
+	-- the parser would keep "C.H.U.D." or "R2-D2" whole.
+	RETURN to_tsvector('simple', regexp_replace(v, '[[:punct:][:space:]]+', ' ', 'g'));
 END $$;
 CREATE OR REPLACE FUNCTION {{s}}.item_words() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
