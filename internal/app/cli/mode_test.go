@@ -27,13 +27,14 @@ func TestSearchMode(t *testing.T) {
 		}
 	}
 	for _, mode := range []string{"text", "hybrid"} {
-		out := decodeResults(t, run(t, "", "search", "--mode", mode, "--host", s.URL(), "--db", db, "--k", "3", "--json", "--where", "year < 1951", title))
-		if len(out.Results) != 3 {
-			t.Errorf("--mode %s --where 'year < 1951': %d results, want 3", mode, len(out.Results))
+		// The title's movie is of 1951, and two others are older.
+		out := decodeResults(t, run(t, "", "search", "--mode", mode, "--host", s.URL(), "--db", db, "--k", "3", "--json", "--where", "year <= 1951", title))
+		if len(out.Results) == 0 || out.Results[0].Fields["title"] != title || (mode == "hybrid" && len(out.Results) != 3) {
+			t.Errorf("--mode %s --where 'year <= 1951': %+v, want %s first (and 3 results in hybrid)", mode, out.Results, title)
 		}
 		for _, r := range out.Results {
-			if y, _ := r.Fields["year"].(float64); y >= 1951 {
-				t.Errorf("--mode %s --where 'year < 1951': %+v", mode, r.Fields)
+			if y, _ := r.Fields["year"].(float64); y > 1951 {
+				t.Errorf("--mode %s --where 'year <= 1951': %+v", mode, r.Fields)
 			}
 		}
 	}
