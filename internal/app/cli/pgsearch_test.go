@@ -87,6 +87,14 @@ func TestSearchOnPostgreSQL(t *testing.T) {
 				!strings.Contains(lines[0], "TITLE") || !strings.Contains(lines[0], "GENRES") || !strings.Contains(lines[1], title) {
 				t.Errorf("search's table (exit %d):\n%s%s", r.code, r.out, r.err)
 			}
+			// The words: the title, case aside, first in hybrid (on PGlite
+			// the vectors come from the database's own ranking) and text.
+			for _, mode := range []string{"hybrid", "text"} {
+				out := decodeResults(t, run(t, "", "search", "--host", s.URL(), "--db", db, "--mode", mode, "--k", "5", "--json", strings.ToLower(title)))
+				if len(out.Results) != 5 || out.Results[0].Fields["title"] != title {
+					t.Errorf("search --mode %s %q: %+v, want 5 results, %s first", mode, strings.ToLower(title), out.Results, title)
+				}
+			}
 
 			// similar: never the movie itself, sends nothing, SQLite's
 			// neighbours.
