@@ -83,15 +83,15 @@ func (c *Collection) textRanking(ctx context.Context, query string, n int, w Whe
 				return nil, err
 			}
 		}
-		any, err := ts.TextSearch(ctx, c.Info.Name, salvo.TextQuery{Words: words}, limit)
+		anyWord, err := ts.TextSearch(ctx, c.Info.Name, salvo.TextQuery{Words: words}, limit)
 		if err != nil {
 			return nil, err
 		}
 		// The score of a record is the one of the any-word ranking; a
 		// phrase match beyond it keeps its phrase score.
-		score := make(map[string]float32, len(any)+len(phrase))
+		score := make(map[string]float32, len(anyWord)+len(phrase))
 		var ids []string
-		for _, hs := range [][]salvo.Hit{any, phrase} {
+		for _, hs := range [][]salvo.Hit{anyWord, phrase} {
 			for _, h := range hs {
 				if _, seen := score[h.ID]; !seen {
 					score[h.ID] = h.Score
@@ -103,7 +103,7 @@ func (c *Collection) textRanking(ctx context.Context, query string, n int, w Whe
 		if err != nil {
 			return nil, err
 		}
-		if len(hits) >= n || (len(any) < limit && len(phrase) < limit) || limit >= c.Info.Count {
+		if len(hits) >= n || (len(anyWord) < limit && len(phrase) < limit) || limit >= c.Info.Count {
 			return hits[:min(n, len(hits))], nil
 		}
 	}
