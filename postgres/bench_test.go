@@ -22,6 +22,30 @@ func BenchmarkPut_64x768_COPY(b *testing.B) {
 	storetest.BenchmarkPut(b, open(b, pgtest.DurablePostgreSQL(b)), 64, 768)
 }
 
+// The words index's cost: the same Puts with kept fields, with the index
+// and without it (its trigger dropped), on one server.
+//
+//	go test -run='^$' -bench='Put_64x768_(COPY|Kept)' -benchtime=300x -count=3 ./postgres
+func BenchmarkPut_64x768_Kept(b *testing.B) {
+	storetest.BenchmarkPutKept(b, open(b, pgtest.DurablePostgreSQL(b)), 64, 768)
+}
+
+func BenchmarkPut_64x768_Kept_NoWords(b *testing.B) {
+	s := open(b, pgtest.DurablePostgreSQL(b))
+	if err := postgres.DropWords(s); err != nil {
+		b.Fatal(err)
+	}
+	storetest.BenchmarkPutKept(b, s, 64, 768)
+}
+
+func BenchmarkPut_64x768_COPY_NoWords(b *testing.B) {
+	s := open(b, pgtest.DurablePostgreSQL(b))
+	if err := postgres.DropWords(s); err != nil {
+		b.Fatal(err)
+	}
+	storetest.BenchmarkPut(b, s, 64, 768)
+}
+
 func BenchmarkPut_64x768_INSERT(b *testing.B) {
 	s := open(b, pgtest.DurablePostgreSQL(b))
 	postgres.SetCopy(s, false)

@@ -15,7 +15,7 @@ var _ salvo.ChunkReader = (*Store)(nil)
 
 // chunksSQL creates the table of the pieces of long records: one vector
 // each (a cache row), under the record's ID and the piece's number, with
-// its byte offsets in the rendered text. Schema version 3.
+// its byte offsets in the rendered text. Schema version 4.
 const chunksSQL = `
 CREATE TABLE IF NOT EXISTS {{s}}.chunks (
 	collection_id bigint  NOT NULL REFERENCES {{s}}.collections (id),

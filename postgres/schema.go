@@ -16,9 +16,10 @@ const DefaultSchema = "salvo"
 // SchemaVersion is the version of salvo's tables this build writes.
 // Version 2 added how a collection was embedded (prefix, endpoint,
 // dimensions, digest, kept fields) and each item's kept fields; version 3
-// the aliases; version 4 the pieces of long records (chunks). [Open]
-// upgrades an older schema in place.
-const SchemaVersion = 4
+// the aliases; version 4 the pieces of long records (chunks); version 5
+// the words of each item (words.go). [Open] upgrades an older schema in
+// place.
+const SchemaVersion = 5
 
 // Vector storage kinds, as [Store.VectorStorage] and the meta table name them.
 const (
@@ -154,6 +155,11 @@ func setupSchema(ctx context.Context, conn *pgx.Conn, srv *Server, schema string
 	if _, err := tx.Exec(ctx, ddl); err != nil {
 		return "", fmt.Errorf("create salvo's tables in schema %s: %w", schema, err)
 	}
+	for v := schemaSQLVersion; v < SchemaVersion; v++ {
+		if _, err := tx.Exec(ctx, strings.ReplaceAll(migrations[v], "{{s}}", s)); err != nil {
+			return "", fmt.Errorf("create salvo's tables in schema %s (version %d): %w", schema, v+1, err)
+		}
+	}
 	meta := fmt.Sprintf("INSERT INTO %s.meta (key, value) VALUES ('schema_version', '%d'), ('vectors', '%s')", s, SchemaVersion, kind)
 	if _, err := tx.Exec(ctx, meta); err != nil {
 		return "", fmt.Errorf("create salvo's tables in schema %s: %w", schema, err)
@@ -175,7 +181,12 @@ var migrations = map[int]string{
 	ALTER TABLE {{s}}.items ADD COLUMN IF NOT EXISTS fields json`,
 	2: aliasesSQL,
 	3: chunksSQL,
+	4: wordsSchema, // see words.go
 }
+
+// schemaSQLVersion is the version schemaSQL creates; setupSchema applies
+// the later migrations to a new schema in the same transaction.
+const schemaSQLVersion = 2
 
 // upgrade checks an existing schema, brings an older version up to
 // [SchemaVersion] in one transaction, and returns its vector kind. Two

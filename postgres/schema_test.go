@@ -36,7 +36,10 @@ func TestUpgradeFromVersion1(t *testing.T) {
 			s.Close()
 			// Back to version 1's tables, as the first release wrote them.
 			schema := strings.SplitN(strings.SplitN(url, "schema=", 2)[1], "&", 2)[0]
-			srv.Exec(t, fmt.Sprintf(`ALTER TABLE %[1]s.collections DROP COLUMN prefix, DROP COLUMN endpoint, DROP COLUMN dimensions, DROP COLUMN digest, DROP COLUMN keep;
+			srv.Exec(t, fmt.Sprintf(`DROP TRIGGER item_words ON %[1]s.items;
+				DROP FUNCTION %[1]s.item_words(); DROP FUNCTION %[1]s.words_of(text, json);
+				ALTER TABLE %[1]s.items DROP COLUMN words;
+				ALTER TABLE %[1]s.collections DROP COLUMN prefix, DROP COLUMN endpoint, DROP COLUMN dimensions, DROP COLUMN digest, DROP COLUMN keep;
 				ALTER TABLE %[1]s.items DROP COLUMN fields;
 				UPDATE %[1]s.meta SET value = '1' WHERE key = 'schema_version'`, schema))
 

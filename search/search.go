@@ -8,6 +8,10 @@
 //
 //	c, err := search.Open(ctx, store, "movies", search.Options{})
 //	results, err := c.Query(ctx, embedder, "a heist comedy set in Paris", search.QueryPrefixFor(c.Info), 10)
+//
+// [Collection.Find] ranks by a [Mode]: by meaning (as Query), by words (a
+// store's full-text index, [salvo.TextSearcher]) or both fused (hybrid:
+// an exact title or name first, whatever the model).
 package search
 
 import (

@@ -4,6 +4,7 @@
 //	GET /api/collections                           {"collections":[{…,"prefixes":{"document","query"}}, …],"aliases":[{"name","collection"}, …]}
 //	GET /api/search?collection=C&q=TEXT&k=10       {"results":[{"id","score","fields","text"}, …]}
 //	    &where=EXPR (may repeat)                   only records whose kept fields match (see search.ParseWhere)
+//	    &mode=hybrid|vector|text                   how to rank (see search.Mode; default hybrid)
 //	GET /api/similar?collection=C&id=ID&k=10       the same, from a stored record (never itself)
 //	GET /api/map?collection=C                      {"points":[{"id","x","y","label"}, …]}: a 2-D PCA of up to MapPoints vectors
 //
@@ -206,21 +207,29 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err)
 		return
 	}
+	mode, err := search.ParseMode(q.Get("mode"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
 	e.embedMu.Lock()
-	if e.emb == nil && s.opts.Embedder != nil {
+	if e.emb == nil && s.opts.Embedder != nil && mode != search.ModeText { // words need no model
 		e.emb, err = s.opts.Embedder(r.Context(), e.c.Info)
 	}
 	emb := e.emb
 	e.embedMu.Unlock()
-	if err != nil || emb == nil {
+	if (err != nil || emb == nil) && mode != search.ModeText {
 		if err == nil {
 			err = errors.New("this server has no embedding server to embed queries with")
 		}
 		writeError(w, http.StatusBadGateway, err)
 		return
 	}
-	res, err := e.c.QueryWhere(r.Context(), emb, text, s.opts.QueryPrefix(e.c.Info), k, where)
-	if errors.Is(err, search.ErrWhereUnsupported) {
+	res, err := e.c.Find(r.Context(), emb, text, s.opts.QueryPrefix(e.c.Info), k, where, mode)
+	if errors.Is(err, search.ErrEmptyQuery) {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	} else if errors.Is(err, search.ErrWhereUnsupported) || errors.Is(err, search.ErrTextUnsupported) {
 		writeError(w, statusOf(err), err)
 		return
 	} else if err != nil {
@@ -392,7 +401,7 @@ func statusOf(err error) int {
 		return http.StatusNotFound
 	case errors.Is(err, search.ErrEmptyCollection):
 		return http.StatusConflict
-	case errors.Is(err, search.ErrWhereUnsupported):
+	case errors.Is(err, search.ErrWhereUnsupported), errors.Is(err, search.ErrTextUnsupported):
 		return http.StatusNotImplemented
 	}
 	return http.StatusBadRequest

@@ -228,7 +228,7 @@ func TestSearchPrefixesArePairs(t *testing.T) {
 			t.Errorf("embed %q: /api/collections = %+v, want prefixes %q and %q", tc.embedArgs, colls, tc.doc, tc.q)
 		}
 		var r results
-		get(t, hs.URL+"/api/search?collection=movies&k=5&q="+url.QueryEscape(title), 200, &r)
+		get(t, hs.URL+"/api/search?collection=movies&mode=vector&k=5&q="+url.QueryEscape(title), 200, &r)
 		exact := len(r.Results) > 0 && r.Results[0].ID == "7" && r.Results[0].Score > 0.9999
 		if tc.q == "" && !exact {
 			t.Errorf("embed %q: the exact title is not first with score 1: %+v", tc.embedArgs, r.Results)

@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"testing"
 
+	"github.com/salvoembed/salvo/sqlite"
 	"github.com/salvoembed/salvo/storetest"
 )
 
@@ -12,7 +13,27 @@ import (
 func BenchmarkLookup_1000(b *testing.B)   { storetest.BenchmarkLookup(b, open(b), 1000, 768) }
 func BenchmarkLookup_100000(b *testing.B) { storetest.BenchmarkLookup(b, open(b), 100000, 768) }
 
-func BenchmarkPut_64x768(b *testing.B)  { storetest.BenchmarkPut(b, open(b), 64, 768) }
+func BenchmarkPut_64x768(b *testing.B) { storetest.BenchmarkPut(b, open(b), 64, 768) }
+
+// The words index's cost: the same Puts with kept fields, with the index
+// (as salvo stores) and without it (its triggers dropped).
+//
+//	go test -run='^$' -bench='Put_64x768' -benchtime=2000x -count=3 ./sqlite
+func BenchmarkPut_64x768_Kept(b *testing.B) { storetest.BenchmarkPutKept(b, open(b), 64, 768) }
+func BenchmarkPut_64x768_Kept_NoWords(b *testing.B) {
+	s := open(b)
+	if err := sqlite.DropWords(s); err != nil {
+		b.Fatal(err)
+	}
+	storetest.BenchmarkPutKept(b, s, 64, 768)
+}
+func BenchmarkPut_64x768_NoWords(b *testing.B) {
+	s := open(b)
+	if err := sqlite.DropWords(s); err != nil {
+		b.Fatal(err)
+	}
+	storetest.BenchmarkPut(b, s, 64, 768)
+}
 func BenchmarkPut_64x1024(b *testing.B) { storetest.BenchmarkPut(b, open(b), 64, 1024) }
 
 func BenchmarkVectors_100000x768(b *testing.B) { storetest.BenchmarkVectors(b, open(b), 100000, 768) }

@@ -83,7 +83,17 @@ func BenchmarkLookup(b *testing.B, s salvo.Store, n, dims int) {
 // BenchmarkPut times Puts of batch new entries of dims dimensions, each with
 // its item, as salvo's writer stores an embedded batch. It reports ns per
 // entry.
-func BenchmarkPut(b *testing.B, s salvo.Store, batch, dims int) {
+func BenchmarkPut(b *testing.B, s salvo.Store, batch, dims int) { benchmarkPut(b, s, batch, dims, nil) }
+
+// BenchmarkPutKept is BenchmarkPut with kept fields on every item (a
+// title, a year and a list of genres, as embed --keep stores them).
+func BenchmarkPutKept(b *testing.B, s salvo.Store, batch, dims int) {
+	benchmarkPut(b, s, batch, dims, func(n int) []byte {
+		return fmt.Appendf(nil, `{"title":"The Movie Number %d","year":%d,"genres":["Drama","Comedy"]}`, n, 1950+n%70)
+	})
+}
+
+func benchmarkPut(b *testing.B, s salvo.Store, batch, dims int, fields func(n int) []byte) {
 	mustOpen(b, s, "bench", "bench")
 	ctx := context.Background()
 	es := make([]salvo.Entry, batch)
@@ -99,6 +109,9 @@ func BenchmarkPut(b *testing.B, s salvo.Store, batch, dims int) {
 		for i := range es {
 			es[i].Key = benchKey(n)
 			items[i] = salvo.Item{ID: benchID(n), Key: es[i].Key}
+			if fields != nil {
+				items[i].Fields = fields(n)
+			}
 			n++
 		}
 		if err := s.Put(ctx, "bench", es, items); err != nil {

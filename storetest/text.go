@@ -54,6 +54,7 @@ func testTextSearch(t *testing.T, s salvo.Store) {
 		"nofox":  "Nothing to see here",
 		"quote":  `Words with "quotes" and OR and NEAR AND NOT operators*`,
 		"fields": "no words of interest",
+		"chud":   "C.H.U.D. meets R2-D2",
 	}
 	fields := map[string]string{
 		"heat":   `{"title":"Heat","year":1995,"cast":["Al Pacino","Robert De Niro"]}`,
@@ -105,6 +106,8 @@ func testTextSearch(t *testing.T, s salvo.Store) {
 	same(phrase("fox red"), 10)
 	same(phrase("de niro"), 10, "heat")
 	same(words("quotes or near not operators"), 10, "quote") // words, never operators
+	same(phrase("c h u d"), 10, "chud")                      // punctuation separates words
+	same(phrase("r2 d2"), 10, "chud")
 	same(words(`"`), 10)
 	same(words("zebra"), 10)
 	same(words("fox"), 0)

@@ -33,7 +33,9 @@ func TestSearchOnPostgreSQL(t *testing.T) {
 	}
 	search := func(t *testing.T, db string, k string) searchOut {
 		t.Helper()
-		return decodeResults(t, run(t, "", "search", "--host", s.URL(), "--db", db, "--k", k, "--json", title))
+		// --mode vector: the stores rank the same vectors alike (their
+		// word scores differ: BM25 on SQLite, ts_rank_cd on PostgreSQL).
+		return decodeResults(t, run(t, "", "search", "--host", s.URL(), "--db", db, "--mode", "vector", "--k", k, "--json", title))
 	}
 	similar := func(t *testing.T, db, k, id string) searchOut {
 		t.Helper()
@@ -84,6 +86,14 @@ func TestSearchOnPostgreSQL(t *testing.T) {
 			if lines := strings.Split(strings.TrimSpace(r.out), "\n"); r.code != ExitOK || len(lines) != 3 ||
 				!strings.Contains(lines[0], "TITLE") || !strings.Contains(lines[0], "GENRES") || !strings.Contains(lines[1], title) {
 				t.Errorf("search's table (exit %d):\n%s%s", r.code, r.out, r.err)
+			}
+			// The words: the title, case aside, first in hybrid (on PGlite
+			// the vectors come from the database's own ranking) and text.
+			for _, mode := range []string{"hybrid", "text"} {
+				out := decodeResults(t, run(t, "", "search", "--host", s.URL(), "--db", db, "--mode", mode, "--k", "5", "--json", strings.ToLower(title)))
+				if len(out.Results) != 5 || out.Results[0].Fields["title"] != title {
+					t.Errorf("search --mode %s %q: %+v, want 5 results, %s first", mode, strings.ToLower(title), out.Results, title)
+				}
 			}
 
 			// similar: never the movie itself, sends nothing, SQLite's
@@ -190,7 +200,10 @@ func TestKeptFieldsAfterUpgrade(t *testing.T) {
 	if r := embed(); r.code != ExitOK {
 		t.Fatalf("embed: exit %d: %s", r.code, r.err)
 	}
-	srv.Exec(t, fmt.Sprintf(`ALTER TABLE %[1]s.collections DROP COLUMN prefix, DROP COLUMN endpoint, DROP COLUMN dimensions, DROP COLUMN digest, DROP COLUMN keep;
+	srv.Exec(t, fmt.Sprintf(`DROP TRIGGER item_words ON %[1]s.items;
+		DROP FUNCTION %[1]s.item_words(); DROP FUNCTION %[1]s.words_of(text, json);
+		ALTER TABLE %[1]s.items DROP COLUMN words;
+		ALTER TABLE %[1]s.collections DROP COLUMN prefix, DROP COLUMN endpoint, DROP COLUMN dimensions, DROP COLUMN digest, DROP COLUMN keep;
 		ALTER TABLE %[1]s.items DROP COLUMN fields;
 		UPDATE %[1]s.meta SET value = '1' WHERE key = 'schema_version'`, schema))
 

@@ -20,7 +20,7 @@ type prefixOut struct {
 
 func searchPrefixes(t *testing.T, args ...string) prefixOut {
 	t.Helper()
-	r := run(t, "", append([]string{"search", "--json"}, args...)...)
+	r := run(t, "", append([]string{"search", "--json", "--mode", "vector"}, args...)...)
 	if r.code != ExitOK {
 		t.Fatalf("search %q: exit %d: %s", args, r.code, r.err)
 	}

@@ -19,15 +19,27 @@ import (
 
 const searchHelp = `Usage: salvo search [flags] QUERY
 
-Embeds QUERY with the collection's own model, endpoint and query prefix, and
-prints the k stored records most similar to it (cosine), best first. The
-query prefix matches how the documents were embedded: the model's query
+Prints the k stored records that best match QUERY, best first. --mode says
+how they are ranked:
+  hybrid (default)  both rankings below, fused: a record whose kept field (or
+                    text) is the query itself comes first, then the words
+                    count as much as they set records apart, so an exact
+                    title or name is found whatever the model, and meaning
+                    wins where the words are common
+  vector            meaning: QUERY is embedded with the collection's own
+                    model, endpoint and query prefix, and records rank by
+                    cosine similarity
+  text              words: records rank by BM25 over their text and kept
+                    fields (an exact match first, then the phrase); no
+                    server is needed
+The query prefix matches how the documents were embedded: the model's query
 prefix if they got its document prefix (embed --prefix), else none.
 
 Examples:
   salvo search 'a heist comedy set in Paris'
   salvo search --k 5 --show title,year --json 'movies like Heat'
   salvo search --where 'year >= 2000' --where 'genres ~ sci' 'a heist in space'
+  salvo search --mode text 'The Waltz of Kestrel Mills'
 
 Flags:
 `
@@ -107,6 +119,7 @@ func runSearch(ctx context.Context, args []string, stdio Stdio) error {
 	fs.StringVar(&api, "api", "", "endpoint: auto, embed, embeddings, openai (default: the one the collection was embedded with)")
 	fs.StringVar(&model, "model", "", "expected model `NAME` (default: the collection's; another one is refused)")
 	f.register(fs)
+	modeName := fs.String("mode", string(search.ModeHybrid), "how to rank (`MODE`): hybrid (words and meaning), vector (meaning) or text (words)")
 	queryPrefix := fs.String("query-prefix", "", "`STRING` put before the query (default: the model's query prefix when the collection was embedded with its document prefix, e.g. \"search_query: \" after --prefix \"search_document: \" for nomic-embed-text; else none)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -114,6 +127,10 @@ func runSearch(ctx context.Context, args []string, stdio Stdio) error {
 	query := strings.Join(fs.Args(), " ")
 	if strings.TrimSpace(query) == "" {
 		return usageError("%v: give the text to search for, e.g. salvo search 'a heist comedy set in Paris'", search.ErrEmptyQuery)
+	}
+	mode, err := search.ParseMode(*modeName)
+	if err != nil {
+		return usageError("--mode: %v", err)
 	}
 	c, closeStore, err := f.open(ctx)
 	if err != nil {
@@ -127,16 +144,21 @@ func runSearch(ctx context.Context, args []string, stdio Stdio) error {
 	if err != nil {
 		return err
 	}
-	emb, err := queryEmbedder(ctx, hosts, api, c.Info, stdio)
-	if err != nil {
-		return err
+	var emb salvo.Embedder // words need no model
+	if mode != search.ModeText {
+		if emb, err = queryEmbedder(ctx, hosts, api, c.Info, stdio); err != nil {
+			return err
+		}
 	}
 	prefix := search.QueryPrefixFor(c.Info) // the pair of the collection's document prefix
 	if fs.Changed("query-prefix") {
 		prefix = *queryPrefix
 	}
 	f.prefixes = &search.PrefixPair{Document: c.Info.Prefix, Query: prefix}
-	results, err := c.QueryWhere(ctx, emb, query, prefix, f.k, where)
+	results, err := c.Find(ctx, emb, query, prefix, f.k, where, mode)
+	if errors.Is(err, search.ErrEmptyQuery) {
+		return usageError("%v; or use --mode vector", err)
+	}
 	if err != nil {
 		return err
 	}

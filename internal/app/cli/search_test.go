@@ -51,7 +51,7 @@ func TestSearchFindsTheTitle(t *testing.T) {
 	s := server(t, ollamatest.Config{Models: []string{model}})
 	db := moviesDB(t, s.URL(), model)
 	before := s.Stats().Requests
-	out := decodeResults(t, run(t, "", "search", "--host", s.URL(), "--db", db, "--k", "3", "--json", "The Waltz of Kestrel Mills"))
+	out := decodeResults(t, run(t, "", "search", "--host", s.URL(), "--db", db, "--mode", "vector", "--k", "3", "--json", "The Waltz of Kestrel Mills"))
 	if len(out.Results) != 3 {
 		t.Fatalf("%d results, want 3", len(out.Results))
 	}
@@ -67,7 +67,7 @@ func TestSearchFindsTheTitle(t *testing.T) {
 	}
 
 	// The table: rank, score and the kept fields.
-	r := run(t, "", "search", "--host", s.URL(), "--db", db, "--k", "2", "The Waltz of Kestrel Mills")
+	r := run(t, "", "search", "--host", s.URL(), "--db", db, "--mode", "vector", "--k", "2", "The Waltz of Kestrel Mills")
 	lines := strings.Split(strings.TrimSpace(r.out), "\n")
 	if r.code != ExitOK || len(lines) != 3 || !strings.HasPrefix(lines[0], "RANK  SCORE   ID") || !strings.Contains(lines[0], "TITLE") ||
 		!strings.HasPrefix(lines[1], "1     1.0000") || !strings.Contains(lines[1], "The Waltz of Kestrel Mills") {
@@ -85,7 +85,7 @@ func TestQueryPrefixEmbedsWithTheDocumentPrefix(t *testing.T) {
 	const model = "all-minilm"
 	s := server(t, ollamatest.Config{Models: []string{model}})
 	db := moviesDB(t, s.URL(), model, "--prefix", "doc: ")
-	out := decodeResults(t, run(t, "", "search", "--host", s.URL(), "--db", db, "--k", "1", "--json", "--query-prefix", "doc: ", "The Waltz of Kestrel Mills"))
+	out := decodeResults(t, run(t, "", "search", "--host", s.URL(), "--db", db, "--mode", "vector", "--k", "1", "--json", "--query-prefix", "doc: ", "The Waltz of Kestrel Mills"))
 	if top := out.Results[0]; top.Score < 0.9999 || top.Text != "The Waltz of Kestrel Mills" {
 		t.Errorf("first result %+v", top)
 	}

@@ -18,7 +18,7 @@ const serveHelp = `Usage: salvo serve [--db PATH|URL] [--host URL] [--addr 127.0
 Serves a page to search and explore the database's collections (a search
 box, "more like this", a map of each collection) and its JSON API:
   /api/collections
-  /api/search?collection=NAME&q=TEXT&k=10
+  /api/search?collection=NAME&q=TEXT&k=10[&mode=hybrid|vector|text]
   /api/similar?collection=NAME&id=ID&k=10
   /api/map?collection=NAME
 Queries are embedded through --host with each collection's own model.
