@@ -250,6 +250,17 @@ func (c *Collection) NearestWhere(ctx context.Context, q []float32, k int, exclu
 	}
 	var hits []salvo.Hit
 	ix := c.index
+	if fs, ok := c.searcher.(salvo.FilterSearcher); ok && len(w) > 0 {
+		// The store filters as it ranks, unless it cannot compare some
+		// value exactly.
+		hits, err := fs.SearchWhere(ctx, c.Info.Name, q, k, exclude, w.Conds())
+		if err == nil {
+			return c.results(ctx, hits)
+		}
+		if !errors.Is(err, errors.ErrUnsupported) {
+			return nil, err
+		}
+	}
 	if c.searcher != nil && len(w) > 0 {
 		// The store's index (pgvector's HNSW) would filter after ranking
 		// and return fewer than k: scan every vector exactly instead.
