@@ -6,6 +6,7 @@
 //	    &where=EXPR (may repeat)                   only records whose kept fields match (see search.ParseWhere)
 //	GET /api/similar?collection=C&id=ID&k=10       the same, from a stored record (never itself)
 //	GET /api/map?collection=C                      {"points":[{"id","x","y","label"}, …]}: a 2-D PCA of up to MapPoints vectors
+//	GET /api/facets?collection=C                   {"fields":[{"name","kind","values","counts","min","max","points"}, …]}: the kept fields of the map's records
 //
 // The names and IDs go in the query string, so that any ID a store holds
 // (".." or "a/b", which a path would clean or split) works once escaped.
@@ -93,6 +94,10 @@ type entry struct {
 	mapOnce sync.Once
 	mapJSON []byte
 	mapErr  error
+
+	facetOnce sync.Once
+	facetJSON []byte
+	facetErr  error
 }
 
 // New returns a server over st.
@@ -108,6 +113,7 @@ func New(st salvo.Store, opts Options) *Server {
 	s.mux.HandleFunc("GET /api/similar/{collection}/{id}", s.similar)
 	s.mux.HandleFunc("GET /api/map", s.mapOf)
 	s.mux.HandleFunc("GET /api/map/{collection}", s.mapOf)
+	s.mux.HandleFunc("GET /api/facets", s.facetsOf)
 	s.h = newHostCheck(opts.Addr, opts.AllowHosts).guard(s.mux, opts.HostHint)
 	return s
 }
