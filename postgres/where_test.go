@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -60,9 +61,6 @@ func fillRare(t *testing.T, s *postgres.Store, n, dims int) {
 		t.Fatal(err)
 	}
 	if err := s.Index(ctx, "c"); err != nil {
-		t.Fatal(err)
-	}
-	if err := postgres.Analyze(s); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -142,4 +140,39 @@ func FuzzWhere(f *testing.F) {
 	f.Fuzz(func(t *testing.T, expr string) {
 		storetest.CheckWhere(t, s, "x", expr)
 	})
+}
+
+// A value the database cannot compare as salvo does (an object) among the
+// results sends the search back to salvo's own scan, which answers.
+func TestWhereFallsBack(t *testing.T) {
+	ctx := context.Background()
+	st := open(t, pgtest.PGlite(t))
+	if _, err := st.OpenCollection(ctx, salvo.Collection{Name: "c", Model: "m", Keep: "*"}); err != nil {
+		t.Fatal(err)
+	}
+	var items []salvo.Item
+	for i := range 30 {
+		items = append(items, salvo.Item{ID: fmt.Sprint("o", i), Key: storetest.Key(i), Fields: fmt.Appendf(nil, `{"v": {"a": %d}}`, i)})
+	}
+	if err := st.Put(ctx, "c", storetest.Entries(4, seeds(0, 30)...), items); err != nil {
+		t.Fatal(err)
+	}
+	w, err := search.ParseWheres([]string{`v != x`}, "*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = st.SearchWhere(ctx, "c", unitVec([]float32{1, 2, 3, 4}), 10, "", w.Conds())
+	var ue *postgres.UncertainFilterError
+	if !errors.As(err, &ue) || !errors.Is(err, errors.ErrUnsupported) {
+		t.Fatalf("SearchWhere on objects: %v, want an UncertainFilterError", err)
+	}
+	s := &scanCounter{Store: st}
+	c, err := search.Open(ctx, s, "c", search.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.NearestWhere(ctx, unitVec([]float32{1, 2, 3, 4}), 10, "", w)
+	if err != nil || len(res) != 10 || s.scans.Load() != 1 {
+		t.Fatalf("NearestWhere: %d results, %v, %d scans; want 10 from one scan", len(res), err, s.scans.Load())
+	}
 }

@@ -78,9 +78,8 @@ func testSearchWhere(t *testing.T, s salvo.Store) {
 		{{Field: "tags", Op: "in", Values: []string{"t7", "t99"}}, {Field: "n", Op: "<", Values: []string{"1000"}}},
 	} {
 		want := 0
-		for id, v := range vecs {
-			_ = v
-			if matches(t, where, id, n) {
+		for id := range vecs {
+			if matches(where, id) {
 				want++
 			}
 		}
@@ -93,7 +92,7 @@ func testSearchWhere(t *testing.T, s salvo.Store) {
 			t.Fatalf("%v: %d hits, want %d (%d records match, one excluded)", where, len(hits), min(k, want-1), want)
 		}
 		for i, h := range hits {
-			if h.ID == "r0007" || !matches(t, where, h.ID, n) {
+			if h.ID == "r0007" || !matches(where, h.ID) {
 				t.Errorf("%v: hit %s does not match or is excluded", where, h.ID)
 			}
 			if i > 0 && h.Score > hits[i-1].Score {
@@ -104,7 +103,7 @@ func testSearchWhere(t *testing.T, s salvo.Store) {
 }
 
 // matches is the filter of testSearchWhere for record id, from its number.
-func matches(t *testing.T, where []salvo.Cond, id string, n int) bool {
+func matches(where []salvo.Cond, id string) bool {
 	var i int
 	fmt.Sscanf(id, "r%d", &i)
 	kind := "common"
