@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -21,14 +22,32 @@ var _ salvo.FilterSearcher = (*Store)(nil)
 // [salvo.Cond]); it wraps errors.ErrUnsupported, and salvo scans instead.
 type UncertainFilterError struct {
 	Collection string
-	ID         string // the item, or "" when the database could not read a value
+	ID         string // the item, or "" when the whole filter cannot run in the database
+	Why        string // when ID is ""
 }
 
 func (e *UncertainFilterError) Error() string {
 	if e.ID == "" {
-		return fmt.Sprintf("filter on collection %q: the database cannot read a kept field as text", e.Collection)
+		return fmt.Sprintf("filter on collection %q: %s", e.Collection, e.Why)
 	}
 	return fmt.Sprintf("filter on collection %q: item %q holds a value the database cannot compare exactly", e.Collection, e.ID)
+}
+
+// sendable says whether PostgreSQL text can hold every field name and
+// value of where: valid UTF-8 without NUL bytes.
+func sendable(where []salvo.Cond) bool {
+	ok := func(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+	for _, c := range where {
+		if !ok(c.Field) {
+			return false
+		}
+		for _, v := range c.Values {
+			if !ok(v) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (e *UncertainFilterError) Unwrap() error { return errors.ErrUnsupported }
@@ -51,6 +70,9 @@ func (s *Store) SearchWhere(ctx context.Context, collection string, query []floa
 		return nil, nil
 	}
 	k = min(k, math.MaxInt32)
+	if !sendable(where) {
+		return nil, &UncertainFilterError{Collection: collection, Why: "PostgreSQL text cannot hold a NUL byte or invalid UTF-8 in a field name or value"}
+	}
 	b := &whereSQL{next: 4} // $1 the query, $2 k, $3 exclude
 	grade, err := b.grade(where)
 	if err != nil {
@@ -117,7 +139,7 @@ func (s *Store) SearchWhere(ctx context.Context, collection string, query []floa
 	case errors.As(err, &de) || errors.Is(err, salvo.ErrNoCollection):
 		return nil, err
 	case errors.As(err, &pe) && pe.Code == "22P05": // a \u0000 in a string
-		return nil, &UncertainFilterError{Collection: collection}
+		return nil, &UncertainFilterError{Collection: collection, Why: "the database cannot read a kept field as text (a \\u0000 in a string)"}
 	case err != nil:
 		return nil, s.wrap(err, "search collection %q", collection)
 	}
