@@ -4,7 +4,9 @@
 // collection's own model and prefix, and joins the kept fields to the hits.
 //
 // A store that ranks by itself ([salvo.Searcher], e.g. PostgreSQL with
-// pgvector) is asked directly instead, and nothing is loaded.
+// pgvector) is asked directly instead, and nothing is loaded; so is one
+// that filters by itself ([salvo.FilterSearcher]) for a search with a
+// filter, unless it refuses the filter.
 //
 //	c, err := search.Open(ctx, store, "movies", search.Options{})
 //	results, err := c.Query(ctx, embedder, "a heist comedy set in Paris", search.QueryPrefixFor(c.Info), 10)
