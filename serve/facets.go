@@ -43,30 +43,63 @@ func (s *Server) facetsOf(w http.ResponseWriter, r *http.Request) {
 		writeError(w, statusOf(err), err)
 		return
 	}
-	ctx := context.WithoutCancel(r.Context())
-	e.mapOnce.Do(func() { e.mapJSON, e.mapErr = s.buildMap(ctx, e.c) })
-	if e.mapErr != nil {
-		writeError(w, http.StatusInternalServerError, e.mapErr)
-		return
-	}
-	e.facetOnce.Do(func() { e.facetJSON, e.facetErr = s.buildFacets(ctx, e.c, e.mapJSON) })
-	if e.facetErr != nil {
-		writeError(w, http.StatusInternalServerError, e.facetErr)
+	if err := s.facets(r.Context(), e); err != nil {
+		writeError(w, http.StatusInternalServerError, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(e.facetJSON)
 }
 
+// facets builds the map and the facets of e once.
+func (s *Server) facets(ctx context.Context, e *entry) error {
+	ctx = context.WithoutCancel(ctx)
+	e.mapOnce.Do(func() { e.mapJSON, e.mapErr = s.buildMap(ctx, e.c) })
+	if e.mapErr != nil {
+		return e.mapErr
+	}
+	e.facetOnce.Do(func() { e.facetJSON, e.facetRows, e.facetErr = s.buildFacets(ctx, e.c, e.mapJSON) })
+	return e.facetErr
+}
+
+// matchesOf answers /api/matches?collection=C&where=EXPR (which may
+// repeat): {"matches":[i, …]}, the indexes of the map's points whose kept
+// fields match every where, as /api/search filters. The page greys out the
+// other points.
+func (s *Server) matchesOf(w http.ResponseWriter, r *http.Request) {
+	e, err := s.collection(r.Context(), r.URL.Query().Get("collection"))
+	if err != nil {
+		writeError(w, statusOf(err), err)
+		return
+	}
+	where, err := whereOf(r.URL.Query()["where"], e.c.Info)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	if err := s.facets(r.Context(), e); err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	out := []int{}
+	for i, row := range e.facetRows {
+		if where.Match(row) {
+			out = append(out, i)
+		}
+	}
+	writeJSON(w, map[string]any{"matches": out})
+}
+
 // buildFacets reads the kept fields of the map's points and sums up each.
-func (s *Server) buildFacets(ctx context.Context, c *search.Collection, mapJSON []byte) ([]byte, error) {
+func (s *Server) buildFacets(ctx context.Context, c *search.Collection, mapJSON []byte) ([]byte, []map[string]any, error) {
 	var m struct{ Points []point }
 	if err := json.Unmarshal(mapJSON, &m); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	dr, ok := s.st.(salvo.DocReader)
 	if !ok || len(m.Points) == 0 {
-		return json.Marshal(map[string]any{"fields": []facet{}})
+		b, err := json.Marshal(map[string]any{"fields": []facet{}})
+		return b, make([]map[string]any, len(m.Points)), err
 	}
 	ids := make([]string, len(m.Points))
 	for i, p := range m.Points {
@@ -74,7 +107,7 @@ func (s *Server) buildFacets(ctx context.Context, c *search.Collection, mapJSON 
 	}
 	docs, err := dr.Docs(ctx, c.Info.Name, ids)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	rows := make([]map[string]any, len(docs))
 	for i, d := range docs {
@@ -84,7 +117,8 @@ func (s *Server) buildFacets(ctx context.Context, c *search.Collection, mapJSON 
 	for _, name := range keptFields(c.Info.Keep, rows) {
 		out = append(out, facetOf(name, rows))
 	}
-	return json.Marshal(map[string]any{"fields": out})
+	b, err := json.Marshal(map[string]any{"fields": out})
+	return b, rows, err
 }
 
 // keptFields are the collection's kept fields in order, or, when it keeps

@@ -3,9 +3,11 @@ package serve_test
 import (
 	"bufio"
 	"encoding/json"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -104,5 +106,31 @@ func TestFacets(t *testing.T) {
 	get(t, hs.URL+"/api/facets?collection=nope", 404, &e)
 	if e.Error == "" {
 		t.Error("/api/facets of an unknown collection: no error")
+	}
+}
+
+// /api/matches gives the map's points that pass the where parameters, as
+// /api/search filters; a bad one is 400 with the kept fields.
+func TestMatches(t *testing.T) {
+	hs, _ := fixture(t)
+	cat := movies(t)
+	var m struct{ Points []struct{ ID string } }
+	get(t, hs.URL+"/api/map?collection=movies", 200, &m)
+	var got struct{ Matches []int }
+	get(t, hs.URL+"/api/matches?collection=movies&where="+url.QueryEscape(`genres in ("Sci-Fi", Western)`)+"&where="+url.QueryEscape("year >= 2000"), 200, &got)
+	var want []int
+	for i, p := range m.Points {
+		mv := cat[p.ID]
+		if (slices.Contains(mv.Genres, "Sci-Fi") || slices.Contains(mv.Genres, "Western")) && mv.Year >= 2000 {
+			want = append(want, i)
+		}
+	}
+	if len(want) == 0 || !slices.Equal(got.Matches, want) {
+		t.Errorf("matches %v, want %v", got.Matches, want)
+	}
+	var e struct{ Error string }
+	get(t, hs.URL+"/api/matches?collection=movies&where="+url.QueryEscape("rating > 3"), 400, &e)
+	if !strings.Contains(e.Error, "the kept fields are title, year, genres") {
+		t.Errorf("a bad where: %q", e.Error)
 	}
 }

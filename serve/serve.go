@@ -7,6 +7,7 @@
 //	GET /api/similar?collection=C&id=ID&k=10       the same, from a stored record (never itself)
 //	GET /api/map?collection=C                      {"points":[{"id","x","y","label"}, …]}: a 2-D PCA of up to MapPoints vectors
 //	GET /api/facets?collection=C                   {"fields":[{"name","kind","values","counts","min","max","points"}, …]}: the kept fields of the map's records
+//	GET /api/matches?collection=C&where=EXPR       {"matches":[i, …]}: the indexes of the map's points that match every where
 //
 // The names and IDs go in the query string, so that any ID a store holds
 // (".." or "a/b", which a path would clean or split) works once escaped.
@@ -97,6 +98,7 @@ type entry struct {
 
 	facetOnce sync.Once
 	facetJSON []byte
+	facetRows []map[string]any // the kept fields of the map's points, for /api/matches
 	facetErr  error
 }
 
@@ -114,6 +116,7 @@ func New(st salvo.Store, opts Options) *Server {
 	s.mux.HandleFunc("GET /api/map", s.mapOf)
 	s.mux.HandleFunc("GET /api/map/{collection}", s.mapOf)
 	s.mux.HandleFunc("GET /api/facets", s.facetsOf)
+	s.mux.HandleFunc("GET /api/matches", s.matchesOf)
 	s.h = newHostCheck(opts.Addr, opts.AllowHosts).guard(s.mux, opts.HostHint)
 	return s
 }
