@@ -29,10 +29,12 @@ import (
 const (
 	// strictNumber is a decimal that Go and float8 both read, correctly
 	// rounded, far inside float8's range (at most 1e139, at least 1e-139).
-	strictNumber = `^[+-]?([0-9]{1,40}(\.[0-9]{0,40})?|\.[0-9]{1,40})([eE][+-]?[0-9]{1,2})?$`
+	// (No backslashes: they would change meaning with
+	// standard_conforming_strings off.)
+	strictNumber = `^[+-]?([0-9]{1,40}([.][0-9]{0,40})?|[.][0-9]{1,40})([eE][+-]?[0-9]{1,2})?$`
 	// looseNumber is any other text that Go's strconv.ParseFloat may read
-	// as a number (inf, nan, 0x1p3, 1_000, 1e400…).
-	looseNumber = `^[+-]?[0-9.iInN][0-9A-Za-z_.+-]*$`
+	// as a number (inf, nan, 0x1p3, 1_000, 1e400…), matched ignoring case.
+	looseNumber = `^[+-]?(inf|infinity|nan|0x[0-9a-f_.]*(p[+-]?[0-9_]*)?|[0-9_.]+(e[+-]?[0-9_]*)?)$`
 	// nonASCII finds a letter beyond ASCII, which lower() may not case as
 	// Go's strings.ToLower does.
 	nonASCII = `[^\x01-\x7f]`
@@ -151,5 +153,5 @@ func (b *whereSQL) compare(s, op, w string) string {
 		}
 		num = fmt.Sprintf("(CASE WHEN %s::float8 %s %s::float8 THEN 2 ELSE 0 END)", s, op, b.arg(t, "text"))
 	}
-	return fmt.Sprintf("(CASE WHEN %s ~ '%s' THEN %s WHEN %s ~ '%s' THEN 1 ELSE %s END)", s, strictNumber, num, s, looseNumber, str)
+	return fmt.Sprintf("(CASE WHEN %s ~ '%s' THEN %s WHEN %s ~* '%s' THEN 1 ELSE %s END)", s, strictNumber, num, s, looseNumber, str)
 }

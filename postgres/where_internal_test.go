@@ -2,6 +2,9 @@ package postgres
 
 import (
 	"context"
+	"math"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -62,4 +65,26 @@ func TestIterativeScans(t *testing.T) {
 			t.Errorf("iterativeScans(%q) = %v, want %v", v, got, want)
 		}
 	}
+}
+
+// The SQL's number classes hold what Go reads: every text that
+// strconv.ParseFloat reads is strictNumber or looseNumber (so SQL never
+// compares as strings what Go compares as numbers), and a strictNumber is
+// read by Go without error, finite and inside float8's normal range (so
+// the SQL's ::float8 neither fails nor rounds otherwise).
+func FuzzNumberClasses(f *testing.F) {
+	for _, s := range []string{"1999", "-0", "1.", ".5", "+.5e-3", "1e400", "1e-400", "inf", "-Infinity", "NaN", "0x1p3", "0X_1P-2", "1_000", " 12", "12abc", "0x", "1e", "1.0e+99", strings.Repeat("9", 40) + "e99"} {
+		f.Add(s)
+	}
+	strict := regexp.MustCompile(strictNumber)
+	loose := regexp.MustCompile("(?i)" + looseNumber)
+	f.Fuzz(func(t *testing.T, s string) {
+		x, err := strconv.ParseFloat(s, 64)
+		if err == nil && !strict.MatchString(s) && !loose.MatchString(s) {
+			t.Errorf("Go reads %q as %v, but it is neither strictNumber nor looseNumber", s, x)
+		}
+		if strict.MatchString(s) && (err != nil || math.IsInf(x, 0) || (x != 0 && math.Abs(x) < 1e-300)) {
+			t.Errorf("strictNumber %q: Go reads %v, %v", s, x, err)
+		}
+	})
 }
