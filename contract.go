@@ -12,7 +12,7 @@ import "context"
 //     [Describer] (what the commands name); [FullStore] is all of them;
 //   - optional, found with a type assertion and checked by the suite where
 //     a store has them: [VectorReader] (a whole collection at once, else
-//     [Store.Each]), [ItemVectorReader], [Searcher] and [Indexer] (a store
+//     [Store.Each]), [ItemVectorReader], [Searcher], [FilterSearcher] and [Indexer] (a store
 //     that ranks by itself, such as PostgreSQL with pgvector), [Pruner]
 //     (what salvo embed --prune deletes with), [Aliaser] (salvo alias and
 //     salvo drop, in alias.go), [Collector] (salvo gc, in gc.go),

@@ -46,6 +46,33 @@ type Searcher interface {
 	Search(ctx context.Context, collection string, query []float32, k int, exclude string) ([]Hit, error)
 }
 
+// Cond is one condition on a kept field, as salvo's filters (package
+// search, --where) parse it: Op is "=", "!=", "<", "<=", ">", ">=", "~"
+// or "in"; Values holds one value, or the list of in. A value compares
+// with a field's value as numbers (float64) when both parse as numbers
+// (strconv.ParseFloat), else as strings byte by byte; ~ is a substring
+// after strings.ToLower of both. On a list field a condition holds when it
+// holds for an element, except !=, which must hold for every element; a
+// missing or null field satisfies only !=. Numbers are compared in the
+// text the record was written with, booleans as true and false.
+type Cond struct {
+	Field  string
+	Op     string
+	Values []string
+}
+
+// FilterSearcher is a [Searcher] that filters in the store, such as
+// PostgreSQL with pgvector. SearchWhere is Search among the items whose
+// kept fields satisfy every condition of where, filtered before ranking:
+// it returns k hits whenever k items match. A store that cannot decide a
+// condition exactly for an item it would return (a value it cannot
+// compare as salvo does) returns an error wrapping errors.ErrUnsupported,
+// and salvo scans the vectors itself.
+type FilterSearcher interface {
+	Searcher
+	SearchWhere(ctx context.Context, collection string, query []float32, k int, exclude string, where []Cond) ([]Hit, error)
+}
+
 // ItemVectorReader reads one stored item's vector, so that salvo similar
 // on a [Searcher] needs no scan of the collection. The vector is nil (and
 // the error too) when the collection has no item with that ID.

@@ -12,3 +12,7 @@ func DropWords(s *Store) error {
 	_, err := s.pool.Exec(context.Background(), "DROP TRIGGER item_words ON "+s.q.s+".items")
 	return err
 }
+
+// SetIterative turns pgvector's iterative scans off for filtered searches,
+// as with pgvector before 0.8.
+func SetIterative(s *Store, on bool) { s.noIterative = !on }

@@ -97,5 +97,11 @@ func (s *Store) indexOnce(ctx context.Context, collection string) error {
 	if _, err := s.pool.Exec(ctx, s.q.hnswIndex(cid, dims, quoteIdent(s.srv.VectorSchema))); err != nil {
 		return s.wrap(err, "build the HNSW index of collection %q", collection)
 	}
+	// Without statistics (PGlite runs no autovacuum; a server's comes
+	// later) the planner takes the collection for a few rows and sorts
+	// them all rather than use the index: count the rows now.
+	if _, err := s.pool.Exec(ctx, "ANALYZE "+s.q.s+".items (collection_id)"); err != nil {
+		return s.wrap(err, "gather statistics of the items of collection %q", collection)
+	}
 	return nil
 }

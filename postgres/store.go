@@ -58,6 +58,9 @@ type Store struct {
 	readOnly bool
 	// retryFor is how long calls retry on a lost connection (SetRetry).
 	retryFor time.Duration
+	// noIterative: filtered searches do without pgvector's iterative
+	// scans, as with pgvector before 0.8 (for tests).
+	noIterative bool
 }
 
 // Open connects to the PostgreSQL database at rawURL and creates salvo's

@@ -4,7 +4,9 @@
 // collection's own model and prefix, and joins the kept fields to the hits.
 //
 // A store that ranks by itself ([salvo.Searcher], e.g. PostgreSQL with
-// pgvector) is asked directly instead, and nothing is loaded.
+// pgvector) is asked directly instead, and nothing is loaded; so is one
+// that filters by itself ([salvo.FilterSearcher]) for a search with a
+// filter, unless it refuses the filter.
 //
 //	c, err := search.Open(ctx, store, "movies", search.Options{})
 //	results, err := c.Query(ctx, embedder, "a heist comedy set in Paris", search.QueryPrefixFor(c.Info), 10)
@@ -259,6 +261,17 @@ func (c *Collection) NearestWhere(ctx context.Context, q []float32, k int, exclu
 	}
 	var hits []salvo.Hit
 	ix := c.index
+	if fs, ok := c.searcher.(salvo.FilterSearcher); ok && len(w) > 0 {
+		// The store filters as it ranks, unless it cannot compare some
+		// value exactly.
+		hits, err := fs.SearchWhere(ctx, c.Info.Name, q, k, exclude, w.Conds())
+		if err == nil {
+			return c.results(ctx, hits)
+		}
+		if !errors.Is(err, errors.ErrUnsupported) {
+			return nil, err
+		}
+	}
 	if c.searcher != nil && len(w) > 0 {
 		// The store's index (pgvector's HNSW) would filter after ranking
 		// and return fewer than k: scan every vector exactly instead.

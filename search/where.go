@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/salvoembed/salvo"
 )
 
 // Cond is one filter on a kept field, parsed from an expression such as
@@ -280,6 +282,16 @@ func ParseWheres(exprs []string, keep string) (Where, error) {
 		w = append(w, c)
 	}
 	return w, nil
+}
+
+// Conds returns w as the store's contract writes filters, for a store
+// that filters itself ([salvo.FilterSearcher]).
+func (w Where) Conds() []salvo.Cond {
+	out := make([]salvo.Cond, len(w))
+	for i, c := range w {
+		out[i] = salvo.Cond(c)
+	}
+	return out
 }
 
 // Match says whether a record whose kept fields are the JSON object fields

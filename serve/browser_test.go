@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -192,6 +193,17 @@ func TestFilterInBrowser(t *testing.T) {
 	)
 	if err != nil {
 		t.Fatalf("filtered search in the page: %v", err)
+	}
+	// The filter box narrows the map as the results.
+	want := 0
+	for _, m := range movies(t) {
+		if m.Year >= 2000 && strings.Contains(strings.ToLower(strings.Join(m.Genres, "|")), "sci") {
+			want++
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.getElementById('map').dataset.shown === '`+strconv.Itoa(want)+`'`)); err != nil {
+		shown, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('map').dataset.shown`))
+		t.Errorf("the map shows %s points with the filter box's filters, want %d: %v", shown, want, err)
 	}
 	hint, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('where').placeholder`))
 	if !strings.Contains(hint, "title, year, genres") {

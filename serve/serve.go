@@ -7,6 +7,8 @@
 //	    &mode=hybrid|vector|text                   how to rank (see search.Mode; default hybrid)
 //	GET /api/similar?collection=C&id=ID&k=10       the same, from a stored record (never itself)
 //	GET /api/map?collection=C                      {"points":[{"id","x","y","label"}, …]}: a 2-D PCA of up to MapPoints vectors
+//	GET /api/facets?collection=C                   {"fields":[{"name","kind","values","counts","min","max","points"}, …]}: the kept fields of the map's records
+//	GET /api/matches?collection=C&where=EXPR       {"matches":[i, …]}: the indexes of the map's points that match every where
 //
 // Wherever a request names a collection, an alias of one does too (resolved
 // at each request, so that repointing it takes effect at once).
@@ -97,6 +99,11 @@ type entry struct {
 	mapOnce sync.Once
 	mapJSON []byte
 	mapErr  error
+
+	facetOnce sync.Once
+	facetJSON []byte
+	facetRows []map[string]any // the kept fields of the map's points, for /api/matches
+	facetErr  error
 }
 
 // New returns a server over st.
@@ -112,6 +119,8 @@ func New(st salvo.Store, opts Options) *Server {
 	s.mux.HandleFunc("GET /api/similar/{collection}/{id}", s.similar)
 	s.mux.HandleFunc("GET /api/map", s.mapOf)
 	s.mux.HandleFunc("GET /api/map/{collection}", s.mapOf)
+	s.mux.HandleFunc("GET /api/facets", s.facetsOf)
+	s.mux.HandleFunc("GET /api/matches", s.matchesOf)
 	s.h = newHostCheck(opts.Addr, opts.AllowHosts).guard(s.mux, opts.HostHint)
 	return s
 }

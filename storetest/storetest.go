@@ -78,6 +78,8 @@ func Run(t *testing.T, open func(t *testing.T) salvo.Store) {
 	t.Run("CachedVectors", func(t *testing.T) { testCachedVectors(t, open(t)) })
 	t.Run("Runs", func(t *testing.T) { testRuns(t, open(t)) })
 	t.Run("Describer", func(t *testing.T) { testDescriber(t, open(t)) })
+	t.Run("SearchWhere", func(t *testing.T) { testSearchWhere(t, open(t)) })
+	t.Run("WhereExact", func(t *testing.T) { testWhereExact(t, open(t)) })
 }
 
 // Key returns a distinct key for n, as tests need many.

@@ -13,8 +13,7 @@ import (
 
 // --where on every store: with 1% of the records matching, search and
 // similar return 10 of them, on SQLite, PostgreSQL (salvo scans) and PGlite
-// with pgvector (whose HNSW index would filter after ranking: salvo scans
-// exactly instead).
+// with pgvector (the filter runs in SQL, on the HNSW index).
 func TestWhereOnEveryStore(t *testing.T) {
 	const model = "all-minilm"
 	s := server(t, ollamatest.Config{Models: []string{model}, Dims: 64})
