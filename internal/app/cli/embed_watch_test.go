@@ -314,6 +314,9 @@ func TestWatchRefusals(t *testing.T) {
 		{[]string{file, "--watch", "1s", "--distributed"}, "--watch with --distributed"},
 		{[]string{"-", "--watch", "1s"}, "standard input can be read once"},
 		{[]string{"--watch", "1s"}, "standard input can be read once"},
+		// What stops one run stops the first poll, and salvo.
+		{[]string{"--source-db", dir + "/missing.db", "--sql", "SELECT 1 AS id", "--watch", "1s"}, "no such SQLite file"},
+		{[]string{dir + "/missing.jsonl", "--watch", "1s"}, "missing.jsonl"},
 	} {
 		r := run(t, "", append([]string{"embed", "--db", dir + "/s.db", "--host", "http://127.0.0.1:1"}, c.args...)...)
 		if r.code != ExitFatal || !strings.Contains(r.err, c.want) {
