@@ -30,10 +30,13 @@ Examples:
   salvo embed movies.jsonl --collection movies --prune  # also delete the stored records the file no longer has
   salvo embed --source-db postgres://app@db/shop --sql "SELECT id, title, summary FROM movies" \
       --fields title,summary --write-back movies.embedding
+  salvo embed --source-db postgres://app@db/shop --sql "SELECT id, title, updated_at FROM movies" \
+      --fields title --write-back movies.embedding --watch 30s --changed-since updated_at   # keep it current
   salvo embed movies.jsonl --fields title,summary --distributed --db postgres://db/catalog   # same line on each machine
 
 Exit codes: 0 all stored; 1 fatal (flags, server, model, database);
-2 finished but some records failed (see --failures); 130 interrupted.
+2 finished but some records failed (see --failures); 130 interrupted
+(--watch runs until SIGINT or SIGTERM: 130).
 
 Flags:
 `
@@ -86,6 +89,12 @@ type embedFlags struct {
 	prune       bool // --prune: delete the records the input lacks
 	pruneMax    pruneLimit
 	files       bool // --files: the FILEs are documents, one record each
+
+	// --watch: poll the input this often; --changed-since COLUMN,
+	// --full-every N.
+	watch        time.Duration
+	changedSince string
+	fullEvery    int
 }
 
 func (f *embedFlags) register(fs *pflag.FlagSet) {
@@ -143,5 +152,8 @@ func (f *embedFlags) registerInput(fs *pflag.FlagSet) {
 	fs.StringVar(&f.format, "format", "", "input format: jsonl, json, csv or tsv (default: by extension, else by content)")
 	fs.StringVar(&f.sourceDB, "source-db", "", "read records from a database instead of files: postgres://… `URL`, or a SQLite file (PATH, sqlite:PATH or file:PATH)")
 	fs.StringVar(&f.sql, "sql", "", "with --source-db: the `QUERY` whose rows are the records; its columns are the fields")
+	fs.DurationVar(&f.watch, "watch", 0, "keep running: every `DURATION` (e.g. 30s) read the input again and embed what is new or changed (with --prune, delete what is gone); a file is read again when its size or modification time changes")
+	fs.StringVar(&f.changedSince, "changed-since", "", "with --watch and --source-db: a poll reads only the rows whose `COLUMN` (e.g. updated_at) is past the highest value the last poll saw")
+	fs.IntVar(&f.fullEvery, "full-every", defaultFullEvery, "with --changed-since: every `N`th poll reads every row, which finds deleted rows (--prune)")
 	fs.StringVar(&f.writeBack, "write-back", "", "with --source-db: write each vector into `TABLE.COLUMN` of that database, keyed by the --id column (created if missing)")
 }

@@ -25,14 +25,13 @@ func serveMetrics(addr string, stdio Stdio, quiet bool) (set *metrics.Set, stop 
 	return set, func() { srv.Close() }, nil
 }
 
-// instrument makes set report a run: its counters, and each host's
-// requests (through its embedder) and limit (through a limiter given to
-// the engine). A nil set changes nothing.
-func instrument(set *metrics.Set, hosts []engine.Host, c *engine.Counters) {
+// instrument makes set report each host's requests (through its
+// embedder) and limit (through a limiter given to the engine); each run
+// gives the set its counters. A nil set changes nothing.
+func instrument(set *metrics.Set, hosts []engine.Host) {
 	if set == nil {
 		return
 	}
-	set.Counters(c)
 	for i := range hosts {
 		h := &hosts[i]
 		if h.Limiter == nil {

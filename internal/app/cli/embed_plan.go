@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/salvoembed/salvo"
+	"github.com/salvoembed/salvo/dbcatalog"
 	"github.com/salvoembed/salvo/engine"
 	"github.com/salvoembed/salvo/render"
 	"github.com/salvoembed/salvo/source"
@@ -38,6 +39,9 @@ type inputPlan struct {
 	limit       int                        // --limit (0: all)
 	onDuplicate engine.DuplicatePolicy     // --on-duplicate
 	skipped     func() source.SkippedFiles // --files: the files that are no documents, once read
+	// since is where the rows read start (--changed-since; zero: every
+	// row), mark the highest value of the column when they were read.
+	since, mark dbcatalog.Mark
 }
 
 // textPlan is what is embedded for each record, and what is kept with it.
@@ -93,6 +97,7 @@ type outputPlan struct {
 	json        bool
 	quiet       bool
 	preview     bool // --plan: print what the run would do, do nothing
+	watch       bool // a poll of --watch: no progress, a ledger entry only for a poll that changed something
 	metricsAddr string
 }
 
@@ -119,11 +124,12 @@ func (c closers) close() {
 }
 
 // newEmbedPlan builds the plan of salvo embed from its flags (changed
-// says which were given) and FILE arguments. Everything that can be
+// says which were given) and FILE arguments; in says what a poll of
+// --watch reads (the zero value: everything). Everything that can be
 // checked before the first request is checked here, before anything is
 // created: the flags, the inputs and a sample of their records. The
 // caller calls done once the run is over: it closes the inputs.
-func newEmbedPlan(ctx context.Context, f *embedFlags, changed func(string) bool, files []string, stdio Stdio) (p *embedPlan, done func(), err error) {
+func newEmbedPlan(ctx context.Context, f *embedFlags, changed func(string) bool, files []string, stdio Stdio, in pollInput) (p *embedPlan, done func(), err error) {
 	server := f.server()
 	if _, err := apiOf(server); err != nil {
 		return nil, nil, err
@@ -140,7 +146,7 @@ func newEmbedPlan(ctx context.Context, f *embedFlags, changed func(string) bool,
 	}
 	p = &embedPlan{
 		args:   f.args,
-		input:  inputPlan{limit: f.limit, onDuplicate: onDup},
+		input:  inputPlan{limit: f.limit, onDuplicate: onDup, since: in.since},
 		text:   textPlan{prefix: f.prefix},
 		server: server,
 		speed: speedPlan{batchSize: int(f.batchSize), retries: f.retries, timeout: f.timeout,
@@ -148,8 +154,9 @@ func newEmbedPlan(ctx context.Context, f *embedFlags, changed func(string) bool,
 		store: storePlan{db: f.db, dbTimeout: f.dbTimeout, collection: f.collection,
 			failures: cmp.Or(f.failures, f.db.failuresPath()), force: f.force,
 			reembed: !f.skip && !f.force}, // --force already re-embeds everything
-		prune:  prunePlan{on: f.prune, max: f.pruneMax},
-		output: outputPlan{json: f.jsonOut, quiet: f.quiet, preview: f.plan, metricsAddr: f.metricsAddr},
+		// A poll that reads only the changed rows cannot tell what is gone.
+		prune:  prunePlan{on: f.prune && in.since.IsZero(), max: f.pruneMax},
+		output: outputPlan{json: f.jsonOut, quiet: f.quiet, preview: f.plan, watch: f.watch > 0, metricsAddr: f.metricsAddr},
 	}
 	if f.api == "embeddings" {
 		p.speed.batchSize = 1 // /api/embeddings takes one text
@@ -166,6 +173,9 @@ func newEmbedPlan(ctx context.Context, f *embedFlags, changed func(string) bool,
 	if err != nil {
 		open.close()
 		return nil, nil, err
+	}
+	if p.output.watch {
+		p.input.count = func(*engine.Counters) {} // no progress display: no count to make
 	}
 	return p, open.close, nil
 }

@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/salvoembed/salvo"
+	"github.com/salvoembed/salvo/cluster"
 	"github.com/salvoembed/salvo/engine"
+	"github.com/salvoembed/salvo/internal/app/metrics"
 	"github.com/salvoembed/salvo/source"
 	"github.com/spf13/pflag"
 )
@@ -26,6 +28,9 @@ func runEmbed(ctx context.Context, args []string, stdio Stdio) int {
 		}
 		fmt.Fprintf(stdio.Err, "salvo embed: %v\nRun 'salvo embed --help' for the flags.\n", err)
 		return ExitFatal
+	}
+	if f.watch != 0 || fs.Changed("watch") || fs.Changed("changed-since") || fs.Changed("full-every") {
+		return runWatch(ctx, &f, fs, stdio)
 	}
 	rep, err := embed(ctx, &f, fs, stdio)
 	if rep != nil && !f.quiet {
@@ -45,7 +50,7 @@ func runEmbed(ctx context.Context, args []string, stdio Stdio) int {
 // --plan, shows it). A mistake found while making the plan returns a nil
 // report and leaves no database behind.
 func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (*embedReport, error) {
-	p, done, err := newEmbedPlan(ctx, f, fs.Changed, fs.Args(), stdio)
+	p, done, err := newEmbedPlan(ctx, f, fs.Changed, fs.Args(), stdio, pollInput{})
 	if err != nil {
 		return nil, err
 	}
@@ -80,6 +85,8 @@ type embedReport struct {
 	// documents.
 	SkippedFiles   *int `json:"skipped_files,omitempty"`
 	skippedExample string
+	// Poll is the number of the poll of --watch, from 1.
+	Poll int `json:"poll,omitempty"`
 }
 
 // recordReader is a file's reader or a query's rows.
@@ -92,30 +99,72 @@ type recordReader interface {
 // the servers, opens the store and the collection, runs the engine, prunes
 // with --prune, and records the run in the ledger.
 func runPlan(ctx context.Context, p *embedPlan, stdio Stdio) (*embedReport, error) {
+	s, err := openSession(ctx, p, stdio)
+	if err != nil {
+		return nil, err
+	}
+	defer s.close()
+	return s.run(ctx, p, stdio)
+}
+
+// session is what the runs of one salvo embed share (--watch makes one
+// run per poll): the servers, the metrics endpoint, the store and the
+// claim on the collection.
+type session struct {
+	hosts    []engine.Host
+	key      salvo.KeySpec
+	model    serverInfo
+	endpoint string
+	metrics  *metrics.Set // nil without --metrics-addr
+	st       store
+	queue    *cluster.Queue // --distributed: the jobs' queue, when opened
+	closers  closers
+}
+
+// openSession connects to the plan's servers and store, and claims its
+// collection.
+func openSession(ctx context.Context, p *embedPlan, stdio Stdio) (_ *session, err error) {
+	s := &session{}
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
 	// Before any request: an answer that cannot be stored is wasted.
 	if err := p.store.db.checkWritable(); err != nil {
 		return nil, err
 	}
-	hosts, key, model, endpoint, err := connect(ctx, p.server, stdio)
+	if s.hosts, s.key, s.model, s.endpoint, err = connect(ctx, p.server, stdio); err != nil {
+		return nil, err
+	}
+	set, stopMetrics, err := serveMetrics(p.output.metricsAddr, stdio, p.output.quiet)
 	if err != nil {
 		return nil, err
 	}
-	metricsSet, stopMetrics, err := serveMetrics(p.output.metricsAddr, stdio, p.output.quiet)
-	if err != nil {
+	s.closers.add(stopMetrics)
+	s.metrics = set
+	instrument(set, s.hosts)
+	if s.st, err = p.store.db.open(ctx); err != nil {
 		return nil, err
 	}
-	defer stopMetrics()
-
-	st, err := p.store.db.open(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
+	st := s.st
+	s.closers.add(func() { st.Close() })
 	queue, release, err := claimCollection(ctx, st, p.store.dbTimeout, p.input.dist, p.store.collection)
 	if err != nil {
 		return nil, err
 	}
-	defer release()
+	s.queue = queue
+	s.closers.add(release)
+	return s, nil
+}
+
+// close releases the collection, closes the store and ends the metrics
+// endpoint.
+func (s *session) close() { s.closers.close() }
+
+// run runs the plan in the session.
+func (s *session) run(ctx context.Context, p *embedPlan, stdio Stdio) (*embedReport, error) {
+	st, hosts, key, model, endpoint := s.st, s.hosts, s.key, s.model, s.endpoint
 	coll, before, err := openCollection(ctx, st, p, key, endpoint)
 	if err != nil {
 		return nil, err
@@ -136,7 +185,9 @@ func runPlan(ctx context.Context, p *embedPlan, stdio Stdio) (*embedReport, erro
 	counters := new(engine.Counters)
 	counters.Total.Store(-1)
 	go p.input.count(counters)
-	instrument(metricsSet, hosts, counters)
+	if s.metrics != nil {
+		s.metrics.Counters(counters)
+	}
 
 	failures := &engine.FailureFile{Path: p.store.failures, Collection: coll.Name}
 	tally := &failureTally{next: failures}
@@ -166,13 +217,13 @@ func runPlan(ctx context.Context, p *embedPlan, stdio Stdio) (*embedReport, erro
 		seen = new(seenIDs)
 		recs = seen.wrap(recs)
 	}
-	stopProgress := startProgress(stdio, p.output.quiet, counters)
+	stopProgress := startProgress(stdio, p.output.quiet || p.output.watch, counters)
 	started := time.Now()
 	var rep *engine.Report
 	var runErr error
 	var jobs *jobsReport
 	if p.input.dist != nil {
-		rep, jobs, runErr = p.input.dist.run(ctx, queue, cfg)
+		rep, jobs, runErr = p.input.dist.run(ctx, s.queue, cfg)
 	} else {
 		rep, runErr = engine.Run(ctx, cfg, recs)
 	}
@@ -199,8 +250,13 @@ func runPlan(ctx context.Context, p *embedPlan, stdio Stdio) (*embedReport, erro
 	if report != nil {
 		report(out)
 	}
-	if err := recordRun(st, out, started, p.args); err != nil && runErr == nil {
-		runErr = err
+	// A poll of --watch that changed nothing is not a run worth a line of
+	// the ledger (nor would its speed estimate the next one).
+	idle := p.output.watch && out.Added+out.Updated+out.Deleted+out.Failed == 0
+	if !idle {
+		if err := recordRun(st, out, started, p.args); err != nil && runErr == nil {
+			runErr = err
+		}
 	}
 	return out, runErr
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"iter"
 	"regexp"
@@ -67,9 +68,18 @@ func (p *embedPlan) readDB(ctx context.Context, f *embedFlags, files []string, o
 			}, err
 		}
 	}
+	query := f.sql
+	if f.changedSince != "" {
+		// The mark first: a row written while the rows are read is read
+		// again by the next poll rather than missed.
+		if p.input.mark, err = db.MaxOf(ctx, f.sql, f.changedSince); err != nil {
+			return fmt.Errorf("--changed-since %s: %w", f.changedSince, dbAdvice(err))
+		}
+		query = dbcatalog.SinceQuery(f.sql, f.changedSince, p.input.since)
+	}
 	// After the write-back's checks: a query that a new column must not
 	// wait for is read differently.
-	rows, err := db.Query(ctx, f.sql, f.idField)
+	rows, err := db.Query(ctx, query, f.idField)
 	if err != nil {
 		return dbAdvice(err)
 	}
@@ -77,9 +87,9 @@ func (p *embedPlan) readDB(ctx context.Context, f *embedFlags, files []string, o
 	if p.store.collection == "" {
 		p.store.collection = queryTable(f.sql)
 	}
-	query, limit := f.sql, p.input.limit
+	limit := p.input.limit
 	p.input.count = func(c *engine.Counters) {
-		if n := db.Count(ctx, query); n >= 0 {
+		if n := db.Count(ctx, f.sql); n >= 0 {
 			if limit > 0 && n > limit {
 				n = limit
 			}

@@ -32,7 +32,7 @@ type flagGroup struct {
 // a flag is left out of the help.
 var embedFlagGroups = []flagGroup{
 	{"Input: where the records come from", []string{
-		"files", "format", "records", "id", "limit", "on-duplicate", "source-db", "sql"}},
+		"files", "format", "records", "id", "limit", "on-duplicate", "source-db", "sql", "watch", "changed-since", "full-every"}},
 	{"Text: what is embedded for each record", []string{
 		"text", "fields", "prefix", "allow-constant-text"}},
 	{"Server: where the vectors come from", []string{

@@ -40,6 +40,7 @@ type Set struct {
 
 	mu    sync.Mutex
 	hosts map[string]*host
+	watch *watchMetrics // set by the first Poll
 }
 
 // host is what the set knows of one host.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/salvoembed/salvo"
@@ -106,6 +107,43 @@ func TestServe(t *testing.T) {
 		t.Errorf("/other: %d, want 404", code)
 	}
 	if err := srv.Close(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		t.Error(err)
+	}
+}
+
+// Each poll of --watch adds to the watch metrics, which a run without
+// --watch does not have.
+func TestPollMetrics(t *testing.T) {
+	s := New()
+	if n, err := testutil.GatherAndCount(s.reg, "salvo_watch_polls_total"); err != nil || n != 0 {
+		t.Fatalf("before a poll: %d salvo_watch_polls_total, %v", n, err)
+	}
+	at := time.Unix(1700000000, 0)
+	s.Poll(Poll{At: at, Duration: 1500 * time.Millisecond, Added: 5, Updated: 3, Unchanged: 10})
+	s.Poll(Poll{At: at.Add(time.Second), Duration: time.Second, Deleted: 2, Failed: 1, Err: true})
+	want := `
+# HELP salvo_watch_polls_total Polls of salvo embed --watch.
+# TYPE salvo_watch_polls_total counter
+salvo_watch_polls_total 2
+# HELP salvo_watch_poll_errors_total Polls that ended in an error; the next poll reads their records again.
+# TYPE salvo_watch_poll_errors_total counter
+salvo_watch_poll_errors_total 1
+# HELP salvo_watch_last_poll_seconds How long the last poll took.
+# TYPE salvo_watch_last_poll_seconds gauge
+salvo_watch_last_poll_seconds 1
+# HELP salvo_watch_last_poll_timestamp_seconds When the last poll ended (Unix time): alert when it is old.
+# TYPE salvo_watch_last_poll_timestamp_seconds gauge
+salvo_watch_last_poll_timestamp_seconds 1.700000001e+09
+# HELP salvo_watch_records_total Records the polls found, by what they did: added, updated, deleted (--prune), unchanged, failed.
+# TYPE salvo_watch_records_total counter
+salvo_watch_records_total{change="added"} 5
+salvo_watch_records_total{change="deleted"} 2
+salvo_watch_records_total{change="failed"} 1
+salvo_watch_records_total{change="unchanged"} 10
+salvo_watch_records_total{change="updated"} 3
+`
+	if err := testutil.GatherAndCompare(s.reg, strings.NewReader(want), "salvo_watch_polls_total", "salvo_watch_poll_errors_total",
+		"salvo_watch_last_poll_seconds", "salvo_watch_last_poll_timestamp_seconds", "salvo_watch_records_total"); err != nil {
 		t.Error(err)
 	}
 }
