@@ -7,6 +7,7 @@ import (
 
 	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/ollamatest"
+	"github.com/salvoembed/salvo/postgres/pgtest"
 )
 
 // aliasesJSON decodes salvo alias --json.
@@ -27,7 +28,22 @@ func aliasesJSON(t *testing.T, db string) []salvo.Alias {
 
 // Every reading command takes an alias for a collection; embed and drop
 // refuse it, and a collection an alias points to is not dropped.
-func TestAliasCommands(t *testing.T) {
+func TestAliasCommands(t *testing.T) { testAliasCommands(t, "salvo.db") }
+
+// The same on PostgreSQL 15 and on PGlite with pgvector (search in the
+// database, and drop removes the collection's index).
+func TestAliasCommandsOnPostgreSQL(t *testing.T) {
+	for _, srv := range []func(testing.TB) *pgtest.Server{pgtest.PostgreSQL, pgtest.PGlite} {
+		srv := srv(t)
+		t.Run(srv.Name, func(t *testing.T) { testAliasCommands(t, srv.Fresh(t)) })
+	}
+}
+
+func testAliasCommands(t *testing.T, db string) {
+	sv := func(args ...string) result {
+		t.Helper()
+		return run(t, "", append(args, "--db", db)...)
+	}
 	s := server(t, ollamatest.Config{Dims: 4, Models: []string{"m1", "m2"}})
 	dir := t.TempDir()
 	t.Chdir(dir)
@@ -35,53 +51,53 @@ func TestAliasCommands(t *testing.T) {
 	writeFile(t, dir, "small.jsonl", catalog(upTo(3)...))
 	writeFile(t, dir, "big.jsonl", catalog(upTo(5)...))
 	for _, c := range [][]string{{"small.jsonl", "v1", "m1"}, {"big.jsonl", "v2", "m2"}} {
-		if r := run(t, "", "embed", c[0], "--collection", c[1], "--model", c[2], "--quiet"); r.code != ExitOK {
+		if r := sv("embed", c[0], "--collection", c[1], "--model", c[2], "--quiet"); r.code != ExitOK {
 			t.Fatalf("embed %s: exit %d: %s", c[1], r.code, r.err)
 		}
 	}
-	if got := aliasesJSON(t, "salvo.db"); len(got) != 0 {
+	if got := aliasesJSON(t, db); len(got) != 0 {
 		t.Errorf("aliases of a new database = %v", got)
 	}
-	if r := run(t, "", "alias", "movies", "v1"); r.code != ExitOK || !strings.Contains(r.err, "movies → v1") {
+	if r := sv("alias", "movies", "v1"); r.code != ExitOK || !strings.Contains(r.err, "movies → v1") {
 		t.Fatalf("alias movies v1: exit %d: %s", r.code, r.err)
 	}
-	if got := len(exported(t, "salvo.db", "movies")); got != 3 {
+	if got := len(exported(t, db, "movies")); got != 3 {
 		t.Errorf("export --collection movies (→ v1) wrote %d records, want 3", got)
 	}
-	r := run(t, "", "search", "--collection", "movies", "--json", "--k", "10", "movie number 1")
+	r := sv("search", "--collection", "movies", "--json", "--k", "10", "movie number 1")
 	if r.code != ExitOK || strings.Count(r.out, `"id"`) != 3 {
 		t.Errorf("search --collection movies (→ v1): exit %d, %d results: %s %s", r.code, strings.Count(r.out, `"id"`), r.out, r.err)
 	}
-	r = run(t, "", "similar", "--collection", "movies", "--json", "r1")
+	r = sv("similar", "--collection", "movies", "--json", "r1")
 	if r.code != ExitOK || strings.Count(r.out, `"id"`) != 2 {
 		t.Errorf("similar --collection movies r1: exit %d: %s %s", r.code, r.out, r.err)
 	}
-	r = run(t, "", "status", "--json")
+	r = sv("status", "--json")
 	var st struct {
 		Aliases []salvo.Alias `json:"aliases"`
 	}
 	if err := json.Unmarshal([]byte(r.out), &st); err != nil || len(st.Aliases) != 1 || st.Aliases[0] != (salvo.Alias{Name: "movies", Collection: "v1"}) {
 		t.Errorf("status --json aliases = %+v, %v: %s", st.Aliases, err, r.out)
 	}
-	if r := run(t, "", "status"); !strings.Contains(r.out, "alias movies → v1") {
+	if r := sv("status"); !strings.Contains(r.out, "alias movies → v1") {
 		t.Errorf("status does not show the alias:\n%s", r.out)
 	}
 
 	// Repoint: the same commands read v2.
-	if r := run(t, "", "alias", "movies", "v2"); r.code != ExitOK || !strings.Contains(r.err, "movies → v2 (was v1)") {
+	if r := sv("alias", "movies", "v2"); r.code != ExitOK || !strings.Contains(r.err, "movies → v2 (was v1)") {
 		t.Fatalf("alias movies v2: exit %d: %s", r.code, r.err)
 	}
-	if got := len(exported(t, "salvo.db", "movies")); got != 5 {
+	if got := len(exported(t, db, "movies")); got != 5 {
 		t.Errorf("export --collection movies (→ v2) wrote %d records, want 5", got)
 	}
-	if r := run(t, "", "alias"); r.code != ExitOK || !strings.Contains(r.out, "movies") || !strings.Contains(r.out, "v2") {
+	if r := sv("alias"); r.code != ExitOK || !strings.Contains(r.out, "movies") || !strings.Contains(r.out, "v2") {
 		t.Errorf("alias (list): exit %d: %s", r.code, r.out)
 	}
 
 	// embed into an alias: refused before any request, with the collection to use.
 	s.Reset()
 	for _, extra := range [][]string{nil, {"--plan"}} {
-		r := run(t, "", append([]string{"embed", "big.jsonl", "--collection", "movies", "--model", "m2"}, extra...)...)
+		r := sv(append([]string{"embed", "big.jsonl", "--collection", "movies", "--model", "m2"}, extra...)...)
 		if r.code != ExitFatal || !strings.Contains(r.err, "alias of collection \"v2\"") || !strings.Contains(r.err, "--collection v2") {
 			t.Errorf("embed %v into an alias: exit %d: %s", extra, r.code, r.err)
 		}
@@ -91,39 +107,39 @@ func TestAliasCommands(t *testing.T) {
 	}
 
 	// A name is an alias's or a collection's.
-	if r := run(t, "", "alias", "v1", "v2"); r.code != ExitFatal || !strings.Contains(r.err, "name of a collection") {
+	if r := sv("alias", "v1", "v2"); r.code != ExitFatal || !strings.Contains(r.err, "name of a collection") {
 		t.Errorf("alias with a collection's name: exit %d: %s", r.code, r.err)
 	}
-	if r := run(t, "", "alias", "x", "movies"); r.code != ExitFatal || !strings.Contains(r.err, "salvo alias x v2") {
+	if r := sv("alias", "x", "movies"); r.code != ExitFatal || !strings.Contains(r.err, "salvo alias x v2") {
 		t.Errorf("alias to an alias: exit %d: %s", r.code, r.err)
 	}
-	if r := run(t, "", "alias", "x", "nope"); r.code != ExitFatal || !strings.Contains(r.err, "no such collection") {
+	if r := sv("alias", "x", "nope"); r.code != ExitFatal || !strings.Contains(r.err, "no such collection") {
 		t.Errorf("alias to a missing collection: exit %d: %s", r.code, r.err)
 	}
 
 	// drop: refused while an alias points to the collection, naming it.
-	if r := run(t, "", "drop", "v2"); r.code != ExitFatal || !strings.Contains(r.err, `alias "movies"`) {
+	if r := sv("drop", "v2"); r.code != ExitFatal || !strings.Contains(r.err, `alias "movies"`) {
 		t.Errorf("drop of an aliased collection: exit %d: %s", r.code, r.err)
 	}
-	if r := run(t, "", "drop", "movies"); r.code != ExitFatal || !strings.Contains(r.err, "is an alias") {
+	if r := sv("drop", "movies"); r.code != ExitFatal || !strings.Contains(r.err, "is an alias") {
 		t.Errorf("drop of an alias: exit %d: %s", r.code, r.err)
 	}
-	if r := run(t, "", "drop", "v1"); r.code != ExitOK || !strings.Contains(r.err, "v1 dropped (3 records)") {
+	if r := sv("drop", "v1"); r.code != ExitOK || !strings.Contains(r.err, "v1 dropped (3 records)") {
 		t.Errorf("drop v1: exit %d: %s", r.code, r.err)
 	}
-	if r := run(t, "", "export", "--collection", "v1", "--out", "x.jsonl"); r.code != ExitFatal {
+	if r := sv("export", "--collection", "v1", "--out", "x.jsonl"); r.code != ExitFatal {
 		t.Errorf("export of a dropped collection: exit %d: %s", r.code, r.err)
 	}
-	if r := run(t, "", "alias", "--delete", "movies"); r.code != ExitOK {
+	if r := sv("alias", "--delete", "movies"); r.code != ExitOK {
 		t.Errorf("alias --delete movies: exit %d: %s", r.code, r.err)
 	}
-	if r := run(t, "", "alias", "--delete", "movies"); r.code != ExitFatal || !strings.Contains(r.err, "no such alias") {
+	if r := sv("alias", "--delete", "movies"); r.code != ExitFatal || !strings.Contains(r.err, "no such alias") {
 		t.Errorf("alias --delete of a missing alias: exit %d: %s", r.code, r.err)
 	}
-	if got := aliasesJSON(t, "salvo.db"); len(got) != 0 {
+	if got := aliasesJSON(t, db); len(got) != 0 {
 		t.Errorf("aliases after --delete = %v", got)
 	}
-	if r := run(t, "", "drop", "v2"); r.code != ExitOK {
+	if r := sv("drop", "v2"); r.code != ExitOK {
 		t.Errorf("drop v2 once its alias is gone: exit %d: %s", r.code, r.err)
 	}
 }
