@@ -151,15 +151,15 @@ func OpenFiles(patterns []string) (*Reader, error) {
 		return nil, &InputError{File: "", Err: errors.New("no file patterns given")}
 	}
 	ff := &filesFormat{}
-	if len(patterns) > 1 {
-		ff.seen = map[string]bool{}
-	}
 	for _, p := range patterns {
 		w, err := newWalk(p)
 		if err != nil {
 			return nil, &InputError{File: p, Err: err}
 		}
 		ff.walks = append(ff.walks, w)
+	}
+	if overlap(ff.walks) {
+		ff.seen = map[string]bool{}
 	}
 	return &Reader{name: strings.Join(patterns, " "), form: FormatFiles, f: ff}, nil
 }
@@ -216,7 +216,7 @@ type recordFormat interface {
 // filesFormat reads the files of every pattern in turn.
 type filesFormat struct {
 	walks []*walk
-	seen  map[string]bool // cleaned paths read, when there are several patterns
+	seen  map[string]bool // cleaned paths read, when two patterns' roots overlap
 
 	mu      sync.Mutex // Skipped may be called while another goroutine reads
 	skipped SkippedFiles
@@ -268,6 +268,33 @@ func (ff *filesFormat) nextRecord() (*salvo.Record, error) {
 		return &salvo.Record{ID: id, Source: p, Fields: fields}, nil
 	}
 	return nil, io.EOF
+}
+
+// overlap reports whether a file could be matched by two of the walks: one
+// root holds another (or is it). Only then are the paths read remembered,
+// so that memory stays flat otherwise.
+func overlap(walks []*walk) bool {
+	roots := make([]string, len(walks))
+	for i, w := range walks {
+		roots[i] = w.g.root
+		if abs, err := filepath.Abs(w.g.root); err == nil {
+			roots[i] = abs
+		}
+	}
+	for i, a := range roots {
+		for _, b := range roots[i+1:] {
+			if within(a, b) || within(b, a) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// within reports whether path is dir or below it.
+func within(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // readFile reads one document.

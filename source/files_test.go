@@ -265,3 +265,26 @@ func TestPatternRoot(t *testing.T) {
 		}
 	}
 }
+
+func TestOverlap(t *testing.T) {
+	t.Chdir(t.TempDir())
+	writeTree(t, tree)
+	for _, c := range []struct {
+		patterns []string
+		want     bool
+	}{
+		{[]string{"notes/**/*.md", "site/**/*.html"}, false},
+		{[]string{"notes/*.md", "notes/sub/*.md"}, true},
+		{[]string{"notes/sub/b.md", "notes/**"}, true},
+		{[]string{"*.md", "site/*.html"}, true},
+		{[]string{"notes/a.md", "notes/sub/b.md"}, false},
+	} {
+		r, err := OpenFiles(c.patterns)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.f.(*filesFormat).seen != nil; got != c.want {
+			t.Errorf("OpenFiles(%q) remembers paths: %v, want %v", c.patterns, got, c.want)
+		}
+	}
+}

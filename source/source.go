@@ -54,6 +54,10 @@
 // may be compressed too. Line numbers count lines of the decompressed text;
 // a truncated or corrupt file is a *[salvo.RecordError] at the line where the data
 // broke off, after the records before it.
+//
+// Documents are records too: [OpenFiles] reads one record per Markdown,
+// text or HTML file that glob patterns ("notes/**/*.md") match, with the
+// fields path, title and text, through the same [Reader].
 package source
 
 import (
