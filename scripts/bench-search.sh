@@ -2,9 +2,10 @@
 # Cold `salvo search` against a server that answers at once: the time from
 # process start to the printed results, loading N vectors from SQLite.
 #
-#   scripts/bench-search.sh [N] [RUNS]     default 100000 vectors of 768, 10 runs
+#   scripts/bench-search.sh [N] [RUNS] [DIMS]   default 100000 vectors of 768, 10 runs
 #
-# It builds salvo, fakeollama (ollamatest standalone: answers without cost)
+# SALVO_BIN=PATH measures that build of salvo instead of building this
+# checkout (to compare two builds in one session). It builds salvo, fakeollama (ollamatest standalone: answers without cost)
 # and genmovies into a temporary folder, embeds N generated movies there
 # (title as text), then runs `salvo search` RUNS times under /usr/bin/time
 # and prints each run's wall time, CPU time (user + system: what the run
@@ -13,17 +14,22 @@
 set -euo pipefail
 n=${1:-100000}
 runs=${2:-10}
+dims=${3:-768}
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 work=$(mktemp -d)
 trap 'kill "${fake_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 cd "$repo"
-go build -o "$work/salvo" ./cmd/salvo
+if [[ -n ${SALVO_BIN:-} ]]; then
+	cp "$SALVO_BIN" "$work/salvo"
+else
+	go build -o "$work/salvo" ./cmd/salvo
+fi
 go build -o "$work/fakeollama" ./ollamatest/cmd/fakeollama
 go run ./internal/tools/moviegen/cmd/genmovies -n "$n" >"$work/movies.jsonl"
 
 port_file=$work/fake.addr
-"$work/fakeollama" -addr 127.0.0.1:0 -models all-minilm -dims 768 >"$work/fake.out" 2>"$work/fake.err" &
+"$work/fakeollama" -addr 127.0.0.1:0 -models all-minilm -dims "$dims" >"$work/fake.out" 2>"$work/fake.err" &
 fake_pid=$!
 for _ in $(seq 100); do
 	host=$(grep -o '127.0.0.1:[0-9]*' "$work/fake.err" "$work/fake.out" 2>/dev/null | head -1 | cut -d: -f2-) || true
