@@ -62,10 +62,16 @@ var migrations = []string{
 	ALTER TABLE collections ADD COLUMN digest     TEXT    NOT NULL DEFAULT '';
 	ALTER TABLE collections ADD COLUMN keep       TEXT    NOT NULL DEFAULT '';
 	ALTER TABLE items ADD COLUMN fields TEXT CHECK (fields IS NULL OR json_valid(fields));`,
+	// 3: the vector file beside the database (vecfile.go). generation
+	// counts the changes to a collection's vectors, bumped by triggers in
+	// the transaction that makes them, whatever code path writes; file_*
+	// describe the file last built, from generation file_generation. The
+	// file is trusted only while both generations are equal.
+	vectorFilesMigration,
 }
 
 // SchemaVersion is the schema version this build writes.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 func init() {
 	if len(migrations) != SchemaVersion {

@@ -420,9 +420,6 @@ func embedRecords(ctx context.Context, f *embedFlags, stdio Stdio, renderer *ren
 	} else {
 		rep, runErr = engine.Run(ctx, cfg, recs)
 	}
-	if ix, ok := st.(salvo.Indexer); ok && runErr == nil {
-		runErr = ix.Index(ctx, coll.Name) // PostgreSQL with pgvector: the collection's HNSW index
-	}
 	stopProgress()
 	if cerr := failures.Close(); cerr != nil && runErr == nil {
 		runErr = cerr
@@ -431,6 +428,11 @@ func embedRecords(ctx context.Context, f *embedFlags, stdio Stdio, renderer *ren
 	out.changes(st, before.Count)
 	if seen != nil && runErr == nil {
 		out.Deleted, runErr = prune(ctx, f, st, coll.Name, seen)
+	}
+	if ix, ok := st.(salvo.Indexer); ok && runErr == nil {
+		// After the prune, which changes the collection: pgvector's HNSW
+		// index, SQLite's vector file.
+		runErr = ix.Index(ctx, coll.Name)
 	}
 	if rep.Failed > 0 {
 		out.Failures = f.failures
