@@ -14,7 +14,7 @@ func mapFile(f *os.File, size int) ([]byte, error) {
 	if size == 0 {
 		return nil, nil
 	}
-	return syscall.Mmap(int(f.Fd()), 0, size, syscall.PROT_READ, syscall.MAP_SHARED)
+	return syscall.Mmap(int(f.Fd()), 0, size, syscall.PROT_READ, syscall.MAP_SHARED|mapPopulate)
 }
 
 // unmapFile releases a mapping that mapFile made and nothing uses.
