@@ -170,3 +170,15 @@ func (e *VectorFileError) Error() string {
 }
 
 func (e *VectorFileError) Unwrap() error { return e.Err }
+
+// VectorFileCurrent reports whether the collection's vector file is
+// current and sound, that is whether [Store.Vectors] maps it rather than
+// reading the database.
+func (s *Store) VectorFileCurrent(ctx context.Context, collection string) (bool, error) {
+	cid, err := s.collectionID(ctx, collection)
+	if err != nil {
+		return false, err
+	}
+	_, _, _, err = s.vectorsFromFile(ctx, cid)
+	return err == nil, nil
+}
