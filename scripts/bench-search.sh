@@ -80,6 +80,6 @@ start=$(date +%s.%N)
 xargs -P 32 -n 1 curl -s -o /dev/null -w '%{http_code} %{time_total}\n' <urls.txt >answers.txt
 end=$(date +%s.%N)
 ok=$(grep -c '^200 ' answers.txt || true)
-lat() { awk '{print $2}' answers.txt | sort -n | awk -v p="$1" '{a[NR]=$1} END {printf "%.0f", a[int(NR*p/100)>0 ? int(NR*p/100) : 1] * 1000}'; }
+lat() { awk '{print $2}' answers.txt | sort -n | awk -v p="$1" '{a[NR]=$1} END {i = int(NR * p / 100); if (i < 1) i = 1; printf "%.0f", a[i] * 1000}'; }
 echo "serve: $ok of $SERVE_REQUESTS answered 200 from 32 clients in $(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.2f", b - a}')s ($(awk -v a="$start" -v b="$end" -v n="$SERVE_REQUESTS" 'BEGIN {printf "%.0f", n / (b - a)}') requests/s, p50 $(lat 50) ms, p95 $(lat 95) ms)"
 echo "serve: resident $(awk '/VmRSS/ {printf "%d MB", $2 / 1024}' /proc/$serve_pid/status), peak $(awk '/VmHWM/ {printf "%d MB", $2 / 1024}' /proc/$serve_pid/status), vectors $((n * dims * 4 / 1000000)) MB; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
