@@ -42,7 +42,8 @@ type Options struct {
 	// Quantize builds the int8 copy of the vectors and searches it,
 	// re-ranking exactly: 3-4× faster per query for a long-running server,
 	// while a single search is faster without it (quantising reads every
-	// vector once).
+	// vector once). The copy is built in the background: queries scan the
+	// float32 vectors until it is ready, so the first answer does not wait.
 	Quantize bool
 }
 
@@ -156,7 +157,7 @@ func (c *Collection) loadIndex(ctx context.Context) (*vecindex.Index, error) {
 		return nil, err
 	}
 	if c.quantize {
-		ix.Quantize()
+		go ix.Quantize()
 	}
 	return ix, nil
 }
@@ -300,7 +301,7 @@ func (c *Collection) NearestWhere(ctx context.Context, q []float32, k int, exclu
 			skip = func(r int) bool { return !keep[r] || other(r) }
 		}
 		search := ix.Search
-		if c.quantize {
+		if c.quantize && ix.Quantized() {
 			search = ix.SearchQuantized
 		}
 		for _, m := range search(q, k, skip) {

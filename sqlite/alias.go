@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 
 	"github.com/salvoembed/salvo"
 )
@@ -154,6 +156,11 @@ func (s *Store) dropCollection(ctx context.Context, collection string) (int64, e
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("drop collection %q of %s: %w", collection, s.path, err)
+	}
+	// Its vector file goes too: nothing would trust it again (a new
+	// collection starts at another generation), but it takes room.
+	if err := os.Remove(VectorFilePath(s.path, cid)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return n, fmt.Errorf("drop collection %q of %s: its vector file: %w", collection, s.path, err)
 	}
 	return n, nil
 }

@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/salvoembed/salvo/sqlite"
@@ -37,3 +38,27 @@ func BenchmarkPut_64x768_NoWords(b *testing.B) {
 func BenchmarkPut_64x1024(b *testing.B) { storetest.BenchmarkPut(b, open(b), 64, 1024) }
 
 func BenchmarkVectors_100000x768(b *testing.B) { storetest.BenchmarkVectors(b, open(b), 100000, 768) }
+
+// BenchmarkVectorFile_100000x768 is what a cold salvo search does with a
+// current vector file: a read-only open, then Vectors (the file mapped and
+// its checksum verified), each time in a new Store.
+func BenchmarkVectorFile_100000x768(b *testing.B) {
+	s := open(b)
+	storetest.Fill(b, s, "bench", 100000, 768)
+	ctx := context.Background()
+	if err := s.Index(ctx, "bench"); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(100000 * 768 * 4)
+	for b.Loop() {
+		ro, err := sqlite.OpenReadOnly(s.Path())
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids, _, _, err := ro.Vectors(ctx, "bench")
+		if err != nil || len(ids) != 100000 {
+			b.Fatalf("Vectors: %d IDs, %v", len(ids), err)
+		}
+		ro.Close()
+	}
+}

@@ -21,16 +21,28 @@ var (
 
 // Vectors reads the whole collection for an in-memory search: IDs in
 // ascending byte order and their vectors one after another. A cold
-// `salvo search` over 100,000 × 768 spends most of its time here, so the
-// read is cut into as many ranges of IDs as there are CPUs (at most the
-// read connections), each an ordered query of BLOBs on its own connection
-// with SQLite's memory-mapped I/O (no read system call per page), copied
-// straight into its part of one slice.
+// `salvo search` spends most of its time here. When the collection's
+// vector file (written by [Store.Index]) is current and sound, the vectors
+// are that file mapped into memory: shared by every call, never to be
+// changed, kept mapped for the life of the process. Otherwise they are read
+// from the database.
 func (s *Store) Vectors(ctx context.Context, collection string) ([]string, []float32, int, error) {
 	cid, err := s.collectionID(ctx, collection)
 	if err != nil {
 		return nil, nil, 0, err
 	}
+	if ids, vecs, dims, err := s.vectorsFromFile(ctx, cid); err == nil {
+		return ids, vecs, dims, nil
+	}
+	return s.vectorsSQL(ctx, collection, cid)
+}
+
+// vectorsSQL reads the collection from the database. The read is cut into
+// as many ranges of IDs as there are CPUs (at most the read connections),
+// each an ordered query of BLOBs on its own connection with SQLite's
+// memory-mapped I/O (no read system call per page), copied straight into
+// its part of one slice.
+func (s *Store) vectorsSQL(ctx context.Context, collection string, cid int64) ([]string, []float32, int, error) {
 	var n, dims int
 	if err := s.st.collSize.QueryRowContext(ctx, cid).Scan(&n, &dims); err != nil {
 		return nil, nil, 0, fmt.Errorf("read collection %q of %s: %w", collection, s.path, err)

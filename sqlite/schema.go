@@ -85,10 +85,16 @@ var migrations = []string{
 		cache_id      INTEGER NOT NULL REFERENCES cache (id),
 		PRIMARY KEY (collection_id, id, chunk)
 	) WITHOUT ROWID;`,
+	// 6: the vector file beside the database (vecfile.go). generation
+	// counts the changes to a collection's vectors, bumped by triggers in
+	// the transaction that makes them, whatever code path writes; file_*
+	// describe the file last built, from generation file_generation. The
+	// file is trusted only while both generations are equal.
+	vectorFilesMigration,
 }
 
 // SchemaVersion is the schema version this build writes.
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 func init() {
 	if len(migrations) != SchemaVersion {

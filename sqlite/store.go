@@ -67,6 +67,7 @@ type Store struct {
 	st   statements
 	// readOnly: opened with OpenReadOnly; every write is refused.
 	readOnly bool
+	files    vectorFiles // the vector files mapped (vecload.go)
 }
 
 // Open opens the salvo database at path, creating the file and its schema

@@ -219,6 +219,44 @@ func testVectors(t *testing.T, s salvo.Store) {
 	if ids, vecs, _, err := vr.Vectors(ctx, "empty"); err != nil || len(ids) != 0 || len(vecs) != 0 {
 		t.Errorf("Vectors of an empty collection = %d IDs, %d floats, %v", len(ids), len(vecs), err)
 	}
+	if ix, ok := s.(salvo.Indexer); ok {
+		// What Index builds (SQLite's vector file, pgvector's index) changes
+		// nothing Vectors gives, then or after later changes.
+		if err := ix.Index(ctx, "c"); err != nil {
+			t.Fatalf("Index: %v", err)
+		}
+		sameVectors(t, s, vr, "c", "after Index")
+		mustPut(t, s, "c", Entries(5, n+1), []salvo.Item{{ID: "r00001", Key: Key(n + 1)}, {ID: "new", Key: Key(n + 1)}})
+		sameVectors(t, s, vr, "c", "after Index and a Put")
+		if p, ok := s.(salvo.Pruner); ok {
+			if _, err := p.DeleteItems(ctx, "c", []string{"r00002"}); err != nil {
+				t.Fatalf("DeleteItems: %v", err)
+			}
+			sameVectors(t, s, vr, "c", "after Index and DeleteItems")
+		}
+		if err := ix.Index(ctx, "c"); err != nil {
+			t.Fatalf("Index: %v", err)
+		}
+		sameVectors(t, s, vr, "c", "after a second Index")
+	}
+}
+
+// sameVectors checks Vectors against Each.
+func sameVectors(t *testing.T, s salvo.Store, vr salvo.VectorReader, coll, when string) {
+	t.Helper()
+	wantIDs, wantVecs := each(t, s, coll)
+	ids, vecs, dims, err := vr.Vectors(context.Background(), coll)
+	if err != nil {
+		t.Fatalf("Vectors %s: %v", when, err)
+	}
+	if !slices.Equal(ids, wantIDs) || len(vecs) != len(ids)*dims {
+		t.Fatalf("Vectors %s: %d IDs, Each %d", when, len(ids), len(wantIDs))
+	}
+	for i, id := range ids {
+		if !sameBits(vecs[i*dims:(i+1)*dims], wantVecs[id]) {
+			t.Fatalf("Vectors %s: vector of %q = %v, Each gives %v", when, id, vecs[i*dims:(i+1)*dims], wantVecs[id])
+		}
+	}
 }
 
 // testItemVector checks an ItemVectorReader (for stores that have one)

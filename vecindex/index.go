@@ -20,20 +20,21 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/viterin/vek/vek32"
 )
 
 // Index holds the vectors of one collection in one contiguous slice. It is
-// safe for concurrent searches once built; [Index.Quantize] must not run
-// concurrently with [Index.SearchQuantized].
+// safe for concurrent use once built, [Index.Quantize] included.
 type Index struct {
 	dims   int
 	ids    []string
 	vecs   []float32
 	sorted bool           // ids ascending: Row is a binary search
 	rows   map[string]int // otherwise, id → row
-	q8     *quantized
+	q8     atomic.Pointer[quantized]
+	qmu    sync.Mutex // one Quantize builds the copy
 }
 
 // Match is a row of the index and its score against the query.

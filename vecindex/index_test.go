@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 )
 
@@ -228,4 +229,43 @@ func FuzzDotsKernel(f *testing.F) {
 			t.Errorf("kernel %v, want %v", got, want)
 		}
 	})
+}
+
+// TestQuantizeWhileSearching: a server quantises in the background while
+// it answers; under -race, building the copy while other goroutines search
+// (either scan, or call Quantize too) must be safe, and every search
+// exact for this data.
+func TestQuantizeWhileSearching(t *testing.T) {
+	const n, dims = 3000, 384 // the parallel paths
+	x, err := New(dims, ids(n), clustered(n, dims, 11))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := query(x, 3)
+	want := rowsOf(bruteForce(x, q, 10, NoSkip))
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for g := range 4 {
+		wg.Go(func() {
+			if g == 0 {
+				x.Quantize()
+				return
+			}
+			search := x.Search
+			if g%2 == 0 {
+				search = x.SearchQuantized
+			}
+			if got := rowsOf(search(q, 10, nil)); !slices.Equal(got, want) {
+				errs <- fmt.Sprintf("goroutine %d: rows %v, want %v", g, got, want)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	if !x.Quantized() {
+		t.Error("Quantized() is false after Quantize")
+	}
 }

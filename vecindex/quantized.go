@@ -3,6 +3,8 @@ package vecindex
 import (
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
 
 	"github.com/viterin/vek/vek32"
 )
@@ -28,19 +30,39 @@ const (
 // Quantize builds the int8 copy that [Index.SearchQuantized] scans: a
 // quarter of the memory of the vectors, and a quarter of the bytes to read
 // per search. Each vector gets its own scale, so the largest of its values
-// maps to ±127.
+// maps to ±127. The rows are quantised in parallel. It may run while other
+// goroutines search (a server quantises in the background and answers with
+// the float32 scan meanwhile: [Index.Quantized]).
 func (x *Index) Quantize() {
-	if x.q8 != nil {
+	if x.q8.Load() != nil {
+		return
+	}
+	x.qmu.Lock()
+	defer x.qmu.Unlock()
+	if x.q8.Load() != nil {
 		return
 	}
 	n := len(x.ids)
 	stride := (x.dims + 31) &^ 31
 	q := &quantized{stride: stride, data: make([]int8, n*stride), scale: make([]float32, n)}
-	for i := range n {
-		q.scale[i] = quantizeInto(q.data[i*stride:(i+1)*stride], x.Vector(i))
+	workers := 1
+	if n*x.dims >= minParallel {
+		workers = min(runtime.GOMAXPROCS(0), n/1024)
 	}
-	x.q8 = q
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := n * w / workers; i < n*(w+1)/workers; i++ {
+				q.scale[i] = quantizeInto(q.data[i*stride:(i+1)*stride], x.Vector(i))
+			}
+		})
+	}
+	wg.Wait()
+	x.q8.Store(q)
 }
+
+// Quantized reports whether the int8 copy is built.
+func (x *Index) Quantized() bool { return x.q8.Load() != nil }
 
 // quantizeInto writes v as int8 into dst and returns the scale.
 func quantizeInto(dst []int8, v []float32) float32 {
@@ -78,7 +100,7 @@ func (x *Index) SearchQuantized(q []float32, k int, skip func(row int) bool) []M
 		return nil
 	}
 	x.Quantize()
-	z := x.q8
+	z := x.q8.Load()
 	q8 := make([]int8, z.stride)
 	quantizeInto(q8, q)
 	qq := widen(q8)

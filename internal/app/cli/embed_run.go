@@ -227,9 +227,6 @@ func (s *session) run(ctx context.Context, p *embedPlan, stdio Stdio) (*embedRep
 	} else {
 		rep, runErr = engine.Run(ctx, cfg, recs)
 	}
-	if ix, ok := st.(salvo.Indexer); ok && runErr == nil {
-		runErr = ix.Index(ctx, coll.Name) // PostgreSQL with pgvector: the collection's HNSW index
-	}
 	stopProgress()
 	if cerr := failures.Close(); cerr != nil && runErr == nil {
 		runErr = cerr
@@ -238,6 +235,11 @@ func (s *session) run(ctx context.Context, p *embedPlan, stdio Stdio) (*embedRep
 	out.changes(st, before.Count)
 	if seen != nil && runErr == nil {
 		out.Deleted, runErr = prune(ctx, p.prune.max, st, coll.Name, seen)
+	}
+	if ix, ok := st.(salvo.Indexer); ok && runErr == nil {
+		// After the prune, which changes the collection: pgvector's HNSW
+		// index, SQLite's vector file.
+		runErr = ix.Index(ctx, coll.Name)
 	}
 	if p.input.skipped != nil {
 		sk := p.input.skipped()

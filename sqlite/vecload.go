@@ -1,0 +1,184 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+
+	"github.com/salvoembed/salvo"
+)
+
+var _ salvo.Indexer = (*Store)(nil)
+
+// vectorState is a collection's row of vector_files: its generation and
+// what the database records of its vector file.
+type vectorState struct {
+	generation int64
+	file       sql.NullInt64 // the generation the file was built from
+	checksum   int64
+	count      int64
+	dims       int64
+}
+
+// current says whether the recorded file was built from the collection as
+// it is now.
+func (v vectorState) current() bool { return v.file.Valid && v.file.Int64 == v.generation }
+
+func (s *Store) vectorState(ctx context.Context, cid int64) (vectorState, error) {
+	var v vectorState
+	var sum, count, dims sql.NullInt64
+	err := s.r.QueryRowContext(ctx, `SELECT generation, file_generation, file_checksum, file_count, file_dims
+		FROM vector_files WHERE collection_id = ?`, cid).Scan(&v.generation, &v.file, &sum, &count, &dims)
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, nil // never a file: file stays NULL
+	}
+	v.checksum, v.count, v.dims = sum.Int64, count.Int64, dims.Int64
+	return v, err
+}
+
+// mappedFile is a vector file this Store checked and mapped: the vectors
+// stay mapped for the life of the process, since callers keep them, and a
+// second read of the same file returns the same slices.
+type mappedFile struct {
+	want vecHeader
+	ids  []string
+	vecs []float32
+}
+
+// vectorFiles holds the files a Store mapped, by path.
+type vectorFiles struct {
+	mu   sync.Mutex
+	byID map[string]*mappedFile
+}
+
+// vectorsFromFile returns the collection's IDs and vectors from its vector
+// file when SQLite says the file is current and the file agrees (header and
+// checksum), else an error saying why it was not used.
+func (s *Store) vectorsFromFile(ctx context.Context, cid int64) ([]string, []float32, int, error) {
+	st, err := s.vectorState(ctx, cid)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if !st.current() {
+		return nil, nil, 0, fmt.Errorf("%w: not built from the collection's current state", errVecFile)
+	}
+	want := vecHeader{dims: int(st.dims), count: int(st.count), collection: cid, generation: st.generation, checksum: uint32(st.checksum)}
+	path := VectorFilePath(s.path, cid)
+	s.files.mu.Lock()
+	defer s.files.mu.Unlock()
+	if m := s.files.byID[path]; m != nil && m.want.collection == want.collection && m.want.generation == want.generation &&
+		m.want.checksum == want.checksum && m.want.count == want.count && m.want.dims == want.dims {
+		return m.ids, m.vecs, want.dims, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() < vecHeaderSize || int64(int(fi.Size())) != fi.Size() {
+		return nil, nil, 0, fmt.Errorf("%w: %s is not a regular file of a possible size", errVecFile, path)
+	}
+	b, err := mapFile(f, int(fi.Size()))
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	ids, vecs, err := parseVectorFile(b, want)
+	if err != nil {
+		unmapFile(b)
+		return nil, nil, 0, fmt.Errorf("%s: %w", path, err)
+	}
+	if s.files.byID == nil {
+		s.files.byID = make(map[string]*mappedFile)
+	}
+	s.files.byID[path] = &mappedFile{want: want, ids: ids, vecs: vecs}
+	return ids, vecs, want.dims, nil
+}
+
+// Index writes the collection's vector file, from which [Store.Vectors]
+// then maps the collection in one go, and records it in the database: salvo
+// embed calls it at the end of a run that succeeded. A file that is current
+// and sound already is left as it is. If the collection changes while the
+// file is written (another process's run), the file waits for the next
+// Index. A file that cannot be written is a *[VectorFileError]; the
+// vectors stay stored, and search reads them from the database.
+func (s *Store) Index(ctx context.Context, collection string) error {
+	if s.readOnly {
+		return s.readOnlyErr(fmt.Sprintf("write the vector file of collection %q", collection))
+	}
+	cid, err := s.collectionID(ctx, collection)
+	if err != nil {
+		return err
+	}
+	if _, _, _, err := s.vectorsFromFile(ctx, cid); err == nil {
+		return nil
+	}
+	path := VectorFilePath(s.path, cid)
+	for range 3 {
+		before, err := s.vectorState(ctx, cid)
+		if err != nil {
+			return fmt.Errorf("write the vector file of collection %q of %s: %w", collection, s.path, err)
+		}
+		ids, vecs, dims, err := s.vectorsSQL(ctx, collection, cid)
+		if err != nil {
+			return err
+		}
+		after, err := s.vectorState(ctx, cid)
+		if err != nil {
+			return fmt.Errorf("write the vector file of collection %q of %s: %w", collection, s.path, err)
+		}
+		if after.generation != before.generation {
+			continue // changed while read: read again
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		h, err := writeVectorFile(path, cid, before.generation, ids, vecs, dims)
+		if err != nil {
+			return &VectorFileError{Path: path, Collection: collection, Err: err}
+		}
+		// Recorded only if the collection is still at the generation the
+		// file holds; else it waits for the next Index, never trusted.
+		_, err = s.w.ExecContext(ctx, `UPDATE vector_files SET file_generation = ?1, file_checksum = ?2, file_count = ?3, file_dims = ?4
+			WHERE collection_id = ?5 AND generation = ?1`, h.generation, int64(h.checksum), h.count, h.dims, cid)
+		if err != nil {
+			return s.explain(fmt.Errorf("record the vector file of collection %q in %s: %w", collection, s.path, err))
+		}
+		return nil
+	}
+	return nil
+}
+
+// VectorFileError is the error of a vector file that could not be written.
+// Nothing stored is lost: searches read the vectors from the database,
+// more slowly, until a later Index writes the file.
+type VectorFileError struct {
+	Path       string
+	Collection string
+	Err        error
+}
+
+func (e *VectorFileError) Error() string {
+	return fmt.Sprintf("write the vector file %s of collection %q: %v (the vectors are stored; searches read them from the database, more slowly, until the file is written: free space or fix the folder's permissions, then index the collection again: salvo embed does at the end of every run)",
+		e.Path, e.Collection, e.Err)
+}
+
+func (e *VectorFileError) Unwrap() error { return e.Err }
+
+// VectorFileCurrent reports whether the collection's vector file is
+// current and sound, that is whether [Store.Vectors] maps it rather than
+// reading the database.
+func (s *Store) VectorFileCurrent(ctx context.Context, collection string) (bool, error) {
+	cid, err := s.collectionID(ctx, collection)
+	if err != nil {
+		return false, err
+	}
+	_, _, _, err = s.vectorsFromFile(ctx, cid)
+	return err == nil, nil
+}
