@@ -393,6 +393,7 @@ func (r *run) validate(texts []string, emb *salvo.Embedding, vecs [][]float32, e
 	if err := r.checkDims(len(emb.Vectors[0])); err != nil {
 		return err
 	}
+	r.learnRatio(texts, emb.PromptTokens)
 	if len(texts) == 1 && r.cfg.ContextTokens > 0 && emb.PromptTokens >= r.cfg.ContextTokens {
 		errs[0] = salvo.ErrTruncated // recorded as truncated, stored anyway
 	}

@@ -1,0 +1,114 @@
+package engine
+
+import (
+	"math"
+	"sync/atomic"
+
+	"github.com/salvoembed/salvo"
+	textchunk "github.com/salvoembed/salvo/chunk"
+)
+
+// ChunkAuto, as Config.Chunk, cuts the texts longer than the model's
+// context (Config.ContextTokens) into pieces that fit.
+const ChunkAuto = -1
+
+// specialTokens is what a model adds to every input (BERT's [CLS] and
+// [SEP]): room a piece leaves in the context.
+const specialTokens = 2
+
+// pieceBudget returns the most tokens, by chunk.Estimate, a piece may hold,
+// or 0 when texts are not cut: Config.Chunk off, or auto without a known
+// context.
+//
+// chunk.Estimate counts on the high side for ordinary text, so a piece
+// sized by it alone fits; the budget depends on the text only, and the
+// same text is cut the same way run after run (its pieces stay cached).
+// When the server's token counts show more tokens than estimated (the
+// ratio learned from prompt_eval_count is above 1: text the estimate
+// undercounts, such as long strings of letters and digits), the budget
+// shrinks by that ratio for the rest of the run.
+func (r *run) pieceBudget() int {
+	var n int
+	switch c := r.cfg.Chunk; {
+	case c > 0:
+		n = c
+		if ctx := r.cfg.ContextTokens - specialTokens; ctx > 0 && n > ctx {
+			n = ctx
+		}
+	case c == ChunkAuto && r.cfg.ContextTokens > specialTokens:
+		n = r.cfg.ContextTokens - specialTokens
+	default:
+		return 0
+	}
+	if ratio := r.tokenRatio(); ratio > 1 {
+		n = int(float64(n) / ratio)
+	}
+	return max(n, 1)
+}
+
+// tokenRatio is the highest ratio seen so far of the tokens a server
+// counted to the tokens estimated, 0 when none is known.
+func (r *run) tokenRatio() float64 { return math.Float64frombits(r.ratio.Load()) }
+
+// learnRatio takes a batch's token count (prompt_eval_count, the special
+// tokens included) against the estimate of its texts. Only batches large
+// enough to say something are taken, and never an answer that reached the
+// context (its text was cut, so the count is low).
+func (r *run) learnRatio(texts []string, promptTokens int) {
+	if r.cfg.Chunk == 0 || promptTokens <= 0 || len(texts) == 1 && promptTokens >= r.cfg.ContextTokens && r.cfg.ContextTokens > 0 {
+		return
+	}
+	est := 0
+	for _, t := range texts {
+		est += textchunk.Estimate(t) + specialTokens
+	}
+	if est < 64 {
+		return
+	}
+	ratio := float64(promptTokens) / float64(est)
+	for {
+		old := r.ratio.Load()
+		if ratio <= math.Float64frombits(old) || r.ratio.CompareAndSwap(old, math.Float64bits(ratio)) {
+			return
+		}
+	}
+}
+
+// cut returns the pieces of text when it is to be cut, else nil.
+func (r *run) cut(text string) []textchunk.Piece {
+	budget := r.pieceBudget()
+	if budget == 0 || textchunk.Fits(text, budget) {
+		return nil
+	}
+	ps, err := textchunk.Split(text, textchunk.Options{MaxTokens: budget, Overlap: r.cfg.ChunkOverlap})
+	if err != nil || len(ps) < 2 {
+		return nil
+	}
+	return ps
+}
+
+// counts reports whether rf counts in the run's record counters: a whole
+// record does, a piece only when it is its record's last (so a record
+// counts once, whatever becomes of its other pieces).
+func counts(rf ref) bool {
+	return rf.chunk == nil || rf.chunk.Index == rf.chunk.Count-1
+}
+
+// countRefs is how many of refs count (see counts).
+func countRefs(refs []ref) int64 {
+	n := int64(0)
+	for _, rf := range refs {
+		if counts(rf) {
+			n++
+		}
+	}
+	return n
+}
+
+// ratioBits holds the learned token ratio as float64 bits.
+type ratioBits = atomic.Uint64
+
+// item is the store item of rf's record or piece.
+func (rf ref) item(key salvo.Key) salvo.Item {
+	return salvo.Item{ID: rf.id, Key: key, Fields: rf.fields, Chunk: rf.chunk}
+}
