@@ -14,7 +14,9 @@ import "context"
 //     a store has them: [VectorReader] (a whole collection at once, else
 //     [Store.Each]), [ItemVectorReader], [Searcher] and [Indexer] (a store
 //     that ranks by itself, such as PostgreSQL with pgvector), [Pruner]
-//     (what salvo embed --prune deletes with).
+//     (what salvo embed --prune deletes with), [Aliaser] (salvo alias and
+//     salvo drop, in alias.go), [TextSearcher] (salvo search --mode text
+//     and hybrid).
 
 // FullStore is everything a store implements to serve every salvo command:
 // the required parts of the contract.
@@ -70,4 +72,27 @@ type Pruner interface {
 	// collection or another, may refer to the same vector. A collection
 	// that does not exist gives an error wrapping [ErrNoCollection].
 	DeleteItems(ctx context.Context, collection string, ids []string) (int64, error)
+}
+
+// TextQuery is a search by words. Words are lower-case runs of letters and
+// digits (as search.Words cuts a query), at least one.
+type TextQuery struct {
+	Words []string
+	// Phrase keeps only the records that hold every word, in this order
+	// and next to each other; without it a record holding any word is a
+	// match.
+	Phrase bool
+}
+
+// TextSearcher is a store that ranks a collection's records by words: a
+// full-text index of each item's text and kept fields' values (SQLite
+// FTS5 with BM25, PostgreSQL tsvector with ts_rank_cd), kept up to date in
+// the transaction that stores the item. Optional: salvo search --mode text
+// and hybrid need it.
+type TextSearcher interface {
+	// TextSearch returns up to k matches of q in collection, best first,
+	// with a score that is higher for a better match (comparable within
+	// one answer only). A collection that does not exist gives an error
+	// wrapping [ErrNoCollection].
+	TextSearch(ctx context.Context, collection string, q TextQuery, k int) ([]Hit, error)
 }

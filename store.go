@@ -144,9 +144,14 @@ func (e *DimensionError) Error() string {
 // ErrNoCollection is returned for a collection that does not exist.
 var ErrNoCollection = errors.New("no such collection")
 
-// FindCollection returns what st holds of the collection name, or an error
-// wrapping [ErrNoCollection] when st has no such collection.
+// FindCollection returns what st holds of the collection name (or of the
+// collection the alias name points to, see [Resolve]), or an error wrapping
+// [ErrNoCollection] when st has no such collection.
 func FindCollection(ctx context.Context, st Store, name string) (*Collection, error) {
+	name, err := Resolve(ctx, st, name)
+	if err != nil {
+		return nil, err
+	}
 	colls, err := st.Collections(ctx)
 	if err != nil {
 		return nil, err

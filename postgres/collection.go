@@ -30,6 +30,12 @@ func (s *Store) openCollectionOnce(ctx context.Context, c salvo.Collection) (*sa
 			&stored.Prefix, &stored.Endpoint, &stored.Dimensions, &stored.Digest, &stored.Keep)
 		switch {
 		case isNoRows(err):
+			if target, err := s.aliasOf(ctx, tx, c.Name); err != nil || target != "" {
+				if err != nil {
+					return err
+				}
+				return &salvo.NameTakenError{Name: c.Name, AliasOf: target}
+			}
 			*stored = salvo.Collection{Name: c.Name, Model: c.Model, Template: c.Template}
 			if c.Endpoint != "" {
 				setEmbedding(stored, c)
@@ -60,7 +66,8 @@ func (s *Store) openCollectionOnce(ctx context.Context, c salvo.Collection) (*sa
 	})
 	var mm *salvo.ModelMismatchError
 	var de *salvo.DimensionError
-	if errors.As(err, &mm) || errors.As(err, &de) {
+	var nt *salvo.NameTakenError
+	if errors.As(err, &mm) || errors.As(err, &de) || errors.As(err, &nt) {
 		return nil, err
 	}
 	if err != nil {

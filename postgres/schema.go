@@ -15,10 +15,10 @@ const DefaultSchema = "salvo"
 
 // SchemaVersion is the version of salvo's tables this build writes.
 // Version 2 added how a collection was embedded (prefix, endpoint,
-// dimensions, digest, kept fields) and each item's kept fields; [Open]
-// upgrades a schema of version 1 in place. Version 3 added the pieces of
-// long records (chunks).
-const SchemaVersion = 3
+// dimensions, digest, kept fields) and each item's kept fields; version 3
+// the aliases; version 4 the pieces of long records (chunks). [Open]
+// upgrades an older schema in place.
+const SchemaVersion = 4
 
 // Vector storage kinds, as [Store.VectorStorage] and the meta table name them.
 const (
@@ -91,6 +91,17 @@ CREATE TABLE {{s}}.runs (
 	args        jsonb       NOT NULL DEFAULT '[]'
 );
 CREATE INDEX runs_by_collection ON {{s}}.runs (collection, started_at);
+` + aliasesSQL
+
+// aliasesSQL is schema 3's: names that stand for a collection (salvo
+// alias). The reference keeps a collection an alias points to from being
+// deleted.
+const aliasesSQL = `
+CREATE TABLE IF NOT EXISTS {{s}}.aliases (
+	name          text   COLLATE "C" PRIMARY KEY,
+	collection_id bigint NOT NULL REFERENCES {{s}}.collections (id)
+);
+CREATE INDEX IF NOT EXISTS aliases_by_collection ON {{s}}.aliases (collection_id);
 `
 
 // Vectors are kept in the row (STORAGE MAIN) rather than in a TOAST table,
@@ -162,7 +173,8 @@ var migrations = map[int]string{
 		ADD COLUMN IF NOT EXISTS digest     text    NOT NULL DEFAULT '',
 		ADD COLUMN IF NOT EXISTS keep       text    NOT NULL DEFAULT '';
 	ALTER TABLE {{s}}.items ADD COLUMN IF NOT EXISTS fields json`,
-	2: chunksSQL,
+	2: aliasesSQL,
+	3: chunksSQL,
 }
 
 // upgrade checks an existing schema, brings an older version up to

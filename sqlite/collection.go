@@ -42,6 +42,12 @@ func (s *Store) OpenCollection(ctx context.Context, c salvo.Collection) (*salvo.
 	err = tx.StmtContext(ctx, s.st.collByName).QueryRowContext(ctx, c.Name).Scan(&id, &stored.Model, &stored.Dims, &template)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
+		if target, err := aliasOf(ctx, tx, c.Name); err != nil || target != "" {
+			if err != nil {
+				return nil, fmt.Errorf("create collection %q in %s: %w", c.Name, s.path, err)
+			}
+			return nil, &salvo.NameTakenError{Name: c.Name, AliasOf: target}
+		}
 		stored.Model, stored.Template = c.Model, c.Template
 		res, err := tx.StmtContext(ctx, s.st.insertColl).ExecContext(ctx, c.Name, c.Model, c.Template, now, now)
 		if err == nil {

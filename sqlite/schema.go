@@ -62,7 +62,19 @@ var migrations = []string{
 	ALTER TABLE collections ADD COLUMN digest     TEXT    NOT NULL DEFAULT '';
 	ALTER TABLE collections ADD COLUMN keep       TEXT    NOT NULL DEFAULT '';
 	ALTER TABLE items ADD COLUMN fields TEXT CHECK (fields IS NULL OR json_valid(fields));`,
-	// 3: the pieces of long records, one vector each, under the record's
+	// 3: aliases, names that stand for a collection (salvo alias). The
+	// reference keeps a collection an alias points to from being deleted.
+	`CREATE TABLE aliases (
+		name          TEXT    PRIMARY KEY,
+		collection_id INTEGER NOT NULL REFERENCES collections (id)
+	) WITHOUT ROWID;
+	CREATE INDEX aliases_by_collection ON aliases (collection_id);`,
+	// 4: the words of each item (its text and its kept fields' values) in
+	// an FTS5 index, for search by words (BM25). Triggers keep it in step
+	// with items in the transaction that writes them; the items already
+	// stored are indexed here. See words.go.
+	wordsSchema,
+	// 5: the pieces of long records, one vector each, under the record's
 	// ID and the piece's number, with its byte offsets in the text.
 	`CREATE TABLE chunks (
 		collection_id INTEGER NOT NULL REFERENCES collections (id),
@@ -76,7 +88,7 @@ var migrations = []string{
 }
 
 // SchemaVersion is the schema version this build writes.
-const SchemaVersion = 3
+const SchemaVersion = 5
 
 func init() {
 	if len(migrations) != SchemaVersion {

@@ -21,7 +21,9 @@
 // (RecordRun, Runs) and [salvo.Describer]; the suite fails for a store that
 // lacks one ([Missing] names them). [salvo.VectorReader] and
 // [salvo.ItemVectorReader] are optional, and checked against Each when a
-// store has them.
+// store has them; [salvo.Pruner] and [salvo.Aliaser] (aliases and
+// DropCollection) are optional too, and checked where a store has them; so
+// is [salvo.TextSearcher], against the texts and fields stored.
 //
 // Record IDs in the suite are valid UTF-8 without NUL bytes, which is what
 // every backend can store as text, and vectors are finite (salvo's engine
@@ -64,7 +66,12 @@ func Run(t *testing.T, open func(t *testing.T) salvo.Store) {
 	t.Run("Vectors", func(t *testing.T) { testVectors(t, open(t)) })
 	t.Run("ItemVector", func(t *testing.T) { testItemVector(t, open(t)) })
 	t.Run("DeleteItems", func(t *testing.T) { testDeleteItems(t, open(t)) })
+	t.Run("Aliases", func(t *testing.T) { testAliases(t, open(t)) })
+	t.Run("DropCollection", func(t *testing.T) { testDropCollection(t, open(t)) })
+	t.Run("TextSearch", func(t *testing.T) { testTextSearch(t, open(t)) })
+	t.Run("TextSearchMany", func(t *testing.T) { testTextSearchMany(t, open(t)) })
 	t.Run("Chunks", func(t *testing.T) { testChunks(t, open(t)) })
+	t.Run("DropChunked", func(t *testing.T) { testDropChunked(t, open(t)) })
 	t.Run("CachedVectors", func(t *testing.T) { testCachedVectors(t, open(t)) })
 	t.Run("Runs", func(t *testing.T) { testRuns(t, open(t)) })
 	t.Run("Describer", func(t *testing.T) { testDescriber(t, open(t)) })
