@@ -138,6 +138,7 @@ func distSettings(f *embedFlags, rd *render.Renderer, extra ...string) map[strin
 		"--on-duplicate":  f.onDuplicate,
 		"--job-size":      fmt.Sprint(f.jobSize),
 	}
+	extra = append(extra, f.chunkSettings()...)
 	for i := 0; i+1 < len(extra); i += 2 {
 		m[extra[i]] = extra[i+1]
 	}

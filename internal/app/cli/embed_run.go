@@ -49,53 +49,55 @@ Flags:
 `
 
 type embedFlags struct {
-	hosts       hostList
-	model       string
-	api         string
-	concurrency autoInt
-	batchSize   autoInt
-	text        string
-	allowConst  bool // --allow-constant-text
-	fields      []string
-	prefix      string
-	idField     string
-	records     string
-	format      string
-	db          dbTarget
-	collection  string
-	limit       int
-	skip        bool
-	force       bool
-	retries     int
-	timeout     time.Duration
-	hostTimeout time.Duration
-	dbTimeout   time.Duration
-	rate        float64
-	failures    string
-	jsonOut     bool
-	quiet       bool
-	dimensions  int
-	keepAlive   string
-	truncate    bool
-	pull        bool
-	args        []string // as salvo embed received them, for the run ledger
-	apiKeyEnv   string
-	onDuplicate string
-	sourceDB    string
-	sql         string
-	writeBack   string
-	dupPolicy   engine.DuplicatePolicy // --on-duplicate, parsed
-	keep        []string
-	kept        keeper // what --keep keeps, resolved against the template
-	numThread   int
-	metricsAddr string
-	distributed bool
-	jobSize     int
-	lease       time.Duration
-	dist        *distPlan // --distributed: the jobs
-	plan        bool      // --plan: print what the run would do, do nothing
-	prune       bool      // --prune: delete the records the input lacks
-	pruneMax    pruneLimit
+	hosts        hostList
+	model        string
+	api          string
+	concurrency  autoInt
+	batchSize    autoInt
+	text         string
+	allowConst   bool // --allow-constant-text
+	fields       []string
+	prefix       string
+	idField      string
+	records      string
+	format       string
+	db           dbTarget
+	collection   string
+	limit        int
+	skip         bool
+	force        bool
+	retries      int
+	timeout      time.Duration
+	hostTimeout  time.Duration
+	dbTimeout    time.Duration
+	rate         float64
+	failures     string
+	jsonOut      bool
+	quiet        bool
+	dimensions   int
+	keepAlive    string
+	truncate     bool
+	chunk        chunkFlag // --chunk: auto, off (0) or tokens
+	chunkOverlap int
+	pull         bool
+	args         []string // as salvo embed received them, for the run ledger
+	apiKeyEnv    string
+	onDuplicate  string
+	sourceDB     string
+	sql          string
+	writeBack    string
+	dupPolicy    engine.DuplicatePolicy // --on-duplicate, parsed
+	keep         []string
+	kept         keeper // what --keep keeps, resolved against the template
+	numThread    int
+	metricsAddr  string
+	distributed  bool
+	jobSize      int
+	lease        time.Duration
+	dist         *distPlan // --distributed: the jobs
+	plan         bool      // --plan: print what the run would do, do nothing
+	prune        bool      // --prune: delete the records the input lacks
+	pruneMax     pruneLimit
 }
 
 func (f *embedFlags) register(fs *pflag.FlagSet) {
@@ -103,6 +105,7 @@ func (f *embedFlags) register(fs *pflag.FlagSet) {
 	fs.Var(&f.concurrency, "concurrency", "requests in flight per host, or auto: adapt to the server (aliases: --concurrent, --workers)")
 	fs.Var(&f.batchSize, "batch-size", "texts per request, or auto: aim at ~2 s requests (--api embeddings sends one)")
 	f.registerInput(fs)
+	f.registerChunk(fs)
 	dbFlag(fs, &f.db)
 	fs.StringVar(&f.collection, "collection", "", "collection `NAME` (default: the first file's name without extension)")
 	fs.StringSliceVar(&f.keep, "keep", nil, "record fields (`FIELD,…`) to keep with each vector, shown by search and serve ('*': all; default: the fields the text is made of)")
@@ -396,6 +399,8 @@ func embedRecords(ctx context.Context, f *embedFlags, stdio Stdio, renderer *ren
 		Force:         f.force,
 		Reembed:       !f.skip,
 		ContextTokens: model.ctxTokens,
+		Chunk:         int(f.chunk),
+		ChunkOverlap:  f.chunkOverlap,
 		ModelDims:     cmp.Or(f.dimensions, model.dims), // --dimensions cuts the model's vectors
 		HostTimeout:   f.hostTimeout,
 		Failures:      tally,
