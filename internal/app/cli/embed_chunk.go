@@ -54,3 +54,17 @@ func (f *embedFlags) registerChunk(fs *pflag.FlagSet) {
 func (f *embedFlags) chunkSettings() []string {
 	return []string{"--chunk", f.chunk.String(), "--chunk-overlap", fmt.Sprint(f.chunkOverlap)}
 }
+
+// checkChunkWriteBack turns chunking off for --write-back, which writes one
+// vector into each row of the user's table and so cannot hold pieces, and
+// refuses a --chunk given with it.
+func checkChunkWriteBack(f *embedFlags, changed func(string) bool) error {
+	if f.writeBack == "" || f.chunk == 0 {
+		return nil
+	}
+	if changed("chunk") {
+		return usageError("--write-back writes one vector into each row of %s: it cannot hold the pieces of --chunk %s; give --chunk off (the server then truncates texts longer than the model's context, and the report counts them)", f.writeBack, f.chunk.String())
+	}
+	f.chunk = 0
+	return nil
+}

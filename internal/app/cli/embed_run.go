@@ -240,6 +240,9 @@ func embed(ctx context.Context, f *embedFlags, fs *pflag.FlagSet, stdio Stdio) (
 	if err := checkPrune(f, fs.Changed); err != nil {
 		return nil, err
 	}
+	if err := checkChunkWriteBack(f, fs.Changed); err != nil {
+		return nil, err
+	}
 	if f.sourceDB != "" || f.sql != "" || f.writeBack != "" {
 		return embedFromDB(ctx, f, files, stdio)
 	}
