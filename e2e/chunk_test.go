@@ -151,3 +151,58 @@ func TestChunkLongDocuments(t *testing.T) {
 		}
 	}
 }
+
+// TestRealChunk: on the real Ollama with the fixture model (a 512-token
+// context), documents several contexts long are embedded whole in pieces,
+// none truncated, and a dozen words from the end of one find it first.
+func TestRealChunk(t *testing.T) {
+	host, model := realServer(t)
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(21, 22))
+	// Each document has words of its own (syllables no other document
+	// uses): the fixture model's weights are random, so only shared
+	// tokens make texts near.
+	letters := "bcdfghjklmnprstvz"
+	vowels := "aeiou"
+	const n, target = 6, 4
+	var lines, texts []string
+	for i := range n {
+		var own []string
+		for j := range 8 {
+			own = append(own, string(letters[(i*8+j)%len(letters)])+string(vowels[(i+j)%len(vowels)])+string(letters[(i*3+j*5)%len(letters)]))
+		}
+		var b strings.Builder
+		for w := range 900 + rng.IntN(300) {
+			if w > 0 {
+				b.WriteString(map[bool]string{true: ". ", false: " "}[w%12 == 0])
+			}
+			b.WriteString(own[rng.IntN(len(own))] + own[rng.IntN(len(own))])
+		}
+		texts = append(texts, b.String())
+		line, _ := json.Marshal(map[string]string{"id": fmt.Sprint("doc", i), "text": b.String()})
+		lines = append(lines, string(line))
+	}
+	in := filepath.Join(dir, "long.jsonl")
+	if err := os.WriteFile(in, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "real.db")
+	r := salvo(t, "embed", in, "--host", host, "--model", model, "--db", db, "--json")
+	if r.code != cli.ExitOK {
+		t.Fatalf("salvo embed: exit %d\n%s", r.code, r.err)
+	}
+	var rep struct{ Embedded, Truncated, Chunked, Pieces int }
+	if err := json.Unmarshal([]byte(r.out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Truncated != 0 || rep.Embedded != n || rep.Chunked != n {
+		t.Fatalf("real Ollama: %+v; want %d embedded and chunked, 0 truncated\n%s", rep, n, r.err)
+	}
+	text := texts[target]
+	tail := strings.Fields(text[len(text)*9/10:])
+	query := strings.Join(tail[len(tail)-12:], " ")
+	rs := searchJSON(t, "--host", host, "--db", db, "--k", "3", query)
+	if len(rs) == 0 || rs[0].ID != fmt.Sprint("doc", target) || rs[0].Chunk == nil {
+		t.Fatalf("real Ollama: the tail of doc%d found %+v", target, rs)
+	}
+}
