@@ -87,6 +87,13 @@ func (r *run) cut(text string) []textchunk.Piece {
 	return ps
 }
 
+// fits reports whether chunking is on and text fits a piece: such a text
+// is batched as pieces are, on the estimate's word (see pieceBudget).
+func (r *run) fits(text string) bool {
+	budget := r.pieceBudget()
+	return budget > 0 && textchunk.Fits(text, budget)
+}
+
 // counts reports whether rf counts in the run's record counters: a whole
 // record does, a piece only when it is its record's last (so a record
 // counts once, whatever becomes of its other pieces).

@@ -154,7 +154,7 @@ func (r *run) resolve(ctx context.Context, chunks <-chan *chunk, batches chan<- 
 				}
 				g := &group{key: p.key, text: p.text, refs: []ref{p.ref}}
 				r.dedup.groups[p.key] = g
-				if p.chunk == nil && r.mightTruncate(p.text) {
+				if p.chunk == nil && r.mightTruncate(p.text) && !r.fits(p.text) {
 					solo = append(solo, &batch{groups: []*group{g}})
 					continue
 				}
