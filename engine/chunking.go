@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"math"
 	"sync/atomic"
 
@@ -65,13 +66,62 @@ func (r *run) learnRatio(texts []string, promptTokens int) {
 	if est < 64 {
 		return
 	}
-	ratio := float64(promptTokens) / float64(est)
+	r.raiseRatio(float64(promptTokens) / float64(est))
+}
+
+// raiseRatio makes ratio the learned token ratio if it is higher.
+func (r *run) raiseRatio(ratio float64) {
 	for {
 		old := r.ratio.Load()
 		if ratio <= math.Float64frombits(old) || r.ratio.CompareAndSwap(old, math.Float64bits(ratio)) {
 			return
 		}
 	}
+}
+
+// recut embeds a text the server refused as longer than the model's
+// context (with truncation off) in halves, cut again as long as the server
+// refuses them, and gives the text the mean of their vectors, at unit
+// length: nothing of it is cut off. The refusal says the server counts
+// more tokens than estimated: the learned ratio rises to at least the
+// context over the estimate, so the pieces cut from now on are smaller.
+// It reports false, with no vector, when the text cannot be cut or a half
+// fails for another reason.
+func (r *run) recut(ctx context.Context, hi int, text string, vecs [][]float32, errs []error) (bool, error) {
+	est := textchunk.Estimate(text)
+	if r.cfg.ContextTokens > 0 && est > 0 {
+		r.raiseRatio(float64(r.cfg.ContextTokens) / float64(est))
+	}
+	ps, err := textchunk.Split(text, textchunk.Options{MaxTokens: max(1, (est+1)/2), Overlap: -1})
+	if err != nil || len(ps) < 2 {
+		return false, nil
+	}
+	sub := make([]string, len(ps))
+	for i, p := range ps {
+		sub[i] = text[p.Start:p.End]
+	}
+	sv, se := make([][]float32, len(sub)), make([]error, len(sub))
+	if err := r.embed(ctx, hi, false, sub, sv, se); err != nil {
+		return false, err
+	}
+	var sum []float32
+	for _, v := range sv {
+		if v == nil {
+			return false, nil
+		}
+		if sum == nil {
+			sum = make([]float32, len(v))
+		}
+		for i := range v {
+			sum[i] += v[i]
+		}
+	}
+	if normalize(sum) != nil {
+		return false, nil
+	}
+	r.c.Recut.Add(1)
+	vecs[0], errs[0] = sum, nil
+	return true, nil
 }
 
 // cut returns the pieces of text when it is to be cut, else nil.

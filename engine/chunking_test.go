@@ -9,6 +9,7 @@ import (
 
 	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/engine"
+	"github.com/salvoembed/salvo/ollama"
 	"github.com/salvoembed/salvo/ollamatest"
 )
 
@@ -192,5 +193,32 @@ func TestChunkTokens(t *testing.T) {
 		if i > 0 && c.Start != pieces[i-1].End {
 			t.Fatalf("piece %d starts at %d, the previous ends at %d (overlap off)", i, c.Start, pieces[i-1].End)
 		}
+	}
+}
+
+// TestChunkRecutRefused: with truncation off, a piece the server refuses
+// as longer than its context (the server counts more tokens than the
+// estimate said) is cut again and embedded, never failed nor truncated;
+// the pieces cut afterwards are smaller.
+func TestChunkRecutRefused(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	e := newEnv(t, ollamatest.Config{ContextTokens: 20, Words: true}) // the server's real context
+	cfg := e.config()
+	cfg.ContextTokens = 64 // what the run believes
+	cfg.Chunk = engine.ChunkAuto
+	cfg.BatchSize = 4
+	no := false
+	strict, err := ollama.New(e.srv.URL(), ollama.Options{Model: model, Truncate: &no})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Hosts[0].Embedder = strict
+	in := []engine.Input{{ID: "a", Text: longDoc(rng, 400), Where: "t:1"}, {ID: "b", Text: longDoc(rng, 400), Where: "t:2"}}
+	rep := e.run(cfg, in)
+	if rep.Failed != 0 || rep.Truncated != 0 || rep.Embedded != 2 {
+		t.Fatalf("%d failed, %d truncated, %d embedded; want 0, 0, 2: %v", rep.Failed, rep.Truncated, rep.Embedded, e.fails.list())
+	}
+	if rep.Recut == 0 {
+		t.Fatalf("no piece was cut again: %+v", rep)
 	}
 }

@@ -142,8 +142,11 @@ type Report struct {
 	// Chunked records were cut into Pieces pieces (Config.Chunk). Such a
 	// record counts once in Embedded, Cached or Unchanged, as its last
 	// piece does.
-	Chunked   int64   `json:"chunked"`
-	Pieces    int64   `json:"pieces"`
+	Chunked int64 `json:"chunked"`
+	Pieces  int64 `json:"pieces"`
+	// Recut texts were refused by the server as longer than the context
+	// (truncation off) and embedded as the mean of smaller pieces.
+	Recut     int64   `json:"recut,omitempty"`
 	Seconds   float64 `json:"seconds"`
 	PerSecond float64 `json:"per_second"` // records embedded per second
 	P50       float64 `json:"p50_ms"`     // request latency
@@ -277,6 +280,7 @@ func (r *run) report(elapsed time.Duration) *Report {
 		Splits:     c.Splits.Load(),
 		Chunked:    c.Chunked.Load(),
 		Pieces:     c.Pieces.Load(),
+		Recut:      c.Recut.Load(),
 		Seconds:    elapsed.Seconds(),
 		P50:        float64(r.lat.quantile(0.50)) / 1e6,
 		P95:        float64(r.lat.quantile(0.95)) / 1e6,

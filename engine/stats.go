@@ -28,6 +28,7 @@ type Counters struct {
 	Splits     atomic.Int64 // failed batches split in halves to isolate a bad input
 	Chunked    atomic.Int64 // records cut into pieces (Config.Chunk)
 	Pieces     atomic.Int64 // the pieces they were cut into
+	Recut      atomic.Int64 // texts the server refused as too long, embedded in smaller pieces
 	InFlight   atomic.Int64 // requests being answered now
 }
 

@@ -213,6 +213,15 @@ func (r *run) embed(ctx context.Context, hi int, held bool, texts []string, vecs
 			}
 			return r.embed(ctx, hi, false, texts[m:], vecs[m:], errs[m:])
 		}
+		if len(texts) == 1 && salvo.TooLong(err) && r.cfg.Chunk != 0 {
+			ok, rerr := r.recut(ctx, hi, texts[0], vecs, errs)
+			if rerr != nil {
+				return rerr
+			}
+			if ok {
+				return nil
+			}
+		}
 		failAll(errs, vecs, r.explain(err))
 		return nil
 	}
