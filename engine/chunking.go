@@ -144,6 +144,23 @@ func (r *run) fits(text string) bool {
 	return budget > 0 && textchunk.Fits(text, budget)
 }
 
+// takePieces adds the pieces of the n-th input to cur when its text is to
+// be cut, and reports whether it was.
+func (r *run) takePieces(in Input, n int64, cur *chunk) bool {
+	ps := r.cut(in.Text)
+	if ps == nil {
+		return false
+	}
+	r.c.Chunked.Add(1)
+	r.c.Pieces.Add(int64(len(ps)))
+	for _, p := range ps {
+		c := &salvo.Chunk{Index: p.Index, Count: len(ps), Start: p.Start, End: p.End}
+		text := in.Text[p.Start:p.End]
+		cur.recs = append(cur.recs, pending{ref: ref{id: in.ID, where: in.Where, seq: n, fields: in.Fields, chunk: c}, text: text, key: r.cfg.Key.Key(text)})
+	}
+	return true
+}
+
 // counts reports whether rf counts in the run's record counters: a whole
 // record does, a piece only when it is its record's last (so a record
 // counts once, whatever becomes of its other pieces).

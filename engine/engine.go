@@ -106,14 +106,11 @@ type Config struct {
 	// single-text request whose token count reaches it was truncated.
 	ContextTokens int
 
-	// Chunk cuts long texts into pieces, each embedded and stored on its
-	// own under the record's ID (salvo.Chunk): 0 cuts nothing, ChunkAuto
-	// cuts texts longer than ContextTokens, N > 0 cuts texts into pieces of
-	// at most N tokens. Tokens are estimated (package chunk).
-	Chunk int
-	// ChunkOverlap is how many tokens consecutive pieces share: 0 for
-	// about a tenth of a piece, a negative value for none.
-	ChunkOverlap int
+	// Chunk cuts long texts into pieces stored under the record's ID
+	// (salvo.Chunk): 0 none, ChunkAuto those over ContextTokens, N > 0
+	// into pieces of at most N (estimated) tokens. ChunkOverlap is the
+	// tokens pieces share: 0 about a tenth of a piece, < 0 none.
+	Chunk, ChunkOverlap int
 
 	// OnDuplicate says what to do with a record whose ID an earlier record
 	// of the run had; the zero value fails it (see DuplicatePolicy).
@@ -139,13 +136,11 @@ type Report struct {
 	Requests   int64 `json:"requests"`
 	Retries    int64 `json:"retries"`
 	Splits     int64 `json:"splits"`
-	// Chunked records were cut into Pieces pieces (Config.Chunk). Such a
-	// record counts once in Embedded, Cached or Unchanged, as its last
-	// piece does.
-	Chunked int64 `json:"chunked"`
-	Pieces  int64 `json:"pieces"`
-	// Recut texts were refused by the server as longer than the context
-	// (truncation off) and embedded as the mean of smaller pieces.
+	// Chunked records were cut into Pieces pieces (Config.Chunk), each
+	// counted once elsewhere; Recut texts, refused as too long, were
+	// embedded as the mean of smaller pieces.
+	Chunked   int64   `json:"chunked"`
+	Pieces    int64   `json:"pieces"`
 	Recut     int64   `json:"recut,omitempty"`
 	Seconds   float64 `json:"seconds"`
 	PerSecond float64 `json:"per_second"` // records embedded per second
@@ -468,14 +463,7 @@ func (r *run) take(in Input, n int64, cur *chunk) {
 			return
 		}
 	}
-	if ps := r.cut(in.Text); ps != nil {
-		r.c.Chunked.Add(1)
-		r.c.Pieces.Add(int64(len(ps)))
-		for _, p := range ps {
-			c := &salvo.Chunk{Index: p.Index, Count: len(ps), Start: p.Start, End: p.End}
-			text := in.Text[p.Start:p.End]
-			cur.recs = append(cur.recs, pending{ref: ref{id: in.ID, where: in.Where, seq: n, fields: in.Fields, chunk: c}, text: text, key: r.cfg.Key.Key(text)})
-		}
+	if r.takePieces(in, n, cur) {
 		return
 	}
 	cur.recs = append(cur.recs, pending{ref: ref{id: in.ID, where: in.Where, seq: n, fields: in.Fields}, text: in.Text, key: r.cfg.Key.Key(in.Text)})
