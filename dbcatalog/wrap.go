@@ -34,7 +34,7 @@ func (s *wrapped) Lookup(ctx context.Context, collection string, items []salvo.I
 	}
 	var keys []salvo.Key
 	for i, it := range items {
-		if out[i] == salvo.Stored {
+		if out[i] == salvo.Stored && it.Chunk == nil {
 			keys = append(keys, it.Key)
 		}
 	}
@@ -50,7 +50,7 @@ func (s *wrapped) Lookup(ctx context.Context, collection string, items []salvo.I
 		vectors [][]float32
 	)
 	for i, it := range items {
-		if v := vecs[it.Key]; out[i] == salvo.Stored && v != nil {
+		if v := vecs[it.Key]; out[i] == salvo.Stored && v != nil && it.Chunk == nil {
 			ids, vectors = append(ids, it.ID), append(vectors, v)
 		}
 	}
@@ -59,7 +59,7 @@ func (s *wrapped) Lookup(ctx context.Context, collection string, items []salvo.I
 		return err
 	}
 	for i, it := range items {
-		if out[i] == salvo.Stored && differ[it.ID] {
+		if out[i] == salvo.Stored && it.Chunk == nil && differ[it.ID] {
 			out[i] = salvo.Cached
 		}
 	}
@@ -90,7 +90,9 @@ func (s *wrapped) Put(ctx context.Context, collection string, entries []salvo.En
 	ids := make([]string, 0, len(items))
 	vectors := make([][]float32, 0, len(items))
 	for _, it := range items {
-		if v := vecs[it.Key]; v != nil {
+		// A piece of a long record is never written into the record's
+		// row: one piece is not the record's vector.
+		if v := vecs[it.Key]; v != nil && it.Chunk == nil {
 			ids, vectors = append(ids, it.ID), append(vectors, v)
 		}
 	}

@@ -88,7 +88,7 @@ func TestRealTruncation(t *testing.T) {
 	}
 
 	db := filepath.Join(dir, "cut.db")
-	s, r := embedOK(t, in, "--host", host, "--model", model, "--db", db)
+	s, r := embedOK(t, in, "--host", host, "--model", model, "--db", db, "--chunk", "off")
 	if s.Truncated != 1 || s.Failed != 0 || s.Embedded != 4 {
 		t.Errorf("default flags: summary %+v, want 4 embedded, 1 truncated, 0 failed", s)
 	}
@@ -101,7 +101,7 @@ func TestRealTruncation(t *testing.T) {
 
 	db = filepath.Join(dir, "strict.db")
 	failures := filepath.Join(dir, "strict.failures.jsonl")
-	r = salvo(t, "embed", in, "--host", host, "--model", model, "--db", db, "--truncate=false", "--json")
+	r = salvo(t, "embed", in, "--host", host, "--model", model, "--db", db, "--truncate=false", "--chunk", "off", "--json")
 	if r.code != cli.ExitPartial {
 		t.Fatalf("--truncate=false: exit %d, want %d\n%s", r.code, cli.ExitPartial, r.err)
 	}

@@ -106,6 +106,12 @@ type Config struct {
 	// single-text request whose token count reaches it was truncated.
 	ContextTokens int
 
+	// Chunk cuts long texts into pieces stored under the record's ID
+	// (salvo.Chunk): 0 none, ChunkAuto those over ContextTokens, N > 0
+	// into pieces of at most N (estimated) tokens. ChunkOverlap is the
+	// tokens pieces share: 0 about a tenth of a piece, < 0 none.
+	Chunk, ChunkOverlap int
+
 	// OnDuplicate says what to do with a record whose ID an earlier record
 	// of the run had; the zero value fails it (see DuplicatePolicy).
 	OnDuplicate DuplicatePolicy
@@ -125,16 +131,22 @@ type Report struct {
 	Failed    int64 `json:"failed"`
 	// Duplicates were skipped for an ID another record of the run has
 	// (--on-duplicate first or last); with the default, they fail.
-	Duplicates int64   `json:"duplicates"`
-	Truncated  int64   `json:"truncated"`
-	Requests   int64   `json:"requests"`
-	Retries    int64   `json:"retries"`
-	Splits     int64   `json:"splits"`
-	Seconds    float64 `json:"seconds"`
-	PerSecond  float64 `json:"per_second"` // records embedded per second
-	P50        float64 `json:"p50_ms"`     // request latency
-	P95        float64 `json:"p95_ms"`
-	LoadSecs   float64 `json:"model_load_seconds"` // time servers spent loading the model
+	Duplicates int64 `json:"duplicates"`
+	Truncated  int64 `json:"truncated"`
+	Requests   int64 `json:"requests"`
+	Retries    int64 `json:"retries"`
+	Splits     int64 `json:"splits"`
+	// Chunked records were cut into Pieces pieces (Config.Chunk), each
+	// counted once elsewhere; Recut texts, refused as too long, were
+	// embedded as the mean of smaller pieces.
+	Chunked   int64   `json:"chunked"`
+	Pieces    int64   `json:"pieces"`
+	Recut     int64   `json:"recut,omitempty"`
+	Seconds   float64 `json:"seconds"`
+	PerSecond float64 `json:"per_second"` // records embedded per second
+	P50       float64 `json:"p50_ms"`     // request latency
+	P95       float64 `json:"p95_ms"`
+	LoadSecs  float64 `json:"model_load_seconds"` // time servers spent loading the model
 	// PerHost has one entry per host, in the order of Config.Hosts.
 	PerHost []HostReport `json:"per_host"`
 }
@@ -182,6 +194,9 @@ func (c *Config) check() error {
 	if c.BatchSize < 0 {
 		c.BatchSize = 0
 	}
+	if c.Chunk < ChunkAuto {
+		return fmt.Errorf("engine: Chunk %d: give ChunkAuto, 0 (off) or a number of tokens", c.Chunk)
+	}
 	if c.Retries < 0 {
 		return fmt.Errorf("engine: %d retries: give 0 for none", c.Retries)
 	}
@@ -216,6 +231,7 @@ type run struct {
 	stats    []hostStats    // per host: what it did
 	ids      *idSet         // the IDs read so far (reader only)
 	latest   *latest        // DuplicateLast: the newest record of each repeated ID
+	ratio    ratioBits      // tokens counted per token estimated, the highest seen (chunking)
 }
 
 func newRun(cfg Config) *run {
@@ -257,6 +273,9 @@ func (r *run) report(elapsed time.Duration) *Report {
 		Requests:   c.Requests.Load(),
 		Retries:    c.Retries.Load(),
 		Splits:     c.Splits.Load(),
+		Chunked:    c.Chunked.Load(),
+		Pieces:     c.Pieces.Load(),
+		Recut:      c.Recut.Load(),
 		Seconds:    elapsed.Seconds(),
 		P50:        float64(r.lat.quantile(0.50)) / 1e6,
 		P95:        float64(r.lat.quantile(0.95)) / 1e6,
@@ -443,6 +462,9 @@ func (r *run) take(in Input, n int64, cur *chunk) {
 			cur.fails = append(cur.fails, Failure{ID: in.ID, Where: in.Where, Stage: stageDuplicate, Error: err.Error(), Err: err})
 			return
 		}
+	}
+	if r.takePieces(in, n, cur) {
+		return
 	}
 	cur.recs = append(cur.recs, pending{ref: ref{id: in.ID, where: in.Where, seq: n, fields: in.Fields}, text: in.Text, key: r.cfg.Key.Key(in.Text)})
 }

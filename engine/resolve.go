@@ -12,6 +12,8 @@ type ref struct {
 	id, where string
 	seq       int64  // the record's number in the run, from 1 (for DuplicateLast)
 	fields    []byte // kept fields, a JSON object or nil
+	// chunk is nil for a whole record, else the piece of it this is.
+	chunk *salvo.Chunk
 }
 
 // chunk is what the reader hands the resolver: records to look up, and
@@ -111,12 +113,15 @@ func (r *run) resolve(ctx context.Context, chunks <-chan *chunk, batches chan<- 
 		}
 		r.dedup.mu.Unlock()
 
+		if cap(presence) < len(rest) { // a long record's pieces
+			presence = make([]salvo.Presence, len(rest))
+		}
 		presence = presence[:len(rest)]
 		clear(presence)
 		if !r.cfg.Force && len(rest) > 0 {
 			items = items[:0]
 			for _, p := range rest {
-				items = append(items, salvo.Item{ID: p.id, Key: p.key})
+				items = append(items, salvo.Item{ID: p.id, Key: p.key, Chunk: p.chunk})
 			}
 			if err := r.cfg.Store.Lookup(ctx, r.cfg.Collection, items, presence); err != nil {
 				if ctx.Err() != nil {
@@ -130,15 +135,17 @@ func (r *run) resolve(ctx context.Context, chunks <-chan *chunk, batches chan<- 
 		solo = solo[:0]
 		r.dedup.mu.Lock()
 		for i, p := range rest {
-			if presence[i] == salvo.Stored {
+			if presence[i] == salvo.Stored && counts(p.ref) {
 				r.c.Unchanged.Add(1)
 			}
 			switch {
 			case presence[i] == salvo.Stored && !r.cfg.Reembed:
-				r.c.Cached.Add(1)
+				if counts(p.ref) {
+					r.c.Cached.Add(1)
+				}
 				o.stored = append(o.stored, p.ref)
 			case presence[i] != salvo.Missing:
-				o.links = append(o.links, salvo.Item{ID: p.id, Key: p.key, Fields: p.fields})
+				o.links = append(o.links, p.item(p.key))
 				o.linked = append(o.linked, p.ref)
 			default:
 				if g, ok := r.dedup.groups[p.key]; ok { // a duplicate within this chunk
@@ -147,7 +154,7 @@ func (r *run) resolve(ctx context.Context, chunks <-chan *chunk, batches chan<- 
 				}
 				g := &group{key: p.key, text: p.text, refs: []ref{p.ref}}
 				r.dedup.groups[p.key] = g
-				if r.mightTruncate(p.text) {
+				if p.chunk == nil && r.mightTruncate(p.text) && !r.fits(p.text) {
 					solo = append(solo, &batch{groups: []*group{g}})
 					continue
 				}

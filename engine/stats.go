@@ -26,6 +26,9 @@ type Counters struct {
 	Inputs     atomic.Int64 // texts sent (counting resends)
 	Retries    atomic.Int64 // requests sent again after a retryable error
 	Splits     atomic.Int64 // failed batches split in halves to isolate a bad input
+	Chunked    atomic.Int64 // records cut into pieces (Config.Chunk)
+	Pieces     atomic.Int64 // the pieces they were cut into
+	Recut      atomic.Int64 // texts the server refused as too long, embedded in smaller pieces
 	InFlight   atomic.Int64 // requests being answered now
 }
 

@@ -213,6 +213,15 @@ func (r *run) embed(ctx context.Context, hi int, held bool, texts []string, vecs
 			}
 			return r.embed(ctx, hi, false, texts[m:], vecs[m:], errs[m:])
 		}
+		if len(texts) == 1 && salvo.TooLong(err) && r.cfg.Chunk != 0 {
+			ok, rerr := r.recut(ctx, hi, texts[0], vecs, errs)
+			if rerr != nil {
+				return rerr
+			}
+			if ok {
+				return nil
+			}
+		}
 		failAll(errs, vecs, r.explain(err))
 		return nil
 	}
@@ -393,6 +402,7 @@ func (r *run) validate(texts []string, emb *salvo.Embedding, vecs [][]float32, e
 	if err := r.checkDims(len(emb.Vectors[0])); err != nil {
 		return err
 	}
+	r.learnRatio(texts, emb.PromptTokens)
 	if len(texts) == 1 && r.cfg.ContextTokens > 0 && emb.PromptTokens >= r.cfg.ContextTokens {
 		errs[0] = salvo.ErrTruncated // recorded as truncated, stored anyway
 	}

@@ -37,19 +37,23 @@ func (r *run) write(ctx context.Context, results <-chan *outcome) error {
 				continue
 			}
 			if errors.Is(o.errs[i], salvo.ErrTruncated) {
-				truncated += int64(len(g.refs))
+				truncated += countRefs(g.refs)
 			}
 			entries = append(entries, salvo.Entry{Key: g.key, Vector: o.vecs[i], Text: g.text})
-			n := len(items)
+			first := true
 			for _, rf := range g.refs {
 				if r.superseded(rf) {
 					continue
 				}
-				items = append(items, salvo.Item{ID: rf.id, Key: g.key, Fields: rf.fields})
-			}
-			if n := int64(len(items) - n); n > 0 {
-				embedded++
-				cached += n - 1
+				items = append(items, rf.item(g.key))
+				switch {
+				case !counts(rf):
+				case first:
+					embedded++
+				default:
+					cached++
+				}
+				first = false
 			}
 		}
 		err := r.cfg.Store.Put(ctx, r.cfg.Collection, entries, items)
@@ -171,6 +175,12 @@ func (r *run) putLinks(ctx context.Context, links []salvo.Item, refs []ref) ([]r
 		}
 		links, refs = keptLinks, keptRefs
 	}
-	r.c.Cached.Add(int64(len(links)))
+	n := int64(0) // a long record counts once, with its last piece
+	for _, it := range links {
+		if it.Chunk == nil || it.Chunk.Index == it.Chunk.Count-1 {
+			n++
+		}
+	}
+	r.c.Cached.Add(n)
 	return refs, nil
 }

@@ -12,6 +12,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -132,6 +133,15 @@ func write(ctx context.Context, st salvo.Store, format string, w io.Writer, file
 			return err
 		}
 	}
+	if format != IDs {
+		chunked, err := hasPieces(ctx, st, info.Name)
+		if err != nil {
+			return err
+		}
+		if chunked {
+			cols = append(slices.Clip(cols), PieceColumns...)
+		}
+	}
 	bw := bufio.NewWriterSize(w, 1<<16)
 	var ew rowWriter
 	switch format {
@@ -183,6 +193,10 @@ func Rows(ctx context.Context, st salvo.Store, coll string, cols []string, fn fu
 	}
 	ids := make([]string, 0, chunk)
 	vecs := make([][]float32, 0, chunk)
+	var ps *pieces // the pieces of long records, when the fields show them
+	if slices.Contains(cols, PieceColumns[0]) {
+		ps = openPieces(ctx, st, coll)
+	}
 	flush := func() error {
 		docs, err := dr.Docs(ctx, coll, ids)
 		if err != nil {
@@ -202,6 +216,16 @@ func Rows(ctx context.Context, st salvo.Store, coll string, cols []string, fn fu
 				t, _ := json.Marshal(d.Text)
 				m["text"] = t
 			}
+			if ps != nil {
+				if own := ps.take(ids[i]); len(own) > 0 {
+					for _, p := range own {
+						if err := fn(ids[i], p.v, withPiece(m, p.c)); err != nil {
+							return err
+						}
+					}
+					continue
+				}
+			}
 			if err := fn(ids[i], vecs[i], m); err != nil {
 				return err
 			}
@@ -219,7 +243,7 @@ func Rows(ctx context.Context, st salvo.Store, coll string, cols []string, fn fu
 	if err == nil && len(ids) > 0 {
 		err = flush()
 	}
-	return err
+	return errors.Join(err, ps.close())
 }
 
 // KeptFields is every field name kept in the collection (embed --keep

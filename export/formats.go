@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -222,6 +223,10 @@ func (n *npyWriter) row(id string, v []float32, m map[string]json.RawMessage) er
 		return err
 	}
 	n.idw.WriteString(id)
+	if c, ok := m["chunk"]; ok && slices.Contains(n.cols, "chunk") {
+		n.idw.WriteByte('#') // a piece of a long record: id#chunk
+		n.idw.Write(c)
+	}
 	n.idw.WriteByte('\n')
 	if n.fw != nil {
 		n.fw.Write(appendFields(nil, n.cols, m))

@@ -133,7 +133,7 @@ func (s *Server) compute(j *job) answer {
 		kept, n, cut := fitContext(text, limit)
 		tooLong = tooLong || cut && !j.truncate
 		a.tokens += n
-		v := Vector(j.model, kept, s.cfg.Dims)
+		v := s.vector(j.model, kept)
 		if j.legacy {
 			for k := range v {
 				v[k] *= LegacyScale

@@ -48,6 +48,11 @@ type Config struct {
 	// ContextTokens words, or with "truncate":false rejected with 400.
 	// 0 means no limit.
 	ContextTokens int
+	// Words makes a text's vector the normalised sum of one vector per
+	// word (see [WordsVector]), so that texts sharing words are near: a
+	// search test can then find a document by some of its words. Off, a
+	// vector is a hash of the whole text (see [Vector]).
+	Words bool
 	// LegacyOnly serves only /api/embeddings, like an Ollama older than
 	// 0.2.6: /api/embed and the /v1 paths answer 404.
 	LegacyOnly bool

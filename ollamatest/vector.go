@@ -3,6 +3,7 @@ package ollamatest
 import (
 	"math"
 	"strings"
+	"unicode"
 )
 
 // LegacyScale is the length of the vectors that /api/embeddings returns:
@@ -38,7 +39,41 @@ func CutDims(v []float32, d int) []float32 {
 // options: Vector of the text as cut to the server's ContextTokens.
 func (s *Server) Embedding(model, text string) []float32 {
 	kept, _, _ := fitContext(text, s.cfg.ContextTokens)
-	return Vector(model, kept, s.cfg.Dims)
+	return s.vector(model, kept)
+}
+
+func (s *Server) vector(model, text string) []float32 {
+	if s.cfg.Words {
+		return WordsVector(model, text, s.cfg.Dims)
+	}
+	return Vector(model, text, s.cfg.Dims)
+}
+
+// WordsVector is the normalised sum of Vector(model, word, dims) over the
+// whitespace-separated words of text, lower-cased, with the punctuation
+// around them trimmed: texts that share words are near, as with a real
+// model. A text without words gets Vector(model, text, dims).
+func WordsVector(model, text string, dims int) []float32 {
+	v := make([]float32, max(dims, 0))
+	w := make([]float32, len(v))
+	m := canonical(model)
+	n := 0
+	for _, word := range strings.Fields(text) {
+		word = strings.ToLower(strings.TrimFunc(word, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }))
+		if word == "" {
+			continue
+		}
+		fill(w, seed(m, word))
+		for i := range v {
+			v[i] += w[i]
+		}
+		n++
+	}
+	if n == 0 {
+		return Vector(model, text, dims)
+	}
+	normalize(v)
+	return v
 }
 
 func seed(model, text string) uint64 {

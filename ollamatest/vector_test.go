@@ -137,3 +137,27 @@ func TestAppendString(t *testing.T) {
 		}
 	}
 }
+
+func TestWordsVector(t *testing.T) {
+	dot := func(a, b []float32) float64 {
+		s := 0.0
+		for i := range a {
+			s += float64(a[i]) * float64(b[i])
+		}
+		return s
+	}
+	doc := WordsVector("m", "The cat sat on the mat, and the dog barked at the mailman.", 256)
+	near := WordsVector("m", "dog barked mailman", 256)
+	far := WordsVector("m", "quantum chromodynamics lattice", 256)
+	if dn, df := dot(doc, near), dot(doc, far); dn < 0.3 || dn <= df+0.2 {
+		t.Fatalf("a query sharing words scores %.3f, one sharing none %.3f", dn, df)
+	}
+	if d := dot(WordsVector("m", "Dog, barked!", 256), WordsVector("m", "dog barked", 256)); d < 0.9999 {
+		t.Fatalf("case and punctuation change the vector: dot %.5f", d)
+	}
+	srv := New(Config{Words: true, Dims: 256})
+	defer srv.Close()
+	if d := dot(srv.Embedding(DefaultModel, "dog barked"), WordsVector(DefaultModel, "dog barked", 256)); d < 0.9999 {
+		t.Fatalf("Config.Words: the server's vector differs from WordsVector (dot %.5f)", d)
+	}
+}

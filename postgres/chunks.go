@@ -189,49 +189,73 @@ func (s *Store) lookupMixed(ctx context.Context, collection string, items []salv
 	return s.wrap(rows.Err(), "lookup in collection %q", collection)
 }
 
+// eachChunkPage is how many pieces EachChunk reads per query: no query is
+// left open while fn runs (PGlite has one connection for everything).
+const eachChunkPage = 1000
+
 // EachChunk calls fn for every piece of the collection, by ID (byte order)
-// then piece number, with a vector fn may keep.
+// then piece number, with a vector fn may keep. It reads a page at a time.
 func (s *Store) EachChunk(ctx context.Context, collection string, fn func(id string, c salvo.Chunk, v []float32) error) error {
 	cid, _, err := s.collection(ctx, s.pool, collection, false)
 	if err != nil {
 		return err
 	}
-	rows, err := s.pool.Query(ctx, `SELECT ch.id, ch.chunk, count(*) OVER (PARTITION BY ch.id), ch.start, ch."end", c.vector
-		FROM `+s.q.s+`.chunks ch JOIN `+s.q.s+`.cache c ON c.id = ch.cache_id
-		WHERE ch.collection_id = $1 ORDER BY ch.id, ch.chunk`, cid)
-	if err != nil {
-		return s.wrap(err, "read the pieces of collection %q", collection)
+	type row struct {
+		id string
+		c  salvo.Chunk
+		v  []float32
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			id    string
-			c     salvo.Chunk
-			count int64
-			v     []float32
-		)
-		if s.vec {
-			var pv pgvector.Vector
-			err = rows.Scan(&id, &c.Index, &count, &c.Start, &c.End, &pv)
-			v = pv.Slice()
-		} else {
-			var b []byte
-			err = rows.Scan(&id, &c.Index, &count, &c.Start, &c.End, &b)
-			if err == nil && len(b)%4 != 0 {
-				err = fmt.Errorf("vector of %d bytes is not a whole number of float32s: the table is damaged", len(b))
-			}
-			v = make([]float32, len(b)/4)
-			f32le.Decode(v, b)
-		}
+	page := make([]row, 0, eachChunkPage)
+	lastID, lastChunk := "", -1
+	for {
+		rows, err := s.pool.Query(ctx, `SELECT ch.id, ch.chunk,
+				(SELECT count(*) FROM `+s.q.s+`.chunks x WHERE x.collection_id = ch.collection_id AND x.id = ch.id),
+				ch.start, ch."end", c.vector
+			FROM `+s.q.s+`.chunks ch JOIN `+s.q.s+`.cache c ON c.id = ch.cache_id
+			WHERE ch.collection_id = $1 AND (ch.id, ch.chunk) > ($2::text COLLATE "C", $3::int4)
+			ORDER BY ch.id, ch.chunk LIMIT $4`, cid, lastID, lastChunk, eachChunkPage)
 		if err != nil {
 			return s.wrap(err, "read the pieces of collection %q", collection)
 		}
-		c.Count = int(count)
-		if err := fn(id, c, v); err != nil {
-			return err
+		page = page[:0]
+		for rows.Next() {
+			var (
+				r     row
+				count int64
+			)
+			if s.vec {
+				var pv pgvector.Vector
+				err = rows.Scan(&r.id, &r.c.Index, &count, &r.c.Start, &r.c.End, &pv)
+				r.v = pv.Slice()
+			} else {
+				var b []byte
+				err = rows.Scan(&r.id, &r.c.Index, &count, &r.c.Start, &r.c.End, &b)
+				if err == nil && len(b)%4 != 0 {
+					err = fmt.Errorf("vector of %d bytes is not a whole number of float32s: the table is damaged", len(b))
+				}
+				r.v = make([]float32, len(b)/4)
+				f32le.Decode(r.v, b)
+			}
+			if err != nil {
+				rows.Close()
+				return s.wrap(err, "read the pieces of collection %q", collection)
+			}
+			r.c.Count = int(count)
+			page = append(page, r)
 		}
+		if err := rows.Err(); err != nil {
+			return s.wrap(err, "read the pieces of collection %q", collection)
+		}
+		for _, r := range page {
+			if err := fn(r.id, r.c, r.v); err != nil {
+				return err
+			}
+		}
+		if len(page) < eachChunkPage {
+			return nil
+		}
+		lastID, lastChunk = page[len(page)-1].id, page[len(page)-1].c.Index
 	}
-	return s.wrap(rows.Err(), "read the pieces of collection %q", collection)
 }
 
 // ChunkText returns the text of piece index of record id.

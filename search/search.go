@@ -35,6 +35,9 @@ type Result struct {
 	Score  float32         `json:"score"`
 	Fields json.RawMessage `json:"fields"`         // the kept fields as stored, {} when none
 	Text   string          `json:"text,omitempty"` // the embedded text, without the collection's prefix
+	// Chunk is the record's piece that matched best, for a record cut
+	// into pieces (salvo embed --chunk); nil for a whole record.
+	Chunk *ChunkHit `json:"chunk,omitempty"`
 }
 
 // Options tune Open.
@@ -54,10 +57,16 @@ type Collection struct {
 	index    *vecindex.Index // nil when the store is a Searcher
 	searcher salvo.Searcher
 	quantize bool
+	// PerPiece lists the pieces of long records as results of their own
+	// instead of each record once, by its best piece. Set it before
+	// searching.
+	PerPiece bool
+	rows     []pieceRow // by row of index, when the collection has pieces
 
 	exactOnce sync.Once       // a store that ranks by itself: the index for filtered searches
 	exact     *vecindex.Index // (filters apply before ranking, which the store's index cannot)
 	exactErr  error
+	exactRows []pieceRow
 
 	rowsOnce  sync.Once        // the kept fields of every row, for filters
 	rowFields []map[string]any // by row of index
@@ -99,7 +108,11 @@ func Open(ctx context.Context, st salvo.Store, name string, opts Options) (*Coll
 			return nil, &EmptyCollectionError{Name: name}
 		}
 		out := &Collection{Info: c, store: st, quantize: opts.Quantize}
-		if s, ok := st.(salvo.Searcher); ok {
+		pieces, err := hasPieces(ctx, st, name)
+		if err != nil {
+			return nil, err
+		}
+		if s, ok := st.(salvo.Searcher); ok && !pieces {
 			// Ask once whether the store ranks this collection itself.
 			_, err := s.Search(ctx, name, make([]float32, c.Dims), 1, "")
 			switch {
@@ -120,12 +133,13 @@ func Open(ctx context.Context, st salvo.Store, name string, opts Options) (*Coll
 
 // load reads every vector into the index.
 func (c *Collection) load(ctx context.Context) (err error) {
-	c.index, err = c.loadIndex(ctx)
+	c.index, c.rows, err = c.loadIndex(ctx)
 	return err
 }
 
-// loadIndex reads every vector into a new index.
-func (c *Collection) loadIndex(ctx context.Context) (*vecindex.Index, error) {
+// loadIndex reads every vector into a new index: one row per whole record
+// and one per piece of a long one (the rows say which).
+func (c *Collection) loadIndex(ctx context.Context) (*vecindex.Index, []pieceRow, error) {
 	var (
 		ids  []string
 		vecs []float32
@@ -147,19 +161,23 @@ func (c *Collection) loadIndex(ctx context.Context) (*vecindex.Index, error) {
 		})
 	}
 	if err != nil {
-		return nil, fmt.Errorf("load collection %q: %w", c.Info.Name, err)
+		return nil, nil, fmt.Errorf("load collection %q: %w", c.Info.Name, err)
+	}
+	ids, vecs, rows, err := c.withPieces(ctx, ids, vecs, dims)
+	if err != nil {
+		return nil, nil, err
 	}
 	if len(ids) == 0 {
-		return nil, &EmptyCollectionError{Name: c.Info.Name}
+		return nil, nil, &EmptyCollectionError{Name: c.Info.Name}
 	}
 	ix, err := vecindex.New(dims, ids, vecs)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if c.quantize {
 		go ix.Quantize()
 	}
-	return ix, nil
+	return ix, rows, nil
 }
 
 // Index returns the in-memory index, or nil when the store searches itself.
@@ -209,7 +227,7 @@ func (c *Collection) SimilarWhere(ctx context.Context, id string, k int, w Where
 		}
 		return c.NearestWhere(ctx, v, k, id, w)
 	}
-	row, ok := c.index.Row(id)
+	row, ok := c.recordRow(c.index, id)
 	if !ok {
 		return nil, c.unknownID(id)
 	}
@@ -260,7 +278,10 @@ func (c *Collection) NearestWhere(ctx context.Context, q []float32, k int, exclu
 	if k <= 0 {
 		return []Result{}, nil
 	}
-	var hits []salvo.Hit
+	var (
+		hits   []salvo.Hit
+		chunks []*salvo.Chunk
+	)
 	ix := c.index
 	if fs, ok := c.searcher.(salvo.FilterSearcher); ok && len(w) > 0 {
 		// The store filters as it ranks, unless it cannot compare some
@@ -276,7 +297,7 @@ func (c *Collection) NearestWhere(ctx context.Context, q []float32, k int, exclu
 	if c.searcher != nil && len(w) > 0 {
 		// The store's index (pgvector's HNSW) would filter after ranking
 		// and return fewer than k: scan every vector exactly instead.
-		c.exactOnce.Do(func() { c.exact, c.exactErr = c.loadIndex(context.WithoutCancel(ctx)) })
+		c.exactOnce.Do(func() { c.exact, c.exactRows, c.exactErr = c.loadIndex(context.WithoutCancel(ctx)) })
 		if c.exactErr != nil {
 			return nil, c.exactErr
 		}
@@ -289,7 +310,9 @@ func (c *Collection) NearestWhere(ctx context.Context, q []float32, k int, exclu
 		}
 	} else {
 		skip := vecindex.NoSkip
-		if row, ok := ix.Row(exclude); ok && exclude != "" {
+		if c.rowsOf(ix) != nil && exclude != "" {
+			skip = func(r int) bool { return c.recordOf(ix, r) == exclude }
+		} else if row, ok := ix.Row(exclude); ok && exclude != "" {
 			skip = func(r int) bool { return r == row }
 		}
 		if len(w) > 0 {
@@ -304,11 +327,13 @@ func (c *Collection) NearestWhere(ctx context.Context, q []float32, k int, exclu
 		if c.quantize && ix.Quantized() {
 			search = ix.SearchQuantized
 		}
-		for _, m := range search(q, k, skip) {
-			hits = append(hits, salvo.Hit{ID: ix.ID(m.Row), Score: m.Score})
-		}
+		hits, chunks = c.fold(ix, search, q, k, skip)
 	}
-	return c.results(ctx, hits)
+	out, err := c.results(ctx, hits)
+	if err != nil {
+		return nil, err
+	}
+	return out, c.addChunks(ctx, out, chunks)
 }
 
 // ErrWhereUnsupported is the error of a filter on a store that cannot
@@ -327,7 +352,7 @@ func (c *Collection) matching(ctx context.Context, ix *vecindex.Index, w Where) 
 		}
 		ids := make([]string, ix.Len())
 		for i := range ids {
-			ids[i] = ix.ID(i)
+			ids[i] = c.recordOf(ix, i)
 		}
 		docs, err := dr.Docs(context.WithoutCancel(ctx), c.Info.Name, ids)
 		if err != nil {

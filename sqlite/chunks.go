@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -122,7 +123,7 @@ func (s *Store) putPieces(ctx context.Context, tx *sql.Tx, cid int64, collection
 }
 
 // lookupMixed answers a Lookup that holds pieces: whole records as usual,
-// then each piece with one query, and one more when it is not stored.
+// the pieces with one more query.
 func (s *Store) lookupMixed(ctx context.Context, collection string, items []salvo.Item, out []salvo.Presence) error {
 	whole, pieces, wholeAt, pieceAt := salvo.SplitPieces(items)
 	if len(whole) > 0 {
@@ -138,35 +139,49 @@ func (s *Store) lookupMixed(ctx context.Context, collection string, items []salv
 	if err != nil {
 		return err
 	}
+	// ?2 is a JSON array of [ID in hex, number, start, end, count], ?3 the
+	// keys concatenated, as in lookup.
+	arg := make([]byte, 0, 64*len(pieces))
+	keys := make([]byte, 0, 32*len(pieces))
+	arg = append(arg, '[')
 	for i, p := range pieces {
+		if i > 0 {
+			arg = append(arg, ',')
+		}
 		c := p.Chunk
+		arg = append(arg, `["`...)
+		arg = hex.AppendEncode(arg, []byte(p.ID))
+		arg = fmt.Appendf(arg, `",%d,%d,%d,%d]`, c.Index, c.Start, c.End, c.Count)
+		keys = append(keys, p.Key[:]...)
+		out[pieceAt[i]] = salvo.Missing
+	}
+	arg = append(arg, ']')
+	rows, err := s.r.QueryContext(ctx, `SELECT j.key, coalesce(ch.cache_id = c.id AND ch.start = j.value->>2 AND ch."end" = j.value->>3
+			AND NOT EXISTS (SELECT 1 FROM chunks AS x WHERE x.collection_id = ?1 AND x.id = ch.id AND x.chunk >= j.value->>4), 0)
+		FROM json_each(?2) AS j
+		JOIN cache AS c ON c.key = substr(?3, 32 * j.key + 1, 32)
+		LEFT JOIN chunks AS ch ON ch.collection_id = ?1 AND ch.id = CAST(unhex(j.value->>0) AS TEXT) AND ch.chunk = j.value->>1`,
+		cid, string(arg), keys)
+	if err != nil {
+		return fmt.Errorf("lookup in collection %q of %s: %w", collection, s.path, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
 		var (
-			key        []byte
-			start, end int
-			extra      bool
-			pr         = salvo.Missing
+			i      int
+			stored bool
 		)
-		err := s.r.QueryRowContext(ctx, `SELECT c.key, ch.start, ch."end",
-				EXISTS (SELECT 1 FROM chunks AS x WHERE x.collection_id = ?1 AND x.id = ?2 AND x.chunk >= ?4)
-			FROM chunks AS ch JOIN cache AS c ON c.id = ch.cache_id
-			WHERE ch.collection_id = ?1 AND ch.id = ?2 AND ch.chunk = ?3`, cid, p.ID, c.Index, c.Count).Scan(&key, &start, &end, &extra)
-		switch {
-		case err == nil && string(key) == string(p.Key[:]) && start == c.Start && end == c.End && !extra:
-			pr = salvo.Stored
-		case err == nil && string(key) == string(p.Key[:]):
-			pr = salvo.Cached
-		case err == nil || errors.Is(err, sql.ErrNoRows):
-			var one int
-			err := s.r.QueryRowContext(ctx, `SELECT 1 FROM cache WHERE key = ?`, p.Key[:]).Scan(&one)
-			if err == nil {
-				pr = salvo.Cached
-			} else if !errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("lookup in collection %q of %s: %w", collection, s.path, err)
-			}
-		default:
+		if err := rows.Scan(&i, &stored); err != nil {
 			return fmt.Errorf("lookup in collection %q of %s: %w", collection, s.path, err)
 		}
-		out[pieceAt[i]] = pr
+		if stored {
+			out[pieceAt[i]] = salvo.Stored
+		} else {
+			out[pieceAt[i]] = salvo.Cached
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("lookup in collection %q of %s: %w", collection, s.path, err)
 	}
 	return nil
 }

@@ -149,3 +149,29 @@ func testChunks(t *testing.T, s salvo.Store) {
 		t.Errorf("Put of an 8-dimensional piece in a 4-dimensional collection: %v, want a DimensionError", err)
 	}
 }
+
+// testDropChunked: dropping a collection whose records have pieces drops
+// them too, and leaves another collection's pieces.
+func testDropChunked(t *testing.T, s salvo.Store) {
+	cr, ok := s.(salvo.ChunkReader)
+	d, ok2 := s.(interface {
+		DropCollection(ctx context.Context, collection string) (int64, error)
+	})
+	if !ok || !ok2 {
+		t.Skipf("%T has no salvo.ChunkReader or DropCollection", s)
+	}
+	mustOpen(t, s, "c", "m")
+	mustOpen(t, s, "keep", "m")
+	mustPut(t, s, "c", Entries(4, 1, 2), []salvo.Item{piece("a", 1, 0, 2), piece("a", 2, 1, 2)})
+	mustPut(t, s, "keep", nil, []salvo.Item{piece("a", 1, 0, 2), piece("a", 2, 1, 2)})
+	if n, err := d.DropCollection(context.Background(), "c"); err != nil || n != 1 {
+		t.Fatalf("DropCollection(c) = %d, %v; want 1 record, nil", n, err)
+	}
+	if got := eachChunk(t, cr, "keep"); len(got) != 2 {
+		t.Errorf("collection keep holds %d pieces after dropping c, want 2", len(got))
+	}
+	mustOpen(t, s, "c", "m")
+	if got := eachChunk(t, cr, "c"); len(got) != 0 {
+		t.Errorf("a new collection c holds the dropped one's pieces: %v", got)
+	}
+}

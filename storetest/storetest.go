@@ -75,6 +75,7 @@ func Run(t *testing.T, open func(t *testing.T) salvo.Store) {
 	t.Run("Collect", func(t *testing.T) { testCollect(t, open(t)) })
 	t.Run("CollectWhilePutting", func(t *testing.T) { testCollectWhilePutting(t, open(t)) })
 	t.Run("CollectKeepsPieces", func(t *testing.T) { testCollectKeepsPieces(t, open(t)) })
+	t.Run("DropChunked", func(t *testing.T) { testDropChunked(t, open(t)) })
 	t.Run("CachedVectors", func(t *testing.T) { testCachedVectors(t, open(t)) })
 	t.Run("Runs", func(t *testing.T) { testRuns(t, open(t)) })
 	t.Run("Describer", func(t *testing.T) { testDescriber(t, open(t)) })

@@ -49,7 +49,7 @@ func advice(err error) (plain, advised string) {
 	case *salvo.ModelMismatchError:
 		return e.Error(), e.Error() + fmt.Sprintf(": use --collection to start another collection, or --model %s to continue this one", e.Have)
 	case *engine.TooLongError:
-		hint := "shorten the text, or drop --truncate=false to let the server cut it"
+		hint := "--chunk auto embeds it in pieces; or shorten the text, or drop --truncate=false to let the server cut it"
 		if e.Truncate { // the endpoint refused although truncation was allowed
 			hint = "this endpoint does not truncate: use --api embed, or shorten the text"
 		}

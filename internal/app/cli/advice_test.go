@@ -30,7 +30,7 @@ func TestAdvice(t *testing.T) {
 		{fmt.Errorf("open: %w", &salvo.ModelMismatchError{Collection: "c", Have: "a", Want: "b"}),
 			`open: collection "c" holds vectors of model "a", not "b": use --collection to start another collection, or --model a to continue this one`},
 		{&engine.TooLongError{Err: tooLong, ContextTokens: 512},
-			"http://h/api/embed: 400 the input length exceeds the context length (the model's context is 512 tokens: shorten the text, or drop --truncate=false to let the server cut it)"},
+			"http://h/api/embed: 400 the input length exceeds the context length (the model's context is 512 tokens: --chunk auto embeds it in pieces; or shorten the text, or drop --truncate=false to let the server cut it)"},
 		{&engine.TooLongError{Err: tooLong, ContextTokens: 512, Truncate: true},
 			"http://h/api/embed: 400 the input length exceeds the context length (the model's context is 512 tokens: this endpoint does not truncate: use --api embed, or shorten the text)"},
 		{timeout, "h:11434: no answer within 2s (--timeout): context deadline exceeded"},
@@ -69,10 +69,10 @@ func TestAdviceOnTheCommandLine(t *testing.T) {
 		`{"id":"2","text":"a text of many more words than the context of eight tokens"}`+"\n")
 
 	// A duplicate ID and a text too long, with truncation off.
-	r := run(t, "", "embed", in, "--host", s.URL(), "--db", db, "--truncate=false")
+	r := run(t, "", "embed", in, "--host", s.URL(), "--db", db, "--truncate=false", "--chunk", "off")
 	fails, _ := os.ReadFile(filepath.Join(dir, "m.failures.jsonl"))
 	dup := "duplicate id, first seen at " + in + ":1 (--on-duplicate first|last keeps one of them)"
-	long := s.URL() + "/api/embed: 400 the input length exceeds the context length (the model's context is 8 tokens: shorten the text, or drop --truncate=false to let the server cut it)"
+	long := s.URL() + "/api/embed: 400 the input length exceeds the context length (the model's context is 8 tokens: --chunk auto embeds it in pieces; or shorten the text, or drop --truncate=false to let the server cut it)"
 	for _, want := range []string{dup, long} {
 		if r.code != ExitPartial || !strings.Contains(r.err, "× "+want+"\n") || !strings.Contains(string(fails), want) {
 			t.Errorf("exit %d; the report or the failures file lacks %q:\n%s\n%s", r.code, want, r.err, fails)

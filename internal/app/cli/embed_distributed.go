@@ -146,6 +146,7 @@ func distSettings(f *embedFlags, p *embedPlan, extra ...string) map[string]strin
 		"--on-duplicate":  f.onDuplicate,
 		"--job-size":      fmt.Sprint(f.jobSize),
 	}
+	extra = append(extra, f.chunkSettings()...)
 	for i := 0; i+1 < len(extra); i += 2 {
 		m[extra[i]] = extra[i+1]
 	}

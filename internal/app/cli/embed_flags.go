@@ -44,51 +44,53 @@ Flags:
 // embedFlags is the command line of salvo embed, as parsed: nothing
 // changes it after parseFlags. newEmbedPlan reads it into an embedPlan.
 type embedFlags struct {
-	hosts       hostList
-	model       string
-	api         string
-	concurrency autoInt
-	batchSize   autoInt
-	text        string
-	allowConst  bool // --allow-constant-text
-	fields      []string
-	prefix      string
-	idField     string
-	records     string
-	format      string
-	db          dbTarget
-	collection  string
-	limit       int
-	skip        bool
-	force       bool
-	retries     int
-	timeout     time.Duration
-	hostTimeout time.Duration
-	dbTimeout   time.Duration
-	rate        float64
-	failures    string
-	jsonOut     bool
-	quiet       bool
-	dimensions  int
-	keepAlive   string
-	truncate    bool
-	pull        bool
-	args        []string // as salvo embed received them, for the run ledger
-	apiKeyEnv   string
-	onDuplicate string
-	sourceDB    string
-	sql         string
-	writeBack   string
-	keep        []string
-	numThread   int
-	metricsAddr string
-	distributed bool
-	jobSize     int
-	lease       time.Duration
-	plan        bool // --plan: print what the run would do, do nothing
-	prune       bool // --prune: delete the records the input lacks
-	pruneMax    pruneLimit
-	files       bool // --files: the FILEs are documents, one record each
+	hosts        hostList
+	model        string
+	api          string
+	concurrency  autoInt
+	batchSize    autoInt
+	text         string
+	allowConst   bool // --allow-constant-text
+	fields       []string
+	prefix       string
+	idField      string
+	records      string
+	format       string
+	db           dbTarget
+	collection   string
+	limit        int
+	skip         bool
+	force        bool
+	retries      int
+	timeout      time.Duration
+	hostTimeout  time.Duration
+	dbTimeout    time.Duration
+	rate         float64
+	failures     string
+	jsonOut      bool
+	quiet        bool
+	dimensions   int
+	keepAlive    string
+	truncate     bool
+	chunk        chunkFlag // --chunk: auto, off (0) or tokens
+	chunkOverlap int
+	pull         bool
+	args         []string // as salvo embed received them, for the run ledger
+	apiKeyEnv    string
+	onDuplicate  string
+	sourceDB     string
+	sql          string
+	writeBack    string
+	keep         []string
+	numThread    int
+	metricsAddr  string
+	distributed  bool
+	jobSize      int
+	lease        time.Duration
+	plan         bool // --plan: print what the run would do, do nothing
+	prune        bool // --prune: delete the records the input lacks
+	pruneMax     pruneLimit
+	files        bool // --files: the FILEs are documents, one record each
 
 	// --watch: poll the input this often; --changed-since COLUMN,
 	// --full-every N.
@@ -102,6 +104,7 @@ func (f *embedFlags) register(fs *pflag.FlagSet) {
 	fs.Var(&f.concurrency, "concurrency", "requests in flight per host, or auto: adapt to the server (aliases: --concurrent, --workers)")
 	fs.Var(&f.batchSize, "batch-size", "texts per request, or auto: aim at ~2 s requests (--api embeddings sends one)")
 	f.registerInput(fs)
+	f.registerChunk(fs)
 	fs.BoolVar(&f.files, "files", false, filesHelp) // salvo embed's only: bench reads one catalog
 	dbFlag(fs, &f.db)
 	fs.StringVar(&f.collection, "collection", "", "collection `NAME` (default: the first file's name without extension)")

@@ -49,6 +49,9 @@ type textPlan struct {
 	renderer *render.Renderer
 	prefix   string // --prefix
 	kept     keeper // --keep, resolved against the template
+	// chunk is --chunk (engine.ChunkAuto, 0: off, or tokens; off with
+	// --write-back), chunkOverlap --chunk-overlap.
+	chunk, chunkOverlap int
 }
 
 // serverPlan is where the vectors come from: what connect reads. salvo
@@ -144,10 +147,14 @@ func newEmbedPlan(ctx context.Context, f *embedFlags, changed func(string) bool,
 	if err := checkPrune(f, changed); err != nil {
 		return nil, nil, err
 	}
+	chunk, err := chunkOf(f, changed)
+	if err != nil {
+		return nil, nil, err
+	}
 	p = &embedPlan{
 		args:   f.args,
 		input:  inputPlan{limit: f.limit, onDuplicate: onDup, since: in.since},
-		text:   textPlan{prefix: f.prefix},
+		text:   textPlan{prefix: f.prefix, chunk: chunk, chunkOverlap: f.chunkOverlap},
 		server: server,
 		speed: speedPlan{batchSize: int(f.batchSize), retries: f.retries, timeout: f.timeout,
 			hostTimeout: f.hostTimeout, rate: f.rate},

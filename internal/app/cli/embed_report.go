@@ -117,6 +117,9 @@ func printReport(w io.Writer, r *embedReport, interrupted bool) {
 	if r.Truncated > 0 {
 		fmt.Fprintf(w, ", %d truncated", r.Truncated)
 	}
+	if r.Chunked > 0 {
+		fmt.Fprintf(w, ", %d cut into %d pieces", r.Chunked, r.Pieces)
+	}
 	fmt.Fprintf(w, " in %.1fs", r.Seconds)
 	if r.Embedded > 0 { // a rate of nothing says nothing
 		fmt.Fprintf(w, " (%.1f emb/s)", r.PerSecond)
@@ -157,7 +160,7 @@ func printReport(w io.Writer, r *embedReport, interrupted bool) {
 		printFailures(w, r)
 	}
 	if r.Truncated > 0 {
-		fmt.Fprintf(w, "       truncated texts were cut to the model's context; --truncate=false makes them fail instead\n")
+		fmt.Fprintf(w, "       %s cut to the model's context: what they say past it is in no vector; --chunk auto would keep them whole (in pieces), --truncate=false makes them fail instead\n", plural(r.Truncated, "text"))
 	}
 }
 

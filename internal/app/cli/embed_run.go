@@ -210,6 +210,8 @@ func (s *session) run(ctx context.Context, p *embedPlan, stdio Stdio) (*embedRep
 		Failures:      tally,
 		Counters:      counters,
 		OnDuplicate:   p.input.onDuplicate,
+		Chunk:         p.text.chunk,
+		ChunkOverlap:  p.text.chunkOverlap,
 	}
 	recs := p.input.records
 	var seen *seenIDs

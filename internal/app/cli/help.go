@@ -34,7 +34,7 @@ var embedFlagGroups = []flagGroup{
 	{"Input: where the records come from", []string{
 		"files", "format", "records", "id", "limit", "on-duplicate", "source-db", "sql", "watch", "changed-since", "full-every"}},
 	{"Text: what is embedded for each record", []string{
-		"text", "fields", "prefix", "allow-constant-text"}},
+		"text", "fields", "prefix", "allow-constant-text", "chunk", "chunk-overlap"}},
 	{"Server: where the vectors come from", []string{
 		"host", "model", "api", "api-key-env", "dimensions", "keep-alive", "truncate", "pull", "num-thread"}},
 	{"Speed: how hard the servers are pushed, how failures are retried", []string{

@@ -62,6 +62,7 @@ type findFlags struct {
 	jsonOut    bool
 	where      []string           // --where: conditions on kept fields, all must hold
 	prefixes   *search.PrefixPair // search: the prefixes that applied, for --json
+	perRecord  bool               // --per-record: each record once, by its best piece
 }
 
 func (f *findFlags) register(fs *pflag.FlagSet) {
@@ -70,6 +71,7 @@ func (f *findFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.k, "k", 10, "how many results")
 	fs.StringSliceVar(&f.show, "show", nil, "the fields (`FIELD,…`) to show (default: the kept fields; see embed --keep)")
 	fs.BoolVar(&f.jsonOut, "json", false, `print {"results":[{"id":…,"score":…,"fields":{…}}, …]}`)
+	f.registerPieces(fs)
 	fs.StringArrayVar(&f.where, "where", nil, "only records whose kept fields match `EXPR`, e.g. 'year >= 2000', 'genres ~ sci', 'genres in (Drama, Comedy)' (= != < <= > >= ~ in; repeat: all must hold)")
 }
 
@@ -103,6 +105,7 @@ func (f *findFlags) open(ctx context.Context) (*search.Collection, func() error,
 	if err == nil {
 		var c *search.Collection
 		if c, err = search.Open(ctx, st, name, search.Options{}); err == nil {
+			c.PerPiece = !f.perRecord
 			return c, st.Close, nil
 		}
 	}
@@ -302,6 +305,7 @@ func printResults(w io.Writer, results []search.Result, f *findFlags, c salvo.Co
 			fmt.Fprint(tw, "\t", cell(r.Text))
 		}
 		fmt.Fprintln(tw)
+		printPassage(tw, r)
 	}
 	return tw.Flush()
 }
