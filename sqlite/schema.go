@@ -165,21 +165,18 @@ func checkOwner(ctx context.Context, db queryer, path string) error {
 	if err := checkHeader(path); err != nil {
 		return err
 	}
+	// One statement, so one snapshot: read one by one, the three could
+	// straddle another process's creation of the schema (no application
+	// id yet, then its tables) and take a new salvo file for another
+	// program's.
 	var version, appID, tables int
-	for _, q := range []struct {
-		sql string
-		v   *int
-	}{
-		{"PRAGMA application_id", &appID},
-		{"PRAGMA user_version", &version},
-		{"SELECT count(*) FROM sqlite_schema", &tables},
-	} {
-		if err := db.QueryRowContext(ctx, q.sql).Scan(q.v); err != nil {
-			if errNotADB(err) {
-				return fmt.Errorf("%s is not a salvo database: %w; choose another path", path, err)
-			}
-			return fmt.Errorf("open database %s: %w", path, err)
+	err := db.QueryRowContext(ctx, `SELECT (SELECT application_id FROM pragma_application_id()),
+		(SELECT user_version FROM pragma_user_version()), (SELECT count(*) FROM sqlite_schema)`).Scan(&appID, &version, &tables)
+	if err != nil {
+		if errNotADB(err) {
+			return fmt.Errorf("%s is not a salvo database: %w; choose another path", path, err)
 		}
+		return fmt.Errorf("open database %s: %w", path, err)
 	}
 	return owned(path, appID, version, tables)
 }
