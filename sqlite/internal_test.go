@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/salvoembed/salvo"
@@ -261,4 +262,48 @@ func FuzzLookupID(f *testing.F) {
 			t.Errorf("ID %q with a cached key it was never stored with: presence %d, want Cached", id, out[1])
 		}
 	})
+}
+
+// TestUpsertItemsAcrossStatements: one Put of more items than one statement
+// of upsertItems writes stores them all, a later item with an earlier one's
+// ID wins across the statements' boundary, and the words index has each
+// item once.
+func TestUpsertItemsAcrossStatements(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	if _, err := s.OpenCollection(ctx, salvo.Collection{Name: "c", Model: "m"}); err != nil {
+		t.Fatal(err)
+	}
+	n := 2*itemsPerUpsert + 7
+	seeds := make([]int, n+1)
+	items := make([]salvo.Item, 0, n+1)
+	for i := range n {
+		seeds[i] = i + 1
+		items = append(items, salvo.Item{ID: fmt.Sprintf("r%04d", i), Key: storetest.Key(i + 1), Fields: []byte(fmt.Sprintf(`{"t":"word%d"}`, i))})
+	}
+	// r0003 again, in the last statement, with another vector.
+	seeds[n] = n + 1
+	items = append(items, salvo.Item{ID: "r0003", Key: storetest.Key(n + 1), Fields: []byte(`{"t":"again"}`)})
+	if err := s.Put(ctx, "c", storetest.Entries(4, seeds...), items); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]float32{}
+	if err := s.Each(ctx, "c", func(id string, v []float32) error { got[id] = v; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != n {
+		t.Fatalf("%d items stored, want %d", len(got), n)
+	}
+	if want := storetest.Vector(n+1, 4); !slices.Equal(got["r0003"], want) {
+		t.Errorf("r0003 = %v, want the later item's %v", got["r0003"], want)
+	}
+	for _, c := range []struct {
+		word string
+		want int
+	}{{"again", 1}, {"word3", 0}, {"word250", 1}} {
+		hits, err := s.TextSearch(ctx, "c", salvo.TextQuery{Words: []string{c.word}}, 10)
+		if err != nil || len(hits) != c.want {
+			t.Errorf("TextSearch(%s) = %v, %v; want %d hits", c.word, hits, err, c.want)
+		}
+	}
 }

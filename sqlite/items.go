@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/salvoembed/salvo"
@@ -130,7 +131,7 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 	items = append(items, records(pieces)...)
 	now := time.Now().UnixMilli()
 	byKey := tx.StmtContext(ctx, s.st.cacheByKey)
-	putItem := tx.StmtContext(ctx, s.st.upsertItem)
+	rows := make([]any, 0, 5*len(items)) // the items' rows, written by upsertItems
 	var missing *salvo.NotCachedError
 	for _, it := range items {
 		id, ok := cacheIDs[it.Key]
@@ -163,9 +164,7 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 		if it.Fields != nil {
 			fields = string(it.Fields)
 		}
-		if _, err := putItem.ExecContext(ctx, cid, it.ID, id, now, fields); err != nil {
-			return fmt.Errorf("store item %q in collection %q of %s: %w", it.ID, collection, s.path, err)
-		}
+		rows = append(rows, cid, it.ID, id, now, fields)
 	}
 
 	if err := s.putPieces(ctx, tx, cid, collection, pieces, cacheIDs, &want, &missing); err != nil {
@@ -173,6 +172,9 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 	}
 	if missing != nil {
 		return missing
+	}
+	if err := s.upsertItems(ctx, tx, rows); err != nil {
+		return fmt.Errorf("store %d items in collection %q of %s: %w", len(rows)/5, collection, s.path, err)
 	}
 	if _, err := tx.StmtContext(ctx, s.st.touchColl).ExecContext(ctx, want, now, cid); err != nil {
 		return fmt.Errorf("store in collection %q of %s: %w", collection, s.path, err)
@@ -237,4 +239,47 @@ func (s *Store) Each(ctx context.Context, collection string, fn func(id string, 
 		return fmt.Errorf("read collection %q of %s: %w", collection, s.path, err)
 	}
 	return nil
+}
+
+// itemsPerUpsert is how many items one statement of upsertItems writes.
+const itemsPerUpsert = 200
+
+// upsertItems writes items' rows (collection, ID, cache row, time, fields:
+// five values each) in statements of itemsPerUpsert rows. One statement
+// for many rows, not one each, matters for the words index: FTS5 writes
+// what it holds to disk at every statement of the transaction that fires
+// its triggers, and a segment per item costs more than the item.
+func (s *Store) upsertItems(ctx context.Context, tx *sql.Tx, rows []any) error {
+	for len(rows) > 0 {
+		n := min(len(rows)/5, itemsPerUpsert)
+		var err error
+		if n == itemsPerUpsert {
+			_, err = tx.StmtContext(ctx, s.st.upsertItems).ExecContext(ctx, rows[:5*n]...)
+		} else {
+			_, err = tx.ExecContext(ctx, upsertItemsSQL(n), rows[:5*n]...)
+		}
+		if err != nil {
+			return err
+		}
+		rows = rows[5*n:]
+	}
+	return nil
+}
+
+// upsertItemsSQL is the statement that writes n items: a later row with
+// the ID of an earlier one updates it, as the statements one after another
+// would.
+func upsertItemsSQL(n int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO items (collection_id, id, cache_id, updated_at, fields) VALUES ")
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?, ?, ?, ?, ?)")
+	}
+	b.WriteString(` ON CONFLICT (collection_id, id) DO UPDATE SET cache_id = excluded.cache_id, updated_at = excluded.updated_at,
+		fields = excluded.fields
+	WHERE cache_id <> excluded.cache_id OR fields IS NOT excluded.fields`)
+	return b.String()
 }

@@ -11,9 +11,9 @@ import (
 // transactions.
 type statements struct {
 	// writer
-	collByName, insertColl, setTemplate, touchColl, countItemsW  *sql.Stmt
-	collEmbedding, setEmbedding                                  *sql.Stmt
-	insertCache, replaceCache, cacheByKey, upsertItem, insertRun *sql.Stmt
+	collByName, insertColl, setTemplate, touchColl, countItemsW   *sql.Stmt
+	collEmbedding, setEmbedding                                   *sql.Stmt
+	insertCache, replaceCache, cacheByKey, upsertItems, insertRun *sql.Stmt
 	// readers
 	collID, lookup, each, collections, runs, docs, collSize, idAt *sql.Stmt
 }
@@ -34,11 +34,8 @@ func (st *statements) queries() (w, r map[**sql.Stmt]string) {
 		&st.insertCache:  `INSERT INTO cache (key, dims, vector, text) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
 		&st.replaceCache: `UPDATE cache SET dims = ?2, vector = ?3, text = ?4 WHERE key = ?1 RETURNING id`,
 		&st.cacheByKey:   `SELECT id, dims FROM cache WHERE key = ?`,
-		&st.upsertItem: `INSERT INTO items (collection_id, id, cache_id, updated_at, fields) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (collection_id, id) DO UPDATE SET cache_id = excluded.cache_id, updated_at = excluded.updated_at,
-				fields = excluded.fields
-			WHERE cache_id <> excluded.cache_id OR fields IS NOT excluded.fields`,
-		&st.insertRun: `INSERT INTO runs (collection, model, started_at, finished_at, stats, args) VALUES (?, ?, ?, ?, ?, ?)`,
+		&st.upsertItems:  upsertItemsSQL(itemsPerUpsert), // see Store.upsertItems
+		&st.insertRun:    `INSERT INTO runs (collection, model, started_at, finished_at, stats, args) VALUES (?, ?, ?, ?, ?, ?)`,
 	}
 	r = map[**sql.Stmt]string{
 		&st.collID: `SELECT id FROM collections WHERE name = ?`,
