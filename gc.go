@@ -3,6 +3,7 @@ package salvo
 import (
 	"context"
 	"fmt"
+	"slices"
 )
 
 // Collector removes the cached vectors that no record refers to any more
@@ -36,6 +37,18 @@ type Garbage struct {
 type NotCachedError struct {
 	Collection string
 	Keys       []Key // the keys missing, each once
+}
+
+// With returns e with k among its keys; on a nil e, a new error of
+// collection. A store's Put gathers the keys it misses with it.
+func (e *NotCachedError) With(collection string, k Key) *NotCachedError {
+	if e == nil {
+		e = &NotCachedError{Collection: collection}
+	}
+	if !slices.Contains(e.Keys, k) {
+		e.Keys = append(e.Keys, k)
+	}
+	return e
 }
 
 func (e *NotCachedError) Error() string {

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/pgvector/pgvector-go"
@@ -96,12 +95,7 @@ func (s *Store) putPieces(ctx context.Context, tx pgx.Tx, cid int64, collection 
 		if !ok {
 			// Removed by Collect since a lookup found it (as for whole
 			// records in putOnce): say which, and store nothing.
-			if *missing == nil {
-				*missing = &salvo.NotCachedError{Collection: collection}
-			}
-			if !slices.Contains((*missing).Keys, p.Key) {
-				(*missing).Keys = append((*missing).Keys, p.Key)
-			}
+			*missing = (*missing).With(collection, p.Key)
 			continue
 		}
 		if *want == 0 {

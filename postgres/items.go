@@ -160,12 +160,7 @@ func (s *Store) putOnce(ctx context.Context, collection string, entries []salvo.
 		if !ok {
 			// Removed by Collect since a lookup found it: say which,
 			// and store nothing.
-			if missing == nil {
-				missing = &salvo.NotCachedError{Collection: collection}
-			}
-			if !slices.Contains(missing.Keys, it.Key) {
-				missing.Keys = append(missing.Keys, it.Key)
-			}
+			missing = missing.With(collection, it.Key)
 			continue
 		}
 		if want == 0 {

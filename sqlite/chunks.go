@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/salvoembed/salvo"
 )
@@ -93,12 +92,7 @@ func (s *Store) putPieces(ctx context.Context, tx *sql.Tx, cid int64, collection
 			if errors.Is(err, sql.ErrNoRows) {
 				// Removed by Collect since a lookup found it (as for
 				// whole records in put): say which, and store nothing.
-				if *missing == nil {
-					*missing = &salvo.NotCachedError{Collection: collection}
-				}
-				if !slices.Contains((*missing).Keys, p.Key) {
-					(*missing).Keys = append((*missing).Keys, p.Key)
-				}
+				*missing = (*missing).With(collection, p.Key)
 				continue
 			}
 			if err != nil {

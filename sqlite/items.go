@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -141,12 +140,7 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 			if errors.Is(err, sql.ErrNoRows) {
 				// Removed by Collect since a lookup found it: say
 				// which, and store nothing.
-				if missing == nil {
-					missing = &salvo.NotCachedError{Collection: collection}
-				}
-				if !slices.Contains(missing.Keys, it.Key) {
-					missing.Keys = append(missing.Keys, it.Key)
-				}
+				missing = missing.With(collection, it.Key)
 				continue
 			}
 			if err != nil {

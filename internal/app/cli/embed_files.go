@@ -67,14 +67,8 @@ func (p *embedPlan) readDocuments(ctx context.Context, f *embedFlags, changed fu
 	smp := &sample{seen: map[string]bool{}, sure: true}
 	smp.add(in, source.Options{}, renderer)
 	smp.sure = true // every document has the same fields
-	warnings, err := smp.check(renderer, source.Options{}, textFlag(f.fields), false, f.allowConst)
-	if err != nil {
+	if err := checkSample(smp, renderer, source.Options{}, f, false, stdio); err != nil {
 		return err
-	}
-	if !f.quiet {
-		for _, w := range warnings {
-			fmt.Fprintln(stdio.Err, "salvo: warning:", w)
-		}
 	}
 	if p.store.collection == "" {
 		p.store.collection = filesCollection(patterns[0])

@@ -222,14 +222,8 @@ func (p *embedPlan) readFiles(ctx context.Context, f *embedFlags, changed func(s
 	if implicit && len(ins[0].head) == 0 && ins[0].whole {
 		return errNoInput
 	}
-	warnings, err := smp.check(renderer, srcOpts, textFlag(f.fields), changed("id"), f.allowConst)
-	if err != nil {
+	if err := checkSample(smp, renderer, srcOpts, f, changed("id"), stdio); err != nil {
 		return err
-	}
-	if !f.quiet {
-		for _, w := range warnings {
-			fmt.Fprintln(stdio.Err, "salvo: warning:", w)
-		}
 	}
 	if p.store.collection == "" {
 		p.store.collection = collectionName(files[0])
@@ -244,6 +238,21 @@ func (p *embedPlan) readFiles(ctx context.Context, f *embedFlags, changed func(s
 		p.input.count = func(*engine.Counters) {} // this process does a part of the input: unknown
 	}
 	p.input.records = records(ins, srcOpts, renderer, kept)
+	return nil
+}
+
+// checkSample checks the records sampled from the inputs (see
+// sample.check; idGiven: --id was given) and prints its warnings.
+func checkSample(smp *sample, rd *render.Renderer, opts source.Options, f *embedFlags, idGiven bool, stdio Stdio) error {
+	warnings, err := smp.check(rd, opts, textFlag(f.fields), idGiven, f.allowConst)
+	if err != nil {
+		return err
+	}
+	if !f.quiet {
+		for _, w := range warnings {
+			fmt.Fprintln(stdio.Err, "salvo: warning:", w)
+		}
+	}
 	return nil
 }
 
