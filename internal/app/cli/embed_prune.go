@@ -71,8 +71,6 @@ func checkPrune(f *embedFlags, changed func(string) bool) error {
 		return usageError("--prune with --limit: --limit %d reads only part of the input, and --prune would delete every record past it; drop --limit (or --prune)", f.limit)
 	case f.distributed:
 		return usageError("--prune with --distributed is not supported yet: each process reads only its jobs' records; run the pruning pass once without --distributed")
-	case f.writeBack != "":
-		return usageError("--prune with --write-back is not supported yet; run salvo embed --prune without --write-back to delete the collection's records that left the query's result (the column values in your table are never deleted)")
 	}
 	return nil
 }

@@ -147,8 +147,6 @@ func TestEmbedPruneRefusals(t *testing.T) {
 			"salvo: --prune: 1 records could not be read, so their IDs are unknown and any stored record may be one of them; nothing pruned: fix them (see the failures file) and run again"},
 		{"distributed", []string{in, "--prune", "--distributed"},
 			"salvo: --prune with --distributed is not supported yet: each process reads only its jobs' records; run the pruning pass once without --distributed"},
-		{"write-back", []string{"--source-db", db, "--sql", "SELECT 1 AS id", "--write-back", "t.v", "--prune"},
-			"salvo: --prune with --write-back is not supported yet; run salvo embed --prune without --write-back to delete the collection's records that left the query's result (the column values in your table are never deleted)"},
 		{"prune-max alone", []string{in, "--prune-max", "3"},
 			"salvo: --prune-max without --prune: it bounds what --prune deletes; add --prune"},
 		{"bad prune-max", []string{in, "--prune", "--prune-max", "150%"},

@@ -230,3 +230,40 @@ func TestWriteBackOnDuplicateLast(t *testing.T) {
 		t.Errorf("row 10 holds %v, the store %v", got, want)
 	}
 }
+
+// TestWriteBackPrune: with --write-back, --prune deletes from the
+// collection the records that left the query's result, and leaves the
+// user's rows as they are: the column of a row that left it keeps its
+// vector.
+func TestWriteBackPrune(t *testing.T) {
+	s := server(t, ollamatest.Config{Slots: 4, Dims: 8})
+	dir := t.TempDir()
+	path := sqliteMovies(t, dir, "shop.db", 20)
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	store := filepath.Join(dir, "salvo.db")
+	args := []string{"embed", "--source-db", path, "--sql", "SELECT id, title FROM movies WHERE id <= 20",
+		"--text", "{{.title}}", "--write-back", "movies.embedding", "--host", s.URL(), "--db", store, "--collection", "m", "--prune", "--json"}
+	if r := run(t, "", args...); r.code != ExitOK {
+		t.Fatalf("first run: exit %d: %s", r.code, r.err)
+	}
+	before := tableVector(t, db, 20)
+	args[4] = "SELECT id, title FROM movies WHERE id <= 18"
+	r := run(t, "", args...)
+	if r.code != ExitOK {
+		t.Fatalf("run with two rows gone from the result: exit %d: %s", r.code, r.err)
+	}
+	if m := r.summary(t); m["deleted"] != float64(2) {
+		t.Errorf("deleted = %v, want 2\n%s", m["deleted"], r.err)
+	}
+	recs := exported(t, store, "m")
+	if _, has := recs["20"]; has || len(recs) != 18 {
+		t.Errorf("the collection holds %d records (20 among them: %v), want 18 without 19 and 20", len(recs), has)
+	}
+	if got := tableVector(t, db, 20); !slices.Equal(got, before) {
+		t.Errorf("row 20's column after the prune = %v, want its vector kept (%v)", got, before)
+	}
+}
