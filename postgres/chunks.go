@@ -164,23 +164,14 @@ func (s *Store) lookupMixed(ctx context.Context, collection string, items []salv
 	if err != nil {
 		return s.wrap(err, "lookup in collection %q", collection)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			ord    int64
-			stored bool
-		)
-		if err := rows.Scan(&ord, &stored); err != nil {
-			return s.wrap(err, "lookup in collection %q", collection)
-		}
-		i := int(ord - 1)
+	err = scanLookup(rows, func(i int, stored bool) {
 		if stored && validID(pieces[i].ID) {
 			out[pieceAt[i]] = salvo.Stored
 		} else {
 			out[pieceAt[i]] = salvo.Cached
 		}
-	}
-	return s.wrap(rows.Err(), "lookup in collection %q", collection)
+	})
+	return s.wrap(err, "lookup in collection %q", collection)
 }
 
 // eachChunkPage is how many pieces EachChunk reads per query: no query is

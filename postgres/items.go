@@ -41,6 +41,20 @@ func (s *Store) lookupOnce(ctx context.Context, collection string, items []salvo
 	if err != nil {
 		return s.wrap(err, "lookup in collection %q", collection)
 	}
+	err = scanLookup(rows, func(i int, stored bool) {
+		if stored && validID(items[i].ID) {
+			out[i] = salvo.Stored
+		} else {
+			out[i] = salvo.Cached
+		}
+	})
+	return s.wrap(err, "lookup in collection %q", collection)
+}
+
+// scanLookup reads the rows of a lookup query, (ordinality, stored) each,
+// and calls set with each 0-based index and whether it is stored. It
+// closes rows.
+func scanLookup(rows pgx.Rows, set func(i int, stored bool)) error {
 	defer rows.Close()
 	for rows.Next() {
 		var (
@@ -48,19 +62,11 @@ func (s *Store) lookupOnce(ctx context.Context, collection string, items []salvo
 			stored bool
 		)
 		if err := rows.Scan(&ord, &stored); err != nil {
-			return s.wrap(err, "lookup in collection %q", collection)
+			return err
 		}
-		i := int(ord - 1)
-		if stored && validID(items[i].ID) {
-			out[i] = salvo.Stored
-		} else {
-			out[i] = salvo.Cached
-		}
+		set(int(ord-1), stored)
 	}
-	if err := rows.Err(); err != nil {
-		return s.wrap(err, "lookup in collection %q", collection)
-	}
-	return nil
+	return rows.Err()
 }
 
 func validID(id string) bool { return utf8.ValidString(id) && !strings.ContainsRune(id, 0) }

@@ -159,22 +159,7 @@ func (s *Store) lookupMixed(ctx context.Context, collection string, items []salv
 	if err != nil {
 		return fmt.Errorf("lookup in collection %q of %s: %w", collection, s.path, err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			i      int
-			stored bool
-		)
-		if err := rows.Scan(&i, &stored); err != nil {
-			return fmt.Errorf("lookup in collection %q of %s: %w", collection, s.path, err)
-		}
-		if stored {
-			out[pieceAt[i]] = salvo.Stored
-		} else {
-			out[pieceAt[i]] = salvo.Cached
-		}
-	}
-	if err := rows.Err(); err != nil {
+	if err := scanLookup(rows, func(i int, p salvo.Presence) { out[pieceAt[i]] = p }); err != nil {
 		return fmt.Errorf("lookup in collection %q of %s: %w", collection, s.path, err)
 	}
 	return nil

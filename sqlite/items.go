@@ -50,6 +50,16 @@ func (s *Store) Lookup(ctx context.Context, collection string, items []salvo.Ite
 	if err != nil {
 		return fmt.Errorf("lookup in collection %q of %s: %w", collection, s.path, err)
 	}
+	if err := scanLookup(rows, func(i int, p salvo.Presence) { out[i] = p }); err != nil {
+		return fmt.Errorf("lookup in collection %q of %s: %w", collection, s.path, err)
+	}
+	return nil
+}
+
+// scanLookup reads the rows of a lookup query, (index, stored) each, and
+// calls set with each index and its presence: Stored, else Cached. It
+// closes rows.
+func scanLookup(rows *sql.Rows, set func(i int, p salvo.Presence)) error {
 	defer rows.Close()
 	for rows.Next() {
 		var (
@@ -57,18 +67,15 @@ func (s *Store) Lookup(ctx context.Context, collection string, items []salvo.Ite
 			stored bool
 		)
 		if err := rows.Scan(&i, &stored); err != nil {
-			return fmt.Errorf("lookup in collection %q of %s: %w", collection, s.path, err)
+			return err
 		}
 		if stored {
-			out[i] = salvo.Stored
+			set(i, salvo.Stored)
 		} else {
-			out[i] = salvo.Cached
+			set(i, salvo.Cached)
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("lookup in collection %q of %s: %w", collection, s.path, err)
-	}
-	return nil
+	return rows.Err()
 }
 
 // Put stores entries in the cache and items in the collection in one
