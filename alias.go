@@ -106,3 +106,23 @@ func AliasTarget(aliases []Alias, alias string) (string, bool) {
 	}
 	return "", false
 }
+
+// FindCollection returns what st holds of the collection name (or of the
+// collection the alias name points to, see [Resolve]), or an error wrapping
+// [ErrNoCollection] when st has no such collection.
+func FindCollection(ctx context.Context, st Store, name string) (*Collection, error) {
+	name, err := Resolve(ctx, st, name)
+	if err != nil {
+		return nil, err
+	}
+	colls, err := st.Collections(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range colls {
+		if colls[i].Name == name {
+			return &colls[i], nil
+		}
+	}
+	return nil, fmt.Errorf("collection %q: %w", name, ErrNoCollection)
+}

@@ -5,16 +5,6 @@ import (
 	"errors"
 )
 
-// Chunk places an item in a piece of its record's rendered text: a long
-// record is embedded as several pieces, one vector each, all stored under
-// the record's ID. An [Item] whose Chunk is nil is a whole record.
-type Chunk struct {
-	Index int `json:"index"` // the piece's number, from 0
-	Count int `json:"count"` // how many pieces the record has
-	Start int `json:"start"` // byte offsets of the piece in the rendered text: [Start, End)
-	End   int `json:"end"`
-}
-
 // Pieces of a record, in a store that implements the contract:
 //
 //   - Lookup of a piece is Stored when the collection holds piece

@@ -90,6 +90,16 @@ type Item struct {
 	Chunk *Chunk
 }
 
+// Chunk places an item in a piece of its record's rendered text: a long
+// record is embedded as several pieces, one vector each, all stored under
+// the record's ID. An [Item] whose Chunk is nil is a whole record.
+type Chunk struct {
+	Index int `json:"index"` // the piece's number, from 0
+	Count int `json:"count"` // how many pieces the record has
+	Start int `json:"start"` // byte offsets of the piece in the rendered text: [Start, End)
+	End   int `json:"end"`
+}
+
 // Entry is a vector in the content cache.
 type Entry struct {
 	Key    Key
@@ -143,23 +153,3 @@ func (e *DimensionError) Error() string {
 
 // ErrNoCollection is returned for a collection that does not exist.
 var ErrNoCollection = errors.New("no such collection")
-
-// FindCollection returns what st holds of the collection name (or of the
-// collection the alias name points to, see [Resolve]), or an error wrapping
-// [ErrNoCollection] when st has no such collection.
-func FindCollection(ctx context.Context, st Store, name string) (*Collection, error) {
-	name, err := Resolve(ctx, st, name)
-	if err != nil {
-		return nil, err
-	}
-	colls, err := st.Collections(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for i := range colls {
-		if colls[i].Name == name {
-			return &colls[i], nil
-		}
-	}
-	return nil, fmt.Errorf("collection %q: %w", name, ErrNoCollection)
-}

@@ -8,7 +8,7 @@
 # code is go test's.
 #
 #   scripts/test.sh                 # everything
-#   scripts/test.sh -run TestReal ./e2e/      # extra arguments go to go test
+#   scripts/test.sh -run TestReal ./cmd/salvo/e2e/      # extra arguments go to go test
 #   SALVO_SKIP_REAL_OLLAMA=1 scripts/test.sh  # without the real server (its tests skip)
 #   OLLAMA_HOST=h:p SALVO_TEST_MODEL=m scripts/test.sh  # against a server you run
 set -euo pipefail

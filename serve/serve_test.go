@@ -4,15 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/salvoembed/salvo"
-	"github.com/salvoembed/salvo/internal/app/cli"
 	"github.com/salvoembed/salvo/ollama"
 	"github.com/salvoembed/salvo/ollamatest"
 	"github.com/salvoembed/salvo/serve"
@@ -47,11 +50,10 @@ func fixtureOf(t *testing.T, movies, model string, opts serve.Options, embedArgs
 	ol := ollamatest.New(ollamatest.Config{Models: []string{model}})
 	t.Cleanup(ol.Close)
 	db := filepath.Join(t.TempDir(), "movies.db")
-	var stderr bytes.Buffer
-	code := cli.Main(context.Background(), append([]string{"embed", movies, "--host", ol.URL(), "--model", model, "--db", db,
-		"--text", "{{.title}}", "--keep", "title,year,genres", "--quiet"}, embedArgs...), cli.Stdio{Out: &stderr, Err: &stderr, IsTerminal: func() bool { return false }})
-	if code != 0 {
-		t.Fatalf("embed: exit %d: %s", code, stderr.String())
+	embed := exec.Command(salvoBinary(t), append([]string{"embed", movies, "--host", ol.URL(), "--model", model, "--db", db,
+		"--text", "{{.title}}", "--keep", "title,year,genres", "--quiet"}, embedArgs...)...)
+	if out, err := embed.CombinedOutput(); err != nil {
+		t.Fatalf("salvo embed: %v: %s", err, out)
 	}
 	st, err := sqlite.Open(db)
 	if err != nil {
@@ -65,6 +67,42 @@ func fixtureOf(t *testing.T, movies, model string, opts serve.Options, embedArgs
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	return hs, ol
+}
+
+var (
+	buildOnce sync.Once
+	binary    string
+	buildErr  error
+	buildDir  string
+)
+
+// salvoBinary builds cmd/salvo once per test binary: the fixtures are
+// embedded as a user embeds them, by the command itself.
+func salvoBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "salvo-serve-test-")
+		if buildErr != nil {
+			return
+		}
+		binary = filepath.Join(buildDir, "salvo")
+		out, err := exec.Command("go", "build", "-o", binary, "../cmd/salvo").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build ../cmd/salvo: %v: %s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binary
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
 }
 
 func get(t *testing.T, u string, status int, into any) {

@@ -6,7 +6,7 @@ import (
 	"context"
 	"os"
 
-	"github.com/salvoembed/salvo/internal/app/cli"
+	"github.com/salvoembed/salvo/cmd/salvo/internal/cli"
 )
 
 func main() {

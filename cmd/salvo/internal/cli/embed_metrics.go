@@ -3,8 +3,8 @@ package cli
 import (
 	"fmt"
 
+	"github.com/salvoembed/salvo/cmd/salvo/internal/metrics"
 	"github.com/salvoembed/salvo/engine"
-	"github.com/salvoembed/salvo/internal/app/metrics"
 )
 
 // serveMetrics starts the Prometheus endpoint of --metrics-addr; with addr

@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	salvolib "github.com/salvoembed/salvo"
-	"github.com/salvoembed/salvo/internal/app/cli"
+	"github.com/salvoembed/salvo/cmd/salvo/internal/cli"
 	"github.com/salvoembed/salvo/ollama"
 	"github.com/salvoembed/salvo/ollamatest"
 	"github.com/salvoembed/salvo/postgres"

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/salvoembed/salvo/internal/app/cli"
-	"github.com/salvoembed/salvo/internal/app/fleet"
+	"github.com/salvoembed/salvo/cmd/salvo/internal/cli"
+	"github.com/salvoembed/salvo/cmd/salvo/internal/fleet"
 )
 
 // realOllamaBinary is the Ollama that scripts/real-ollama.sh built, and the

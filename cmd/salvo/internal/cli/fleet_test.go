@@ -12,7 +12,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/salvoembed/salvo/internal/app/fleet"
+	"github.com/salvoembed/salvo/cmd/salvo/internal/fleet"
 	"github.com/salvoembed/salvo/ollamatest"
 )
 

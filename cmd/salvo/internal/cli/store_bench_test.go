@@ -18,7 +18,7 @@ import (
 // a server that answers at once (64 slots, no cost, 768 dimensions), so the
 // store is what limits: it reports stored vectors per second.
 //
-//	go test -run='^$' -bench=EmbedStore -benchtime=3x ./internal/app/cli
+//	go test -run='^$' -bench=EmbedStore -benchtime=3x ./cmd/salvo/internal/cli
 func BenchmarkEmbedStore(b *testing.B) {
 	const n = 5000
 	dir := b.TempDir()

@@ -14,7 +14,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/salvoembed/salvo/internal/app/fleet"
+	"github.com/salvoembed/salvo/cmd/salvo/internal/fleet"
 	"github.com/salvoembed/salvo/ollamatest"
 )
 

@@ -12,8 +12,8 @@ import (
 
 	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/cluster"
+	"github.com/salvoembed/salvo/cmd/salvo/internal/metrics"
 	"github.com/salvoembed/salvo/engine"
-	"github.com/salvoembed/salvo/internal/app/metrics"
 	"github.com/salvoembed/salvo/source"
 	"github.com/spf13/pflag"
 )

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/salvoembed/salvo/cmd/salvo/internal/metrics"
 	"github.com/salvoembed/salvo/dbcatalog"
 	"github.com/salvoembed/salvo/engine"
-	"github.com/salvoembed/salvo/internal/app/metrics"
 	"github.com/salvoembed/salvo/source"
 	"github.com/spf13/pflag"
 )

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/salvoembed/salvo"
-	"github.com/salvoembed/salvo/internal/app/bench"
+	"github.com/salvoembed/salvo/cmd/salvo/internal/bench"
 	"github.com/salvoembed/salvo/ollama"
 	"github.com/salvoembed/salvo/openai"
 	"github.com/salvoembed/salvo/render"

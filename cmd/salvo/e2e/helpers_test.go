@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/salvoembed/salvo/internal/app/cli"
+	"github.com/salvoembed/salvo/cmd/salvo/internal/cli"
 )
 
 const moviesTemplate = `{{.title}} ({{.year}}). {{join .genres ", "}}. {{.summary}}`
@@ -167,7 +167,7 @@ func realServer(t *testing.T) (host, model string) {
 
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	root, err := filepath.Abs("..")
+	root, err := filepath.Abs(filepath.Join("..", "..", ".."))
 	if err != nil {
 		t.Fatal(err)
 	}

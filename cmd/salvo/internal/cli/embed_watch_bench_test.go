@@ -48,7 +48,7 @@ func cpuTime(tb testing.TB) time.Duration {
 // none); and reading every row without the write-back. It reports salvo's CPU time per poll (the database's is not
 // counted) and fails if a poll sends a request.
 //
-//	go test -run '^$' -bench BenchmarkWatchPoll -benchtime 5x ./internal/app/cli/
+//	go test -run '^$' -bench BenchmarkWatchPoll -benchtime 5x ./cmd/salvo/internal/cli/
 func BenchmarkWatchPoll(b *testing.B) {
 	rows := 100_000
 	if n, err := strconv.Atoi(os.Getenv("SALVO_BENCH_ROWS")); err == nil && n > 0 {

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/salvoembed/salvo/internal/app/cli"
+	"github.com/salvoembed/salvo/cmd/salvo/internal/cli"
 	"github.com/salvoembed/salvo/ollamatest"
 	"github.com/salvoembed/salvo/render"
 	"github.com/salvoembed/salvo/source"

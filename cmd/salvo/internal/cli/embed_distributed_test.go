@@ -186,7 +186,7 @@ func TestDistributedSourceDBByIDRanges(t *testing.T) {
 // 1 and 3 --distributed runs (one server each) sharing the catalog through
 // River on PostgreSQL 15.
 //
-//	go test -run='^$' -bench=Distributed -benchtime=3x ./internal/app/cli
+//	go test -run='^$' -bench=Distributed -benchtime=3x ./cmd/salvo/internal/cli
 func BenchmarkDistributed(b *testing.B) {
 	in := repoFile(b, "testdata/catalogs/vega-movies.jsonl")
 	pg := pgtest.PostgreSQL(b)

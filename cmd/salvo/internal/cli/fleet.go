@@ -13,7 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/salvoembed/salvo/internal/app/fleet"
+	"github.com/salvoembed/salvo/cmd/salvo/internal/fleet"
 	"github.com/salvoembed/salvo/ollama"
 	"github.com/spf13/pflag"
 )

@@ -27,7 +27,7 @@ func TestEmbedFlagsGrouped(t *testing.T) {
 	}
 	fs.VisitAll(func(fl *pflag.Flag) {
 		if _, ok := group[fl.Name]; !ok && !fl.Hidden {
-			t.Errorf("--%s is in no group of embedFlagGroups (internal/app/cli/help.go): add it to the one a user would look in", fl.Name)
+			t.Errorf("--%s is in no group of embedFlagGroups (cmd/salvo/internal/cli/help.go): add it to the one a user would look in", fl.Name)
 		}
 	})
 }

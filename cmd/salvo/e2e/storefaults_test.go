@@ -15,7 +15,7 @@ import (
 
 // Store faults: each gives a clear error, leaves no corruption, and the
 // next run recovers. (A file that is not a salvo database is tested in
-// internal/app/cli: TestForeignDatabaseIsNeverModified.)
+// cmd/salvo/internal/cli: TestForeignDatabaseIsNeverModified.)
 
 // tmpfs mounts a tmpfs of size bytes (e.g. "600k") on a new folder and
 // returns it, or "" when the test cannot mount (not root, no permission).

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/salvoembed/salvo"
-	"github.com/salvoembed/salvo/internal/app/bench"
+	"github.com/salvoembed/salvo/cmd/salvo/internal/bench"
 	"github.com/salvoembed/salvo/ollama"
 	"github.com/salvoembed/salvo/ollamatest"
 )

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/salvoembed/salvo/internal/app/cli"
+	"github.com/salvoembed/salvo/cmd/salvo/internal/cli"
 	"github.com/salvoembed/salvo/ollamatest"
 )
 
