@@ -46,3 +46,21 @@ func SplitPieces(items []Item) (whole, pieces []Item, wholeAt, pieceAt []int) {
 	}
 	return whole, pieces, wholeAt, pieceAt
 }
+
+// LookupWhole answers the whole records among items with lookup (a store's
+// Lookup of whole records), each into its place in out, and returns the
+// pieces with their places in out, for the store to answer; the stores'
+// Lookup of a batch that holds pieces uses it.
+func LookupWhole(ctx context.Context, items []Item, out []Presence, lookup func(context.Context, []Item, []Presence) error) (pieces []Item, pieceAt []int, err error) {
+	whole, pieces, wholeAt, pieceAt := SplitPieces(items)
+	if len(whole) > 0 {
+		wout := make([]Presence, len(whole))
+		if err := lookup(ctx, whole, wout); err != nil {
+			return nil, nil, err
+		}
+		for i, p := range wout {
+			out[wholeAt[i]] = p
+		}
+	}
+	return pieces, pieceAt, nil
+}

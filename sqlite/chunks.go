@@ -119,15 +119,11 @@ func (s *Store) putPieces(ctx context.Context, tx *sql.Tx, cid int64, collection
 // lookupMixed answers a Lookup that holds pieces: whole records as usual,
 // the pieces with one more query.
 func (s *Store) lookupMixed(ctx context.Context, collection string, items []salvo.Item, out []salvo.Presence) error {
-	whole, pieces, wholeAt, pieceAt := salvo.SplitPieces(items)
-	if len(whole) > 0 {
-		wout := make([]salvo.Presence, len(whole))
-		if err := s.Lookup(ctx, collection, whole, wout); err != nil {
-			return err
-		}
-		for i, p := range wout {
-			out[wholeAt[i]] = p
-		}
+	pieces, pieceAt, err := salvo.LookupWhole(ctx, items, out, func(ctx context.Context, whole []salvo.Item, wout []salvo.Presence) error {
+		return s.Lookup(ctx, collection, whole, wout)
+	})
+	if err != nil {
+		return err
 	}
 	cid, err := s.collectionID(ctx, collection)
 	if err != nil {
