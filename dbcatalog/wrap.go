@@ -14,6 +14,12 @@ import (
 // a record that is stored but whose row does not hold the stored vector
 // (none, or another one) as Cached, so that it is written back without a
 // request: the table and the store end up holding the same vector.
+//
+// The pieces of a long record go into <table>_chunks (see
+// [WriteBack.CheckChunks]), and the record's row gets the mean of their
+// vectors, weighted by the pieces' lengths in bytes, at unit length, once
+// all its pieces are written; the pieces a record no longer has are
+// deleted, all of them when it fits in one piece again.
 func (w *WriteBack) Wrap(st salvo.Store) (salvo.Store, error) {
 	vr, ok := st.(salvo.CacheReader)
 	if !ok {
@@ -24,12 +30,16 @@ func (w *WriteBack) Wrap(st salvo.Store) (salvo.Store, error) {
 
 type wrapped struct {
 	salvo.Store
-	w  *WriteBack
-	vr salvo.CacheReader
+	w      *WriteBack
+	vr     salvo.CacheReader
+	states chunkStates
 }
 
 func (s *wrapped) Lookup(ctx context.Context, collection string, items []salvo.Item, out []salvo.Presence) error {
 	if err := s.Store.Lookup(ctx, collection, items, out); err != nil {
+		return err
+	}
+	if err := s.lookupPieces(ctx, items, out); err != nil {
 		return err
 	}
 	var keys []salvo.Key
@@ -87,14 +97,11 @@ func (s *wrapped) Put(ctx context.Context, collection string, entries []salvo.En
 			vecs[k] = v
 		}
 	}
-	ids := make([]string, 0, len(items))
-	vectors := make([][]float32, 0, len(items))
-	for _, it := range items {
-		// A piece of a long record is never written into the record's
-		// row: one piece is not the record's vector.
-		if v := vecs[it.Key]; v != nil && it.Chunk == nil {
-			ids, vectors = append(ids, it.ID), append(vectors, v)
-		}
+	// A piece of a long record is never written into the record's row:
+	// the row gets the vector of all its pieces, once they are written.
+	ids, vectors, err := s.putPieces(ctx, items, vecs)
+	if err != nil {
+		return err
 	}
 	if err := s.w.Write(ctx, ids, vectors); err != nil {
 		return err

@@ -74,7 +74,25 @@ type WriteBack struct {
 	// FirstDuplicate is the first such ID.
 	FirstDuplicate string
 
+	// Pieces counts the pieces of long records written into
+	// <table>_chunks (missing there, or holding another vector or
+	// offsets); ChunkedRecords the records they belong to.
+	Pieces, ChunkedRecords int
+
 	seen map[string]struct{}
+
+	chunksChecked bool   // CheckChunks found <table>_chunks fit, or missing
+	chunksExist   bool   // <table>_chunks exists
+	chunkKind     string // PostgreSQL: the type of its vectors, "vector" or "real[]"
+}
+
+// ChunkTable is the table the pieces of long records go into:
+// [schema.]<table>_chunks.
+func (w *WriteBack) ChunkTable() string {
+	if w.t.Schema != "" {
+		return w.t.Schema + "." + w.t.Table + "_chunks"
+	}
+	return w.t.Table + "_chunks"
 }
 
 // WriteBack prepares to write vectors into target ([schema.]table.column),

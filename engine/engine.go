@@ -232,6 +232,7 @@ type run struct {
 	ids      *idSet         // the IDs read so far (reader only)
 	latest   *latest        // DuplicateLast: the newest record of each repeated ID
 	ratio    ratioBits      // tokens counted per token estimated, the highest seen (chunking)
+	tally    tallies        // the records cut into pieces, until each is counted
 }
 
 func newRun(cfg Config) *run {

@@ -36,7 +36,10 @@ const (
 )
 
 // MakePlan reads inputs as Run would (cfg.Limit, cfg.OnDuplicate, cfg.Key,
-// cfg.Force) and looks the records up in cfg.Store, which it only reads;
+// cfg.Force; cfg.Chunk, cfg.ChunkOverlap and cfg.ContextTokens cut long
+// texts into the pieces a run would embed, each a text to send, and a
+// record is unchanged when all its pieces are stored) and looks the
+// records up in cfg.Store, which it only reads;
 // cfg.Hosts are not used. stored says whether an ID is stored in the
 // collection, with any text; show is how many texts to keep in Plan.Texts.
 // A collection that does not exist yet is planned with a nil cfg.Store:
@@ -77,26 +80,21 @@ func MakePlan(ctx context.Context, cfg Config, inputs iter.Seq[Input], stored fu
 		if cfg.Store != nil && len(cur.recs) > 0 {
 			items = items[:0]
 			for _, pd := range cur.recs {
-				items = append(items, salvo.Item{ID: pd.id, Key: pd.key})
+				items = append(items, pd.ref.item(pd.key))
 			}
 			if err := cfg.Store.Lookup(ctx, cfg.Collection, items, presence); err != nil {
 				return err
 			}
 		}
+		whole := true // every piece so far of the record being read is stored
 		for i, pd := range cur.recs {
-			c := uint8(planNew)
-			switch {
-			case presence[i] == salvo.Stored:
-				c = planUnchanged
-			case stored != nil && stored(pd.id):
-				c = planChanged
+			// A record cut into pieces (its pieces follow each other) is
+			// unchanged when every piece is stored; it is counted once,
+			// with its last piece.
+			if pd.chunk != nil && pd.chunk.Index == 0 {
+				whole = true
 			}
-			if class != nil {
-				h := r.ids.hash(pd.id)
-				count(class[h], -1) // an earlier record of the ID is not written
-				class[h] = c
-			}
-			count(c, 1)
+			whole = whole && presence[i] == salvo.Stored
 			if (cfg.Force || presence[i] == salvo.Missing) && !send[pd.key] {
 				send[pd.key] = true
 				p.ToEmbed++
@@ -104,6 +102,23 @@ func MakePlan(ctx context.Context, cfg Config, inputs iter.Seq[Input], stored fu
 					p.Texts = append(p.Texts, PlanText{ID: pd.id, Text: pd.text})
 				}
 			}
+			if !counts(pd.ref) {
+				continue
+			}
+			c := uint8(planNew)
+			switch {
+			case whole:
+				c = planUnchanged
+			case stored != nil && stored(pd.id):
+				c = planChanged
+			}
+			whole = true
+			if class != nil {
+				h := r.ids.hash(pd.id)
+				count(class[h], -1) // an earlier record of the ID is not written
+				class[h] = c
+			}
+			count(c, 1)
 		}
 		cur.recs, cur.fails = cur.recs[:0], cur.fails[:0]
 		return nil

@@ -135,13 +135,15 @@ func (r *run) resolve(ctx context.Context, chunks <-chan *chunk, batches chan<- 
 		solo = solo[:0]
 		r.dedup.mu.Lock()
 		for i, p := range rest {
-			if presence[i] == salvo.Stored && counts(p.ref) {
+			if presence[i] == salvo.Stored && p.chunk == nil {
 				r.c.Unchanged.Add(1)
 			}
 			switch {
 			case presence[i] == salvo.Stored && !r.cfg.Reembed:
-				if counts(p.ref) {
+				if p.chunk == nil {
 					r.c.Cached.Add(1)
+				} else {
+					r.tallyRef(p.ref, classStored) // counted with its record's other pieces
 				}
 				o.stored = append(o.stored, p.ref)
 			case presence[i] != salvo.Missing:

@@ -25,7 +25,8 @@ func (r *run) write(ctx context.Context, results <-chan *outcome) error {
 		entries, items = entries[:0], items[:0]
 		var failed []*group
 		var failedErr []error
-		var embedded, cached, truncated int64
+		var truncated int64
+		var settled []settledRef
 
 		// Hold the dedup lock across the commit: a record resolved now
 		// either joins a group below or finds its vector committed.
@@ -43,16 +44,15 @@ func (r *run) write(ctx context.Context, results <-chan *outcome) error {
 			first := true
 			for _, rf := range g.refs {
 				if r.superseded(rf) {
+					settled = append(settled, settledRef{rf, classNone})
 					continue
 				}
 				items = append(items, rf.item(g.key))
-				switch {
-				case !counts(rf):
-				case first:
-					embedded++
-				default:
-					cached++
+				c := classCached
+				if first {
+					c = classEmbedded
 				}
+				settled = append(settled, settledRef{rf, c})
 				first = false
 			}
 		}
@@ -67,8 +67,10 @@ func (r *run) write(ctx context.Context, results <-chan *outcome) error {
 		// Counted once committed, so that every count is true of the store
 		// even after an interruption: a group's first record is embedded,
 		// the duplicates that shared its request are cached.
-		r.c.Embedded.Add(embedded)
-		r.c.Cached.Add(cached)
+		// A record cut into pieces counts once all its pieces are.
+		for _, sr := range settled {
+			r.tallyRef(sr.rf, sr.c)
+		}
 		r.c.Truncated.Add(truncated)
 		if stored != nil {
 			for i, g := range o.groups {
@@ -81,6 +83,9 @@ func (r *run) write(ctx context.Context, results <-chan *outcome) error {
 		}
 		for i, g := range failed {
 			for _, rf := range g.refs {
+				if !r.tallyRef(rf, classFailed) {
+					continue // another piece of its record failed already
+				}
 				if err := r.fail(Failure{ID: rf.id, Where: rf.where, Stage: StageEmbed, Error: failedErr[i].Error(), Err: failedErr[i], Text: g.text}); err != nil {
 					return err
 				}
@@ -104,6 +109,7 @@ func (r *run) settle(ctx context.Context, o *outcome, stored StoredSink) error {
 		for i, it := range o.links {
 			if r.superseded(o.linked[i]) {
 				superseded = append(superseded, o.linked[i])
+				r.tallyRef(o.linked[i], classNone)
 				continue
 			}
 			links, refs = append(links, it), append(refs, o.linked[i])
@@ -164,6 +170,9 @@ func (r *run) putLinks(ctx context.Context, links []salvo.Item, refs []ref) ([]r
 				keptLinks, keptRefs = append(keptLinks, it), append(keptRefs, refs[i])
 				continue
 			}
+			if !r.tallyRef(refs[i], classFailed) {
+				continue // another piece of its record failed already
+			}
 			f := Failure{ID: it.ID, Where: refs[i].where, Stage: StageEmbed, Err: err,
 				Error: "its cached vector was removed from the store (garbage collection) after the run looked it up; the next run embeds it"}
 			if err := r.fail(f); err != nil {
@@ -175,12 +184,14 @@ func (r *run) putLinks(ctx context.Context, links []salvo.Item, refs []ref) ([]r
 		}
 		links, refs = keptLinks, keptRefs
 	}
-	n := int64(0) // a long record counts once, with its last piece
-	for _, it := range links {
-		if it.Chunk == nil || it.Chunk.Index == it.Chunk.Count-1 {
-			n++
-		}
+	for _, rf := range refs {
+		r.tallyRef(rf, classCached) // a long record counts once all its pieces are
 	}
-	r.c.Cached.Add(n)
 	return refs, nil
+}
+
+// settledRef is a record or piece committed by a write, and how it counts.
+type settledRef struct {
+	rf ref
+	c  pieceClass
 }

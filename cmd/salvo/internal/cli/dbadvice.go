@@ -24,6 +24,7 @@ func dbAdvice(err error) error {
 		dims     *dbcatalog.DimsError
 		wb       *dbcatalog.WriteBackError
 		notUniq  *dbcatalog.NotUniqueError
+		chunks   *dbcatalog.ChunkTableError
 		flagLike = func(e error) string { return "--" + strings.TrimPrefix(e.Error(), "--") }
 	)
 	switch {
@@ -60,6 +61,8 @@ func dbAdvice(err error) error {
 			"Key the write-back by a column that names one row (a primary key or a column with a unique index), selected in --sql and named with --id; "+
 			"a table keyed by several columns (such as shop, sku) needs such a column first, e.g. in PostgreSQL: ALTER TABLE %s ADD COLUMN row_id bigint GENERATED ALWAYS AS IDENTITY UNIQUE",
 			notUniq.Target, notUniq.IDColumn, notUniq.Target.Table, notUniq.Rows, notUniq.Value, notUniq.Target.Table)
+	case errors.As(err, &chunks):
+		return fmt.Errorf("--write-back: %w. With --chunk, the pieces of long records go into that table: rename or drop it, or give --chunk off (texts longer than the model's context are then truncated)", chunks)
 	case errors.As(err, &wb):
 		return errors.New(flagLike(wb))
 	}

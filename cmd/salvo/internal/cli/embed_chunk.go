@@ -54,16 +54,3 @@ func (f *embedFlags) registerChunk(fs *pflag.FlagSet) {
 func (f *embedFlags) chunkSettings() []string {
 	return []string{"--chunk", f.chunk.String(), "--chunk-overlap", fmt.Sprint(f.chunkOverlap)}
 }
-
-// chunkOf is the plan's --chunk: chunking is off for --write-back, which
-// writes one vector into each row of the user's table and so cannot hold
-// pieces, and a --chunk given with it is refused.
-func chunkOf(f *embedFlags, changed func(string) bool) (int, error) {
-	if f.writeBack == "" || f.chunk == 0 {
-		return int(f.chunk), nil
-	}
-	if changed("chunk") {
-		return 0, usageError("--write-back writes one vector into each row of %s: it cannot hold the pieces of --chunk %s; give --chunk off (the server then truncates texts longer than the model's context, and the report counts them)", f.writeBack, f.chunk.String())
-	}
-	return 0, nil
-}

@@ -147,14 +147,10 @@ func newEmbedPlan(ctx context.Context, f *embedFlags, changed func(string) bool,
 	if err := checkPrune(f, changed); err != nil {
 		return nil, nil, err
 	}
-	chunk, err := chunkOf(f, changed)
-	if err != nil {
-		return nil, nil, err
-	}
 	p = &embedPlan{
 		args:   f.args,
 		input:  inputPlan{limit: f.limit, onDuplicate: onDup, since: in.since},
-		text:   textPlan{prefix: f.prefix, chunk: chunk, chunkOverlap: f.chunkOverlap},
+		text:   textPlan{prefix: f.prefix, chunk: int(f.chunk), chunkOverlap: f.chunkOverlap},
 		server: server,
 		speed: speedPlan{batchSize: int(f.batchSize), retries: f.retries, timeout: f.timeout,
 			hostTimeout: f.hostTimeout, rate: f.rate},

@@ -12,6 +12,7 @@ import (
 
 	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/engine"
+	"github.com/salvoembed/salvo/ollama"
 )
 
 // planShow is how many of the texts to send `salvo embed --plan` prints.
@@ -31,6 +32,10 @@ type planOutput struct {
 	// Limit is --limit: gone then counts stored IDs past the first Limit
 	// records too.
 	Limit int `json:"limit,omitempty"`
+	// ContextTokens is the model's context the texts were cut by
+	// (--chunk), 0 when unknown or not asked for.
+	ContextTokens int  `json:"context_tokens,omitempty"`
+	chunkAuto     bool // --chunk auto
 }
 
 // checkPlan refuses the flags that --plan cannot honour.
@@ -58,7 +63,14 @@ func preview(ctx context.Context, p *embedPlan, stdio Stdio) error {
 		Limit:       p.input.limit,
 		Force:       p.store.force,
 		OnDuplicate: p.input.onDuplicate,
+		// Texts are cut as the run would cut them, so that a long record
+		// stored in pieces shows as unchanged.
+		Chunk:         p.text.chunk,
+		ChunkOverlap:  p.text.chunkOverlap,
+		ContextTokens: planContext(ctx, p.server, p.text.chunk),
 	}
+	out.ContextTokens = cfg.ContextTokens
+	out.chunkAuto = p.text.chunk == engine.ChunkAuto
 	var stored map[string]bool
 	st, coll, err := openPlanStore(ctx, p.store.db, p.store.collection)
 	if err != nil {
@@ -155,6 +167,9 @@ func printPlan(w io.Writer, p *planOutput) {
 	if p.Limit > 0 {
 		fmt.Fprintf(w, "  (--limit %d: only the first %d records were read, so gone counts the stored IDs of the others too)\n", p.Limit, p.Limit)
 	}
+	if p.chunkAuto && p.ContextTokens == 0 {
+		fmt.Fprintln(w, "  (--chunk auto: no server said the model's context, so long texts were planned whole; a run cuts them as the server says)")
+	}
 	fmt.Fprintf(w, "to embed: %d texts\n", p.ToEmbed)
 	for _, t := range p.Texts {
 		fmt.Fprintf(w, "  %s\t%s\n", t.ID, oneLine(t.Text, 100))
@@ -167,6 +182,37 @@ func printPlan(w io.Writer, p *planOutput) {
 	} else {
 		fmt.Fprintf(w, "estimate: %s\n", p.Estimate)
 	}
+}
+
+// planContext is the model's context in tokens as the servers report it
+// (/api/show, the smallest of them), for --chunk; 0 when chunking is off
+// or no server says. It embeds nothing.
+func planContext(ctx context.Context, s serverPlan, chunk int) int {
+	if chunk == 0 || s.api == "openai" {
+		return 0
+	}
+	model := salvo.CanonicalModel(s.model)
+	best := 0
+	for _, h := range s.hosts {
+		c, err := ollama.New(h, ollama.Options{Model: model, UserAgent: "salvo/" + Version})
+		if err != nil {
+			continue
+		}
+		sctx, cancel := context.WithTimeout(ctx, preflightTimeout)
+		show, err := c.Show(sctx, model)
+		cancel()
+		if err != nil {
+			continue
+		}
+		n := show.ContextLength()
+		if nc := show.NumCtx(); nc > 0 && (n == 0 || nc < n) {
+			n = nc
+		}
+		if n > 0 && (best == 0 || n < best) {
+			best = n
+		}
+	}
+	return best
 }
 
 // oneLine shows text on one line, cut to n runes.

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -172,4 +173,38 @@ func TestEmbedPlanPostgreSQLChangesNothing(t *testing.T) {
 	// A collection that does not exist: everything is new.
 	m = planOf(t, run(t, "", "embed", in, "--collection", "other", "--plan", "--json", "--db", db))
 	checkPlanCounts(t, m, map[string]int{"new": 4, "gone": 0, "to_embed": 4})
+}
+
+// TestEmbedPlanLongDocuments: --plan cuts long texts as the run does, so a
+// long record stored in pieces is unchanged, and an edit near its end
+// plans only its changed pieces.
+func TestEmbedPlanLongDocuments(t *testing.T) {
+	s := server(t, ollamatest.Config{ContextTokens: 64, Words: true, Dims: 8})
+	dir := t.TempDir()
+	db := filepath.Join(dir, "salvo.db")
+	docs := func(tail string) string {
+		var b strings.Builder
+		for i := range 3 {
+			line, _ := json.Marshal(map[string]string{"id": fmt.Sprint("doc", i), "text": longText(uint64(i), 6*64) + tail})
+			b.Write(append(line, '\n'))
+		}
+		b.WriteString(`{"id":"short","text":"a short one"}` + "\n")
+		return writeFile(t, dir, "docs.jsonl", b.String())
+	}
+	in := docs("")
+	if r := run(t, "", "embed", in, "--host", s.URL(), "--db", db, "--collection", "docs"); r.code != ExitOK {
+		t.Fatalf("embed: exit %d: %s", r.code, r.err)
+	}
+	s.Reset()
+	m := planOf(t, run(t, "", "embed", in, "--host", s.URL(), "--db", db, "--collection", "docs", "--plan", "--json"))
+	checkPlanCounts(t, m, map[string]int{"new": 0, "changed": 0, "unchanged": 4, "to_embed": 0})
+	if s.Requests() != 0 {
+		t.Errorf("--plan sent %d requests", s.Requests())
+	}
+	in = docs(" A new last sentence.")
+	m = planOf(t, run(t, "", "embed", in, "--host", s.URL(), "--db", db, "--collection", "docs", "--plan", "--json"))
+	checkPlanCounts(t, m, map[string]int{"new": 0, "changed": 3, "unchanged": 1})
+	if n := num(m, "to_embed"); n < 3 || n > 6 {
+		t.Errorf("to_embed = %d after an edit at the end of 3 long records, want their last pieces only", n)
+	}
 }

@@ -147,6 +147,9 @@ func printReport(w io.Writer, r *embedReport, interrupted bool) {
 			fmt.Fprintf(w, "; %d rows written again by a later record of their ID (first %q)", wb.Duplicates, wb.FirstDuplicate)
 		}
 		fmt.Fprintln(w)
+		if wb.Pieces > 0 || wb.ChunkedRecords > 0 {
+			fmt.Fprintf(w, "       wrote %s of %s into %s (each row holds the mean of its record's pieces)\n", plural(int64(wb.Pieces), "piece"), plural(int64(wb.ChunkedRecords), "long record"), wb.ChunkTable)
+		}
 	}
 	printSkipped(w, r)
 	if j := r.Jobs; j != nil {

@@ -25,6 +25,10 @@ type writeBackReport struct {
 	Written        int    `json:"written"`                  // rows whose vector was written
 	Duplicates     int    `json:"duplicates,omitempty"`     // rows written again by a later record of their ID
 	FirstDuplicate string `json:"first_duplicate,omitempty"`
+	// The pieces of long records (--chunk) go into ChunkTable.
+	ChunkTable     string `json:"chunk_table,omitempty"`
+	Pieces         int    `json:"pieces"`          // pieces written into ChunkTable (missing or changed)
+	ChunkedRecords int    `json:"chunked_records"` // the records they belong to
 }
 
 // readDB sets the plan's input and text for the rows of --sql in
@@ -54,6 +58,11 @@ func (p *embedPlan) readDB(ctx context.Context, f *embedFlags, files []string, o
 		if err != nil {
 			return dbAdvice(err)
 		}
+		if f.chunk != 0 {
+			if err := wb.CheckChunks(ctx); err != nil {
+				return dbAdvice(err)
+			}
+		}
 		if p.store.collection == "" {
 			p.store.collection = wb.Target().Table
 		}
@@ -64,7 +73,10 @@ func (p *embedPlan) readDB(ctx context.Context, f *embedFlags, files []string, o
 			wrapped, err := wb.Wrap(st)
 			return wrapped, func(r *embedReport) {
 				r.WriteBack = &writeBackReport{Target: wb.Target().String(), Created: wb.Created, Written: wb.Written,
-					Duplicates: wb.Duplicates, FirstDuplicate: wb.FirstDuplicate}
+					Duplicates: wb.Duplicates, FirstDuplicate: wb.FirstDuplicate, Pieces: wb.Pieces, ChunkedRecords: wb.ChunkedRecords}
+				if f.chunk != 0 {
+					r.WriteBack.ChunkTable = wb.ChunkTable()
+				}
 			}, err
 		}
 	}
