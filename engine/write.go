@@ -7,30 +7,86 @@ import (
 	"github.com/salvoembed/salvo"
 )
 
-// write commits outcomes to the store, one transaction each, and reports
-// failed records. It runs in a single goroutine and drains results to the
-// end even after a cancellation, so in-flight writes are finished. A store
-// that fails is fatal: write returns at once, which stops the other stages.
+// maxGroup bounds the texts one commit holds. When answers reach the
+// writer faster than it commits them, the outcomes waiting are committed
+// together until a commit holds maxGroup texts or more: a commit costs the
+// store about as much for one batch as for several (the pages of its
+// indexes, a segment of the words index, a sync), so a writer that falls
+// behind catches up. Nothing
+// waits for a group to fill: a writer that keeps up commits each outcome as
+// it comes, and a kill loses at most the group in flight, which the next
+// run embeds again.
+const maxGroup = 4096
+
+// write commits outcomes to the store, one transaction per group of the
+// outcomes waiting (see maxGroup), and reports failed records. It runs in
+// a single goroutine and drains results to the end even after a
+// cancellation, so in-flight writes are finished. A store that fails is
+// fatal: write returns at once, which stops the other stages.
 func (r *run) write(ctx context.Context, results <-chan *outcome) error {
-	var entries []salvo.Entry
-	var items []salvo.Item
+	w := &writeBuf{}
 	stored, _ := r.cfg.Failures.(StoredSink)
-	for o := range results {
+	var held *outcome // the resolver's outcome that ended a group: settled next
+	for {
+		o := held
+		held = nil
+		if o == nil {
+			var ok bool
+			if o, ok = <-results; !ok {
+				return nil
+			}
+		}
 		if o.groups == nil {
 			if err := r.settle(ctx, o, stored); err != nil {
 				return err
 			}
 			continue
 		}
-		entries, items = entries[:0], items[:0]
-		var failed []*group
-		var failedErr []error
-		var truncated int64
-		var settled []settledRef
+		group, n := append(w.group[:0], o), len(o.groups)
+	more:
+		for n < maxGroup {
+			select {
+			case o, ok := <-results:
+				if !ok {
+					break more // the next receive sees it closed too
+				}
+				if o.groups == nil {
+					held = o
+					break more
+				}
+				group, n = append(group, o), n+len(o.groups)
+			default:
+				break more
+			}
+		}
+		w.group = group
+		if err := r.commit(ctx, w, stored); err != nil {
+			return err
+		}
+		clear(w.group) // the vectors may go
+	}
+}
 
-		// Hold the dedup lock across the commit: a record resolved now
-		// either joins a group below or finds its vector committed.
-		r.dedup.mu.Lock()
+// writeBuf holds what write reuses from one commit to the next.
+type writeBuf struct {
+	group   []*outcome
+	entries []salvo.Entry
+	items   []salvo.Item
+}
+
+// commit stores the vectors of w.group's outcomes and their records in one
+// Put, then counts them and reports the texts that failed.
+func (r *run) commit(ctx context.Context, w *writeBuf, stored StoredSink) error {
+	entries, items := w.entries[:0], w.items[:0]
+	var failed []*group
+	var failedErr []error
+	var truncated int64
+	var settled []settledRef
+
+	// Hold the dedup lock across the commit: a record resolved now
+	// either joins a group below or finds its vector committed.
+	r.dedup.mu.Lock()
+	for _, o := range w.group {
 		for i, g := range o.groups {
 			if o.vecs[i] == nil {
 				failed = append(failed, g)
@@ -56,23 +112,29 @@ func (r *run) write(ctx context.Context, results <-chan *outcome) error {
 				first = false
 			}
 		}
-		err := r.cfg.Store.Put(ctx, r.cfg.Collection, entries, items)
+	}
+	err := r.cfg.Store.Put(ctx, r.cfg.Collection, entries, items)
+	for _, o := range w.group {
 		for _, g := range o.groups {
 			delete(r.dedup.groups, g.key)
 		}
-		r.dedup.mu.Unlock()
-		if err != nil {
-			return &FatalError{err}
-		}
-		// Counted once committed, so that every count is true of the store
-		// even after an interruption: a group's first record is embedded,
-		// the duplicates that shared its request are cached.
-		// A record cut into pieces counts once all its pieces are.
-		for _, sr := range settled {
-			r.tallyRef(sr.rf, sr.c)
-		}
-		r.c.Truncated.Add(truncated)
-		if stored != nil {
+	}
+	r.dedup.mu.Unlock()
+	clear(entries) // no vector kept past its commit
+	w.entries, w.items = entries[:0], items[:0]
+	if err != nil {
+		return &FatalError{err}
+	}
+	// Counted once committed, so that every count is true of the store
+	// even after an interruption: a group's first record is embedded,
+	// the duplicates that shared its request are cached.
+	// A record cut into pieces counts once all its pieces are.
+	for _, sr := range settled {
+		r.tallyRef(sr.rf, sr.c)
+	}
+	r.c.Truncated.Add(truncated)
+	if stored != nil {
+		for _, o := range w.group {
 			for i, g := range o.groups {
 				if o.vecs[i] != nil {
 					for _, rf := range g.refs {
@@ -81,14 +143,14 @@ func (r *run) write(ctx context.Context, results <-chan *outcome) error {
 				}
 			}
 		}
-		for i, g := range failed {
-			for _, rf := range g.refs {
-				if !r.tallyRef(rf, classFailed) {
-					continue // another piece of its record failed already
-				}
-				if err := r.fail(Failure{ID: rf.id, Where: rf.where, Stage: StageEmbed, Error: failedErr[i].Error(), Err: failedErr[i], Text: g.text}); err != nil {
-					return err
-				}
+	}
+	for i, g := range failed {
+		for _, rf := range g.refs {
+			if !r.tallyRef(rf, classFailed) {
+				continue // another piece of its record failed already
+			}
+			if err := r.fail(Failure{ID: rf.id, Where: rf.where, Stage: StageEmbed, Error: failedErr[i].Error(), Err: failedErr[i], Text: g.text}); err != nil {
+				return err
 			}
 		}
 	}

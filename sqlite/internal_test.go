@@ -264,17 +264,16 @@ func FuzzLookupID(f *testing.F) {
 	})
 }
 
-// TestUpsertItemsAcrossStatements: one Put of more items than one statement
-// of upsertItems writes stores them all, a later item with an earlier one's
-// ID wins across the statements' boundary, and the words index has each
-// item once.
+// TestUpsertItemsAcrossStatements: one Put of hundreds of items (written
+// in several statements before, in one now) stores them all, a later item
+// with an earlier one's ID wins, and the words index has each item once.
 func TestUpsertItemsAcrossStatements(t *testing.T) {
 	s := openTemp(t)
 	ctx := context.Background()
 	if _, err := s.OpenCollection(ctx, salvo.Collection{Name: "c", Model: "m"}); err != nil {
 		t.Fatal(err)
 	}
-	n := 2*itemsPerUpsert + 7
+	n := 407
 	seeds := make([]int, n+1)
 	items := make([]salvo.Item, 0, n+1)
 	for i := range n {
@@ -305,5 +304,43 @@ func TestUpsertItemsAcrossStatements(t *testing.T) {
 		if err != nil || len(hits) != c.want {
 			t.Errorf("TextSearch(%s) = %v, %v; want %d hits", c.word, hits, err, c.want)
 		}
+	}
+}
+
+// TestUpsertItemsBytes: the IDs and fields a Put stores come back byte for
+// byte, whatever bytes an ID holds and whatever characters the fields.
+func TestUpsertItemsBytes(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	if _, err := s.OpenCollection(ctx, salvo.Collection{Name: "c", Model: "m"}); err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{"\xff\xfe", "nul\x00x", `q"u\o'te é`, "", "日本"}
+	fields := [][]byte{[]byte(`{"t":"Amélie \"x\" \u00e9 日本"}`), nil, []byte(`{"n":1.50e3,"a":[1, 2]}`), []byte(`{}`), nil}
+	var items []salvo.Item
+	for i, id := range ids {
+		items = append(items, salvo.Item{ID: id, Key: storetest.Key(i + 1), Fields: fields[i]})
+	}
+	if err := s.Put(ctx, "c", storetest.Entries(4, 1, 2, 3, 4, 5), items); err != nil {
+		t.Fatal(err)
+	}
+	docs, err := s.Docs(ctx, "c", ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, d := range docs {
+		if d.ID != ids[i] || string(d.Fields) != string(fields[i]) || (d.Fields == nil) != (fields[i] == nil) {
+			t.Errorf("Docs[%d] = %q %q, want %q %q", i, d.ID, d.Fields, ids[i], fields[i])
+		}
+	}
+	n := 0
+	if err := s.Each(ctx, "c", func(id string, v []float32) error {
+		if !slices.Contains(ids, id) {
+			t.Errorf("Each gives ID %q, not one stored", id)
+		}
+		n++
+		return nil
+	}); err != nil || n != len(ids) {
+		t.Errorf("Each: %d items, %v; want %d", n, err, len(ids))
 	}
 }

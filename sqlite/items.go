@@ -6,7 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
+	"strconv"
 	"time"
 
 	"github.com/salvoembed/salvo"
@@ -137,7 +137,7 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 	items = append(items, records(pieces)...)
 	now := time.Now().UnixMilli()
 	byKey := tx.StmtContext(ctx, s.st.cacheByKey)
-	rows := make([]any, 0, 5*len(items)) // the items' rows, written by upsertItems
+	var rows itemRows // the items' rows, written by upsertItems
 	var missing *salvo.NotCachedError
 	for _, it := range items {
 		id, ok := cacheIDs[it.Key]
@@ -161,11 +161,7 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 			}
 			cacheIDs[it.Key] = id
 		}
-		var fields any // NULL unless the item keeps fields
-		if it.Fields != nil {
-			fields = string(it.Fields)
-		}
-		rows = append(rows, cid, it.ID, id, now, fields)
+		rows.add(it.ID, id, it.Fields)
 	}
 
 	if err := s.putPieces(ctx, tx, cid, collection, pieces, cacheIDs, &want, &missing); err != nil {
@@ -174,8 +170,8 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 	if missing != nil {
 		return missing
 	}
-	if err := s.upsertItems(ctx, tx, rows); err != nil {
-		return fmt.Errorf("store %d items in collection %q of %s: %w", len(rows)/5, collection, s.path, err)
+	if err := s.upsertItems(ctx, tx, cid, now, &rows); err != nil {
+		return fmt.Errorf("store %d items in collection %q of %s: %w", rows.n, collection, s.path, err)
 	}
 	if _, err := tx.StmtContext(ctx, s.st.touchColl).ExecContext(ctx, want, now, cid); err != nil {
 		return fmt.Errorf("store in collection %q of %s: %w", collection, s.path, err)
@@ -242,45 +238,55 @@ func (s *Store) Each(ctx context.Context, collection string, fn func(id string, 
 	return nil
 }
 
-// itemsPerUpsert is how many items one statement of upsertItems writes.
-const itemsPerUpsert = 200
+// upsertItemsSQL writes a Put's items in one statement: ?1 is the
+// collection, ?2 the time and ?3 a JSON array of [ID, cache row, fields]
+// arrays, the ID and the fields in hex (so that any bytes come back as they
+// were, as in lookup; fields null for none). One statement, not one per
+// item nor per few hundred, matters for the words index: FTS5 writes what
+// it holds to disk as a new segment at every statement of the transaction
+// that fires its triggers, and merges those segments later; a segment per
+// few hundred items cost more than the items. A later row with the ID of
+// an earlier one updates it, as statements one after another would.
+const upsertItemsSQL = `INSERT INTO items (collection_id, id, cache_id, updated_at, fields)
+	SELECT ?1, CAST(unhex(j.value ->> 0) AS TEXT), j.value ->> 1, ?2, CAST(unhex(j.value ->> 2) AS TEXT)
+	FROM json_each(?3) AS j WHERE true
+	ON CONFLICT (collection_id, id) DO UPDATE SET cache_id = excluded.cache_id, updated_at = excluded.updated_at,
+		fields = excluded.fields
+	WHERE cache_id <> excluded.cache_id OR fields IS NOT excluded.fields`
 
-// upsertItems writes items' rows (collection, ID, cache row, time, fields:
-// five values each) in statements of itemsPerUpsert rows. One statement
-// for many rows, not one each, matters for the words index: FTS5 writes
-// what it holds to disk at every statement of the transaction that fires
-// its triggers, and a segment per item costs more than the item.
-func (s *Store) upsertItems(ctx context.Context, tx *sql.Tx, rows []any) error {
-	for len(rows) > 0 {
-		n := min(len(rows)/5, itemsPerUpsert)
-		var err error
-		if n == itemsPerUpsert {
-			_, err = tx.StmtContext(ctx, s.st.upsertItems).ExecContext(ctx, rows[:5*n]...)
-		} else {
-			_, err = tx.ExecContext(ctx, upsertItemsSQL(n), rows[:5*n]...)
-		}
-		if err != nil {
-			return err
-		}
-		rows = rows[5*n:]
-	}
-	return nil
+// itemRows is the JSON array ?3 of upsertItemsSQL.
+type itemRows struct {
+	b []byte
+	n int
 }
 
-// upsertItemsSQL is the statement that writes n items: a later row with
-// the ID of an earlier one updates it, as the statements one after another
-// would.
-func upsertItemsSQL(n int) string {
-	var b strings.Builder
-	b.WriteString("INSERT INTO items (collection_id, id, cache_id, updated_at, fields) VALUES ")
-	for i := range n {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("(?, ?, ?, ?, ?)")
+// add appends an item's row: its ID, its cache row and its kept fields
+// (nil for none).
+func (r *itemRows) add(id string, cacheID int64, fields []byte) {
+	if r.n == 0 {
+		r.b = append(r.b[:0], '[')
+	} else {
+		r.b = append(r.b, ',')
 	}
-	b.WriteString(` ON CONFLICT (collection_id, id) DO UPDATE SET cache_id = excluded.cache_id, updated_at = excluded.updated_at,
-		fields = excluded.fields
-	WHERE cache_id <> excluded.cache_id OR fields IS NOT excluded.fields`)
-	return b.String()
+	r.n++
+	r.b = append(r.b, `["`...)
+	r.b = hex.AppendEncode(r.b, []byte(id))
+	r.b = append(r.b, `",`...)
+	r.b = strconv.AppendInt(r.b, cacheID, 10)
+	if fields == nil {
+		r.b = append(r.b, ",null]"...)
+		return
+	}
+	r.b = append(r.b, `,"`...)
+	r.b = hex.AppendEncode(r.b, fields)
+	r.b = append(r.b, `"]`...)
+}
+
+// upsertItems writes the items of rows in collection cid at time now.
+func (s *Store) upsertItems(ctx context.Context, tx *sql.Tx, cid, now int64, rows *itemRows) error {
+	if rows.n == 0 {
+		return nil
+	}
+	_, err := tx.StmtContext(ctx, s.st.upsertItems).ExecContext(ctx, cid, now, string(append(rows.b, ']')))
+	return err
 }

@@ -34,7 +34,7 @@ func (st *statements) queries() (w, r map[**sql.Stmt]string) {
 		&st.insertCache:  `INSERT INTO cache (key, dims, vector, text) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
 		&st.replaceCache: `UPDATE cache SET dims = ?2, vector = ?3, text = ?4 WHERE key = ?1 RETURNING id`,
 		&st.cacheByKey:   `SELECT id, dims FROM cache WHERE key = ?`,
-		&st.upsertItems:  upsertItemsSQL(itemsPerUpsert), // see Store.upsertItems
+		&st.upsertItems:  upsertItemsSQL,
 		&st.insertRun:    `INSERT INTO runs (collection, model, started_at, finished_at, stats, args) VALUES (?, ?, ?, ?, ?, ?)`,
 	}
 	r = map[**sql.Stmt]string{
