@@ -42,9 +42,11 @@ func (r result) summary(t *testing.T) map[string]any {
 
 func num(m map[string]any, k string) int { f, _ := m[k].(float64); return int(f) }
 
+// repoFile is the path of rel from the repository's root, four folders up
+// from this package (cmd/salvo/internal/cli).
 func repoFile(t testing.TB, rel string) string {
 	t.Helper()
-	p, err := filepath.Abs(filepath.Join("..", "..", "..", rel))
+	p, err := filepath.Abs(filepath.Join("..", "..", "..", "..", rel))
 	if err != nil {
 		t.Fatal(err)
 	}
