@@ -59,9 +59,16 @@ func (r *run) learnRatio(texts []string, promptTokens int) {
 	if r.cfg.Chunk == 0 || promptTokens <= 0 || len(texts) == 1 && promptTokens >= r.cfg.ContextTokens && r.cfg.ContextTokens > 0 {
 		return
 	}
+	// The ratio counts only above 1 (see pieceBudget) and only rises: once
+	// the estimate reaches need, the batch can not raise it, and the rest
+	// of its texts need not be read.
+	need := float64(promptTokens) / max(1, r.tokenRatio())
 	est := 0
 	for _, t := range texts {
 		est += textchunk.Estimate(t) + specialTokens
+		if float64(est) >= need {
+			return
+		}
 	}
 	if est < 64 {
 		return

@@ -1,10 +1,13 @@
 package engine
 
 import (
+	"bytes"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
 	textchunk "github.com/salvoembed/salvo/chunk"
+	"github.com/salvoembed/salvo/internal/tools/moviegen"
 )
 
 // TestPieceBudgetLearnsRatio: pieces are sized by the estimate alone while
@@ -42,5 +45,74 @@ func TestPieceBudgetLearnsRatio(t *testing.T) {
 	}
 	if b := newRun(Config{Chunk: ChunkAuto}).pieceBudget(); b != 0 {
 		t.Fatalf("auto without a known context: budget %d, want 0 (no cut)", b)
+	}
+}
+
+// learnRatioWhole is learnRatio as it was, estimating every text of the
+// batch.
+func learnRatioWhole(r *run, texts []string, promptTokens int) {
+	if r.cfg.Chunk == 0 || promptTokens <= 0 || len(texts) == 1 && promptTokens >= r.cfg.ContextTokens && r.cfg.ContextTokens > 0 {
+		return
+	}
+	est := 0
+	for _, t := range texts {
+		est += textchunk.Estimate(t) + specialTokens
+	}
+	if est >= 64 {
+		r.raiseRatio(float64(promptTokens) / float64(est))
+	}
+}
+
+// movieTexts are n generated movie records.
+func movieTexts(tb testing.TB, n int) []string {
+	var buf bytes.Buffer
+	if err := moviegen.Generate(7, n, &buf); err != nil {
+		tb.Fatal(err)
+	}
+	return strings.Split(strings.TrimSpace(buf.String()), "\n")
+}
+
+// learnRatio stops estimating a batch once it can not raise the ratio;
+// pieces are cut as when it read the whole batch, batch after batch.
+func TestLearnRatioStopsEarly(t *testing.T) {
+	texts := movieTexts(t, 200)
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for range 20 {
+		cfg := Config{Chunk: ChunkAuto, ContextTokens: 64 + rnd.IntN(4096)}
+		got, want := newRun(cfg), newRun(cfg)
+		for i := range 50 {
+			batch := texts[rnd.IntN(len(texts)):]
+			batch = batch[:rnd.IntN(len(batch))+1]
+			for j := range batch {
+				if rnd.IntN(4) == 0 {
+					batch[j] = batch[j][:rnd.IntN(len(batch[j])+1)]
+				}
+			}
+			est := 0
+			for _, t := range batch {
+				est += textchunk.Estimate(t) + specialTokens
+			}
+			tokens := rnd.IntN(2*est + 2)
+			got.learnRatio(batch, tokens)
+			learnRatioWhole(want, batch, tokens)
+			if g, w := got.pieceBudget(), want.pieceBudget(); g != w {
+				t.Fatalf("batch %d (%d texts, %d tokens for an estimate of %d): budget %d, want %d", i, len(batch), tokens, est, g, w)
+			}
+		}
+	}
+}
+
+// BenchmarkLearnRatio takes the token count of batches of 64 movie records
+// that a server counts at 1.3 tokens a word (nomic-embed-text on English).
+func BenchmarkLearnRatio(b *testing.B) {
+	texts := movieTexts(b, 64)
+	words := 0
+	for _, t := range texts {
+		words += len(strings.Fields(t))
+	}
+	r := newRun(Config{Chunk: ChunkAuto, ContextTokens: 2048})
+	b.ReportAllocs()
+	for b.Loop() {
+		r.learnRatio(texts, words*13/10)
 	}
 }

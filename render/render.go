@@ -103,6 +103,7 @@ type Options struct {
 type Renderer struct {
 	prefix string
 	tmpl   *template.Template // nil unless a template is used
+	plan   plan               // the template run without text/template, if it can be
 	fields []string           // the fields listed, or DefaultField alone
 	label  bool               // fields are printed "name: value"
 	desc   string
@@ -126,6 +127,7 @@ func New(opts Options) (*Renderer, error) {
 			return nil, err
 		}
 		r.tmpl, r.fieldNames, r.allFields = t, names, all
+		r.plan = newPlan(t)
 		r.desc, r.tmplText = opts.Template, opts.Template
 		r.braces = singleBraces(t)
 	case len(opts.Fields) > 0:
@@ -171,6 +173,9 @@ func (r *Renderer) Render(rec *salvo.Record) (string, error) {
 	buf.WriteString(r.prefix)
 	var empty bool
 	switch {
+	case r.plan != nil:
+		r.plan.execute(buf, rec.Fields)
+		empty = isSpace(buf.Bytes()[len(r.prefix):])
 	case r.tmpl != nil:
 		if err := r.tmpl.Execute(buf, rec.Fields); err != nil {
 			return "", fmt.Errorf("%s: %w", where(rec), err)

@@ -2,6 +2,7 @@ package source
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"io"
 	"os"
@@ -65,23 +66,35 @@ func Count(name string, opts Options) (int, error) {
 	return countLines(br)
 }
 
-// countLines counts lines holding something besides white space.
+// countLines counts lines holding something besides white space. Past a
+// line's first byte that is not white space it looks only for the newline,
+// with bytes.IndexByte.
 func countLines(r io.Reader) (int, error) {
 	buf := make([]byte, 64<<10)
 	n, full := 0, false
 	for {
 		m, err := r.Read(buf)
-		for _, c := range buf[:m] {
-			switch c {
-			case '\n':
-				if full {
-					n++
+		for b := buf[:m]; len(b) > 0; {
+			if !full {
+				i := 0
+				for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r') {
+					i++
 				}
-				full = false
-			case ' ', '\t', '\r':
-			default:
-				full = true
+				if i == len(b) {
+					break
+				}
+				if b[i] == '\n' {
+					b = b[i+1:]
+					continue
+				}
+				full, b = true, b[i:]
 			}
+			j := bytes.IndexByte(b, '\n')
+			if j < 0 {
+				break
+			}
+			n++
+			full, b = false, b[j+1:]
 		}
 		if err == io.EOF {
 			if full {

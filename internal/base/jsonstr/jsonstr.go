@@ -13,6 +13,12 @@ const hexDigits = "0123456789abcdef"
 // Unlike json.Marshal it leaves <, > and & alone, and it does not allocate
 // beyond growing dst.
 func AppendString(dst []byte, s string) []byte {
+	return appendString(dst, s, false)
+}
+
+// appendString is AppendString; with short, \b and \f are written so, as
+// encoding/json writes them, instead of \u0008 and \u000c.
+func appendString(dst []byte, s string, short bool) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
@@ -32,6 +38,16 @@ func AppendString(dst []byte, s string) []byte {
 				dst = append(dst, '\\', 'r')
 			case '\t':
 				dst = append(dst, '\\', 't')
+			case '\b', '\f':
+				if short {
+					e := byte('b')
+					if c == '\f' {
+						e = 'f'
+					}
+					dst = append(dst, '\\', e)
+					break
+				}
+				fallthrough
 			default:
 				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 			}

@@ -47,7 +47,8 @@ func firstUse(template, name string) int {
 
 // keptJSON is the JSON object of rec's fields named in keep (all of them
 // with all), in keep's order; nil when there is nothing to keep. Fields
-// missing from the record are left out.
+// missing from the record are left out. Values are written as an
+// encoding/json Encoder without HTML escaping writes them.
 func keptJSON(rec *salvo.Record, keep []string, all bool) []byte {
 	if all {
 		names := make([]string, 0, len(rec.Fields))
@@ -60,27 +61,45 @@ func keptJSON(rec *salvo.Record, keep []string, all bool) []byte {
 	if len(keep) == 0 {
 		return nil
 	}
-	var val bytes.Buffer
-	enc := json.NewEncoder(&val)
-	enc.SetEscapeHTML(false) // titles keep their & and <
-	b := []byte{'{'}
+	size := 2
+	for _, name := range keep {
+		size += len(name) + 4
+		if s, ok := rec.Fields[name].(string); ok {
+			size += len(s) + 2
+		} else {
+			size += 16
+		}
+	}
+	b := append(make([]byte, 0, size), '{')
 	for _, name := range keep {
 		v, ok := rec.Fields[name]
 		if !ok {
 			continue
 		}
-		val.Reset()
-		if err := enc.Encode(v); err != nil {
-			continue // values come from a decoder, so this does not happen
-		}
-		if len(b) > 1 {
+		n := len(b)
+		if n > 1 {
 			b = append(b, ',')
 		}
-		b = jsonstr.AppendString(b, name)
-		b = append(b, ':')
-		b = append(b, bytes.TrimSuffix(val.Bytes(), []byte("\n"))...)
+		b = append(jsonstr.AppendString(b, name), ':')
+		if b, ok = jsonstr.AppendValue(b, v); !ok {
+			if b, ok = appendEncoded(b, v); !ok {
+				b = b[:n] // values come from a decoder, so this does not happen
+			}
+		}
 	}
 	return append(b, '}')
+}
+
+// appendEncoded appends v as encoding/json writes it, for the values
+// jsonstr.AppendValue leaves to it.
+func appendEncoded(b []byte, v any) ([]byte, bool) {
+	var val bytes.Buffer
+	enc := json.NewEncoder(&val)
+	enc.SetEscapeHTML(false) // titles keep their & and <
+	if err := enc.Encode(v); err != nil {
+		return b, false
+	}
+	return append(b, bytes.TrimSuffix(val.Bytes(), []byte("\n"))...), true
 }
 
 // keepDescription is Collection.Keep: the names comma-separated, "*" for all.

@@ -1,13 +1,19 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
+	"maps"
 	"slices"
 	"testing"
 
 	"github.com/salvoembed/salvo"
+	"github.com/salvoembed/salvo/internal/base/jsonstr"
+	"github.com/salvoembed/salvo/internal/tools/moviegen"
 	"github.com/salvoembed/salvo/ollamatest"
 	"github.com/salvoembed/salvo/render"
+	"github.com/salvoembed/salvo/source"
 	"github.com/salvoembed/salvo/sqlite"
 )
 
@@ -109,4 +115,89 @@ func FuzzObjectKeysAndFieldText(f *testing.F) {
 		}
 		fieldText(b)
 	})
+}
+
+// keptJSONByEncoder is keptJSON as encoding/json alone writes it.
+func keptJSONByEncoder(rec *salvo.Record, keep []string) []byte {
+	b := []byte{'{'}
+	for _, name := range keep {
+		v, ok := rec.Fields[name]
+		if !ok {
+			continue
+		}
+		var val bytes.Buffer
+		enc := json.NewEncoder(&val)
+		enc.SetEscapeHTML(false)
+		if enc.Encode(v) != nil {
+			continue
+		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = append(jsonstr.AppendString(b, name), ':')
+		b = append(b, bytes.TrimSuffix(val.Bytes(), []byte("\n"))...)
+	}
+	return append(b, '}')
+}
+
+// Every field of every example movie, and values only encoding/json
+// writes (a float64, a bad number), are kept as encoding/json writes them.
+func TestKeptJSONAsEncodingJSON(t *testing.T) {
+	r, err := source.Open(repoFile(t, "examples/movies.jsonl"), source.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	n := 0
+	for ; ; n++ {
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		names := slices.Sorted(maps.Keys(rec.Fields))
+		if got, want := keptJSON(rec, nil, true), keptJSONByEncoder(rec, names); !bytes.Equal(got, want) {
+			t.Fatalf("record %s: keptJSON = %s, encoding/json writes %s", rec.ID, got, want)
+		}
+	}
+	if n < 100 {
+		t.Fatalf("%d movies read", n)
+	}
+	rec := &salvo.Record{Fields: map[string]any{"f": 1.5, "bad": json.Number("1e"), "l": []any{"\b<", 2.5}, "s": "x\fy"}}
+	keep := []string{"s", "bad", "f", "l"}
+	if got, want := keptJSON(rec, keep, false), keptJSONByEncoder(rec, keep); !bytes.Equal(got, want) {
+		t.Fatalf("keptJSON = %s, encoding/json writes %s", got, want)
+	}
+}
+
+// BenchmarkKeptJSON keeps the fields a movie template prints, as embed does
+// by default for each record.
+func BenchmarkKeptJSON(b *testing.B) {
+	var buf bytes.Buffer
+	if err := moviegen.Generate(7, 1000, &buf); err != nil {
+		b.Fatal(err)
+	}
+	keep := []string{"title", "year", "genres", "summary"}
+	r, err := source.Open("-", source.Options{Format: "jsonl", Fields: keep, Stdin: &buf})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var recs []*salvo.Record
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		} else if err != nil {
+			b.Fatal(err)
+		}
+		recs = append(recs, rec)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, rec := range recs {
+			keptJSON(rec, keep, false)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(recs)), "ns/record")
 }
