@@ -11,7 +11,8 @@ import (
 
 // quantized is an int8 copy of the vectors: row i is scale[i] × data[i],
 // each row padded with zeros to stride, a multiple of 32 bytes, so that the
-// SIMD kernel needs no tail loop.
+// SIMD kernel needs no tail loop. data is outside the Go heap (see int8s)
+// and lives as long as the quantized that holds it.
 type quantized struct {
 	stride int
 	data   []int8
@@ -44,7 +45,8 @@ func (x *Index) Quantize() {
 	}
 	n := len(x.ids)
 	stride := (x.dims + 31) &^ 31
-	q := &quantized{stride: stride, data: make([]int8, n*stride), scale: make([]float32, n)}
+	q := &quantized{stride: stride, scale: make([]float32, n)}
+	q.data = int8s(n*stride, q)
 	workers := 1
 	if n*x.dims >= minParallel {
 		workers = min(runtime.GOMAXPROCS(0), n/1024)
@@ -125,6 +127,7 @@ func (x *Index) SearchQuantized(q []float32, k int, skip func(row int) bool) []M
 			h.push(s, c.Row)
 		}
 	}
+	runtime.KeepAlive(z) // z.data lives as long as z
 	return h.sorted()
 }
 
