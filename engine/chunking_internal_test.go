@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -42,5 +43,22 @@ func TestPieceBudgetLearnsRatio(t *testing.T) {
 	}
 	if b := newRun(Config{Chunk: ChunkAuto}).pieceBudget(); b != 0 {
 		t.Fatalf("auto without a known context: budget %d, want 0 (no cut)", b)
+	}
+}
+
+func TestBatchRatio(t *testing.T) {
+	for _, tt := range []struct {
+		est         []int
+		prompt, ctx int
+		want        float64
+	}{
+		{[]int{10, 10}, 30, 64, 1.5},
+		{[]int{64, 10}, 64 + 15, 64, 1.5}, // the first text reached the context
+		{[]int{20, 20}, 20, 64, 0.5},
+		{[]int{32, 32}, 200, 64, 2}, // every text reached the context
+	} {
+		if got := batchRatio(tt.est, tt.prompt, tt.ctx); math.Abs(got-tt.want) > 1e-6 {
+			t.Errorf("batchRatio(%v, %d, %d) = %v, want %v", tt.est, tt.prompt, tt.ctx, got, tt.want)
+		}
 	}
 }
