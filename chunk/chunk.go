@@ -224,3 +224,31 @@ func back(text string, start, end, ov int) int {
 	}
 	return p
 }
+
+// Join puts pieces back together: texts[i] is the text of pieces[i], in
+// order, and the pieces overlap or follow each other, as [Split] cuts
+// them. What two pieces share is kept once, so pieces that cover a text
+// give it back whole; a gap between two pieces becomes a space.
+func Join(pieces []Piece, texts []string) string {
+	n := 0
+	for _, t := range texts {
+		n += len(t)
+	}
+	b := make([]byte, 0, n)
+	end := 0
+	for i, p := range pieces {
+		t := texts[i]
+		switch skip := end - p.Start; {
+		case i == 0:
+		case skip > 0:
+			// The shared bytes end where the previous piece ends, at a
+			// character boundary of both.
+			t = t[min(skip, len(t)):]
+		case skip < 0:
+			b = append(b, ' ')
+		}
+		b = append(b, t...)
+		end = max(end, p.End)
+	}
+	return string(b)
+}

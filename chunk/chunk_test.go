@@ -194,3 +194,46 @@ func BenchmarkSplit(b *testing.B) {
 		}
 	}
 }
+
+func TestJoin(t *testing.T) {
+	text := "Ünïcödé paragraphs.\n\nA second one, with more words in it. And a third sentence here."
+	for _, max := range []int{3, 5, 8, 200} {
+		for _, overlap := range []int{-1, 0, 2} {
+			ps, err := Split(text, Options{MaxTokens: max, Overlap: overlap})
+			if err != nil {
+				t.Fatal(err)
+			}
+			texts := make([]string, len(ps))
+			for i, p := range ps {
+				texts[i] = text[p.Start:p.End]
+			}
+			if got := Join(ps, texts); got != text {
+				t.Errorf("Join(Split(text, %d, %d)) = %q", max, overlap, got)
+			}
+		}
+	}
+	if got := Join([]Piece{{0, 0, 3}, {1, 5, 8}}, []string{"abc", "fgh"}); got != "abc fgh" {
+		t.Errorf("Join with a gap = %q", got)
+	}
+}
+
+func FuzzJoin(f *testing.F) {
+	f.Add("one two three. four five six.\n\nseven", 3, 1)
+	f.Add("ééé ééé ééé", 2, 0)
+	f.Fuzz(func(t *testing.T, text string, max, overlap int) {
+		if max < 1 || max > 1000 || overlap > 1000 || overlap < -1 {
+			return
+		}
+		ps, err := Split(text, Options{MaxTokens: max, Overlap: overlap})
+		if err != nil {
+			return
+		}
+		texts := make([]string, len(ps))
+		for i, p := range ps {
+			texts[i] = text[p.Start:p.End]
+		}
+		if got := Join(ps, texts); got != text {
+			t.Errorf("Join(Split(%q, %d, %d)) = %q", text, max, overlap, got)
+		}
+	})
+}

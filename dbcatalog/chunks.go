@@ -252,6 +252,10 @@ func (s *wrapped) lookupPieces(ctx context.Context, items []salvo.Item, out []sa
 	if len(ids) == 0 {
 		return nil
 	}
+	// Under the lock Put holds while it writes pieces: what is known of
+	// <table>_chunks does not change meanwhile.
+	s.states.mu.Lock()
+	defer s.states.mu.Unlock()
 	var vecs map[salvo.Key][]float32
 	var rows map[string][]pieceRow
 	if len(keys) > 0 {
@@ -275,8 +279,6 @@ func (s *wrapped) lookupPieces(ctx context.Context, items []salvo.Item, out []sa
 		}
 		rows = byID(got)
 	}
-	s.states.mu.Lock()
-	defer s.states.mu.Unlock()
 	last := map[string]int{} // the last Stored piece of each record, by item
 	for i, it := range items {
 		c := it.Chunk

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"math"
 	"sync/atomic"
 
@@ -192,4 +193,84 @@ type ratioBits = atomic.Uint64
 // item is the store item of rf's record or piece.
 func (rf ref) item(key salvo.Key) salvo.Item {
 	return salvo.Item{ID: rf.id, Key: key, Fields: rf.fields, Chunk: rf.chunk}
+}
+
+// recheckMargin is how near the context (a share of it) a text of a batch
+// whose count is above its estimate may come before it is checked alone.
+const recheckMargin = 0.15
+
+// batchRatio is the smallest ratio of tokens counted to tokens estimated,
+// the same for every text of a batch, under which a server that counts
+// each text up to its context (ctx), no more, counts promptTokens for
+// texts estimated at est: the texts it cut count ctx, not their own.
+func batchRatio(est []int, promptTokens, ctx int) float64 {
+	counted := func(ratio float64) float64 {
+		n := 0.0
+		for _, e := range est {
+			n += min(ratio*float64(e), float64(ctx))
+		}
+		return n
+	}
+	lo, hi := 0.0, 0.0
+	for _, e := range est {
+		if e > 0 {
+			hi = max(hi, float64(ctx)/float64(e))
+		}
+	}
+	if counted(hi) < float64(promptTokens) {
+		return hi // every text reached the context
+	}
+	for range 50 {
+		mid := (lo + hi) / 2
+		if counted(mid) < float64(promptTokens) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return hi
+}
+
+// checkCut looks, with chunking on and the server truncating, for texts of
+// an answer the server may have cut short at its context: a text alone is
+// cut when its count reached the context (validate marks it truncated),
+// and is then cut again (see recut) rather than kept short. Of a batch,
+// whose count is the sum of its texts' and so names none, the texts whose
+// estimate, scaled by the tokens counted per token estimated (the batch's,
+// or the run's when higher), exceeds the context are sent again alone,
+// to be checked so.
+func (r *run) checkCut(ctx context.Context, hi int, texts []string, promptTokens int, vecs [][]float32, errs []error) error {
+	if r.cfg.Chunk == 0 || !r.cfg.Key.Truncate || r.cfg.ContextTokens <= 0 {
+		return nil
+	}
+	if len(texts) == 1 {
+		if !errors.Is(errs[0], salvo.ErrTruncated) {
+			return nil
+		}
+		_, err := r.recut(ctx, hi, texts[0], vecs, errs)
+		return err
+	}
+	if promptTokens <= 0 {
+		return nil
+	}
+	est := make([]int, len(texts))
+	for i, t := range texts {
+		est[i] = textchunk.Estimate(t) + specialTokens
+	}
+	ratio := max(r.tokenRatio(), batchRatio(est, promptTokens, r.cfg.ContextTokens))
+	if ratio < 1 {
+		return nil // the estimate was high, as it is for ordinary text
+	}
+	// The ratio is the batch's as a whole: a text may count more than it
+	// says, so those within recheckMargin of the context are checked too.
+	for i := range texts {
+		if float64(est[i])*ratio < (1-recheckMargin)*float64(r.cfg.ContextTokens) || vecs[i] == nil {
+			continue
+		}
+		r.c.Rechecked.Add(1)
+		if err := r.embed(ctx, hi, false, texts[i:i+1], vecs[i:i+1], errs[i:i+1]); err != nil {
+			return err
+		}
+	}
+	return nil
 }

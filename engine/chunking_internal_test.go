@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -114,5 +115,21 @@ func BenchmarkLearnRatio(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		r.learnRatio(texts, words*13/10)
+	}
+}
+func TestBatchRatio(t *testing.T) {
+	for _, tt := range []struct {
+		est         []int
+		prompt, ctx int
+		want        float64
+	}{
+		{[]int{10, 10}, 30, 64, 1.5},
+		{[]int{64, 10}, 64 + 15, 64, 1.5}, // the first text reached the context
+		{[]int{20, 20}, 20, 64, 0.5},
+		{[]int{32, 32}, 200, 64, 2}, // every text reached the context
+	} {
+		if got := batchRatio(tt.est, tt.prompt, tt.ctx); math.Abs(got-tt.want) > 1e-6 {
+			t.Errorf("batchRatio(%v, %d, %d) = %v, want %v", tt.est, tt.prompt, tt.ctx, got, tt.want)
+		}
 	}
 }

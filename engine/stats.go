@@ -28,7 +28,8 @@ type Counters struct {
 	Splits     atomic.Int64 // failed batches split in halves to isolate a bad input
 	Chunked    atomic.Int64 // records cut into pieces (Config.Chunk)
 	Pieces     atomic.Int64 // the pieces they were cut into
-	Recut      atomic.Int64 // texts the server refused as too long, embedded in smaller pieces
+	Recut      atomic.Int64 // texts the server refused as too long, or cut at its context, embedded in smaller pieces
+	Rechecked  atomic.Int64 // texts of a batch sent again alone, as the server may have cut them (see checkCut)
 	InFlight   atomic.Int64 // requests being answered now
 }
 

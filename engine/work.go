@@ -152,7 +152,7 @@ func (r *run) embed(ctx context.Context, hi int, held bool, texts []string, vecs
 			err = r.validate(texts, emb, vecs, errs)
 			if err == nil {
 				r.hosts.ok(h)
-				return nil
+				return r.checkCut(ctx, hi, texts, emb.PromptTokens, vecs, errs)
 			}
 		}
 		if ctx.Err() != nil {

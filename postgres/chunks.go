@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/pgvector/pgvector-go"
 	"github.com/salvoembed/salvo"
+	textchunk "github.com/salvoembed/salvo/chunk"
 	"github.com/salvoembed/salvo/internal/base/f32le"
 )
 
@@ -252,4 +253,64 @@ func (s *Store) ChunkText(ctx context.Context, collection, id string, index int)
 		return "", fmt.Errorf("piece %d of item %q in collection %q in %s: %w", index, id, collection, s.where, salvo.ErrNoChunk)
 	}
 	return text, s.wrap(err, "read piece %d of item %q in collection %q", index, id, collection)
+}
+
+// indexPieceWords gives the words of each record of pieces its whole
+// text, its pieces' texts joined, in place of the text of its piece 0
+// that the items trigger took. It runs in the Put's transaction, after the
+// items are written; a record whose piece 0 is not stored yet has no item,
+// and gets its words with the Put of it.
+func (s *Store) indexPieceWords(ctx context.Context, tx pgx.Tx, cid int64, pieces []salvo.Item) error {
+	if len(pieces) == 0 {
+		return nil
+	}
+	var ids []string
+	seen := map[string]bool{}
+	for _, p := range pieces {
+		if !seen[p.ID] {
+			seen[p.ID] = true
+			ids = append(ids, p.ID)
+		}
+	}
+	rows, err := tx.Query(ctx, `SELECT ch.id, ch.start, ch."end", c.text FROM `+s.q.s+`.chunks ch JOIN `+s.q.s+`.cache c ON c.id = ch.cache_id
+		WHERE ch.collection_id = $1 AND ch.id = ANY ($2::text[]) ORDER BY ch.id, ch.chunk`, cid, ids)
+	if err != nil {
+		return err
+	}
+	var (
+		id, last string
+		p        textchunk.Piece
+		text     *string
+		ps       []textchunk.Piece
+		texts    []string
+		outIDs   []string
+		outTexts []string
+	)
+	flush := func() {
+		if len(ps) > 0 {
+			outIDs, outTexts = append(outIDs, last), append(outTexts, textchunk.Join(ps, texts))
+		}
+		ps, texts = ps[:0], texts[:0]
+	}
+	if _, err := pgx.ForEachRow(rows, []any{&id, &p.Start, &p.End, &text}, func() error {
+		if id != last {
+			flush()
+			last = id
+		}
+		t := ""
+		if text != nil {
+			t = *text
+		}
+		ps, texts = append(ps, p), append(texts, t)
+		return nil
+	}); err != nil {
+		return err
+	}
+	flush()
+	if len(outIDs) == 0 {
+		return nil
+	}
+	_, err = tx.Exec(ctx, `UPDATE `+s.q.s+`.items AS i SET words = `+s.q.s+`.words_of(t.text, i.fields)
+		FROM unnest($2::text[], $3::text[]) AS t (id, text) WHERE i.collection_id = $1 AND i.id = t.id`, cid, outIDs, outTexts)
+	return err
 }

@@ -188,6 +188,9 @@ func (s *Store) putOnce(ctx context.Context, collection string, entries []salvo.
 			return s.wrap(err, "store %d items in collection %q", len(items), collection)
 		}
 	}
+	if err := s.indexPieceWords(ctx, tx, cid, pieces); err != nil {
+		return s.wrap(err, "index the words of %d pieces in collection %q", len(pieces), collection)
+	}
 	if _, err := tx.Exec(ctx, s.q.touchColl, want, cid); err != nil {
 		return s.wrap(err, "store in collection %q", collection)
 	}
