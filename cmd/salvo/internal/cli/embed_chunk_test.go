@@ -268,6 +268,15 @@ func TestChunkWriteBack(t *testing.T) {
 				}
 			}
 
+			// A row cleared: written again from the pieces, without a request.
+			d.exec(t, "UPDATE "+d.prefix+"docs SET embedding = NULL WHERE id = 1")
+			r = run(t, "", args...)
+			m = r.summary(t)
+			wb, _ = m["write_back"].(map[string]any)
+			if r.code != ExitOK || s.Requests() != 0 || num(wb, "written") != 1 || num(wb, "pieces") != 0 || !slices.Equal(d.row(t, 1), rows[0]) {
+				t.Errorf("after row 1 was cleared: exit %d, %d requests, row 1 %v: %v", r.code, s.Requests(), d.row(t, 1) != nil, m)
+			}
+
 			// An edit near the end of record 1: only its last pieces are embedded.
 			d.exec(t, "UPDATE "+d.prefix+"docs SET body = ? WHERE id = 1", long1+" The end changed.")
 			s.Reset()

@@ -158,5 +158,5 @@ func (f *embedFlags) registerInput(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.watch, "watch", 0, "keep running: every `DURATION` (e.g. 30s) read the input again and embed what is new or changed (with --prune, delete what is gone); a file is read again when its size or modification time changes")
 	fs.StringVar(&f.changedSince, "changed-since", "", "with --watch and --source-db: a poll reads only the rows whose `COLUMN` (e.g. updated_at) is past the highest value the last poll saw")
 	fs.IntVar(&f.fullEvery, "full-every", defaultFullEvery, "with --changed-since: every `N`th poll reads every row, which finds deleted rows (--prune)")
-	fs.StringVar(&f.writeBack, "write-back", "", "with --source-db: write each vector into `TABLE.COLUMN` of that database, keyed by the --id column (created if missing)")
+	fs.StringVar(&f.writeBack, "write-back", "", "with --source-db: write each vector into `TABLE.COLUMN` of that database, keyed by the --id column (created if missing); the pieces of long texts (--chunk) go into TABLE_chunks, the row gets their mean")
 }
