@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -253,4 +254,35 @@ func decisiveness(hits []textHit) float64 {
 		return 0
 	}
 	return min(1, max(0, (best-ref)/best))
+}
+
+// FindFallback is Find with the embedder made by connect (called only in
+// the modes that embed the query), except that a hybrid search whose query
+// cannot be embedded (connect fails, or the query's embedding does: an
+// [EmbedQueryError]) ranks by the words alone, when the store can: used is
+// then ModeText and why says what stopped the embedding. A vector search
+// fails as Find does. A query cancelled by ctx is not answered.
+func (c *Collection) FindFallback(ctx context.Context, connect func() (salvo.Embedder, error), text, prefix string, k int, w Where, mode Mode) (res []Result, used Mode, why, err error) {
+	var emb salvo.Embedder
+	if mode != ModeText {
+		emb, err = connect()
+	}
+	if err == nil {
+		res, err = c.Find(ctx, emb, text, prefix, k, w, mode)
+		var eq *EmbedQueryError
+		if mode != ModeHybrid || !errors.As(err, &eq) {
+			return res, mode, nil, err
+		}
+	}
+	if mode != ModeHybrid || ctx.Err() != nil {
+		return nil, mode, nil, err
+	}
+	if _, ok := c.store.(salvo.TextSearcher); !ok {
+		return nil, mode, nil, err // no words to rank by
+	}
+	res, terr := c.Find(ctx, nil, text, prefix, k, w, ModeText)
+	if terr != nil {
+		return nil, mode, nil, err
+	}
+	return res, ModeText, err, nil
 }

@@ -204,19 +204,22 @@ func (c *Collection) embedQuery(ctx context.Context, emb salvo.Embedder, text, p
 	if strings.TrimSpace(text) == "" {
 		return nil, fmt.Errorf("%w: give the text to search for", ErrEmptyQuery)
 	}
+	if emb == nil {
+		return nil, &EmbedQueryError{Err: errors.New("no embedding server to embed the query with")}
+	}
 	e, err := emb.Embed(ctx, []string{prefix + text})
 	if err != nil {
-		return nil, err
+		return nil, &EmbedQueryError{Err: err}
 	}
 	if len(e.Vectors) != 1 {
-		return nil, fmt.Errorf("%w: %d vectors for one query", salvo.ErrInvalidResponse, len(e.Vectors))
+		return nil, &EmbedQueryError{Err: fmt.Errorf("%w: %d vectors for one query", salvo.ErrInvalidResponse, len(e.Vectors))}
 	}
 	q := e.Vectors[0]
 	if len(q) != c.Info.Dims {
 		return nil, &QueryDimensionError{Model: c.Info.Model, Got: len(q), Collection: c.Info.Name, Want: c.Info.Dims}
 	}
 	if err := unit(q); err != nil {
-		return nil, err
+		return nil, &EmbedQueryError{Err: err}
 	}
 	return q, nil
 }
