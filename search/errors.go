@@ -60,3 +60,12 @@ func (e *QueryDimensionError) Error() string {
 	return fmt.Sprintf("the server's %s answers %d-dimensional vectors, but collection %q holds %d: it was embedded with another model or with other dimensions",
 		e.Model, e.Got, e.Collection, e.Want)
 }
+
+// EmbedQueryError is a query that could not be embedded: the embedding
+// server could not be reached or refused the query, or its answer held no
+// usable vector. Its message is Err's.
+type EmbedQueryError struct{ Err error }
+
+func (e *EmbedQueryError) Error() string { return e.Err.Error() }
+
+func (e *EmbedQueryError) Unwrap() error { return e.Err }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -164,30 +165,42 @@ func (c *Collection) hybrid(ctx context.Context, emb salvo.Embedder, text, prefi
 	if err != nil {
 		return nil, err
 	}
-	vecs, err := c.QueryWhere(ctx, emb, text, prefix, pool, w)
+	q, err := c.embedQuery(ctx, emb, text, prefix)
+	if err != nil {
+		return nil, err
+	}
+	// The vector ranking's records are read from the store only for those
+	// that make the top k (the text ranking's are read already: their tier
+	// needs them).
+	vecs, chunks, err := c.nearestHits(ctx, q, pool, "", w)
 	if err != nil {
 		return nil, err
 	}
 	type fused struct {
 		r     Result
 		score float64
-		vrank int // 0 when the vectors did not rank it
+		read  bool         // r holds what the store keeps of the record
+		chunk *salvo.Chunk // the vector ranking's best piece of it
 	}
 	byID := make(map[string]*fused, len(vecs)+len(texts))
 	all := make([]*fused, 0, len(vecs)+len(texts))
-	for i, r := range vecs {
-		f := &fused{r: r, score: 1 / float64(rrfK+i+1), vrank: i + 1}
-		byID[r.ID] = f
+	for i, h := range vecs {
+		f := &fused{r: Result{ID: h.ID, Score: h.Score, Fields: json.RawMessage("{}")}, score: 1 / float64(rrfK+i+1)}
+		if i < len(chunks) {
+			f.chunk = chunks[i]
+		}
+		byID[h.ID] = f
 		all = append(all, f)
 	}
 	weight := decisiveness(texts)
 	for i, h := range texts {
 		f, ok := byID[h.result.ID]
 		if !ok {
-			f = &fused{r: h.result}
+			f = &fused{}
 			byID[h.result.ID] = f
 			all = append(all, f)
 		}
+		f.r, f.read = h.result, true
 		f.score += weight / float64(rrfK+i+1)
 		if h.tier == tierExact {
 			f.score++
@@ -196,12 +209,28 @@ func (c *Collection) hybrid(ctx context.Context, emb salvo.Embedder, text, prefi
 	slices.SortStableFunc(all, func(a, b *fused) int {
 		return cmp.Or(cmp.Compare(b.score, a.score), strings.Compare(a.r.ID, b.r.ID))
 	})
-	out := make([]Result, 0, min(k, len(all)))
-	for _, f := range all[:min(k, len(all))] {
+	top := all[:min(k, len(all))]
+	var unread []salvo.Hit
+	for _, f := range top {
+		if !f.read {
+			unread = append(unread, salvo.Hit{ID: f.r.ID})
+		}
+	}
+	read, err := c.results(ctx, unread)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Result, 0, len(top))
+	chunkOf := make([]*salvo.Chunk, 0, len(top))
+	for _, f := range top {
+		if !f.read {
+			f.r, read = read[0], read[1:]
+		}
 		f.r.Score = float32(f.score)
 		out = append(out, f.r)
+		chunkOf = append(chunkOf, f.chunk)
 	}
-	return out, nil
+	return out, c.addChunks(ctx, out, chunkOf)
 }
 
 // decisiveness is the weight of the text ranking in the fusion: how far
@@ -225,4 +254,35 @@ func decisiveness(hits []textHit) float64 {
 		return 0
 	}
 	return min(1, max(0, (best-ref)/best))
+}
+
+// FindFallback is Find with the embedder made by connect (called only in
+// the modes that embed the query), except that a hybrid search whose query
+// cannot be embedded (connect fails, or the query's embedding does: an
+// [EmbedQueryError]) ranks by the words alone, when the store can: used is
+// then ModeText and why says what stopped the embedding. A vector search
+// fails as Find does. A query cancelled by ctx is not answered.
+func (c *Collection) FindFallback(ctx context.Context, connect func() (salvo.Embedder, error), text, prefix string, k int, w Where, mode Mode) (res []Result, used Mode, why, err error) {
+	var emb salvo.Embedder
+	if mode != ModeText {
+		emb, err = connect()
+	}
+	if err == nil {
+		res, err = c.Find(ctx, emb, text, prefix, k, w, mode)
+		var eq *EmbedQueryError
+		if mode != ModeHybrid || !errors.As(err, &eq) {
+			return res, mode, nil, err
+		}
+	}
+	if mode != ModeHybrid || ctx.Err() != nil {
+		return nil, mode, nil, err
+	}
+	if _, ok := c.store.(salvo.TextSearcher); !ok {
+		return nil, mode, nil, err // no words to rank by
+	}
+	res, terr := c.Find(ctx, nil, text, prefix, k, w, ModeText)
+	if terr != nil {
+		return nil, mode, nil, err
+	}
+	return res, ModeText, err, nil
 }

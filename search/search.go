@@ -192,24 +192,36 @@ func (c *Collection) Query(ctx context.Context, emb salvo.Embedder, text, prefix
 // QueryWhere is Query among the records that match w: the filter applies
 // before ranking, so k results come back whenever k records match.
 func (c *Collection) QueryWhere(ctx context.Context, emb salvo.Embedder, text, prefix string, k int, w Where) ([]Result, error) {
-	if strings.TrimSpace(text) == "" {
-		return nil, fmt.Errorf("%w: give the text to search for", ErrEmptyQuery)
-	}
-	e, err := emb.Embed(ctx, []string{prefix + text})
+	q, err := c.embedQuery(ctx, emb, text, prefix)
 	if err != nil {
 		return nil, err
 	}
+	return c.NearestWhere(ctx, q, k, "", w)
+}
+
+// embedQuery returns the unit vector of prefix+text.
+func (c *Collection) embedQuery(ctx context.Context, emb salvo.Embedder, text, prefix string) ([]float32, error) {
+	if strings.TrimSpace(text) == "" {
+		return nil, fmt.Errorf("%w: give the text to search for", ErrEmptyQuery)
+	}
+	if emb == nil {
+		return nil, &EmbedQueryError{Err: errors.New("no embedding server to embed the query with")}
+	}
+	e, err := emb.Embed(ctx, []string{prefix + text})
+	if err != nil {
+		return nil, &EmbedQueryError{Err: err}
+	}
 	if len(e.Vectors) != 1 {
-		return nil, fmt.Errorf("%w: %d vectors for one query", salvo.ErrInvalidResponse, len(e.Vectors))
+		return nil, &EmbedQueryError{Err: fmt.Errorf("%w: %d vectors for one query", salvo.ErrInvalidResponse, len(e.Vectors))}
 	}
 	q := e.Vectors[0]
 	if len(q) != c.Info.Dims {
 		return nil, &QueryDimensionError{Model: c.Info.Model, Got: len(q), Collection: c.Info.Name, Want: c.Info.Dims}
 	}
 	if err := unit(q); err != nil {
-		return nil, err
+		return nil, &EmbedQueryError{Err: err}
 	}
-	return c.NearestWhere(ctx, q, k, "", w)
+	return q, nil
 }
 
 // Similar returns the k records nearest to the stored record id, leaving
@@ -278,20 +290,30 @@ func (c *Collection) NearestWhere(ctx context.Context, q []float32, k int, exclu
 	if k <= 0 {
 		return []Result{}, nil
 	}
-	var (
-		hits   []salvo.Hit
-		chunks []*salvo.Chunk
-	)
+	hits, chunks, err := c.nearestHits(ctx, q, k, exclude, w)
+	if err != nil {
+		return nil, err
+	}
+	out, err := c.results(ctx, hits)
+	if err != nil {
+		return nil, err
+	}
+	return out, c.addChunks(ctx, out, chunks)
+}
+
+// nearestHits ranks as NearestWhere, without reading what the store keeps
+// of the hits; chunks[i], when not nil, is hits[i]'s best piece.
+func (c *Collection) nearestHits(ctx context.Context, q []float32, k int, exclude string, w Where) ([]salvo.Hit, []*salvo.Chunk, error) {
 	ix := c.index
 	if fs, ok := c.searcher.(salvo.FilterSearcher); ok && len(w) > 0 {
 		// The store filters as it ranks, unless it cannot compare some
 		// value exactly.
 		hits, err := fs.SearchWhere(ctx, c.Info.Name, q, k, exclude, w.Conds())
 		if err == nil {
-			return c.results(ctx, hits)
+			return hits, nil, nil
 		}
 		if !errors.Is(err, errors.ErrUnsupported) {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if c.searcher != nil && len(w) > 0 {
@@ -299,41 +321,34 @@ func (c *Collection) NearestWhere(ctx context.Context, q []float32, k int, exclu
 		// and return fewer than k: scan every vector exactly instead.
 		c.exactOnce.Do(func() { c.exact, c.exactRows, c.exactErr = c.loadIndex(context.WithoutCancel(ctx)) })
 		if c.exactErr != nil {
-			return nil, c.exactErr
+			return nil, nil, c.exactErr
 		}
 		ix = c.exact
 	}
 	if ix == nil {
-		var err error
-		if hits, err = c.searcher.Search(ctx, c.Info.Name, q, k, exclude); err != nil {
-			return nil, err
-		}
-	} else {
-		skip := vecindex.NoSkip
-		if c.rowsOf(ix) != nil && exclude != "" {
-			skip = func(r int) bool { return c.recordOf(ix, r) == exclude }
-		} else if row, ok := ix.Row(exclude); ok && exclude != "" {
-			skip = func(r int) bool { return r == row }
-		}
-		if len(w) > 0 {
-			keep, err := c.matching(ctx, ix, w)
-			if err != nil {
-				return nil, err
-			}
-			other := skip
-			skip = func(r int) bool { return !keep[r] || other(r) }
-		}
-		search := ix.Search
-		if c.quantize && ix.Quantized() {
-			search = ix.SearchQuantized
-		}
-		hits, chunks = c.fold(ix, search, q, k, skip)
+		hits, err := c.searcher.Search(ctx, c.Info.Name, q, k, exclude)
+		return hits, nil, err
 	}
-	out, err := c.results(ctx, hits)
-	if err != nil {
-		return nil, err
+	skip := vecindex.NoSkip
+	if c.rowsOf(ix) != nil && exclude != "" {
+		skip = func(r int) bool { return c.recordOf(ix, r) == exclude }
+	} else if row, ok := ix.Row(exclude); ok && exclude != "" {
+		skip = func(r int) bool { return r == row }
 	}
-	return out, c.addChunks(ctx, out, chunks)
+	if len(w) > 0 {
+		keep, err := c.matching(ctx, ix, w)
+		if err != nil {
+			return nil, nil, err
+		}
+		other := skip
+		skip = func(r int) bool { return !keep[r] || other(r) }
+	}
+	search := ix.Search
+	if c.quantize && ix.Quantized() {
+		search = ix.SearchQuantized
+	}
+	hits, chunks := c.fold(ix, search, q, k, skip)
+	return hits, chunks, nil
 }
 
 // ErrWhereUnsupported is the error of a filter on a store that cannot

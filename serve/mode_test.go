@@ -57,3 +57,42 @@ func TestSearchModeInAPI(t *testing.T) {
 		t.Errorf("mode=text without a word: error %q", r.Error)
 	}
 }
+
+// With the embedding server stopped, mode=hybrid (and the default) answers
+// with the text ranking, "mode":"text" and a warning; mode=vector is 502.
+func TestHybridWithoutEmbeddingServer(t *testing.T) {
+	movies, err := filepath.Abs("../examples/movies.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs, ol := fixtureOf(t, movies, ollamatest.DefaultModel, serve.Options{})
+	const title = "The Waltz of Kestrel Mills" // record 7
+	type answer struct {
+		results
+		Mode    string
+		Warning string
+	}
+	search := func(mode string, status int) answer {
+		t.Helper()
+		var a answer
+		get(t, hs.URL+"/api/search?collection=movies&k=5&mode="+mode+"&q="+url.QueryEscape(title), status, &a)
+		return a
+	}
+	if a := search("hybrid", 200); a.Mode != "" || a.Warning != "" || len(a.Results) != 5 {
+		t.Fatalf("hybrid with the server up: %+v, want 5 results and no warning", a)
+	}
+	ol.Close()
+	text := search("text", 200)
+	for _, mode := range []string{"hybrid", ""} {
+		a := search(mode, 200)
+		if a.Mode != "text" || !strings.Contains(a.Warning, "could not be embedded") || !strings.Contains(a.Warning, "words alone") {
+			t.Errorf("mode=%q with the server stopped: mode %q, warning %q: want text and why", mode, a.Mode, a.Warning)
+		}
+		if len(a.Results) == 0 || a.Results[0].ID != "7" || len(a.Results) != len(text.Results) {
+			t.Errorf("mode=%q with the server stopped: %+v, want the text ranking %+v", mode, a.Results, text.Results)
+		}
+	}
+	if a := search("vector", 502); a.Error == "" || a.Mode != "" {
+		t.Errorf("mode=vector with the server stopped: %+v, want an error", a)
+	}
+}

@@ -5,6 +5,8 @@
 //	GET /api/search?collection=C&q=TEXT&k=10       {"results":[{"id","score","fields","text"}, …]}
 //	    &where=EXPR (may repeat)                   only records whose kept fields match (see search.ParseWhere)
 //	    &mode=hybrid|vector|text                   how to rank (see search.Mode; default hybrid)
+//	                                               a hybrid query that cannot be embedded ranks by words
+//	                                               alone: "mode":"text" and a "warning" say so
 //	GET /api/similar?collection=C&id=ID&k=10       the same, from a stored record (never itself)
 //	GET /api/map?collection=C                      {"points":[{"id","x","y","label"}, …]}: a 2-D PCA of up to MapPoints vectors
 //	GET /api/facets?collection=C                   {"fields":[{"name","kind","values","counts","min","max","points"}, …]}: the kept fields of the map's records
@@ -221,20 +223,22 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err)
 		return
 	}
-	e.embedMu.Lock()
-	if e.emb == nil && s.opts.Embedder != nil && mode != search.ModeText { // words need no model
-		e.emb, err = s.opts.Embedder(r.Context(), e.c.Info)
-	}
-	emb := e.emb
-	e.embedMu.Unlock()
-	if (err != nil || emb == nil) && mode != search.ModeText {
-		if err == nil {
-			err = errors.New("this server has no embedding server to embed queries with")
+	connect := func() (salvo.Embedder, error) {
+		e.embedMu.Lock()
+		defer e.embedMu.Unlock()
+		if e.emb == nil && s.opts.Embedder != nil {
+			emb, err := s.opts.Embedder(r.Context(), e.c.Info)
+			if err != nil {
+				return nil, err
+			}
+			e.emb = emb
 		}
-		writeError(w, http.StatusBadGateway, err)
-		return
+		if e.emb == nil {
+			return nil, errors.New("this server has no embedding server to embed queries with")
+		}
+		return e.emb, nil
 	}
-	res, err := e.c.Find(r.Context(), emb, text, s.opts.QueryPrefix(e.c.Info), k, where, mode)
+	res, used, why, err := e.c.FindFallback(r.Context(), connect, text, s.opts.QueryPrefix(e.c.Info), k, where, mode)
 	if errors.Is(err, search.ErrEmptyQuery) {
 		writeError(w, http.StatusBadRequest, err)
 		return
@@ -243,6 +247,12 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		return
 	} else if err != nil {
 		writeError(w, http.StatusBadGateway, err)
+		return
+	}
+	if why != nil {
+		// A hybrid search ranked by words alone: say so beside the results.
+		writeJSON(w, map[string]any{"results": orEmpty(res), "mode": used,
+			"warning": fmt.Sprintf("the results rank by words alone, as with mode=text: the query could not be embedded: %v", why)})
 		return
 	}
 	writeResults(w, res)
@@ -417,10 +427,15 @@ func statusOf(err error) int {
 }
 
 func writeResults(w http.ResponseWriter, res []search.Result) {
+	writeJSON(w, map[string]any{"results": orEmpty(res)})
+}
+
+// orEmpty is res, or an empty list (JSON [], not null) for nil.
+func orEmpty(res []search.Result) []search.Result {
 	if res == nil {
-		res = []search.Result{}
+		return []search.Result{}
 	}
-	writeJSON(w, map[string]any{"results": res})
+	return res
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

@@ -207,9 +207,15 @@ func TestSearchWithoutServer(t *testing.T) {
 	hs, ol := fixture(t)
 	ol.Close()
 	var e results
-	get(t, hs.URL+"/api/search?collection=movies&q=x", 502, &e)
+	get(t, hs.URL+"/api/search?collection=movies&mode=vector&q=x", 502, &e)
 	if !strings.Contains(e.Error, strings.TrimPrefix(ol.URL(), "http://")) {
 		t.Errorf("error %q does not name the server %s", e.Error, ol.URL())
+	}
+	// Hybrid (the default) ranks by words alone, and says why.
+	var h struct{ Warning string }
+	get(t, hs.URL+"/api/search?collection=movies&q=x", 200, &h)
+	if !strings.Contains(h.Warning, strings.TrimPrefix(ol.URL(), "http://")) {
+		t.Errorf("warning %q does not name the server %s", h.Warning, ol.URL())
 	}
 	// Similar needs no server.
 	var r results

@@ -85,3 +85,66 @@ func FuzzFTSQuery(f *testing.F) {
 		}
 	})
 }
+
+// TestTextSearchSharedIndex: TextSearch ranks the matches of every
+// collection first, then keeps the collection's; when another collection's
+// records outrank them, it still returns the k best of the collection, in
+// order, and never a record of the other.
+func TestTextSearchSharedIndex(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "shared.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	put := func(coll string, n int, text func(i int) string) {
+		t.Helper()
+		if _, err := s.OpenCollection(ctx, salvo.Collection{Name: coll, Model: "m"}); err != nil {
+			t.Fatal(err)
+		}
+		var (
+			es    []salvo.Entry
+			items []salvo.Item
+		)
+		for i := range n {
+			txt := text(i)
+			e := salvo.Entry{Key: salvo.KeySpec{Model: "m"}.Key(coll + txt), Vector: []float32{1, float32(i)}, Text: txt}
+			es = append(es, e)
+			items = append(items, salvo.Item{ID: fmt.Sprintf("%s%02d", coll, i), Key: e.Key})
+		}
+		if err := s.Put(ctx, coll, es, items); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// "mine": fox once among more and more other words, so the first
+	// ranks best; "theirs": fox alone, which outranks them all.
+	put("mine", 8, func(i int) string {
+		txt := "fox"
+		for j := range i + 1 {
+			txt += fmt.Sprintf(" word%d", j)
+		}
+		return txt
+	})
+	put("theirs", 20, func(i int) string { return fmt.Sprintf("fox %d", i) })
+	for _, k := range []int{1, 3, 8, 20} {
+		hits, err := s.TextSearch(ctx, "mine", salvo.TextQuery{Words: []string{"fox"}}, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, h := range hits {
+			got = append(got, h.ID)
+		}
+		var want []string
+		for i := range min(k, 8) {
+			want = append(want, fmt.Sprintf("mine%02d", i))
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("TextSearch(mine, fox, %d) = %q, want %q", k, got, want)
+		}
+	}
+	hits, err := s.TextSearch(ctx, "theirs", salvo.TextQuery{Words: []string{"fox"}}, 5)
+	if err != nil || len(hits) != 5 {
+		t.Fatalf("TextSearch(theirs, fox, 5) = %v, %v: want 5 hits", hits, err)
+	}
+}

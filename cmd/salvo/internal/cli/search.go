@@ -25,7 +25,9 @@ how they are ranked:
                     text) is the query itself comes first, then the words
                     count as much as they set records apart, so an exact
                     title or name is found whatever the model, and meaning
-                    wins where the words are common
+                    wins where the words are common; when the query
+                    cannot be embedded (server down), the words rank
+                    alone, with a warning
   vector            meaning: QUERY is embedded with the collection's own
                     model, endpoint and query prefix, and records rank by
                     cosine similarity
@@ -62,6 +64,8 @@ type findFlags struct {
 	jsonOut    bool
 	where      []string           // --where: conditions on kept fields, all must hold
 	prefixes   *search.PrefixPair // search: the prefixes that applied, for --json
+	mode       search.Mode        // search: the mode that ranked, when not the one asked (for --json)
+	warning    string             // search: why
 	perRecord  bool               // --per-record: each record once, by its best piece
 }
 
@@ -147,25 +151,30 @@ func runSearch(ctx context.Context, args []string, stdio Stdio) error {
 	if err != nil {
 		return err
 	}
-	var emb salvo.Embedder // words need no model
-	if mode != search.ModeText {
-		if emb, err = queryEmbedder(ctx, hosts, api, c.Info, stdio); err != nil {
-			return err
-		}
-	}
 	prefix := search.QueryPrefixFor(c.Info) // the pair of the collection's document prefix
 	if fs.Changed("query-prefix") {
 		prefix = *queryPrefix
 	}
 	f.prefixes = &search.PrefixPair{Document: c.Info.Prefix, Query: prefix}
-	results, err := c.Find(ctx, emb, query, prefix, f.k, where, mode)
+	connect := func() (salvo.Embedder, error) { return queryEmbedder(ctx, hosts, api, c.Info, stdio) }
+	results, used, why, err := c.FindFallback(ctx, connect, query, prefix, f.k, where, mode)
 	if errors.Is(err, search.ErrEmptyQuery) {
 		return usageError("%v; or use --mode vector", err)
 	}
 	if err != nil {
 		return err
 	}
+	if why != nil {
+		f.mode, f.warning = used, fallbackWarning(why)
+		fmt.Fprintf(stdio.Err, "salvo: warning: %s\n", f.warning)
+	}
 	return printResults(stdio.Out, results, &f, c.Info)
+}
+
+// fallbackWarning says that a hybrid search ranked by words alone, and
+// why.
+func fallbackWarning(why error) string {
+	return fmt.Sprintf("the results rank by words alone, as with --mode text: the query could not be embedded: %v", why)
 }
 
 // queryEmbedder connects to hosts (default: $OLLAMA_HOST…) for the
@@ -271,7 +280,9 @@ func printResults(w io.Writer, results []search.Result, f *findFlags, c salvo.Co
 		return enc.Encode(struct {
 			Results  []search.Result    `json:"results"`
 			Prefixes *search.PrefixPair `json:"prefixes,omitempty"`
-		}{results, f.prefixes})
+			Mode     search.Mode        `json:"mode,omitempty"`    // set when a hybrid search fell back to words
+			Warning  string             `json:"warning,omitempty"` // why
+		}{results, f.prefixes, f.mode, f.warning})
 	}
 	show := f.show
 	if len(show) == 0 && c.Keep != "" && c.Keep != "*" {
