@@ -2,6 +2,8 @@ package salvo_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -120,5 +122,47 @@ func TestRecordWhere(t *testing.T) {
 	}
 	if !errors.Is(fmt.Errorf("x: %w", salvo.ErrTruncated), salvo.ErrTruncated) {
 		t.Error("ErrTruncated does not wrap")
+	}
+}
+
+// A key is sha256 over the model, the digest, the dimensions (8 bytes
+// each, little-endian), the truncation byte and the text, the strings each
+// after their length: stored keys stay valid only while this holds.
+func TestKeyLayout(t *testing.T) {
+	field := func(b []byte, s string) []byte {
+		return append(binary.LittleEndian.AppendUint64(b, uint64(len(s))), s...)
+	}
+	for _, c := range []struct {
+		spec salvo.KeySpec
+		text string
+	}{
+		{salvo.KeySpec{Model: "nomic-embed-text", Digest: "sha256:0a1b", Dimensions: 256, Truncate: true}, "Up (2009). Animation. A house flies."},
+		{salvo.KeySpec{Model: "m"}, ""},
+		{salvo.KeySpec{Model: "m", Dimensions: -1}, strings.Repeat("long text ", 10000)},
+	} {
+		var b []byte
+		b = field(b, c.spec.Model)
+		b = field(b, c.spec.Digest)
+		b = binary.LittleEndian.AppendUint64(b, uint64(c.spec.Dimensions))
+		if c.spec.Truncate {
+			b = append(b, 1)
+		} else {
+			b = append(b, 0)
+		}
+		b = field(b, c.text)
+		if got, want := c.spec.Key(c.text), salvo.Key(sha256.Sum256(b)); got != want {
+			t.Errorf("%+v: Key(%.20q) = %x, want %x", c.spec, c.text, got, want)
+		}
+	}
+}
+
+// BenchmarkKey keys one rendered movie text, as embed does for every
+// record.
+func BenchmarkKey(b *testing.B) {
+	spec := salvo.KeySpec{Model: "nomic-embed-text", Digest: "sha256:0a1b2c3d4e5f", Truncate: true}
+	text := strings.Repeat("Elias Alder, an exiled chef in Trieste, has kept a low profile. ", 10)
+	b.ReportAllocs()
+	for b.Loop() {
+		spec.Key(text)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // Key identifies embedded content: sha256 over the model, its digest, the
@@ -23,26 +24,31 @@ type KeySpec struct {
 
 // Key returns the content key of text under s.
 func (s KeySpec) Key(text string) Key {
-	h := sha256.New()
-	var n [8]byte
-	writeField := func(b []byte) {
-		binary.LittleEndian.PutUint64(n[:], uint64(len(b)))
-		h.Write(n[:])
-		h.Write(b)
-	}
-	writeField([]byte(s.Model))
-	writeField([]byte(s.Digest))
-	binary.LittleEndian.PutUint64(n[:], uint64(s.Dimensions))
-	h.Write(n[:])
+	bp := keyBufs.Get().(*[]byte)
+	b := appendKeyField((*bp)[:0], s.Model)
+	b = appendKeyField(b, s.Digest)
+	b = binary.LittleEndian.AppendUint64(b, uint64(s.Dimensions))
 	if s.Truncate {
-		h.Write([]byte{1})
+		b = append(b, 1)
 	} else {
-		h.Write([]byte{0})
+		b = append(b, 0)
 	}
-	writeField([]byte(text))
-	var k Key
-	h.Sum(k[:0])
+	b = appendKeyField(b, text)
+	k := Key(sha256.Sum256(b))
+	if cap(b) <= 64<<10 { // a long document's buffer is not kept
+		*bp = b
+		keyBufs.Put(bp)
+	}
 	return k
+}
+
+// keyBufs holds the buffers Key hashes its fields from, one string of
+// bytes, so that keying a text allocates nothing.
+var keyBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// appendKeyField appends the length of f, 8 bytes little-endian, then f.
+func appendKeyField(b []byte, f string) []byte {
+	return append(binary.LittleEndian.AppendUint64(b, uint64(len(f))), f...)
 }
 
 // Collection is a named set of records embedded with one model.

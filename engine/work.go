@@ -424,10 +424,13 @@ func normalize(v []float32) error {
 	var norm float64
 	for _, x := range v {
 		f := float64(x)
-		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return fmt.Errorf("%w: the vector contains NaN or Inf", salvo.ErrInvalidResponse)
-		}
 		norm += f * f
+	}
+	// The square of a finite float32 is below 1.2e77, so a sum of them
+	// stays finite in a float64; a NaN or an Inf among them makes it NaN
+	// or Inf.
+	if math.IsNaN(norm) || math.IsInf(norm, 0) {
+		return fmt.Errorf("%w: the vector contains NaN or Inf", salvo.ErrInvalidResponse)
 	}
 	if norm == 0 {
 		return fmt.Errorf("%w: the vector is all zeros", salvo.ErrInvalidResponse)

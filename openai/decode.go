@@ -207,7 +207,7 @@ func decodeBase64(s []byte) ([]float32, error) {
 	}
 	out := make([]float32, (enc.DecodedLen(len(s))+3)/4)
 	buf := f32le.Bytes(out) // out's own memory where the CPU is little-endian
-	m, err := enc.Decode(buf, s)
+	m, err := decodeBase64Into(enc, buf, s)
 	if err != nil {
 		return nil, fmt.Errorf("embedding is not base64: %w", err)
 	}
