@@ -14,7 +14,9 @@ import (
 // failingEmbedder fails every query, as a client of a stopped server does.
 type failingEmbedder struct{ err error }
 
-func (f failingEmbedder) Embed(context.Context, []string) (*salvo.Embedding, error) { return nil, f.err }
+func (f failingEmbedder) Embed(context.Context, []string) (*salvo.Embedding, error) {
+	return nil, f.err
+}
 
 // TestFindFallback: a hybrid search whose query cannot be embedded (the
 // connection fails, or the embedding) answers with the text ranking, says
