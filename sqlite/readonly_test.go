@@ -146,3 +146,40 @@ func TestOpenReadOnlyRefuses(t *testing.T) {
 	}
 	s.Close()
 }
+
+// TestReadOnlyCache: every connection of a read-only store (salvo serve's)
+// has a page cache of readCacheKiB, not SQLite's 2,000 KiB default.
+func TestReadOnlyCache(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "salvo.db")
+	w, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	s, err := OpenReadOnly(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for pool, db := range map[string]*sql.DB{"reader": s.r, "writer": s.w} {
+		var conns []*sql.Conn
+		for range maxReaders {
+			c, err := db.Conn(ctx)
+			if err != nil {
+				break // the writer pool holds one
+			}
+			conns = append(conns, c)
+			var size int
+			if err := c.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&size); err != nil || size != -readCacheKiB {
+				t.Errorf("%s connection %d: cache_size %d, %v; want %d", pool, len(conns), size, err, -readCacheKiB)
+			}
+			if pool == "writer" {
+				break
+			}
+		}
+		for _, c := range conns {
+			c.Close()
+		}
+	}
+}
