@@ -44,7 +44,7 @@ func num(m map[string]any, k string) int { f, _ := m[k].(float64); return int(f)
 
 func repoFile(t testing.TB, rel string) string {
 	t.Helper()
-	p, err := filepath.Abs(filepath.Join("..", "..", "..", rel))
+	p, err := filepath.Abs(filepath.Join("..", "..", "..", "..", rel))
 	if err != nil {
 		t.Fatal(err)
 	}
