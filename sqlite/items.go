@@ -119,15 +119,32 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 	if err != nil {
 		return err
 	}
+	// The vectors written go to the collection's spool too (vecspool.go).
+	s.spoolMu.Lock()
+	defer s.spoolMu.Unlock()
+	spool, err := s.beginSpool(ctx, tx, cid)
+	if err != nil {
+		return fmt.Errorf("store in collection %q of %s: %w", collection, s.path, err)
+	}
+	var vecOf map[salvo.Key][]float32 // the vectors by key, while spooling
+	if !spool.disabled {
+		vecOf = make(map[salvo.Key][]float32, len(entries))
+	}
 
 	cacheIDs := make(map[salvo.Key]int64, len(entries))
 	insert := tx.StmtContext(ctx, s.st.insertCache)
 	for _, e := range entries {
-		id, err := s.putEntry(ctx, tx, insert, e)
+		id, replaced, err := s.putEntry(ctx, tx, insert, e)
 		if err != nil {
 			return fmt.Errorf("store vector of key %x in %s: %w", e.Key[:8], s.path, err)
 		}
 		cacheIDs[e.Key] = id
+		if vecOf != nil {
+			vecOf[e.Key] = e.Vector
+		}
+		// A cached vector replaced changes every record that shares it,
+		// here or in other collections: not a change a spool can follow.
+		spool.broken = spool.broken || replaced
 	}
 
 	items, pieces := s.recordsOf(items)
@@ -162,6 +179,16 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 			cacheIDs[it.Key] = id
 		}
 		rows.add(it.ID, id, it.Fields)
+		if vecOf != nil && !spool.broken {
+			v, ok := vecOf[it.Key]
+			if !ok {
+				if v, err = s.cachedVector(ctx, tx, id); err != nil {
+					return fmt.Errorf("store item %q in collection %q of %s: %w", it.ID, collection, s.path, err)
+				}
+				vecOf[it.Key] = v
+			}
+			spool.add(it.ID, v)
+		}
 	}
 
 	if err := s.putPieces(ctx, tx, cid, collection, pieces, cacheIDs, &want, &missing); err != nil {
@@ -176,30 +203,45 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 	if _, err := tx.StmtContext(ctx, s.st.touchColl).ExecContext(ctx, want, now, cid); err != nil {
 		return fmt.Errorf("store in collection %q of %s: %w", collection, s.path, err)
 	}
-	if err := tx.Commit(); err != nil {
+	after, err := generation(ctx, tx, cid)
+	if err != nil {
+		return fmt.Errorf("store in collection %q of %s: %w", collection, s.path, err)
+	}
+	err = tx.Commit()
+	s.commitSpool(spool, err == nil, after, want)
+	if err != nil {
 		return fmt.Errorf("store in collection %q of %s: %w", collection, s.path, err)
 	}
 	return nil
 }
 
-// putEntry stores e in the cache, replacing the vector of a cached key, and
-// returns its row id.
-func (s *Store) putEntry(ctx context.Context, tx *sql.Tx, insert *sql.Stmt, e salvo.Entry) (int64, error) {
+// cachedVector reads the vector of cache row id.
+func (s *Store) cachedVector(ctx context.Context, tx *sql.Tx, id int64) ([]float32, error) {
+	var blob []byte
+	if err := tx.StmtContext(ctx, s.st.cacheVector).QueryRowContext(ctx, id).Scan(&blob); err != nil {
+		return nil, err
+	}
+	return decodeVector(blob)
+}
+
+// putEntry stores e in the cache, replacing the vector of a cached key
+// (replaced), and returns its row id.
+func (s *Store) putEntry(ctx context.Context, tx *sql.Tx, insert *sql.Stmt, e salvo.Entry) (id int64, replaced bool, err error) {
 	blob := encodeVector(e.Vector)
 	res, err := insert.ExecContext(ctx, e.Key[:], len(e.Vector), blob, e.Text)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	if n == 1 {
-		return res.LastInsertId()
+		id, err := res.LastInsertId()
+		return id, false, err
 	}
-	var id int64
 	err = tx.StmtContext(ctx, s.st.replaceCache).QueryRowContext(ctx, e.Key[:], len(e.Vector), blob, e.Text).Scan(&id)
-	return id, err
+	return id, true, err
 }
 
 // Each calls fn for every item of the collection in ID order (byte order),
