@@ -3,8 +3,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"sync"
 
 	"github.com/salvoembed/salvo"
@@ -187,4 +190,50 @@ func (s *Store) VectorFileCurrent(ctx context.Context, collection string) (bool,
 	}
 	_, _, _, err = s.vectorsFromFile(ctx, cid)
 	return err == nil, nil
+}
+
+// VectorFileRecorded reports whether the collection's vector file is the
+// one the database records for the collection as it is now, by the
+// database's generations and the file's size and header only, without
+// reading the whole file: what `salvo status` shows. A file that passes
+// may still fail its checksum when a search maps it ([Store.VectorFileCurrent]
+// checks that too).
+func (s *Store) VectorFileRecorded(ctx context.Context, collection string) (bool, error) {
+	cid, err := s.collectionID(ctx, collection)
+	if err != nil {
+		return false, err
+	}
+	st, err := s.vectorState(ctx, cid)
+	if err != nil {
+		return false, fmt.Errorf("read the vector file state of collection %q in %s: %w", collection, s.path, err)
+	}
+	if !st.current() {
+		return false, nil
+	}
+	want := vecHeader{dims: int(st.dims), count: int(st.count), collection: cid, generation: st.generation, checksum: uint32(st.checksum)}
+	f, err := os.Open(VectorFilePath(s.path, cid))
+	if err != nil {
+		return false, nil
+	}
+	defer f.Close()
+	var b [vecHeaderSize]byte
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return false, nil
+	}
+	if _, err := io.ReadFull(f, b[:]); err != nil {
+		return false, nil
+	}
+	var got vecHeader
+	if string(b[:8]) != vecFileMagic || binary.LittleEndian.Uint32(b[8:]) != vecFileVersion {
+		return false, nil
+	}
+	got.dims = int(binary.LittleEndian.Uint32(b[12:]))
+	got.count = int(binary.LittleEndian.Uint64(b[16:]))
+	got.collection = int64(binary.LittleEndian.Uint64(b[24:]))
+	got.generation = int64(binary.LittleEndian.Uint64(b[32:]))
+	got.idBytes = int(binary.LittleEndian.Uint64(b[40:]))
+	got.checksum = binary.LittleEndian.Uint32(b[48:])
+	want.idBytes = got.idBytes
+	return got == want && int64(got.size()) == fi.Size(), nil
 }
