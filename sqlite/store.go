@@ -178,11 +178,7 @@ func (s *Store) initFile(ctx context.Context) error {
 	}
 	// page_size only takes effect before the file has content, and WAL
 	// fixes it for good, so it must come first (a no-op on existing files).
-	ps := PageSize
-	if v := os.Getenv("SALVO_X_PAGE"); v != "" {
-		fmt.Sscan(v, &ps)
-	}
-	if _, err := s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA page_size = %d", ps)); err != nil {
+	if _, err := s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA page_size = %d", PageSize)); err != nil {
 		return s.openErr(err)
 	}
 	var mode string
@@ -192,22 +188,7 @@ func (s *Store) initFile(ctx context.Context) error {
 	if mode != "wal" {
 		return fmt.Errorf("open database %s: cannot switch to WAL mode (journal mode stays %q): put the file on a local file system", s.path, mode)
 	}
-	if err := migrate(ctx, s.w, s.path); err != nil {
-		return err
-	}
-	if v := os.Getenv("SALVO_X_CACHE"); v != "" {
-		s.w.ExecContext(ctx, "PRAGMA cache_size = "+v)
-	}
-	if v := os.Getenv("SALVO_X_CKPT"); v != "" {
-		s.w.ExecContext(ctx, "PRAGMA wal_autocheckpoint = "+v)
-	}
-	if v := os.Getenv("SALVO_X_AUTOMERGE"); v != "" {
-		s.w.ExecContext(ctx, "INSERT INTO item_words_fts(item_words_fts, rank) VALUES('automerge', "+v+")")
-	}
-	if v := os.Getenv("SALVO_X_CRISIS"); v != "" {
-		s.w.ExecContext(ctx, "INSERT INTO item_words_fts(item_words_fts, rank) VALUES('crisismerge', "+v+")")
-	}
-	return nil
+	return migrate(ctx, s.w, s.path)
 }
 
 // openErr wraps err with the path, except SQLITE_NOTADB, which Open words
