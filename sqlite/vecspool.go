@@ -27,10 +27,11 @@ import (
 // generation is the spool's last and that the merged count is the
 // collection's.
 
-// maxSpool bounds the floats a Store keeps for its vector files: 256 MiB.
-// A run that stores more drops its spool, and Index reads the collection
-// from the database.
-const maxSpool = 1 << 26
+// maxSpool bounds the floats a Store keeps for its vector files: 128 MiB
+// (43,000 vectors of 768 dimensions), held until Index or Close. A run
+// that stores more drops its spool, and Index reads the collection from
+// the database (which needs as much memory as the whole collection).
+const maxSpool = 1 << 25
 
 // spoolSlab is how many floats one slab of a spool holds.
 const spoolSlab = 1 << 20
