@@ -37,6 +37,19 @@ func BenchmarkPut_64x768_NoWords(b *testing.B) {
 }
 func BenchmarkPut_64x1024(b *testing.B) { storetest.BenchmarkPut(b, open(b), 64, 1024) }
 
+// The same with a Put of 1,024 records, what the writer commits when
+// answers wait for it (a fast server).
+//
+//	go test -run='^$' -bench='Put_1024x768_Kept' -benchtime=40x -count=3 ./sqlite
+func BenchmarkPut_1024x768_Kept(b *testing.B) { storetest.BenchmarkPutKept(b, open(b), 1024, 768) }
+func BenchmarkPut_1024x768_Kept_NoWords(b *testing.B) {
+	s := open(b)
+	if err := sqlite.DropWords(s); err != nil {
+		b.Fatal(err)
+	}
+	storetest.BenchmarkPutKept(b, s, 1024, 768)
+}
+
 func BenchmarkVectors_100000x768(b *testing.B) { storetest.BenchmarkVectors(b, open(b), 100000, 768) }
 
 // BenchmarkVectorFile_100000x768 is what a cold salvo search does with a

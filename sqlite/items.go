@@ -119,15 +119,34 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 	if err != nil {
 		return err
 	}
+	// The vectors written go to the collection's spool too (vecspool.go).
+	s.spoolMu.Lock()
+	defer s.spoolMu.Unlock()
+	spool, err := s.beginSpool(ctx, tx, cid)
+	if err != nil {
+		return fmt.Errorf("store in collection %q of %s: %w", collection, s.path, err)
+	}
+	var vecOf map[salvo.Key][]float32 // the vectors by key, while spooling
+	if !spool.disabled {
+		vecOf = make(map[salvo.Key][]float32, len(entries))
+	}
 
 	cacheIDs := make(map[salvo.Key]int64, len(entries))
+	texts := make(map[salvo.Key]string, len(entries)) // for fields that hold the text
 	insert := tx.StmtContext(ctx, s.st.insertCache)
 	for _, e := range entries {
-		id, err := s.putEntry(ctx, tx, insert, e)
+		id, replaced, err := s.putEntry(ctx, tx, insert, e)
 		if err != nil {
 			return fmt.Errorf("store vector of key %x in %s: %w", e.Key[:8], s.path, err)
 		}
 		cacheIDs[e.Key] = id
+		texts[e.Key] = e.Text
+		if vecOf != nil {
+			vecOf[e.Key] = e.Vector
+		}
+		// A cached vector replaced changes every record that shares it,
+		// here or in other collections: not a change a spool can follow.
+		spool.broken = spool.broken || replaced
 	}
 
 	items, pieces := s.recordsOf(items)
@@ -161,7 +180,30 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 			}
 			cacheIDs[it.Key] = id
 		}
-		rows.add(it.ID, id, it.Fields)
+		fields, at := it.Fields, -1
+		if len(fields) >= minTextInFields {
+			text, ok := texts[it.Key]
+			if !ok {
+				if err := tx.StmtContext(ctx, s.st.cacheText).QueryRowContext(ctx, id).Scan(&text); err != nil {
+					return fmt.Errorf("store item %q in collection %q of %s: %w", it.ID, collection, s.path, err)
+				}
+				texts[it.Key] = text
+			}
+			if rest, i, ok := splitText(fields, text); ok {
+				fields, at = rest, i
+			}
+		}
+		rows.add(it.ID, id, fields, at)
+		if vecOf != nil && !spool.broken {
+			v, ok := vecOf[it.Key]
+			if !ok {
+				if v, err = s.cachedVector(ctx, tx, id); err != nil {
+					return fmt.Errorf("store item %q in collection %q of %s: %w", it.ID, collection, s.path, err)
+				}
+				vecOf[it.Key] = v
+			}
+			spool.add(it.ID, v)
+		}
 	}
 
 	if err := s.putPieces(ctx, tx, cid, collection, pieces, cacheIDs, &want, &missing); err != nil {
@@ -179,30 +221,45 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 	if _, err := tx.StmtContext(ctx, s.st.touchColl).ExecContext(ctx, want, now, cid); err != nil {
 		return fmt.Errorf("store in collection %q of %s: %w", collection, s.path, err)
 	}
-	if err := tx.Commit(); err != nil {
+	after, err := generation(ctx, tx, cid)
+	if err != nil {
+		return fmt.Errorf("store in collection %q of %s: %w", collection, s.path, err)
+	}
+	err = tx.Commit()
+	s.commitSpool(spool, err == nil, after, want)
+	if err != nil {
 		return fmt.Errorf("store in collection %q of %s: %w", collection, s.path, err)
 	}
 	return nil
 }
 
-// putEntry stores e in the cache, replacing the vector of a cached key, and
-// returns its row id.
-func (s *Store) putEntry(ctx context.Context, tx *sql.Tx, insert *sql.Stmt, e salvo.Entry) (int64, error) {
+// cachedVector reads the vector of cache row id.
+func (s *Store) cachedVector(ctx context.Context, tx *sql.Tx, id int64) ([]float32, error) {
+	var blob []byte
+	if err := tx.StmtContext(ctx, s.st.cacheVector).QueryRowContext(ctx, id).Scan(&blob); err != nil {
+		return nil, err
+	}
+	return decodeVector(blob)
+}
+
+// putEntry stores e in the cache, replacing the vector of a cached key
+// (replaced), and returns its row id.
+func (s *Store) putEntry(ctx context.Context, tx *sql.Tx, insert *sql.Stmt, e salvo.Entry) (id int64, replaced bool, err error) {
 	blob := encodeVector(e.Vector)
 	res, err := insert.ExecContext(ctx, e.Key[:], len(e.Vector), blob, e.Text)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	if n == 1 {
-		return res.LastInsertId()
+		id, err := res.LastInsertId()
+		return id, false, err
 	}
-	var id int64
 	err = tx.StmtContext(ctx, s.st.replaceCache).QueryRowContext(ctx, e.Key[:], len(e.Vector), blob, e.Text).Scan(&id)
-	return id, err
+	return id, true, err
 }
 
 // Each calls fn for every item of the collection in ID order (byte order),
@@ -242,20 +299,20 @@ func (s *Store) Each(ctx context.Context, collection string, fn func(id string, 
 }
 
 // upsertItemsSQL writes a Put's items in one statement: ?1 is the
-// collection, ?2 the time and ?3 a JSON array of [ID, cache row, fields]
-// arrays, the ID and the fields in hex (so that any bytes come back as they
+// collection, ?2 the time and ?3 a JSON array of [ID, cache row, fields,
+// text_at] arrays, the ID and the fields in hex (so that any bytes come back as they
 // were, as in lookup; fields null for none). One statement, not one per
 // item nor per few hundred, matters for the words index: FTS5 writes what
 // it holds to disk as a new segment at every statement of the transaction
 // that fires its triggers, and merges those segments later; a segment per
 // few hundred items cost more than the items. A later row with the ID of
 // an earlier one updates it, as statements one after another would.
-const upsertItemsSQL = `INSERT INTO items (collection_id, id, cache_id, updated_at, fields)
-	SELECT ?1, CAST(unhex(j.value ->> 0) AS TEXT), j.value ->> 1, ?2, CAST(unhex(j.value ->> 2) AS TEXT)
+const upsertItemsSQL = `INSERT INTO items (collection_id, id, cache_id, updated_at, fields, text_at)
+	SELECT ?1, CAST(unhex(j.value ->> 0) AS TEXT), j.value ->> 1, ?2, CAST(unhex(j.value ->> 2) AS TEXT), j.value ->> 3
 	FROM json_each(?3) AS j WHERE true
 	ON CONFLICT (collection_id, id) DO UPDATE SET cache_id = excluded.cache_id, updated_at = excluded.updated_at,
-		fields = excluded.fields
-	WHERE cache_id <> excluded.cache_id OR fields IS NOT excluded.fields`
+		fields = excluded.fields, text_at = excluded.text_at
+	WHERE cache_id <> excluded.cache_id OR fields IS NOT excluded.fields OR text_at IS NOT excluded.text_at`
 
 // itemRows is the JSON array ?3 of upsertItemsSQL.
 type itemRows struct {
@@ -263,9 +320,9 @@ type itemRows struct {
 	n int
 }
 
-// add appends an item's row: its ID, its cache row and its kept fields
-// (nil for none).
-func (r *itemRows) add(id string, cacheID int64, fields []byte) {
+// add appends an item's row: its ID, its cache row, its kept fields (nil
+// for none) and where in them the text goes (-1: nowhere; see fieldtext.go).
+func (r *itemRows) add(id string, cacheID int64, fields []byte, textAt int) {
 	if r.n == 0 {
 		r.b = append(r.b[:0], '[')
 	} else {
@@ -277,12 +334,18 @@ func (r *itemRows) add(id string, cacheID int64, fields []byte) {
 	r.b = append(r.b, `",`...)
 	r.b = strconv.AppendInt(r.b, cacheID, 10)
 	if fields == nil {
-		r.b = append(r.b, ",null]"...)
+		r.b = append(r.b, ",null,null]"...)
 		return
 	}
 	r.b = append(r.b, `,"`...)
 	r.b = hex.AppendEncode(r.b, fields)
-	r.b = append(r.b, `"]`...)
+	if textAt < 0 {
+		r.b = append(r.b, `",null]`...)
+		return
+	}
+	r.b = append(r.b, `",`...)
+	r.b = strconv.AppendInt(r.b, int64(textAt), 10)
+	r.b = append(r.b, ']')
 }
 
 // upsertItems writes the items of rows in collection cid at time now.

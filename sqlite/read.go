@@ -156,9 +156,16 @@ func (s *Store) Docs(ctx context.Context, collection string, ids []string) ([]sa
 			i      int
 			text   string
 			fields []byte
+			at     sql.NullInt64
 		)
-		if err := rows.Scan(&i, &text, &fields); err != nil {
+		if err := rows.Scan(&i, &text, &fields, &at); err != nil {
 			return nil, fmt.Errorf("read records of collection %q in %s: %w", collection, s.path, err)
+		}
+		if at.Valid {
+			var ok bool
+			if fields, ok = joinText(fields, int(at.Int64), text); !ok {
+				return nil, fmt.Errorf("read record %q of collection %q in %s: its fields do not hold the place of its text: the database is damaged", docs[i].ID, collection, s.path)
+			}
 		}
 		docs[i].Text, docs[i].Fields = text, fields
 	}

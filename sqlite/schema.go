@@ -91,10 +91,14 @@ var migrations = []string{
 	// describe the file last built, from generation file_generation. The
 	// file is trusted only while both generations are equal.
 	vectorFilesMigration,
+	// 7: each text stored once: text_at is the offset in fields of the
+	// null that stands for the cache's text (fieldtext.go), NULL when the
+	// fields hold all they are.
+	textInFieldsSchema,
 }
 
 // SchemaVersion is the schema version this build writes.
-const SchemaVersion = 6
+const SchemaVersion = 7
 
 func init() {
 	if len(migrations) != SchemaVersion {

@@ -14,8 +14,10 @@ type statements struct {
 	collByName, insertColl, setTemplate, touchColl, countItemsW   *sql.Stmt
 	collEmbedding, setEmbedding                                   *sql.Stmt
 	insertCache, replaceCache, cacheByKey, upsertItems, insertRun *sql.Stmt
+	cacheVector, cacheText                                        *sql.Stmt
 	// readers
 	collID, lookup, each, collections, runs, docs, collSize, idAt *sql.Stmt
+	countItemsR                                                   *sql.Stmt
 }
 
 func (st *statements) queries() (w, r map[**sql.Stmt]string) {
@@ -34,11 +36,14 @@ func (st *statements) queries() (w, r map[**sql.Stmt]string) {
 		&st.insertCache:  `INSERT INTO cache (key, dims, vector, text) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
 		&st.replaceCache: `UPDATE cache SET dims = ?2, vector = ?3, text = ?4 WHERE key = ?1 RETURNING id`,
 		&st.cacheByKey:   `SELECT id, dims FROM cache WHERE key = ?`,
+		&st.cacheVector:  `SELECT vector FROM cache WHERE id = ?`,
+		&st.cacheText:    `SELECT text FROM cache WHERE id = ?`,
 		&st.upsertItems:  upsertItemsSQL,
 		&st.insertRun:    `INSERT INTO runs (collection, model, started_at, finished_at, stats, args) VALUES (?, ?, ?, ?, ?, ?)`,
 	}
 	r = map[**sql.Stmt]string{
-		&st.collID: `SELECT id FROM collections WHERE name = ?`,
+		&st.collID:      `SELECT id FROM collections WHERE name = ?`,
+		&st.countItemsR: `SELECT count(*) FROM items WHERE collection_id = ?`,
 		// One query per chunk: ?2 is a JSON array of IDs in hex and ?3 the
 		// keys concatenated, 32 bytes each. Only items whose key is cached
 		// come back; the rest are Missing. json_each is 10x faster than a
@@ -58,7 +63,7 @@ func (st *statements) queries() (w, r map[**sql.Stmt]string) {
 		// ?2 is a JSON array of IDs, as in lookup. CROSS JOIN keeps
 		// json_each the outer loop: the other order parses the array once
 		// per item of the collection.
-		&st.docs: `SELECT j.key, c.text, i.fields
+		&st.docs: `SELECT j.key, c.text, i.fields, i.text_at
 			FROM json_each(?2) AS j
 			CROSS JOIN items AS i ON i.collection_id = ?1 AND i.id = CAST(unhex(j.value) AS TEXT)
 			CROSS JOIN cache AS c ON c.id = i.cache_id`,

@@ -34,6 +34,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/salvoembed/salvo"
@@ -68,6 +69,10 @@ type Store struct {
 	// readOnly: opened with OpenReadOnly; every write is refused.
 	readOnly bool
 	files    vectorFiles // the vector files mapped (vecload.go)
+	// spool: the vectors stored since each collection's vector file was
+	// written (vecspool.go), under spoolMu.
+	spoolMu sync.Mutex
+	spool   spools
 }
 
 // Open opens the salvo database at path, creating the file and its schema
@@ -202,6 +207,7 @@ func (s *Store) Path() string { return s.path }
 // write-ahead log into the main file.
 func (s *Store) Close() error {
 	err := s.st.close()
+	s.closeSpools()
 	// Readers first, so that the writer's close is the last one and folds
 	// the WAL back into the database file.
 	return errors.Join(err, s.r.Close(), s.w.Close())

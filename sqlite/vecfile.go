@@ -6,7 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
+	"time"
 	"unsafe"
 
 	"github.com/salvoembed/salvo/internal/base/atomicfile"
@@ -200,13 +204,27 @@ func parseVectorFile(b []byte, want vecHeader) ([]string, []float32, error) {
 // row) as the vector file at path, replacing it whole (a reader that has
 // the old one mapped keeps it), and returns its header.
 func writeVectorFile(path string, cid, generation int64, ids []string, vecs []float32, dims int) (vecHeader, error) {
-	h := vecHeader{dims: dims, count: len(ids), collection: cid, generation: generation}
-	for _, id := range ids {
-		h.idBytes += len(id)
+	if dims <= 0 || len(vecs) != len(ids)*dims {
+		return vecHeader{}, fmt.Errorf("vector file %s: %d IDs, %d floats of %d dimensions do not fit", path, len(ids), len(vecs), dims)
 	}
-	if h.size() < 0 || len(vecs) != len(ids)*dims {
-		return h, fmt.Errorf("vector file %s: %d IDs, %d floats of %d dimensions do not fit", path, len(ids), len(vecs), dims)
+	return writeVectorFileFunc(path, cid, generation, len(ids), dims,
+		func(i int) string { return ids[i] },
+		func(i int) []float32 { return vecs[i*dims : (i+1)*dims] })
+}
+
+// writeVectorFileFunc writes the vector file at path of count records, the
+// i-th of which is id(i) (in ascending order) with vector vec(i), as
+// writeVectorFile does. Temporary files that a killed writer left beside
+// path go first.
+func writeVectorFileFunc(path string, cid, generation int64, count, dims int, id func(int) string, vec func(int) []float32) (vecHeader, error) {
+	h := vecHeader{dims: dims, count: count, collection: cid, generation: generation}
+	for i := range count {
+		h.idBytes += len(id(i))
 	}
+	if h.size() < 0 {
+		return h, fmt.Errorf("vector file %s: %d IDs of %d dimensions do not fit", path, count, dims)
+	}
+	removeStaleTemps(path)
 	f, err := atomicfile.Create(path)
 	if err != nil {
 		return h, err
@@ -218,20 +236,23 @@ func writeVectorFile(path string, cid, generation int64, ids []string, vecs []fl
 		return h, err
 	}
 	body := bufio.NewWriterSize(multi{w, crc}, 1<<16)
-	const chunk = 1 << 14 // floats per write
-	for lo := 0; lo < len(vecs); lo += chunk {
-		body.Write(f32le.Bytes(vecs[lo:min(lo+chunk, len(vecs))]))
+	for i := range count {
+		v := vec(i)
+		if len(v) != dims {
+			return h, fmt.Errorf("vector file %s: a vector of %d dimensions, not %d", path, len(v), dims)
+		}
+		body.Write(f32le.Bytes(v))
 	}
 	var u [8]byte
 	body.Write(u[:]) // the first offset: 0
 	off := uint64(0)
-	for _, id := range ids {
-		off += uint64(len(id))
+	for i := range count {
+		off += uint64(len(id(i)))
 		binary.LittleEndian.PutUint64(u[:], off)
 		body.Write(u[:])
 	}
-	for _, id := range ids {
-		body.WriteString(id)
+	for i := range count {
+		body.WriteString(id(i))
 	}
 	if err := body.Flush(); err != nil {
 		return h, err
@@ -246,6 +267,35 @@ func writeVectorFile(path string, cid, generation int64, ids []string, vecs []fl
 		return h, err
 	}
 	return h, f.Commit()
+}
+
+// staleTempAge is how old a temporary vector file must be to be taken for
+// one that a killed writer left: a younger one may be another process's
+// write in progress.
+const staleTempAge = 10 * time.Minute
+
+// removeStaleTemps removes the temporary files of the vector file at path
+// (".NAME.tmp-*", see atomicfile) older than staleTempAge.
+func removeStaleTemps(path string) {
+	dir, base := filepath.Split(path)
+	matches, _ := filepath.Glob(filepath.Join(dir, "."+globEscape(base)+".tmp-*"))
+	for _, m := range matches {
+		if fi, err := os.Lstat(m); err == nil && fi.Mode().IsRegular() && time.Since(fi.ModTime()) > staleTempAge {
+			os.Remove(m)
+		}
+	}
+}
+
+// globEscape escapes the characters filepath.Match treats specially.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[]\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // multi writes to the file and the checksum at once.

@@ -3,8 +3,10 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sync"
 
@@ -73,26 +75,9 @@ func (s *Store) vectorsFromFile(ctx context.Context, cid int64) ([]string, []flo
 		m.want.checksum == want.checksum && m.want.count == want.count && m.want.dims == want.dims {
 		return m.ids, m.vecs, want.dims, nil
 	}
-	f, err := os.Open(path)
+	_, ids, vecs, err := readVectorFile(path, want)
 	if err != nil {
 		return nil, nil, 0, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, nil, 0, err
-	}
-	if !fi.Mode().IsRegular() || fi.Size() < vecHeaderSize || int64(int(fi.Size())) != fi.Size() {
-		return nil, nil, 0, fmt.Errorf("%w: %s is not a regular file of a possible size", errVecFile, path)
-	}
-	b, err := mapFile(f, int(fi.Size()))
-	if err != nil {
-		return nil, nil, 0, err
-	}
-	ids, vecs, err := parseVectorFile(b, want)
-	if err != nil {
-		unmapFile(b)
-		return nil, nil, 0, fmt.Errorf("%s: %w", path, err)
 	}
 	if s.files.byID == nil {
 		s.files.byID = make(map[string]*mappedFile)
@@ -104,7 +89,10 @@ func (s *Store) vectorsFromFile(ctx context.Context, cid int64) ([]string, []flo
 // Index writes the collection's vector file, from which [Store.Vectors]
 // then maps the collection in one go, and records it in the database: salvo
 // embed calls it at the end of a run that succeeded. A file that is current
-// and sound already is left as it is. If the collection changes while the
+// and sound already is left as it is. When this Store stored every change
+// since the file was last written (or since the collection was empty), the
+// file is written from the vectors it stored and the previous file, without
+// reading the collection back (vecspool.go). If the collection changes while the
 // file is written (another process's run), the file waits for the next
 // Index. A file that cannot be written is a *[VectorFileError]; the
 // vectors stay stored, and search reads them from the database.
@@ -116,10 +104,26 @@ func (s *Store) Index(ctx context.Context, collection string) error {
 	if err != nil {
 		return err
 	}
+	sp := s.takeSpool(cid)
 	if _, _, _, err := s.vectorsFromFile(ctx, cid); err == nil {
+		if sp != nil {
+			sp.free()
+		}
 		return nil
 	}
 	path := VectorFilePath(s.path, cid)
+	if sp != nil {
+		h, err := s.indexFromSpool(ctx, cid, sp)
+		sp.free()
+		switch {
+		case err == nil:
+			return s.recordVectorFile(ctx, collection, cid, h)
+		case errors.Is(err, errSpool):
+			// Read the collection from the database, below.
+		default:
+			return &VectorFileError{Path: path, Collection: collection, Err: err}
+		}
+	}
 	for range 3 {
 		before, err := s.vectorState(ctx, cid)
 		if err != nil {
@@ -143,14 +147,19 @@ func (s *Store) Index(ctx context.Context, collection string) error {
 		if err != nil {
 			return &VectorFileError{Path: path, Collection: collection, Err: err}
 		}
-		// Recorded only if the collection is still at the generation the
-		// file holds; else it waits for the next Index, never trusted.
-		_, err = s.w.ExecContext(ctx, `UPDATE vector_files SET file_generation = ?1, file_checksum = ?2, file_count = ?3, file_dims = ?4
-			WHERE collection_id = ?5 AND generation = ?1`, h.generation, int64(h.checksum), h.count, h.dims, cid)
-		if err != nil {
-			return s.explain(fmt.Errorf("record the vector file of collection %q in %s: %w", collection, s.path, err))
-		}
-		return nil
+		return s.recordVectorFile(ctx, collection, cid, h)
+	}
+	return nil
+}
+
+// recordVectorFile records in the database the vector file h describes.
+func (s *Store) recordVectorFile(ctx context.Context, collection string, cid int64, h vecHeader) error {
+	// Recorded only if the collection is still at the generation the file
+	// holds; else it waits for the next Index, never trusted.
+	_, err := s.w.ExecContext(ctx, `UPDATE vector_files SET file_generation = ?1, file_checksum = ?2, file_count = ?3, file_dims = ?4
+		WHERE collection_id = ?5 AND generation = ?1`, h.generation, int64(h.checksum), h.count, h.dims, cid)
+	if err != nil {
+		return s.explain(fmt.Errorf("record the vector file of collection %q in %s: %w", collection, s.path, err))
 	}
 	return nil
 }
@@ -181,4 +190,50 @@ func (s *Store) VectorFileCurrent(ctx context.Context, collection string) (bool,
 	}
 	_, _, _, err = s.vectorsFromFile(ctx, cid)
 	return err == nil, nil
+}
+
+// VectorFileRecorded reports whether the collection's vector file is the
+// one the database records for the collection as it is now, by the
+// database's generations and the file's size and header only, without
+// reading the whole file: what `salvo status` shows. A file that passes
+// may still fail its checksum when a search maps it ([Store.VectorFileCurrent]
+// checks that too).
+func (s *Store) VectorFileRecorded(ctx context.Context, collection string) (bool, error) {
+	cid, err := s.collectionID(ctx, collection)
+	if err != nil {
+		return false, err
+	}
+	st, err := s.vectorState(ctx, cid)
+	if err != nil {
+		return false, fmt.Errorf("read the vector file state of collection %q in %s: %w", collection, s.path, err)
+	}
+	if !st.current() {
+		return false, nil
+	}
+	want := vecHeader{dims: int(st.dims), count: int(st.count), collection: cid, generation: st.generation, checksum: uint32(st.checksum)}
+	f, err := os.Open(VectorFilePath(s.path, cid))
+	if err != nil {
+		return false, nil
+	}
+	defer f.Close()
+	var b [vecHeaderSize]byte
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return false, nil
+	}
+	if _, err := io.ReadFull(f, b[:]); err != nil {
+		return false, nil
+	}
+	var got vecHeader
+	if string(b[:8]) != vecFileMagic || binary.LittleEndian.Uint32(b[8:]) != vecFileVersion {
+		return false, nil
+	}
+	got.dims = int(binary.LittleEndian.Uint32(b[12:]))
+	got.count = int(binary.LittleEndian.Uint64(b[16:]))
+	got.collection = int64(binary.LittleEndian.Uint64(b[24:]))
+	got.generation = int64(binary.LittleEndian.Uint64(b[32:]))
+	got.idBytes = int(binary.LittleEndian.Uint64(b[40:]))
+	got.checksum = binary.LittleEndian.Uint32(b[48:])
+	want.idBytes = got.idBytes
+	return got == want && int64(got.size()) == fi.Size(), nil
 }

@@ -17,8 +17,9 @@ const statusHelp = `Usage: salvo status [--db PATH|URL] [--runs N] [--json]
 Lists the collections of a database (model, dimensions and record count),
 its aliases (salvo alias), the cached vectors no record refers to (what
 salvo gc would free),
-says where vectors are kept (with PostgreSQL: whether pgvector is used), and
-shows its last runs of salvo embed (figures and command line). With
+says where vectors are kept (with PostgreSQL: whether pgvector is used),
+names the collections whose vector file (SQLite: what a search maps
+instead of reading the database) is not current, and shows its last runs of salvo embed (figures and command line). With
 PostgreSQL it also shows the jobs of salvo embed --distributed by
 collection: done, running, waiting and failed. The counts are
 what is stored, so they include every record an interrupted run committed.
@@ -81,6 +82,18 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 		}
 		runs = append([]salvo.RunRecord{}, runs...) // [] rather than null in JSON
 	}
+	// SQLite: whether each collection's vector file is current.
+	var fileCurrent []*bool
+	if vf, ok := st.(vectorFiler); ok {
+		fileCurrent = make([]*bool, len(colls))
+		for i, c := range colls {
+			ok, err := vf.VectorFileRecorded(ctx, c.Name)
+			if err != nil {
+				return err
+			}
+			fileCurrent[i] = &ok
+		}
+	}
 	var jobs []cluster.Counts // salvo embed --distributed: River's jobs
 	if db.isPostgres() {
 		if jobs, err = cluster.Status(ctx, db.String()); err != nil {
@@ -91,10 +104,15 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 		type collection struct {
 			salvo.Collection
 			Prefixes search.PrefixPair `json:"prefixes"` // the document prefix and the query prefix that goes with it
+			// SQLite only: whether searches map the vector file.
+			VectorFileCurrent *bool `json:"vector_file_current,omitempty"`
 		}
 		cs := make([]collection, len(colls))
 		for i, c := range colls {
-			cs[i] = collection{c, search.PrefixesOf(c)}
+			cs[i] = collection{Collection: c, Prefixes: search.PrefixesOf(c)}
+			if fileCurrent != nil {
+				cs[i].VectorFileCurrent = fileCurrent[i]
+			}
 		}
 		return json.NewEncoder(stdio.Out).Encode(struct {
 			Collections []collection      `json:"collections"`
@@ -131,6 +149,11 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 			fmt.Fprintln(stdio.Out, line)
 		}
 	}
+	for i, c := range colls {
+		if fileCurrent != nil && !*fileCurrent[i] && c.Count > 0 {
+			fmt.Fprintf(stdio.Out, "%s: its vector file is not current, so searches read the vectors from the database (slower to start); the next salvo embed of it writes the file\n", c.Name)
+		}
+	}
 	if len(jobs) > 0 {
 		fmt.Fprintln(stdio.Out)
 		fmt.Fprintln(tw, "JOBS (--distributed)\tQUEUE\tDONE\tRUNNING\tWAITING\tFAILED")
@@ -146,6 +169,12 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 	}
 	fmt.Fprintln(stdio.Out)
 	return printRuns(stdio.Out, runs)
+}
+
+// vectorFiler is a store that keeps a vector file per collection beside
+// the database (SQLite).
+type vectorFiler interface {
+	VectorFileRecorded(ctx context.Context, collection string) (bool, error)
 }
 
 // prefixLine says which prefixes a collection's documents and queries get,

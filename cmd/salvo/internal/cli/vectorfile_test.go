@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/salvoembed/salvo/ollamatest"
@@ -90,5 +92,47 @@ func TestPruneLeavesTheVectorFileCurrent(t *testing.T) {
 	}
 	if !vectorFileCurrent(t, db, "m") {
 		t.Error("after embed --prune the vector file is not current")
+	}
+}
+
+// TestStatusSaysWhetherTheVectorFileIsCurrent: salvo status --json gives
+// vector_file_current for each collection of a SQLite database, and salvo
+// status names a collection whose file is not current.
+func TestStatusSaysWhetherTheVectorFileIsCurrent(t *testing.T) {
+	const model = "all-minilm"
+	s := server(t, ollamatest.Config{Models: []string{model}})
+	db := moviesDB(t, s.URL(), model)
+	status := func() (current bool, line bool) {
+		t.Helper()
+		r := run(t, "", "status", "--db", db, "--json")
+		if r.code != ExitOK {
+			t.Fatalf("status --json: exit %d: %s", r.code, r.err)
+		}
+		var out struct {
+			Collections []struct {
+				Name              string `json:"name"`
+				VectorFileCurrent *bool  `json:"vector_file_current"`
+			} `json:"collections"`
+		}
+		if err := json.Unmarshal([]byte(r.out), &out); err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Collections) != 1 || out.Collections[0].VectorFileCurrent == nil {
+			t.Fatalf("status --json: %s; want one collection with vector_file_current", r.out)
+		}
+		r = run(t, "", "status", "--db", db)
+		if r.code != ExitOK {
+			t.Fatalf("status: exit %d: %s", r.code, r.err)
+		}
+		return *out.Collections[0].VectorFileCurrent, strings.Contains(r.out, "movies: its vector file is not current")
+	}
+	if current, line := status(); !current || line {
+		t.Errorf("after salvo embed: vector_file_current %v, line saying it is not: %v; want true, false", current, line)
+	}
+	if err := os.Remove(db + "-vectors-1"); err != nil {
+		t.Fatal(err)
+	}
+	if current, line := status(); current || !line {
+		t.Errorf("vector file removed: vector_file_current %v, line saying it is not: %v; want false, true", current, line)
 	}
 }

@@ -1,0 +1,322 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+)
+
+// The vector file is written from the vectors a run stores, not read back
+// from the database: each Put into a collection keeps a copy of the
+// vectors of the items it writes (a spool), and Index merges them into the
+// vector file the collection had when the spool began (or into nothing, for
+// a collection that was empty), as the database would have given them.
+//
+// The spool is trusted only if it saw every change to the collection: each
+// Put reads the collection's generation (vector_files, bumped by triggers
+// at every change) in its transaction before and after its writes, and the
+// spool goes on only when the generation before is the one the previous Put
+// left. Any other change (another process's run, DeleteItems, a cached
+// vector replaced, which changes the records of every collection that
+// share it) breaks the chain, the spool is dropped, and Index reads the
+// collection from the database as before. Index checks again that the
+// generation is the spool's last and that the merged count is the
+// collection's.
+
+// maxSpool bounds the floats a Store keeps for its vector files: 128 MiB
+// (43,000 vectors of 768 dimensions), held until Index or Close. A run
+// that stores more drops its spool, and Index reads the collection from
+// the database (which needs as much memory as the whole collection).
+const maxSpool = 1 << 25
+
+// spoolSlab is how many floats one slab of a spool holds.
+const spoolSlab = 1 << 20
+
+// vecSpool is what the Puts into one collection stored since its vector
+// file was last written, in the order they stored it.
+type vecSpool struct {
+	startGen int64 // the generation of the collection when the spool began
+	fromFile bool  // the base is the vector file of startGen, else empty
+	lastGen  int64 // the generation after the last Put
+	dims     int
+	ids      []string
+	slabs    [][]float32 // the vectors, dims floats each, ids[i] at i*dims
+	mapped   []bool      // whether slabs[i] came from allocSlab
+	floats   int
+}
+
+// free returns the spool's memory; the spool is empty after.
+func (sp *vecSpool) free() {
+	for i, sl := range sp.slabs {
+		if sp.mapped[i] {
+			freeSlab(sl)
+		}
+	}
+	sp.slabs, sp.mapped, sp.ids, sp.floats = nil, nil, nil, 0
+}
+
+// vector returns the i-th vector of the spool.
+func (sp *vecSpool) vector(i int) []float32 {
+	per := spoolSlab / sp.dims * sp.dims
+	off := i * sp.dims
+	s := sp.slabs[off/per]
+	return s[off%per : off%per+sp.dims]
+}
+
+// add appends a copy of v under id.
+func (sp *vecSpool) add(id string, v []float32) {
+	per := spoolSlab / sp.dims * sp.dims
+	off := len(sp.ids) * sp.dims
+	if off/per == len(sp.slabs) {
+		// Outside Go's heap, in huge pages where Linux has them: Go's
+		// fresh memory costs a page fault per 4 KiB, a quarter of the
+		// copy's cost.
+		sl := allocSlab(per)
+		sp.mapped = append(sp.mapped, sl != nil)
+		if sl == nil {
+			sl = make([]float32, 0, per)
+		}
+		sp.slabs = append(sp.slabs, sl)
+	}
+	last := len(sp.slabs) - 1
+	sp.slabs[last] = append(sp.slabs[last], v...)
+	sp.ids = append(sp.ids, id)
+	sp.floats += len(v)
+}
+
+// spools holds a Store's spools by collection row id.
+type spools struct {
+	m map[int64]*vecSpool
+}
+
+// spoolPut is what one Put adds to its collection's spool, staged until
+// its transaction commits.
+type spoolPut struct {
+	cid      int64
+	before   int64 // the generation at the start of the Put
+	base     *vecSpool
+	ids      []string
+	vecs     [][]float32
+	broken   bool // the Put changed what it cannot spool (a cached vector replaced)
+	disabled bool // nothing to spool: the base is unknown
+}
+
+// beginSpool reads the collection's generation in tx at the start of a
+// Put and says what the Put's vectors may be added to. Called with
+// s.spoolMu held.
+func (s *Store) beginSpool(ctx context.Context, tx *sql.Tx, cid int64) (*spoolPut, error) {
+	p := &spoolPut{cid: cid}
+	var file sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT generation, file_generation FROM vector_files WHERE collection_id = ?`, cid).Scan(&p.before, &file)
+	if errors.Is(err, sql.ErrNoRows) {
+		p.disabled = true
+		return p, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if sp := s.spool.m[cid]; sp != nil && sp.lastGen == p.before {
+		p.base = sp
+		return p, nil
+	}
+	// A new spool: on the file of this generation, or on an empty
+	// collection.
+	fromFile := file.Valid && file.Int64 == p.before
+	if !fromFile {
+		var empty bool
+		if err := tx.QueryRowContext(ctx, `SELECT NOT EXISTS (SELECT 1 FROM items WHERE collection_id = ?)`, cid).Scan(&empty); err != nil {
+			return nil, err
+		}
+		if !empty {
+			p.disabled = true
+			return p, nil
+		}
+	}
+	p.base = &vecSpool{startGen: p.before, fromFile: fromFile, lastGen: p.before}
+	return p, nil
+}
+
+// add stages the vector of an item the Put writes.
+func (p *spoolPut) add(id string, v []float32) {
+	if p == nil || p.disabled || p.broken {
+		return
+	}
+	p.ids = append(p.ids, id)
+	p.vecs = append(p.vecs, v)
+}
+
+// commitSpool records the Put's vectors once tx has committed (ok) at
+// generation after; a Put that failed, or broke the chain, drops the
+// collection's spool. Called with s.spoolMu held.
+func (s *Store) commitSpool(p *spoolPut, ok bool, after int64, dims int) {
+	if p == nil {
+		return
+	}
+	sp := p.base
+	if !ok || p.disabled || p.broken || sp == nil || (sp.dims != 0 && sp.dims != dims) || dims <= 0 ||
+		sp.floats+len(p.ids)*dims > maxSpool {
+		s.dropSpool(p.cid)
+		return
+	}
+	for _, v := range p.vecs {
+		if len(v) != dims {
+			s.dropSpool(p.cid)
+			return
+		}
+	}
+	sp.dims = dims
+	for i, id := range p.ids {
+		sp.add(id, p.vecs[i])
+	}
+	sp.lastGen = after
+	if s.spool.m == nil {
+		s.spool.m = make(map[int64]*vecSpool)
+	}
+	s.spool.m[p.cid] = sp
+}
+
+// dropSpool forgets the collection's spool. Called with s.spoolMu held.
+func (s *Store) dropSpool(cid int64) {
+	if sp := s.spool.m[cid]; sp != nil {
+		sp.free()
+	}
+	delete(s.spool.m, cid)
+}
+
+// closeSpools frees every spool, when the Store closes.
+func (s *Store) closeSpools() {
+	s.spoolMu.Lock()
+	defer s.spoolMu.Unlock()
+	for cid := range s.spool.m {
+		s.dropSpool(cid)
+	}
+}
+
+// generation reads the collection's generation in tx.
+func generation(ctx context.Context, tx *sql.Tx, cid int64) (int64, error) {
+	var g int64
+	err := tx.QueryRowContext(ctx, `SELECT generation FROM vector_files WHERE collection_id = ?`, cid).Scan(&g)
+	return g, err
+}
+
+// takeSpool removes and returns the collection's spool.
+func (s *Store) takeSpool(cid int64) *vecSpool {
+	s.spoolMu.Lock()
+	defer s.spoolMu.Unlock()
+	sp := s.spool.m[cid]
+	delete(s.spool.m, cid)
+	return sp
+}
+
+// errSpool: the spool cannot give the collection as it is; Index reads it
+// from the database instead.
+var errSpool = errors.New("the vectors stored by this process do not make the whole collection")
+
+// indexFromSpool writes the vector file of collection cid from its base
+// (the previous file, or nothing) and the spool, and returns its header; an
+// error wrapping errSpool when the spool does not give the collection.
+func (s *Store) indexFromSpool(ctx context.Context, cid int64, sp *vecSpool) (vecHeader, error) {
+	st, err := s.vectorState(ctx, cid)
+	if err != nil {
+		return vecHeader{}, err
+	}
+	if st.generation != sp.lastGen || len(sp.ids) == 0 {
+		return vecHeader{}, fmt.Errorf("%w: the collection changed since", errSpool)
+	}
+	var baseIDs []string
+	var baseVecs []float32
+	if sp.fromFile {
+		if !st.file.Valid || st.file.Int64 != sp.startGen || int(st.dims) != sp.dims {
+			return vecHeader{}, fmt.Errorf("%w: its vector file was replaced", errSpool)
+		}
+		want := vecHeader{dims: int(st.dims), count: int(st.count), collection: cid, generation: sp.startGen, checksum: uint32(st.checksum)}
+		b, ids, vecs, err := readVectorFile(VectorFilePath(s.path, cid), want)
+		if err != nil {
+			return vecHeader{}, fmt.Errorf("%w: %v", errSpool, err)
+		}
+		defer unmapFile(b)
+		baseIDs, baseVecs = ids, vecs
+	}
+	// The spool's IDs in order, the last vector of each.
+	order := make([]int, len(sp.ids))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(sp.ids[a], sp.ids[b]) })
+	last := order[:0]
+	for i, o := range order {
+		if i+1 < len(order) && sp.ids[order[i+1]] == sp.ids[o] {
+			continue
+		}
+		last = append(last, o)
+	}
+	// Merge: base rows not stored again, and the spool's.
+	type row struct {
+		id   string
+		base int // index in base, or -1
+		sp   int // index in the spool, or -1
+	}
+	rows := make([]row, 0, len(baseIDs)+len(last))
+	i, j := 0, 0
+	for i < len(baseIDs) || j < len(last) {
+		switch {
+		case j == len(last) || (i < len(baseIDs) && baseIDs[i] < sp.ids[last[j]]):
+			rows = append(rows, row{baseIDs[i], i, -1})
+			i++
+		case i < len(baseIDs) && baseIDs[i] == sp.ids[last[j]]:
+			rows = append(rows, row{baseIDs[i], -1, last[j]})
+			i, j = i+1, j+1
+		default:
+			rows = append(rows, row{sp.ids[last[j]], -1, last[j]})
+			j++
+		}
+	}
+	var n int
+	if err := s.st.countItemsR.QueryRowContext(ctx, cid).Scan(&n); err != nil {
+		return vecHeader{}, err
+	}
+	if n != len(rows) {
+		return vecHeader{}, fmt.Errorf("%w: %d records merged, the collection holds %d", errSpool, len(rows), n)
+	}
+	dims := sp.dims
+	return writeVectorFileFunc(VectorFilePath(s.path, cid), cid, sp.lastGen, len(rows), dims,
+		func(k int) string { return rows[k].id },
+		func(k int) []float32 {
+			if r := rows[k]; r.sp >= 0 {
+				return sp.vector(r.sp)
+			}
+			b := rows[k].base
+			return baseVecs[b*dims : (b+1)*dims]
+		})
+}
+
+// readVectorFile maps the vector file at path and checks it against want;
+// the caller unmaps b once done with ids and vecs.
+func readVectorFile(path string, want vecHeader) (b []byte, ids []string, vecs []float32, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() < vecHeaderSize || int64(int(fi.Size())) != fi.Size() {
+		return nil, nil, nil, fmt.Errorf("%w: %s is not a regular file of a possible size", errVecFile, path)
+	}
+	b, err = mapFile(f, int(fi.Size()))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ids, vecs, err = parseVectorFile(b, want)
+	if err != nil {
+		unmapFile(b)
+		return nil, nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return b, ids, vecs, nil
+}
