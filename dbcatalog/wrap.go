@@ -3,6 +3,7 @@ package dbcatalog
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/salvoembed/salvo"
 )
@@ -33,12 +34,18 @@ type wrapped struct {
 	w      *WriteBack
 	vr     salvo.CacheReader
 	states chunkStates
+	// mu serialises the write-back's side of Lookup and Put: the engine
+	// calls them from different goroutines, and both read what the
+	// write-back learns of the user's column (its type, once created).
+	mu sync.Mutex
 }
 
 func (s *wrapped) Lookup(ctx context.Context, collection string, items []salvo.Item, out []salvo.Presence) error {
 	if err := s.Store.Lookup(ctx, collection, items, out); err != nil {
 		return err
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if err := s.lookupPieces(ctx, items, out); err != nil {
 		return err
 	}
@@ -97,14 +104,21 @@ func (s *wrapped) Put(ctx context.Context, collection string, entries []salvo.En
 			vecs[k] = v
 		}
 	}
-	// A piece of a long record is never written into the record's row:
-	// the row gets the vector of all its pieces, once they are written.
+	if err := s.writeBack(ctx, items, vecs); err != nil {
+		return err
+	}
+	return s.Store.Put(ctx, collection, entries, items)
+}
+
+// writeBack writes items' vectors into the user's table. A piece of a long
+// record is never written into the record's row: the row gets the vector
+// of all its pieces, once they are written.
+func (s *wrapped) writeBack(ctx context.Context, items []salvo.Item, vecs map[salvo.Key][]float32) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	ids, vectors, err := s.putPieces(ctx, items, vecs)
 	if err != nil {
 		return err
 	}
-	if err := s.w.Write(ctx, ids, vectors); err != nil {
-		return err
-	}
-	return s.Store.Put(ctx, collection, entries, items)
+	return s.w.Write(ctx, ids, vectors)
 }
