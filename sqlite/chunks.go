@@ -233,7 +233,7 @@ func (s *Store) indexPieceWords(ctx context.Context, tx *sql.Tx, cid int64, piec
 	}
 	defer read.Close()
 	index, err := tx.PrepareContext(ctx, `INSERT INTO item_words_fts (rowid, text, fields)
-		SELECT w.id, ?3, (SELECT group_concat(value, ' ') FROM json_tree(i.fields) WHERE type IN ('text', 'integer', 'real'))
+		SELECT w.id, ?3, `+keptWords("i.fields", "?3")+`
 		FROM item_words AS w JOIN items AS i ON i.collection_id = w.collection_id AND i.id = w.item_id
 		WHERE w.collection_id = ?1 AND w.item_id = ?2`)
 	if err != nil {

@@ -95,10 +95,13 @@ var migrations = []string{
 	// null that stands for the cache's text (fieldtext.go), NULL when the
 	// fields hold all they are.
 	textInFieldsSchema,
+	// 8: the words index stores each word once: a kept field's value the
+	// text already holds is left out of the fields column (wordsfields.go).
+	wordsOnceSchema,
 }
 
 // SchemaVersion is the schema version this build writes.
-const SchemaVersion = 7
+const SchemaVersion = 8
 
 func init() {
 	if len(migrations) != SchemaVersion {
