@@ -3,8 +3,9 @@ package sqlite
 import (
 	"bytes"
 	"encoding/json"
-	"strconv"
 	"unicode/utf8"
+
+	"github.com/salvoembed/salvo/internal/base/jsonstr"
 )
 
 // Each text stored once: a record kept with a field that holds the whole
@@ -58,55 +59,10 @@ func joinText(stored []byte, at int, text string) ([]byte, bool) {
 	return append(out, stored[at+4:]...), true
 }
 
-// appendJSONString appends s, valid UTF-8, as a JSON string the way
-// encoding/json writes it with HTML escaping off (salvo embed's kept
-// fields): quotes, backslashes and control characters escaped, U+2028 and
-// U+2029 as \u escapes, the rest as is. It is salvo's own so that a text
-// taken out of the fields always comes back as it was, whatever a later
-// encoding/json does.
+// appendJSONString appends s as a JSON string the way salvo embed writes
+// kept fields (encoding/json with HTML escaping off, through jsonstr), so
+// that a text is found in the fields it was written into.
 func appendJSONString(b []byte, s string) []byte {
-	const hexDigits = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, `\u202`...)
-			b = strconv.AppendInt(b, int64(r&0xf), 16)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	out, _ := jsonstr.AppendValue(b, s)
+	return out
 }
