@@ -6,7 +6,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/salvoembed/salvo"
@@ -100,11 +99,10 @@ type pieceRow struct {
 	vec        []float32
 }
 
-// chunkStates tracks the records cut into pieces in flight; Lookup and Put
-// run in different goroutines.
+// chunkStates tracks the records cut into pieces in flight. Lookup and Put
+// run in different goroutines: their write-back side holds wrapped.mu.
 type chunkStates struct {
-	mu sync.Mutex
-	m  map[string]*chunkState
+	m map[string]*chunkState
 }
 
 // of returns id's state for a record of count pieces, a new one when the
@@ -252,10 +250,6 @@ func (s *wrapped) lookupPieces(ctx context.Context, items []salvo.Item, out []sa
 	if len(ids) == 0 {
 		return nil
 	}
-	// Under the lock Put holds while it writes pieces: what is known of
-	// <table>_chunks does not change meanwhile.
-	s.states.mu.Lock()
-	defer s.states.mu.Unlock()
 	var vecs map[salvo.Key][]float32
 	var rows map[string][]pieceRow
 	if len(keys) > 0 {
@@ -365,8 +359,6 @@ func (s *wrapped) putPieces(ctx context.Context, items []salvo.Item, vecs map[sa
 	if len(c.rows) == 0 && len(c.keep) == 0 {
 		return ids, vectors, nil
 	}
-	s.states.mu.Lock()
-	defer s.states.mu.Unlock()
 	var done []string
 	for _, it := range items {
 		if it.Chunk == nil || vecs[it.Key] == nil {

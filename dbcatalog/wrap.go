@@ -34,7 +34,7 @@ type wrapped struct {
 	w      *WriteBack
 	vr     salvo.CacheReader
 	states chunkStates
-	// mu serialises the write-back's side of Lookup and Put: the engine
+	// mu serialises the write-back's side of Lookup and Put (and states): the engine
 	// calls them from different goroutines, and both read what the
 	// write-back learns of the user's column (its type, once created).
 	mu sync.Mutex
