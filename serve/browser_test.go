@@ -70,6 +70,19 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
+// searchTitle opens the page at url, searches for title and waits until
+// the first result is that title.
+func searchTitle(url, title string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(url + "/"),
+		chromedp.WaitVisible(chromedp.ID("q")),
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#collection option').length > 0`),
+		chromedp.SendKeys(chromedp.ID("q"), title),
+		chromedp.Click(chromedp.ID("go")),
+		chromedp.Poll[chromedp.Void](`document.querySelector('#results .result .title')?.textContent === ` + jsString(title)),
+	}
+}
+
 // In headless Chromium: type a query, see the movie first, click "more like
 // this", see its neighbours without it, and keep a screenshot.
 func TestPageInBrowser(t *testing.T) {
@@ -78,14 +91,7 @@ func TestPageInBrowser(t *testing.T) {
 	ctx := browser(t)
 
 	const title = "The Waltz of Kestrel Mills"
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(hs.URL+"/"),
-		chromedp.WaitVisible(chromedp.ID("q")),
-		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#collection option').length > 0`),
-		chromedp.SendKeys(chromedp.ID("q"), title),
-		chromedp.Click(chromedp.ID("go")),
-		chromedp.Poll[chromedp.Void](`document.querySelector('#results .result .title')?.textContent === `+jsString(title)),
-	)
+	err := chromedp.Do(ctx, searchTitle(hs.URL, title)...)
 	if err != nil {
 		t.Fatalf("search in the page: %v", err)
 	}

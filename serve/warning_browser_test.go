@@ -17,14 +17,7 @@ func TestFallbackWarningInBrowser(t *testing.T) {
 	ctx := browser(t)
 
 	const title = "The Waltz of Kestrel Mills"
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(hs.URL+"/"),
-		chromedp.WaitVisible(chromedp.ID("q")),
-		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#collection option').length > 0`),
-		chromedp.SendKeys(chromedp.ID("q"), title),
-		chromedp.Click(chromedp.ID("go")),
-		chromedp.Poll[chromedp.Void](`document.querySelector('#results .result .title')?.textContent === `+jsString(title)),
-	)
+	err := chromedp.Do(ctx, searchTitle(hs.URL, title)...)
 	if err != nil {
 		t.Fatalf("search in the page with the embedding server down: %v", err)
 	}
