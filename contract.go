@@ -16,7 +16,7 @@ import "context"
 //     that ranks by itself, such as PostgreSQL with pgvector), [Pruner]
 //     (what salvo embed --prune deletes with), [Aliaser] (salvo alias and
 //     salvo drop, in alias.go), [Collector] (salvo gc, in gc.go),
-//     [TextSearcher] (salvo search --mode text and hybrid).
+//     [TextSearcher] (salvo search --mode text and hybrid), [WordsIndexer].
 
 // FullStore is everything a store implements to serve every salvo command:
 // the required parts of the contract.
@@ -87,12 +87,26 @@ type TextQuery struct {
 // TextSearcher is a store that ranks a collection's records by words: a
 // full-text index of each item's text and kept fields' values (SQLite
 // FTS5 with BM25, PostgreSQL tsvector with ts_rank_cd), kept up to date in
-// the transaction that stores the item. Optional: salvo search --mode text
-// and hybrid need it.
+// the transaction that stores the item (PostgreSQL) or brought up to date
+// by the next search by words ([WordsIndexer], SQLite). Optional: salvo
+// search --mode text and hybrid need it.
 type TextSearcher interface {
 	// TextSearch returns up to k matches of q in collection, best first,
 	// with a score that is higher for a better match (comparable within
 	// one answer only). A collection that does not exist gives an error
 	// wrapping [ErrNoCollection].
 	TextSearch(ctx context.Context, collection string, q TextQuery, k int) ([]Hit, error)
+}
+
+// WordsIndexer is a [TextSearcher] whose words index is brought up to date
+// when it is searched, not in the transaction that stores an item: storing
+// stays cheap, and a collection searched only by meaning never pays for
+// the index. TextSearch indexes what is due first, and searches the index
+// as it stands when that fails. Optional.
+type WordsIndexer interface {
+	// WordsDue returns how many items were stored or changed since the
+	// index was last brought up to date.
+	WordsDue(ctx context.Context) (int, error)
+	// IndexWords indexes them, in one transaction, and returns how many.
+	IndexWords(ctx context.Context) (int, error)
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 
 	"github.com/salvoembed/salvo"
-	textchunk "github.com/salvoembed/salvo/chunk"
 )
 
 var _ salvo.ChunkReader = (*Store)(nil)
@@ -215,71 +214,4 @@ func (s *Store) ChunkText(ctx context.Context, collection, id string, index int)
 		return "", fmt.Errorf("read piece %d of item %q in collection %q of %s: %w", index, id, collection, s.path, err)
 	}
 	return text, nil
-}
-
-// indexPieceWords gives the words index of each record of pieces the
-// record's whole text, its pieces' texts joined, in place of the text of
-// its piece 0 that the items trigger indexed. It runs in the Put's
-// transaction, after the items are written; a record whose piece 0 is
-// not stored yet has no item to index, and is indexed by the Put of it.
-func (s *Store) indexPieceWords(ctx context.Context, tx *sql.Tx, cid int64, pieces []salvo.Item) error {
-	if len(pieces) == 0 {
-		return nil
-	}
-	read, err := tx.PrepareContext(ctx, `SELECT k.start, k."end", c.text FROM chunks AS k JOIN cache AS c ON c.id = k.cache_id
-		WHERE k.collection_id = ?1 AND k.id = ?2 ORDER BY k.chunk`)
-	if err != nil {
-		return err
-	}
-	defer read.Close()
-	index, err := tx.PrepareContext(ctx, `INSERT INTO item_words_fts (rowid, text, fields)
-		SELECT w.id, ?3, `+keptWords("i.fields", "?3")+`
-		FROM item_words AS w JOIN items AS i ON i.collection_id = w.collection_id AND i.id = w.item_id
-		WHERE w.collection_id = ?1 AND w.item_id = ?2`)
-	if err != nil {
-		return err
-	}
-	defer index.Close()
-	drop, err := tx.PrepareContext(ctx, `DELETE FROM item_words_fts WHERE rowid = (SELECT id FROM item_words WHERE collection_id = ?1 AND item_id = ?2)`)
-	if err != nil {
-		return err
-	}
-	defer drop.Close()
-	done := map[string]bool{}
-	for _, p := range pieces {
-		if done[p.ID] {
-			continue
-		}
-		done[p.ID] = true
-		rows, err := read.QueryContext(ctx, cid, p.ID)
-		if err != nil {
-			return err
-		}
-		var (
-			ps    []textchunk.Piece
-			texts []string
-		)
-		for rows.Next() {
-			var (
-				c    textchunk.Piece
-				text sql.NullString
-			)
-			if err := rows.Scan(&c.Start, &c.End, &text); err != nil {
-				rows.Close()
-				return err
-			}
-			ps, texts = append(ps, c), append(texts, text.String)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if _, err := drop.ExecContext(ctx, cid, p.ID); err != nil {
-			return fmt.Errorf("index the words of item %q: %w", p.ID, err)
-		}
-		if _, err := index.ExecContext(ctx, cid, p.ID, textchunk.Join(ps, texts)); err != nil {
-			return fmt.Errorf("index the words of item %q: %w", p.ID, err)
-		}
-	}
-	return nil
 }

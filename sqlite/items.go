@@ -215,7 +215,7 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 	if err := s.upsertItems(ctx, tx, cid, now, &rows); err != nil {
 		return fmt.Errorf("store %d items in collection %q of %s: %w", rows.n, collection, s.path, err)
 	}
-	if err := s.indexPieceWords(ctx, tx, cid, pieces); err != nil {
+	if err := markPiecesDue(ctx, tx, cid, pieces); err != nil {
 		return fmt.Errorf("store in collection %q of %s: %w", collection, s.path, err)
 	}
 	if _, err := tx.StmtContext(ctx, s.st.touchColl).ExecContext(ctx, want, now, cid); err != nil {

@@ -48,7 +48,7 @@ func OpenReadOnly(path string) (*Store, error) {
 	uri := (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
 	busy := fmt.Sprintf("_pragma=busy_timeout(%d)", BusyTimeout.Milliseconds())
 	dsn := uri + "?" + busy + fmt.Sprintf("&_pragma=query_only(1)&_pragma=cache_size(-%d)", readCacheKiB)
-	s := &Store{path: path, readOnly: true}
+	s := &Store{path: path, readOnly: true, uri: uri}
 	if s.w, err = sql.Open("sqlite", dsn); err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}

@@ -98,10 +98,13 @@ var migrations = []string{
 	// 8: the words index stores each word once: a kept field's value the
 	// text already holds is left out of the fields column (wordsfields.go).
 	wordsOnceSchema,
+	// 9: the words index brought up to date when searched, not when items
+	// are stored (wordsdue.go).
+	wordsDueSchema,
 }
 
 // SchemaVersion is the schema version this build writes.
-const SchemaVersion = 8
+const SchemaVersion = 9
 
 func init() {
 	if len(migrations) != SchemaVersion {

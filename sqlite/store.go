@@ -73,6 +73,11 @@ type Store struct {
 	// written (vecspool.go), under spoolMu.
 	spoolMu sync.Mutex
 	spool   spools
+	// uri is the file's URI, for the connection IndexWords opens on a
+	// read-only store; wordsMu makes one IndexWords run at a time.
+	uri         string
+	wordsMu     sync.Mutex
+	wordsFailed time.Time // when IndexWords last failed; zero after a success
 }
 
 // Open opens the salvo database at path, creating the file and its schema

@@ -95,6 +95,11 @@ func (s *Store) TextSearch(ctx context.Context, collection string, q salvo.TextQ
 	if k <= 0 || match == "" {
 		return nil, nil
 	}
+	// The records stored since the last search by words are indexed
+	// first. When that fails (a file this process cannot write), the
+	// index as it stands is searched: a caller who must know calls
+	// IndexWords itself.
+	s.indexWordsDue(ctx)
 	hits, err := s.textSearch(ctx, textSearchSQL, cid, match, k)
 	if err == nil && len(hits) < k {
 		// Either fewer than k records match, or other collections' took

@@ -36,6 +36,9 @@ func TestWordsOnce(t *testing.T) {
 	// term -> the columns it is indexed in.
 	columns := func() map[string][]string {
 		t.Helper()
+		if _, err := s.IndexWords(ctx); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := s.w.ExecContext(ctx, `CREATE VIRTUAL TABLE IF NOT EXISTS temp.words_vocab USING fts5vocab(main, item_words_fts, 'col')`); err != nil {
 			t.Fatal(err)
 		}

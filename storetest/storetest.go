@@ -73,6 +73,7 @@ func Run(t *testing.T, open func(t *testing.T) salvo.Store) {
 	t.Run("TextSearchMany", func(t *testing.T) { testTextSearchMany(t, open(t)) })
 	t.Run("Chunks", func(t *testing.T) { testChunks(t, open(t)) })
 	t.Run("TextSearchChunks", func(t *testing.T) { testTextSearchChunks(t, open(t)) })
+	t.Run("WordsIndexer", func(t *testing.T) { testWordsIndexer(t, open(t)) })
 	t.Run("Collect", func(t *testing.T) { testCollect(t, open(t)) })
 	t.Run("CollectWhilePutting", func(t *testing.T) { testCollectWhilePutting(t, open(t)) })
 	t.Run("CollectKeepsPieces", func(t *testing.T) { testCollectKeepsPieces(t, open(t)) })

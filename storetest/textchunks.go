@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/salvoembed/salvo"
@@ -67,6 +68,16 @@ func testTextSearchChunks(t *testing.T, s salvo.Store) {
 	} {
 		if got := textSearch(t, ts, "c", tt.q, 10); !slices.Equal(got, tt.want) {
 			t.Errorf("TextSearch(c, %+v) = %q, want %q", tt.q, got, tt.want)
+		}
+	}
+	// Only the last piece changes: its record's row does not, and its new
+	// words are found all the same.
+	edited := strings.Replace(long, "zulu", "yankee", 1)
+	es3, items3 := textPieces("long", edited, []int{0, 21, 41}, 6, []byte(`{"title":"Quebec"}`))
+	mustPut(t, s, "c", es3[2:], items3)
+	for word, want := range map[string][]string{"yankee": {"long"}, "zulu": nil, "alpha": {"long"}} {
+		if got := textSearch(t, ts, "c", salvo.TextQuery{Words: []string{word}}, 10); !slices.Equal(got, want) {
+			t.Errorf("after an edit of the last piece: TextSearch(c, %s) = %q, want %q", word, got, want)
 		}
 	}
 	// Stored whole again: the words of the pieces go.

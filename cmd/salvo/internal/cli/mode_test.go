@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"database/sql"
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -45,5 +48,72 @@ func TestSearchMode(t *testing.T) {
 	r = run(t, "", "search", "--mode", "text", "--db", db, "?!")
 	if r.code != ExitFatal || !strings.Contains(r.err, "no word") || !strings.Contains(r.err, "--mode vector") {
 		t.Errorf("--mode text '?!': exit %d: %s", r.code, r.err)
+	}
+}
+
+// The words of what salvo embed stored are indexed by the first search by
+// words, which says so when there are many, and by it alone; a search by
+// meaning leaves them for later.
+func TestSearchIndexesWordsOnce(t *testing.T) {
+	const model = "all-minilm"
+	s := server(t, ollamatest.Config{Models: []string{model}})
+	db := moviesDB(t, s.URL(), model)
+	defer func(n int) { wordsNote = n }(wordsNote)
+	wordsNote = 10
+	const note = "salvo: indexing the words of "
+	r := run(t, "", "search", "--mode", "vector", "--host", s.URL(), "--db", db, "--k", "3", "waltz")
+	if r.code != ExitOK || strings.Contains(r.err, note) {
+		t.Errorf("--mode vector: exit %d, stderr %q: want no words indexed", r.code, r.err)
+	}
+	for i, mode := range []string{"text", "hybrid", "text"} {
+		r := run(t, "", "search", "--mode", mode, "--host", s.URL(), "--db", db, "--k", "10", "--json", "waltz kestrel")
+		if r.code != ExitOK {
+			t.Fatalf("--mode %s: exit %d: %s", mode, r.code, r.err)
+		}
+		if said := strings.Contains(r.err, note); said != (i == 0) {
+			t.Errorf("search %d (--mode %s): stderr %q: want the note on the first search by words only", i+1, mode, r.err)
+		}
+		// The fake server's vectors know no meaning, and the words of a
+		// partial title weigh little in hybrid: only text must put it
+		// first.
+		out := decodeResults(t, r)
+		found := slices.IndexFunc(out.Results, func(r searchResult) bool { return r.Fields["title"] == "The Waltz of Kestrel Mills" })
+		if (mode == "text" && found != 0) || len(out.Results) == 0 {
+			t.Errorf("--mode %s: %+v, want The Waltz of Kestrel Mills first by words", mode, out.Results)
+		}
+	}
+}
+
+// A search by words while another process holds the database's write
+// lock past the wait: it ranks by the words index as it stands, warns on
+// stderr and in --json, and exits 0; the next search indexes the rest.
+func TestSearchWordsWhileLocked(t *testing.T) {
+	const model = "all-minilm"
+	s := server(t, ollamatest.Config{Models: []string{model}})
+	db := moviesDB(t, s.URL(), model)
+	lock, err := sql.Open("sqlite", db+"?_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	tx, err := lock.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, "", "search", "--mode", "text", "--db", db, "--json", "kestrel")
+	var out struct {
+		Results []searchResult
+		Warning string
+	}
+	if err := json.Unmarshal([]byte(r.out), &out); err != nil {
+		t.Fatalf("%v: %s", err, r.out)
+	}
+	if r.code != ExitOK || !strings.Contains(r.err, "salvo: warning: the words of 300 records") || !strings.Contains(out.Warning, "next search by words indexes them") || len(out.Results) != 0 {
+		t.Errorf("under a lock: exit %d, stderr %q, %+v; want 0, a warning, no results yet", r.code, r.err, out)
+	}
+	tx.Rollback()
+	r = run(t, "", "search", "--mode", "text", "--db", db, "--json", "kestrel")
+	if got := decodeResults(t, r); len(got.Results) == 0 || !strings.Contains(got.Results[0].Text, "Kestrel") || strings.Contains(r.err, "warning") {
+		t.Errorf("once unlocked: %+v, stderr %q; want records of Kestrel, no warning", got.Results, r.err)
 	}
 }

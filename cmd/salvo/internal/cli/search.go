@@ -66,6 +66,7 @@ type findFlags struct {
 	prefixes   *search.PrefixPair // search: the prefixes that applied, for --json
 	mode       search.Mode        // search: the mode that ranked, when not the one asked (for --json)
 	warning    string             // search: why
+	st         store              // the store open returned the collection of
 	perRecord  bool               // --per-record: each record once, by its best piece
 }
 
@@ -110,6 +111,7 @@ func (f *findFlags) open(ctx context.Context) (*search.Collection, func() error,
 		var c *search.Collection
 		if c, err = search.Open(ctx, st, name, search.Options{}); err == nil {
 			c.PerPiece = !f.perRecord
+			f.st = st
 			return c, st.Close, nil
 		}
 	}
@@ -151,6 +153,11 @@ func runSearch(ctx context.Context, args []string, stdio Stdio) error {
 	if err != nil {
 		return err
 	}
+	if mode != search.ModeVector {
+		if f.warning = indexWords(ctx, f.st, f.db.String(), stdio); f.warning != "" {
+			fmt.Fprintf(stdio.Err, "salvo: warning: %s\n", f.warning)
+		}
+	}
 	prefix := search.QueryPrefixFor(c.Info) // the pair of the collection's document prefix
 	if fs.Changed("query-prefix") {
 		prefix = *queryPrefix
@@ -165,8 +172,9 @@ func runSearch(ctx context.Context, args []string, stdio Stdio) error {
 		return err
 	}
 	if why != nil {
-		f.mode, f.warning = used, fallbackWarning(why)
-		fmt.Fprintf(stdio.Err, "salvo: warning: %s\n", f.warning)
+		w := fallbackWarning(why)
+		fmt.Fprintf(stdio.Err, "salvo: warning: %s\n", w)
+		f.mode, f.warning = used, strings.TrimPrefix(f.warning+"; "+w, "; ")
 	}
 	return printResults(stdio.Out, results, &f, c.Info)
 }

@@ -26,12 +26,14 @@ func moviesDB(t *testing.T, host, model string, extra ...string) string {
 }
 
 type searchOut struct {
-	Results []struct {
-		ID     string
-		Score  float64
-		Fields map[string]any
-		Text   string
-	}
+	Results []searchResult
+}
+
+type searchResult struct {
+	ID     string
+	Score  float64
+	Fields map[string]any
+	Text   string
 }
 
 func decodeResults(t *testing.T, r result) searchOut {

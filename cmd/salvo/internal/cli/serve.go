@@ -48,14 +48,20 @@ func runServe(ctx context.Context, args []string, stdio Stdio) error {
 	if fs.NArg() > 0 {
 		return usageError("serve takes no arguments (got %q): use --db and --addr", fs.Args())
 	}
-	// serve writes nothing: a signal stops it (set before it says it
-	// serves, so that a signal after that line gets this message).
+	// serve writes nothing but the words index (below): a signal stops it
+	// (set before it says it serves, so that a signal after that line gets
+	// this message).
 	onStop(ctx, fmt.Sprintf("stopping the server; requests being answered get %v to finish", shutdownGrace), "quitting now")
 	st, err := db.openReadOnly(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	// The records stored since the last search by words are indexed now,
+	// not by the first request (each request indexes what came since).
+	if w := indexWords(ctx, st, db.String(), stdio); w != "" {
+		fmt.Fprintf(stdio.Err, "salvo: warning: %s\n", w)
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w: choose another --addr", err)
