@@ -39,6 +39,7 @@ func BenchmarkPut_64x768_NoWords(b *testing.B) {
 	}
 	storetest.BenchmarkPut(b, s, 64, 768)
 }
+
 // BenchmarkIndexWords_1024_Kept times IndexWords after each Put of 1,024
 // records with kept fields (the Put untimed): what the first search by
 // words after a run spends on each record the run stored.
