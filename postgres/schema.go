@@ -17,9 +17,10 @@ const DefaultSchema = "salvo"
 // Version 2 added how a collection was embedded (prefix, endpoint,
 // dimensions, digest, kept fields) and each item's kept fields; version 3
 // the aliases; version 4 the pieces of long records (chunks); version 5
-// the words of each item (words.go). [Open] upgrades an older schema in
+// the words of each item (words.go); version 6 leaves out of them a kept
+// value the text holds (wordsonce.go). [Open] upgrades an older schema in
 // place.
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 // Vector storage kinds, as [Store.VectorStorage] and the meta table name them.
 const (
@@ -181,7 +182,8 @@ var migrations = map[int]string{
 	ALTER TABLE {{s}}.items ADD COLUMN IF NOT EXISTS fields json`,
 	2: aliasesSQL,
 	3: chunksSQL,
-	4: wordsSchema, // see words.go
+	4: wordsSchema,     // see words.go
+	5: wordsOnceSchema, // see wordsonce.go
 }
 
 // schemaSQLVersion is the version schemaSQL creates; setupSchema applies

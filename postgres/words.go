@@ -16,7 +16,8 @@ var _ salvo.TextSearcher = (*Store)(nil)
 // with a GIN index, parsed with the 'simple' configuration (lower case, no
 // stemming and no stop words: catalogs are full of names, in any
 // language). A trigger computes them as the item is written, in its
-// transaction; the items already stored get theirs here.
+// transaction; the items already stored get theirs here. Migration 5 → 6
+// (wordsonce.go) replaces words_of: a kept value the text holds is left out.
 const wordsSchema = `ALTER TABLE {{s}}.items ADD COLUMN IF NOT EXISTS words tsvector;
 CREATE OR REPLACE FUNCTION {{s}}.words_of(t text, f json) RETURNS tsvector LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE

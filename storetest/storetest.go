@@ -71,6 +71,7 @@ func Run(t *testing.T, open func(t *testing.T) salvo.Store) {
 	t.Run("DropCollection", func(t *testing.T) { testDropCollection(t, open(t)) })
 	t.Run("TextSearch", func(t *testing.T) { testTextSearch(t, open(t)) })
 	t.Run("TextSearchMany", func(t *testing.T) { testTextSearchMany(t, open(t)) })
+	t.Run("TextSearchOnce", func(t *testing.T) { testTextSearchOnce(t, open(t)) })
 	t.Run("Chunks", func(t *testing.T) { testChunks(t, open(t)) })
 	t.Run("TextSearchChunks", func(t *testing.T) { testTextSearchChunks(t, open(t)) })
 	t.Run("WordsIndexer", func(t *testing.T) { testWordsIndexer(t, open(t)) })
