@@ -59,6 +59,7 @@ func TestPragmas(t *testing.T) {
 		"page_size":      fmt.Sprint(PageSize),
 		"synchronous":    "1", // NORMAL
 		"foreign_keys":   "1",
+		"temp_store":     "2", // MEMORY
 		"busy_timeout":   fmt.Sprint(BusyTimeout.Milliseconds()),
 		"user_version":   fmt.Sprint(SchemaVersion),
 		"application_id": fmt.Sprint(applicationID),
@@ -265,8 +266,8 @@ func FuzzLookupID(f *testing.F) {
 }
 
 // TestUpsertItemsAcrossStatements: one Put of hundreds of items (written
-// in several statements before, in one now) stores them all, a later item
-// with an earlier one's ID wins, and the words index has each item once.
+// in statements of 256, 16 and 1 rows) stores them all, a later item with
+// an earlier one's ID wins, and the words index has each item once.
 func TestUpsertItemsAcrossStatements(t *testing.T) {
 	s := openTemp(t)
 	ctx := context.Background()

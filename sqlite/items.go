@@ -6,7 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strconv"
+	"strings"
 	"time"
 
 	"github.com/salvoembed/salvo"
@@ -156,7 +156,7 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 	items = append(items, records(pieces)...)
 	now := time.Now().UnixMilli()
 	byKey := tx.StmtContext(ctx, s.st.cacheByKey)
-	var rows itemRows // the items' rows, written by upsertItems
+	rows := itemRows{cid: cid, now: now} // the items' rows, written by upsertItems
 	var missing *salvo.NotCachedError
 	for _, it := range items {
 		id, ok := cacheIDs[it.Key]
@@ -212,7 +212,7 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 	if missing != nil {
 		return missing
 	}
-	if err := s.upsertItems(ctx, tx, cid, now, &rows); err != nil {
+	if err := s.upsertItems(ctx, tx, &rows); err != nil {
 		return fmt.Errorf("store %d items in collection %q of %s: %w", rows.n, collection, s.path, err)
 	}
 	if err := markPiecesDue(ctx, tx, cid, pieces); err != nil {
@@ -298,61 +298,69 @@ func (s *Store) Each(ctx context.Context, collection string, fn func(id string, 
 	return nil
 }
 
-// upsertItemsSQL writes a Put's items in one statement: ?1 is the
-// collection, ?2 the time and ?3 a JSON array of [ID, cache row, fields,
-// text_at] arrays, the ID and the fields in hex (so that any bytes come back as they
-// were, as in lookup; fields null for none). One statement, not one per
-// item nor per few hundred, matters for the words index: FTS5 writes what
-// it holds to disk as a new segment at every statement of the transaction
-// that fires its triggers, and merges those segments later; a segment per
-// few hundred items cost more than the items. A later row with the ID of
-// an earlier one updates it, as statements one after another would.
-const upsertItemsSQL = `INSERT INTO items (collection_id, id, cache_id, updated_at, fields, text_at)
-	SELECT ?1, CAST(unhex(j.value ->> 0) AS TEXT), j.value ->> 1, ?2, CAST(unhex(j.value ->> 2) AS TEXT), j.value ->> 3
-	FROM json_each(?3) AS j WHERE true
-	ON CONFLICT (collection_id, id) DO UPDATE SET cache_id = excluded.cache_id, updated_at = excluded.updated_at,
+// upsertItemsSQL writes rows items, six parameters each: the collection,
+// the item's ID, its cache row, the time, its kept fields (a BLOB of their
+// bytes, or NULL) and text_at (see fieldtext.go). A later row with the ID
+// of an earlier one updates it, as statements one after another would.
+// Bound parameters: the JSON array of hex strings this replaced cost more
+// to write, parse and decode than the rows. Anonymous ones: the driver
+// looks up each numbered parameter's name in a list as long as the
+// statement's, a search per parameter.
+func upsertItemsSQL(rows int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO items (collection_id, id, cache_id, updated_at, fields, text_at) VALUES `)
+	for i := range rows {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?, ?, ?, ?, CAST(? AS TEXT), ?)")
+	}
+	b.WriteString(` ON CONFLICT (collection_id, id) DO UPDATE SET cache_id = excluded.cache_id, updated_at = excluded.updated_at,
 		fields = excluded.fields, text_at = excluded.text_at
-	WHERE cache_id <> excluded.cache_id OR fields IS NOT excluded.fields OR text_at IS NOT excluded.text_at`
+	WHERE cache_id <> excluded.cache_id OR fields IS NOT excluded.fields OR text_at IS NOT excluded.text_at`)
+	return b.String()
+}
 
-// itemRows is the JSON array ?3 of upsertItemsSQL.
+// upsertSizes are the row counts of the prepared upserts
+// (statements.upsertItems), largest first: a Put's items go in as many of
+// the largest as fit, then the smaller ones.
+var upsertSizes = [...]int{256, 16, 1}
+
+// itemRows are the parameters of a Put's items, six per item.
 type itemRows struct {
-	b []byte
-	n int
+	cid, now int64
+	args     []any
+	n        int
 }
 
 // add appends an item's row: its ID, its cache row, its kept fields (nil
 // for none) and where in them the text goes (-1: nowhere; see fieldtext.go).
 func (r *itemRows) add(id string, cacheID int64, fields []byte, textAt int) {
-	if r.n == 0 {
-		r.b = append(r.b[:0], '[')
-	} else {
-		r.b = append(r.b, ',')
-	}
 	r.n++
-	r.b = append(r.b, `["`...)
-	r.b = hex.AppendEncode(r.b, []byte(id))
-	r.b = append(r.b, `",`...)
-	r.b = strconv.AppendInt(r.b, cacheID, 10)
-	if fields == nil {
-		r.b = append(r.b, ",null,null]"...)
-		return
+	var f, at any
+	if fields != nil {
+		f = fields
+		if textAt >= 0 {
+			at = int64(textAt)
+		}
 	}
-	r.b = append(r.b, `,"`...)
-	r.b = hex.AppendEncode(r.b, fields)
-	if textAt < 0 {
-		r.b = append(r.b, `",null]`...)
-		return
-	}
-	r.b = append(r.b, `",`...)
-	r.b = strconv.AppendInt(r.b, int64(textAt), 10)
-	r.b = append(r.b, ']')
+	r.args = append(r.args, r.cid, id, cacheID, r.now, f, at)
 }
 
-// upsertItems writes the items of rows in collection cid at time now.
-func (s *Store) upsertItems(ctx context.Context, tx *sql.Tx, cid, now int64, rows *itemRows) error {
-	if rows.n == 0 {
-		return nil
+// upsertItems writes the items of rows.
+func (s *Store) upsertItems(ctx context.Context, tx *sql.Tx, rows *itemRows) error {
+	rest := rows.args
+	for i, size := range upsertSizes {
+		if len(rest) < 6*size {
+			continue
+		}
+		st := tx.StmtContext(ctx, s.st.upsertItems[i])
+		for len(rest) >= 6*size {
+			if _, err := st.ExecContext(ctx, rest[:6*size]...); err != nil {
+				return err
+			}
+			rest = rest[6*size:]
+		}
 	}
-	_, err := tx.StmtContext(ctx, s.st.upsertItems).ExecContext(ctx, cid, now, string(append(rows.b, ']')))
-	return err
+	return nil
 }

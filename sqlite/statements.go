@@ -11,10 +11,11 @@ import (
 // transactions.
 type statements struct {
 	// writer
-	collByName, insertColl, setTemplate, touchColl, countItemsW   *sql.Stmt
-	collEmbedding, setEmbedding                                   *sql.Stmt
-	insertCache, replaceCache, cacheByKey, upsertItems, insertRun *sql.Stmt
-	cacheVector, cacheText                                        *sql.Stmt
+	collByName, insertColl, setTemplate, touchColl, countItemsW *sql.Stmt
+	collEmbedding, setEmbedding                                 *sql.Stmt
+	insertCache, replaceCache, cacheByKey, insertRun            *sql.Stmt
+	cacheVector, cacheText                                      *sql.Stmt
+	upsertItems                                                 [len(upsertSizes)]*sql.Stmt
 	// readers
 	collID, lookup, each, collections, runs, docs, collSize, idAt *sql.Stmt
 	countItemsR                                                   *sql.Stmt
@@ -38,8 +39,10 @@ func (st *statements) queries() (w, r map[**sql.Stmt]string) {
 		&st.cacheByKey:   `SELECT id, dims FROM cache WHERE key = ?`,
 		&st.cacheVector:  `SELECT vector FROM cache WHERE id = ?`,
 		&st.cacheText:    `SELECT text FROM cache WHERE id = ?`,
-		&st.upsertItems:  upsertItemsSQL,
 		&st.insertRun:    `INSERT INTO runs (collection, model, started_at, finished_at, stats, args) VALUES (?, ?, ?, ?, ?, ?)`,
+	}
+	for i, rows := range upsertSizes {
+		w[&st.upsertItems[i]] = upsertItemsSQL(rows)
 	}
 	r = map[**sql.Stmt]string{
 		&st.collID:      `SELECT id FROM collections WHERE name = ?`,
