@@ -253,6 +253,15 @@ func (r *run) checkCut(ctx context.Context, hi int, texts []string, promptTokens
 	if promptTokens <= 0 {
 		return nil
 	}
+	// No token holds less than a byte: a batch of texts each shorter in
+	// bytes than what is rechecked had none cut, and needs no estimate.
+	longest := 0
+	for _, t := range texts {
+		longest = max(longest, len(t))
+	}
+	if float64(longest+specialTokens) < (1-recheckMargin)*float64(r.cfg.ContextTokens) {
+		return nil
+	}
 	est := make([]int, len(texts))
 	for i, t := range texts {
 		est[i] = textchunk.Estimate(t) + specialTokens
