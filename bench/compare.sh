@@ -26,6 +26,9 @@
 #                              $OLLAMA_MODELS or that script's store);
 #                              N default 300
 #   ... --out FILE             also write the output to FILE
+#   DIMS=N ... cpu             vectors of N dimensions (default 768): with
+#                              DIMS=8 the vectors weigh almost nothing, and
+#                              what remains is the cost of each record
 #   SALVO_BIN=PATH ...         run this salvo binary instead of building
 #                              one from the work tree (to compare builds)
 #   ... --salvo-only           run only salvo, with its defaults and with
@@ -112,7 +115,7 @@ fake)
 	;;
 cpu)
 	model=nomic-embed-text
-	fake_args=(-slots 64 -cost-per-input 0 -cost-per-request 0 -dims 768 -models "$model")
+	fake_args=(-slots 64 -cost-per-input 0 -cost-per-request 0 -dims "${DIMS:-768}" -models "$model")
 	;;
 real | fleet)
 	if [[ -z ${OLLAMA_HOST:-} || -z ${SALVO_TEST_MODEL:-} ]]; then

@@ -94,7 +94,9 @@ func sameFiles(t *testing.T, what string, before, after map[string]string) {
 
 // On SQLite the reading commands create no file, change no byte of a
 // database, and leave a database of an older schema version as it is,
-// saying to run salvo embed (they used to upgrade it).
+// saying to run salvo embed (they used to upgrade it). The one write they
+// make is the words index of what salvo embed stored, by the first search
+// by words after it; once it is made, they change nothing.
 func TestReadOnlyCommandsSQLite(t *testing.T) {
 	s := server(t, ollamatest.Config{Dims: 4})
 	dir := t.TempDir()
@@ -103,7 +105,14 @@ func TestReadOnlyCommandsSQLite(t *testing.T) {
 	if r := run(t, "", "embed", in, "--host", s.URL(), "--db", db, "--keep", "title"); r.code != ExitOK {
 		t.Fatalf("embed exit %d: %s", r.code, r.err)
 	}
+	fresh := folder(t, dir)
+	if r := run(t, "", "search", "--mode", "text", "--db", db, "one"); r.code != ExitOK {
+		t.Fatalf("the first search by words: exit %d: %s", r.code, r.err)
+	}
 	before := folder(t, dir)
+	if before["m.db"]+before["m.db-wal"] == fresh["m.db"]+fresh["m.db-wal"] {
+		t.Error("the first search by words after salvo embed wrote no words index")
+	}
 	for i, r := range readers(t, s.URL(), db) {
 		if r.code != ExitOK {
 			t.Errorf("reader %d: exit %d: %s", i, r.code, r.err)
