@@ -117,3 +117,31 @@ func TestSearchWordsWhileLocked(t *testing.T) {
 		t.Errorf("once unlocked: %+v, stderr %q; want records of Kestrel, no warning", got.Results, r.err)
 	}
 }
+
+// salvo status says how many records the next search by words indexes
+// first (words_due in --json), and nothing once they are indexed.
+func TestStatusWordsDue(t *testing.T) {
+	const model = "all-minilm"
+	s := server(t, ollamatest.Config{Models: []string{model}})
+	db := moviesDB(t, s.URL(), model)
+	due := func() (int, string) {
+		t.Helper()
+		r := run(t, "", "status", "--db", db, "--json")
+		var out struct {
+			WordsDue *int `json:"words_due"`
+		}
+		if err := json.Unmarshal([]byte(r.out), &out); err != nil || out.WordsDue == nil {
+			t.Fatalf("status --json: %v: %s", err, r.out)
+		}
+		return *out.WordsDue, run(t, "", "status", "--db", db).out
+	}
+	if n, text := due(); n != 300 || !strings.Contains(text, "words index: 300 records") {
+		t.Errorf("after embed: words_due %d, status %q; want 300 and a line saying so", n, text)
+	}
+	if r := run(t, "", "search", "--mode", "text", "--db", db, "kestrel"); r.code != ExitOK {
+		t.Fatalf("search: exit %d: %s", r.code, r.err)
+	}
+	if n, text := due(); n != 0 || strings.Contains(text, "words index") {
+		t.Errorf("after a search by words: words_due %d, status %q; want 0 and no line", n, text)
+	}
+}

@@ -36,7 +36,7 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 	fs := newFlagSet("status", statusHelp, stdio)
 	var db dbTarget
 	dbFlag(fs, &db)
-	jsonOut := fs.Bool("json", false, "print {\"collections\":[…],\"aliases\":[…],\"unreferenced\":{\"rows\":N,\"bytes\":N},\"store\":S,\"runs\":[…],\"jobs\":[…]} as JSON (jobs: PostgreSQL with --distributed runs)")
+	jsonOut := fs.Bool("json", false, "print {\"collections\":[…],\"aliases\":[…],\"unreferenced\":{\"rows\":N,\"bytes\":N},\"store\":S,\"runs\":[…],\"jobs\":[…],\"words_due\":N} as JSON (jobs: PostgreSQL with --distributed runs; words_due: SQLite, records the next search by words indexes first)")
 	nRuns := fs.Int("runs", 5, "show the last `N` runs (0: none)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -94,6 +94,15 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 			fileCurrent[i] = &ok
 		}
 	}
+	// SQLite: the records the next search by words indexes first.
+	var wordsDue *int
+	if wi, ok := st.(salvo.WordsIndexer); ok {
+		n, err := wi.WordsDue(ctx)
+		if err != nil {
+			return err
+		}
+		wordsDue = &n
+	}
 	var jobs []cluster.Counts // salvo embed --distributed: River's jobs
 	if db.isPostgres() {
 		if jobs, err = cluster.Status(ctx, db.String()); err != nil {
@@ -121,7 +130,8 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 			Store       string            `json:"store"`
 			Runs        []salvo.RunRecord `json:"runs"`
 			Jobs        []cluster.Counts  `json:"jobs,omitempty"`
-		}{cs, aliases, garbage, st.Describe(), runs, jobs})
+			WordsDue    *int              `json:"words_due,omitempty"` // SQLite: records not yet in the words index
+		}{cs, aliases, garbage, st.Describe(), runs, jobs, wordsDue})
 	}
 	fmt.Fprintf(stdio.Out, "store: %s\n", st.Describe())
 	if len(colls) == 0 {
@@ -153,6 +163,9 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 		if fileCurrent != nil && !*fileCurrent[i] && c.Count > 0 {
 			fmt.Fprintf(stdio.Out, "%s: its vector file is not current, so searches read the vectors from the database (slower to start); the next salvo embed of it writes the file\n", c.Name)
 		}
+	}
+	if wordsDue != nil && *wordsDue > 0 {
+		fmt.Fprintf(stdio.Out, "words index: %d records stored since the last search by words; the next one (--mode text or hybrid) indexes them first\n", *wordsDue)
 	}
 	if len(jobs) > 0 {
 		fmt.Fprintln(stdio.Out)
