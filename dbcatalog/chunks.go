@@ -12,14 +12,16 @@ import (
 )
 
 // The pieces of long records. A record cut into pieces has one vector per
-// piece: they go into <table>_chunks, beside the user's table, keyed by
-// (id, chunk) with the piece's byte offsets; the user's row gets one vector
-// that stands for the whole record, the mean of its pieces' vectors
-// weighted by their lengths in bytes, at unit length. A record whose
+// piece: they go into <table>_chunks (or <table>_<column>_chunks, see
+// chunktable.go), beside the user's table, keyed by (id, chunk) with the
+// piece's byte offsets; the user's row gets one vector that stands for the
+// whole record, the mean of its pieces' vectors weighted by their lengths
+// in bytes, at unit length. A record whose
 // pieces are not all written (one failed) keeps the vector its row had.
 
-// ChunkTableError is a <table>_chunks that exists and is not the table of
-// pieces a write-back creates: salvo neither writes into it nor drops it.
+// ChunkTableError is a <table>_chunks (or <table>_<column>_chunks) that
+// exists and is not the table of pieces a write-back creates for the
+// column: salvo neither writes into it nor drops it.
 type ChunkTableError struct {
 	Table  string // the table, as in SQL
 	DB     string // the database

@@ -75,7 +75,7 @@ type WriteBack struct {
 	FirstDuplicate string
 
 	// Pieces counts the pieces of long records written into
-	// <table>_chunks (missing there, or holding another vector or
+	// ChunkTable (missing there, or holding another vector or
 	// offsets); ChunkedRecords the records they belong to.
 	Pieces, ChunkedRecords int
 
