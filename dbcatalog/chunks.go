@@ -2,24 +2,26 @@ package dbcatalog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/salvoembed/salvo"
 )
 
 // The pieces of long records. A record cut into pieces has one vector per
-// piece: they go into <table>_chunks, beside the user's table, keyed by
-// (id, chunk) with the piece's byte offsets; the user's row gets one vector
-// that stands for the whole record, the mean of its pieces' vectors
-// weighted by their lengths in bytes, at unit length. A record whose
+// piece: they go into <table>_chunks (or <table>_<column>_chunks, see
+// chunktable.go), beside the user's table, keyed by (id, chunk) with the
+// piece's byte offsets; the user's row gets one vector that stands for the
+// whole record, the mean of its pieces' vectors weighted by their lengths
+// in bytes, at unit length. A record whose
 // pieces are not all written (one failed) keeps the vector its row had.
 
-// ChunkTableError is a <table>_chunks that exists and is not the table of
-// pieces a write-back creates: salvo neither writes into it nor drops it.
+// ChunkTableError is a <table>_chunks (or <table>_<column>_chunks) that
+// exists and is not the table of pieces a write-back creates for the
+// column: salvo neither writes into it nor drops it.
 type ChunkTableError struct {
 	Table  string // the table, as in SQL
 	DB     string // the database
@@ -34,40 +36,51 @@ func (e *ChunkTableError) Error() string {
 // chunkCols are the columns of <table>_chunks besides the vector's.
 var chunkCols = []string{"id", "chunk", "start", "end"}
 
-// chunkTable is <table>_chunks, quoted and qualified.
+// chunkTable is the table of the pieces, quoted and qualified:
+// <table>_chunks until CheckChunks chose.
 func (w *WriteBack) chunkTable() string {
-	q := pgx.Identifier{w.t.Table + "_chunks"}
-	if w.t.Schema != "" {
-		q = pgx.Identifier{w.t.Schema, w.t.Table + "_chunks"}
-	}
-	return q.Sanitize()
+	return w.qualified(w.chunkTableName())
 }
 
-func (w *WriteBack) chunkError(reason string) error {
-	return &ChunkTableError{Table: w.chunkTable(), DB: w.db.where, Reason: reason,
+// chunkTableName is chunkTable unquoted and unqualified.
+func (w *WriteBack) chunkTableName() string {
+	if w.chunkName == "" {
+		return w.t.Table + "_chunks"
+	}
+	return w.chunkName
+}
+
+// chunkError is table name (unqualified) refused as the table of pieces.
+func (w *WriteBack) chunkError(name, reason string) error {
+	return &ChunkTableError{Table: w.qualified(name), DB: w.db.where, Reason: reason,
 		Want: fmt.Sprintf(`id (the type of %s), chunk, start, "end" (integers), %s (the type of %s), primary key (id, chunk)`, w.idCol, w.t.Column, w.t.Column)}
 }
 
 // CheckChunks prepares the write-back for records cut into pieces: it
-// fails with a *[ChunkTableError] when <table>_chunks exists and is not
-// one this package created, or with a *[TargetError] when the vector
-// column's name is one of the table's other columns. A missing table is
-// created when the first piece is written. Call it before any vector is
-// computed; Wrap's Put checks it otherwise at the first piece.
+// chooses the table of the column's pieces, <table>_chunks or, when that
+// holds another column's pieces, <table>_<column>_chunks (see
+// [WriteBack.ChunkTable]). It fails with a *[ChunkTableError] when the
+// table it chose exists and is not one this package created for the
+// column, with a *[NameTooLongError] when the database would cut the
+// table's name short, or with a *[TargetError] when the vector column's
+// name is one of the table's other columns. A missing table is created
+// when the first piece is written. Call it before any vector is computed;
+// Wrap's Lookup and Put check it otherwise at the first piece.
 func (w *WriteBack) CheckChunks(ctx context.Context) error {
 	if w.chunksChecked {
 		return nil
 	}
 	if slices.Contains(chunkCols, strings.ToLower(w.t.Column)) {
-		return &TargetError{Target: w.t.String(), DB: w.db.where, Reason: fmt.Sprintf("the pieces of long records go into %s, whose columns id, chunk, start and \"end\" leave no room for a vector column named %s", w.chunkTable(), w.t.Column)}
+		return &TargetError{Target: w.t.String(), DB: w.db.where, Reason: fmt.Sprintf("the pieces of long records go into a table whose columns id, chunk, start and \"end\" leave no room for a vector column named %s", w.t.Column)}
 	}
-	var err error
-	if w.db.pool != nil {
-		err = w.checkChunksPostgres(ctx)
-	} else {
-		err = w.checkChunksSQLite(ctx)
+	if w.db.pool == nil {
+		idType, err := w.idTypeSQLite(ctx)
+		if err != nil {
+			return w.dbError(err)
+		}
+		w.idType = idType
 	}
-	if err != nil {
+	if err := w.resolveChunks(ctx); err != nil {
 		return err
 	}
 	w.chunksChecked = true
@@ -185,11 +198,21 @@ type pieceChange struct {
 // wrote a piece (one that was missing or differed).
 func (w *WriteBack) writePieces(ctx context.Context, c pieceChange, done []string) (rows []pieceRow, wrote map[string]bool, err error) {
 	if len(c.rows) == 0 && !w.chunksExist {
-		if err := w.refreshChunksExist(ctx); err != nil || !w.chunksExist {
+		// Only pieces to delete: none when no table holds this column's
+		// pieces (a table salvo would refuse is not touched).
+		err := w.refreshChunksExist(ctx)
+		var dbErr *WriteBackError
+		if err != nil && !errors.As(err, &dbErr) {
+			return nil, nil, nil
+		}
+		if err != nil || !w.chunksExist {
 			return nil, nil, err
 		}
 	}
 	if len(c.rows) > 0 {
+		if !w.chunksExist {
+			w.chunksChecked = false // choose again: another run may have made a table since
+		}
 		if err := w.CheckChunks(ctx); err != nil {
 			return nil, nil, err
 		}
@@ -212,23 +235,11 @@ func (w *WriteBack) writePieces(ctx context.Context, c pieceChange, done []strin
 	return rows, wrote, nil
 }
 
-// refreshChunksExist looks again whether <table>_chunks exists (another
-// process may have created it).
+// refreshChunksExist chooses the table of the pieces again while it is
+// missing (another process may have created it, or another column's).
 func (w *WriteBack) refreshChunksExist(ctx context.Context) error {
-	var err error
-	if w.db.pool != nil {
-		var oid *uint32
-		err = w.db.pool.QueryRow(ctx, "SELECT to_regclass($1)::oid", w.chunkTable()).Scan(&oid)
-		w.chunksExist = oid != nil
-	} else {
-		var n int
-		err = w.db.lite.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?", w.t.Table+"_chunks").Scan(&n)
-		w.chunksExist = n > 0
-	}
-	if err != nil {
-		return w.dbError(err)
-	}
-	return nil
+	w.chunksChecked = false
+	return w.CheckChunks(ctx)
 }
 
 // lookupPieces is Wrap's Lookup for pieces: a piece the store holds is
@@ -257,7 +268,7 @@ func (s *wrapped) lookupPieces(ctx context.Context, items []salvo.Item, out []sa
 		if vecs, err = s.vr.CachedVectors(ctx, keys); err != nil {
 			return err
 		}
-		if !s.w.chunksExist {
+		if !s.w.chunksChecked || !s.w.chunksExist {
 			if err := s.w.refreshChunksExist(ctx); err != nil {
 				return err
 			}

@@ -3,101 +3,38 @@ package dbcatalog
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
 
-// checkChunksPostgres finds whether <table>_chunks exists and, if so,
-// whether it is a table of pieces: its columns and primary key.
-func (w *WriteBack) checkChunksPostgres(ctx context.Context) error {
+// inspectTablePostgres describes table name (in the target's schema), nil
+// when it does not exist.
+func (w *WriteBack) inspectTablePostgres(ctx context.Context, name string) (*tableInfo, error) {
 	var oid *uint32
-	if err := w.db.pool.QueryRow(ctx, "SELECT to_regclass($1)::oid", w.chunkTable()).Scan(&oid); err != nil {
-		return w.dbError(err)
-	}
-	if oid == nil {
-		w.chunksExist = false
-		return nil
+	if err := w.db.pool.QueryRow(ctx, "SELECT to_regclass($1)::oid", w.qualified(name)).Scan(&oid); err != nil || oid == nil {
+		return nil, err
 	}
 	rows, err := w.db.pool.Query(ctx, `SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typname
 		FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
 		WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`, *oid)
 	if err != nil {
-		return w.dbError(err)
+		return nil, err
 	}
-	var name, format, typname string
-	types := map[string][2]string{}
-	if _, err := pgx.ForEachRow(rows, []any{&name, &format, &typname}, func() error {
-		types[name] = [2]string{format, typname}
+	var col, format, typname string
+	info := &tableInfo{types: map[string][2]string{}}
+	if _, err := pgx.ForEachRow(rows, []any{&col, &format, &typname}, func() error {
+		info.types[col] = [2]string{format, typname}
 		return nil
 	}); err != nil {
-		return w.dbError(err)
+		return nil, err
 	}
-	if err := w.checkChunkColumns(types, func(col string, ty [2]string) bool {
-		switch col {
-		case "id":
-			return ty[0] == w.idType
-		case "chunk", "start", "end":
-			return ty[1] == "int4" || ty[1] == "int8"
-		}
-		switch w.kind {
-		case "vector":
-			return ty[1] == "vector"
-		case "real[]":
-			return ty[1] == "_float4"
-		}
-		return ty[1] == "vector" || ty[1] == "_float4"
-	}); err != nil {
-		return err
-	}
-	w.chunkKind = "real[]"
-	if types[w.t.Column][1] == "vector" {
-		w.chunkKind = "vector"
-		if w.vecNS == "" {
-			if err := w.db.pool.QueryRow(ctx, `SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'vector'`).Scan(&w.vecNS); err != nil {
-				return w.dbError(err)
-			}
-		}
-	}
-	var key []string
 	if err := w.db.pool.QueryRow(ctx, `SELECT coalesce(array_agg(a.attname::text ORDER BY k.n), '{}') FROM pg_index i
 		CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k (attnum, n)
 		JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-		WHERE i.indrelid = $1 AND i.indisprimary`, *oid).Scan(&key); err != nil {
-		return w.dbError(err)
+		WHERE i.indrelid = $1 AND i.indisprimary`, *oid).Scan(&info.key); err != nil {
+		return nil, err
 	}
-	if !slices.Equal(key, []string{"id", "chunk"}) {
-		return w.chunkError(fmt.Sprintf("its primary key is (%s)", strings.Join(key, ", ")))
-	}
-	w.chunksExist = true
-	return nil
-}
-
-// checkChunkColumns fails unless types (column → type) holds exactly the
-// columns of a table of pieces, each of a type ok accepts.
-func (w *WriteBack) checkChunkColumns(types map[string][2]string, ok func(string, [2]string) bool) error {
-	want := append(slices.Clone(chunkCols), w.t.Column)
-	for _, c := range want {
-		ty, found := types[c]
-		if !found {
-			return w.chunkError(fmt.Sprintf("it has no column %q", c))
-		}
-		if !ok(c, ty) {
-			return w.chunkError(fmt.Sprintf("its column %q is %s", c, ty[0]))
-		}
-	}
-	if len(types) != len(want) {
-		var extra []string
-		for c := range types {
-			if !slices.Contains(want, c) {
-				extra = append(extra, c)
-			}
-		}
-		slices.Sort(extra)
-		return w.chunkError("it has other columns: " + strings.Join(extra, ", "))
-	}
-	return nil
+	return info, nil
 }
 
 // chunkType is the SQL type of the pieces' vectors, for casts.

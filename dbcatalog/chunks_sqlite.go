@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/salvoembed/salvo/internal/base/f32le"
@@ -16,52 +18,36 @@ func (w *WriteBack) idTypeSQLite(ctx context.Context) (string, error) {
 	return typ, err
 }
 
-// checkChunksSQLite finds whether <table>_chunks exists and, if so,
-// whether it is a table of pieces: its columns and primary key.
-func (w *WriteBack) checkChunksSQLite(ctx context.Context) error {
-	idType, err := w.idTypeSQLite(ctx)
+// inspectTableSQLite describes table name, nil when it does not exist.
+func (w *WriteBack) inspectTableSQLite(ctx context.Context, name string) (*tableInfo, error) {
+	rows, err := w.db.lite.QueryContext(ctx, "SELECT name, type, pk FROM pragma_table_info(?)", name)
 	if err != nil {
-		return w.dbError(err)
-	}
-	w.idType = idType
-	rows, err := w.db.lite.QueryContext(ctx, "SELECT name, type, pk FROM pragma_table_info(?)", w.t.Table+"_chunks")
-	if err != nil {
-		return w.dbError(err)
+		return nil, err
 	}
 	defer rows.Close()
-	types := map[string][2]string{}
-	pk := map[string]int{}
+	info := &tableInfo{types: map[string][2]string{}}
+	key := map[int]string{} // position in the primary key → column
 	for rows.Next() {
-		var name, typ string
+		var col, typ string
 		var k int
-		if err := rows.Scan(&name, &typ, &k); err != nil {
-			return w.dbError(err)
+		if err := rows.Scan(&col, &typ, &k); err != nil {
+			return nil, err
 		}
-		types[name], pk[name] = [2]string{typ, strings.ToUpper(typ)}, k
+		info.types[col] = [2]string{typ, strings.ToUpper(typ)}
+		if k > 0 {
+			key[k] = col
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return w.dbError(err)
+		return nil, err
 	}
-	if len(types) == 0 {
-		w.chunksExist = false
-		return nil
+	if len(info.types) == 0 {
+		return nil, nil
 	}
-	if err := w.checkChunkColumns(types, func(col string, ty [2]string) bool {
-		switch col {
-		case "id":
-			return strings.EqualFold(ty[0], idType)
-		case "chunk", "start", "end":
-			return ty[1] == "INTEGER"
-		}
-		return ty[1] == "BLOB"
-	}); err != nil {
-		return err
+	for _, k := range slices.Sorted(maps.Keys(key)) {
+		info.key = append(info.key, key[k])
 	}
-	if pk["id"] != 1 || pk["chunk"] != 2 || pk["start"]+pk["end"]+pk[w.t.Column] != 0 {
-		return w.chunkError("its primary key is not (id, chunk)")
-	}
-	w.chunksExist = true
-	return nil
+	return info, nil
 }
 
 type sqlQuerier interface {

@@ -173,8 +173,8 @@ func (w *WriteBack) inspectPostgres(ctx context.Context) error {
 	}
 	w.vecNS = w.db.srv.VectorSchema
 	switch colTypname {
-	case "":
-		return nil // created at the first write
+	case "": // created at the first write
+		return w.nameFits("column", w.t.Column, "the vectors of "+w.t.String())
 	case "vector":
 		w.kind = "vector"
 		if colTypmod > 0 {

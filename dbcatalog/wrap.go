@@ -16,9 +16,9 @@ import (
 // (none, or another one) as Cached, so that it is written back without a
 // request: the table and the store end up holding the same vector.
 //
-// The pieces of a long record go into <table>_chunks (see
-// [WriteBack.CheckChunks]), and the record's row gets the mean of their
-// vectors, weighted by the pieces' lengths in bytes, at unit length, once
+// The pieces of a long record go into <table>_chunks, or
+// <table>_<column>_chunks (see [WriteBack.CheckChunks]), and the record's
+// row gets the mean of their vectors, weighted by the pieces' lengths in bytes, at unit length, once
 // all its pieces are written; the pieces a record no longer has are
 // deleted, all of them when it fits in one piece again.
 func (w *WriteBack) Wrap(st salvo.Store) (salvo.Store, error) {

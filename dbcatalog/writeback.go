@@ -75,24 +75,28 @@ type WriteBack struct {
 	FirstDuplicate string
 
 	// Pieces counts the pieces of long records written into
-	// <table>_chunks (missing there, or holding another vector or
+	// ChunkTable (missing there, or holding another vector or
 	// offsets); ChunkedRecords the records they belong to.
 	Pieces, ChunkedRecords int
 
 	seen map[string]struct{}
 
-	chunksChecked bool   // CheckChunks found <table>_chunks fit, or missing
-	chunksExist   bool   // <table>_chunks exists
+	chunkName     string // the table of the pieces, chosen by CheckChunks
+	chunksChecked bool   // CheckChunks chose it, and found it fit or missing
+	chunksExist   bool   // it exists
 	chunkKind     string // PostgreSQL: the type of its vectors, "vector" or "real[]"
 }
 
 // ChunkTable is the table the pieces of long records go into:
+// [schema.]<table>_chunks, or [schema.]<table>_<column>_chunks when
+// <table>_chunks holds another column's pieces (or this column's pieces
+// are there already). [WriteBack.CheckChunks] chooses it; before, it is
 // [schema.]<table>_chunks.
 func (w *WriteBack) ChunkTable() string {
 	if w.t.Schema != "" {
-		return w.t.Schema + "." + w.t.Table + "_chunks"
+		return w.t.Schema + "." + w.chunkTableName()
 	}
-	return w.t.Table + "_chunks"
+	return w.chunkTableName()
 }
 
 // WriteBack prepares to write vectors into target ([schema.]table.column),

@@ -19,6 +19,10 @@ type writeBackDB struct {
 	schema string // PostgreSQL: the tables' schema
 	// vector reads row id's vector of column col, nil when NULL.
 	vector func(t *testing.T, col string, id int) []float32
+	// exec runs statements, {s} in them the tables' schema and a dot.
+	exec func(t *testing.T, stmts string)
+	// vecType is the type of a vector column, BLOB or real[].
+	vecType string
 }
 
 func (d writeBackDB) target(col string) string {
@@ -49,7 +53,12 @@ func writeBackDBs(t *testing.T) []writeBackDB {
 	}
 	t.Cleanup(func() { pdb.Close() })
 	return []writeBackDB{
-		{name: "SQLite", db: ldb, vector: func(t *testing.T, col string, id int) []float32 {
+		{name: "SQLite", db: ldb, vecType: "BLOB", exec: func(t *testing.T, stmts string) {
+			t.Helper()
+			if _, err := lite.Exec(strings.ReplaceAll(stmts, "{s}", "")); err != nil {
+				t.Fatal(err)
+			}
+		}, vector: func(t *testing.T, col string, id int) []float32 {
 			var b []byte
 			if err := lite.QueryRow("SELECT "+col+" FROM movies WHERE id = ?", id).Scan(&b); err != nil {
 				t.Fatal(err)
@@ -61,7 +70,10 @@ func writeBackDBs(t *testing.T) []writeBackDB {
 			f32le.Decode(v, b)
 			return v
 		}},
-		{name: "PostgreSQL", db: pdb, schema: schema, vector: func(t *testing.T, col string, id int) []float32 {
+		{name: "PostgreSQL", db: pdb, schema: schema, vecType: "real[]", exec: func(t *testing.T, stmts string) {
+			t.Helper()
+			srv.Exec(t, strings.ReplaceAll(stmts, "{s}", schema+"."))
+		}, vector: func(t *testing.T, col string, id int) []float32 {
 			var v []float32
 			srv.Scan(t, "SELECT "+col+" FROM "+schema+".movies WHERE id = $1", []any{id}, &v)
 			return v

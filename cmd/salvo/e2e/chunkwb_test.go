@@ -74,3 +74,64 @@ func TestChunkWriteBackAndWords(t *testing.T) {
 		t.Fatalf("--mode text zanzibar (only at the end of document %d): %+v", target, rs)
 	}
 }
+
+// TestChunkWriteBackTwoModels: one table embedded by two models into two
+// columns, both cutting long documents into pieces: the first column's
+// pieces go into docs_chunks, the second's into docs_emb_large_chunks, as
+// the reports say; re-runs of each write nothing.
+func TestChunkWriteBackTwoModels(t *testing.T) {
+	const ctxTokens, n = 64, 3
+	dir := t.TempDir()
+	_, texts := longDocs(t, dir, n, ctxTokens)
+	source := filepath.Join(dir, "docs.db")
+	db, err := sql.Open("sqlite", source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("CREATE TABLE docs (id INTEGER PRIMARY KEY, body TEXT)"); err != nil {
+		t.Fatal(err)
+	}
+	for i, text := range texts {
+		if _, err := db.Exec("INSERT INTO docs VALUES (?, ?)", i, text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	models := []struct {
+		name, column, table string
+		dims                int
+	}{{"small-embed", "emb_small", "docs_chunks", 16}, {"large-embed", "emb_large", "docs_emb_large_chunks", 32}}
+	for run := range 2 {
+		for _, m := range models {
+			srv := ollamatest.New(ollamatest.Config{Models: []string{m.name}, ContextTokens: ctxTokens, Words: true, Dims: m.dims})
+			r := salvo(t, "embed", "--source-db", source, "--sql", "SELECT id, body FROM docs", "--text", "{{.body}}",
+				"--write-back", "docs."+m.column, "--model", m.name, "--collection", m.column, "--host", srv.URL(),
+				"--db", filepath.Join(dir, "salvo.db"), "--json")
+			srv.Close()
+			if r.code != cli.ExitOK {
+				t.Fatalf("salvo embed --write-back docs.%s: exit %d\n%s", m.column, r.code, r.err)
+			}
+			var rep struct {
+				WriteBack struct {
+					Written    int    `json:"written"`
+					ChunkTable string `json:"chunk_table"`
+					Pieces     int    `json:"pieces"`
+				} `json:"write_back"`
+			}
+			if err := json.Unmarshal([]byte(r.out), &rep); err != nil {
+				t.Fatalf("%v\n%s", err, r.out)
+			}
+			var rows, records, bytes int
+			if err := db.QueryRow(fmt.Sprintf("SELECT count(*), count(DISTINCT id), min(length(%s)) FROM %s", m.column, m.table)).Scan(&rows, &records, &bytes); err != nil {
+				t.Fatal(err)
+			}
+			wb, pieces, written := rep.WriteBack, rows, n // the first run writes every piece and row
+			if run > 0 {
+				pieces, written = 0, 0
+			}
+			if wb.ChunkTable != m.table || wb.Pieces != pieces || wb.Written != written || records != n || bytes != 4*m.dims {
+				t.Errorf("run %d of docs.%s: report %+v; %s holds %d pieces of %d records, %d bytes each", run+1, m.column, wb, m.table, rows, records, bytes)
+			}
+		}
+	}
+}

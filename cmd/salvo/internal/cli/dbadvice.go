@@ -25,6 +25,7 @@ func dbAdvice(err error) error {
 		wb       *dbcatalog.WriteBackError
 		notUniq  *dbcatalog.NotUniqueError
 		chunks   *dbcatalog.ChunkTableError
+		tooLong  *dbcatalog.NameTooLongError
 		flagLike = func(e error) string { return "--" + strings.TrimPrefix(e.Error(), "--") }
 	)
 	switch {
@@ -63,6 +64,10 @@ func dbAdvice(err error) error {
 			notUniq.Target, notUniq.IDColumn, notUniq.Target.Table, notUniq.Rows, notUniq.Value, notUniq.Target.Table)
 	case errors.As(err, &chunks):
 		return fmt.Errorf("--write-back: %w. With --chunk, the pieces of long records go into that table: rename or drop it, or give --chunk off (texts longer than the model's context are then truncated)", chunks)
+	case errors.As(err, &tooLong) && tooLong.Kind == "column":
+		return fmt.Errorf("--write-back: %w: give the column a shorter name", tooLong)
+	case errors.As(err, &tooLong):
+		return fmt.Errorf("--write-back: %w: give the column (or the table) a shorter name, or give --chunk off (texts longer than the model's context are then truncated)", tooLong)
 	case errors.As(err, &wb):
 		return errors.New(flagLike(wb))
 	}

@@ -31,8 +31,23 @@ type chunkWBDB struct {
 	name, source, prefix string
 	created              string // the type of the column the write-back creates
 	exec                 func(t *testing.T, q string, args ...any)
-	pieces               func(t *testing.T) map[string][]wbPiece
-	row                  func(t *testing.T, id int) []float32
+	scan                 func(t *testing.T, q string, dest ...any) // one row
+	// piecesOf reads table (unqualified) with vector column col;
+	// rowOf row id's vector in column col of docs.
+	piecesOf func(t *testing.T, table, col string) map[string][]wbPiece
+	rowOf    func(t *testing.T, id int, col string) []float32
+}
+
+// pieces reads docs_chunks, with vector column embedding.
+func (d chunkWBDB) pieces(t *testing.T) map[string][]wbPiece {
+	t.Helper()
+	return d.piecesOf(t, "docs_chunks", "embedding")
+}
+
+// row reads row id's vector in column embedding.
+func (d chunkWBDB) row(t *testing.T, id int) []float32 {
+	t.Helper()
+	return d.rowOf(t, id, "embedding")
 }
 
 type chunkWBOpener struct {
@@ -55,10 +70,16 @@ func chunkWBDBs() []chunkWBOpener {
 					t.Fatal(err)
 				}
 			},
-			pieces: func(t *testing.T) map[string][]wbPiece {
+			scan: func(t *testing.T, q string, dest ...any) {
+				t.Helper()
+				if err := db.QueryRow(q).Scan(dest...); err != nil {
+					t.Fatal(err)
+				}
+			},
+			piecesOf: func(t *testing.T, table, col string) map[string][]wbPiece {
 				t.Helper()
 				out := map[string][]wbPiece{}
-				rows, err := db.Query(`SELECT id, chunk, start, "end", embedding FROM docs_chunks ORDER BY id, chunk`)
+				rows, err := db.Query(`SELECT id, chunk, start, "end", ` + col + ` FROM ` + table + ` ORDER BY id, chunk`)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -78,10 +99,10 @@ func chunkWBDBs() []chunkWBOpener {
 				}
 				return out
 			},
-			row: func(t *testing.T, id int) []float32 {
+			rowOf: func(t *testing.T, id int, col string) []float32 {
 				t.Helper()
 				var b []byte
-				if err := db.QueryRow("SELECT embedding FROM docs WHERE id = ?", id).Scan(&b); err != nil {
+				if err := db.QueryRow("SELECT "+col+" FROM docs WHERE id = ?", id).Scan(&b); err != nil {
 					t.Fatal(err)
 				}
 				if b == nil {
@@ -111,10 +132,16 @@ func chunkWBDBs() []chunkWBOpener {
 						t.Fatal(err)
 					}
 				},
-				pieces: func(t *testing.T) map[string][]wbPiece {
+				scan: func(t *testing.T, q string, dest ...any) {
+					t.Helper()
+					if err := conn.QueryRow(ctx, q).Scan(dest...); err != nil {
+						t.Fatal(err)
+					}
+				},
+				piecesOf: func(t *testing.T, table, col string) map[string][]wbPiece {
 					t.Helper()
 					out := map[string][]wbPiece{}
-					rows, err := conn.Query(ctx, `SELECT id::text, chunk, start, "end", embedding::real[] FROM `+schema+`.docs_chunks ORDER BY id, chunk`)
+					rows, err := conn.Query(ctx, `SELECT id::text, chunk, start, "end", `+col+`::real[] FROM `+schema+`.`+table+` ORDER BY id, chunk`)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -131,10 +158,10 @@ func chunkWBDBs() []chunkWBOpener {
 					}
 					return out
 				},
-				row: func(t *testing.T, id int) []float32 {
+				rowOf: func(t *testing.T, id int, col string) []float32 {
 					t.Helper()
 					var v []float32
-					if err := conn.QueryRow(ctx, "SELECT embedding::real[] FROM "+schema+".docs WHERE id = $1", id).Scan(&v); err != nil {
+					if err := conn.QueryRow(ctx, "SELECT "+col+"::real[] FROM "+schema+".docs WHERE id = $1", id).Scan(&v); err != nil {
 						t.Fatal(err)
 					}
 					return v
@@ -327,6 +354,7 @@ func TestChunkWriteBackForeignTable(t *testing.T) {
 			s := server(t, ollamatest.Config{ContextTokens: 64, Words: true, Dims: 16})
 			d.exec(t, "INSERT INTO "+d.prefix+"docs VALUES (1, 'one')")
 			d.exec(t, "CREATE TABLE "+d.prefix+"docs_chunks (id integer, chunk integer, note text)")
+			d.exec(t, "INSERT INTO "+d.prefix+"docs_chunks VALUES (1, 0, 'not salvo''s')")
 			r := run(t, "", "embed", "--source-db", d.source, "--sql", "SELECT id, body FROM "+d.prefix+"docs", "--text", "{{.body}}",
 				"--write-back", d.prefix+"docs.embedding", "--host", s.URL(), "--db", filepath.Join(t.TempDir(), "s.db"))
 			if r.code == ExitOK || s.Requests() != 0 || !strings.Contains(r.err, "docs_chunks") || !strings.Contains(r.err, "is not a table of pieces") ||
@@ -336,6 +364,11 @@ func TestChunkWriteBackForeignTable(t *testing.T) {
 			if r := run(t, "", "embed", "--source-db", d.source, "--sql", "SELECT id, body FROM "+d.prefix+"docs", "--text", "{{.body}}",
 				"--write-back", d.prefix+"docs.embedding", "--host", s.URL(), "--db", filepath.Join(t.TempDir(), "s.db"), "--chunk", "off"); r.code != ExitOK {
 				t.Errorf("%s with --chunk off: exit %d\n%s", d.name, r.code, r.err)
+			}
+			var n int
+			d.scan(t, "SELECT count(*) FROM "+d.prefix+"docs_chunks", &n)
+			if n != 1 {
+				t.Errorf("%s with --chunk off: docs_chunks, which salvo did not create, holds %d rows, had 1", d.name, n)
 			}
 		})
 	}
