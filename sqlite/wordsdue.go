@@ -18,17 +18,17 @@ var _ salvo.WordsIndexer = (*Store)(nil)
 // salvo embed spent on an instant server, and a collection searched only
 // by meaning never needs it.
 //
-// The triggers now only note in words_due (in the order they were stored,
-// which is the order their words get rows in, and so the order ties are
-// ranked in) the items inserted or changed; IndexWords indexes those and
-// empties the table, in one transaction. A deleted item still leaves the
-// index with it, in its own transaction. The index of an item that
-// changes again before a search is built once.
+// The triggers now only append to words_due (in the order they were
+// stored, which is the order their words get rows in, and so the order
+// ties are ranked in) the items inserted or changed: one row at the end of
+// a table with no other index, a few µs. IndexWords indexes the items
+// noted that still exist, once each, and empties the table, in one
+// transaction. A deleted item still leaves the index with it, in its own
+// transaction.
 const wordsDueSchema = `CREATE TABLE words_due (
 		id            INTEGER PRIMARY KEY,
 		collection_id INTEGER NOT NULL,
-		item_id       TEXT    NOT NULL,
-		UNIQUE (collection_id, item_id)
+		item_id       TEXT    NOT NULL
 	);
 	DROP TRIGGER items_words_insert;
 	DROP TRIGGER items_words_update;
@@ -43,12 +43,16 @@ const wordsDueSchema = `CREATE TABLE words_due (
 		DELETE FROM item_words_fts WHERE rowid =
 			(SELECT id FROM item_words WHERE collection_id = old.collection_id AND item_id = old.id);
 		DELETE FROM item_words WHERE collection_id = old.collection_id AND item_id = old.id;
-		DELETE FROM words_due WHERE collection_id = old.collection_id AND item_id = old.id;
 	END;`
 
 // markDueSQL notes that the item new needs its words indexed.
-const markDueSQL = `INSERT INTO words_due (collection_id, item_id) SELECT new.collection_id, new.id
-		WHERE NOT EXISTS (SELECT 1 FROM words_due WHERE collection_id = new.collection_id AND item_id = new.id);`
+const markDueSQL = `INSERT INTO words_due (collection_id, item_id) VALUES (new.collection_id, new.id);`
+
+// dueSQL is the items noted in words_due that still exist, once each, with
+// the place of their first note.
+const dueSQL = `SELECT d.collection_id, d.item_id, min(d.id) AS seq FROM words_due AS d
+	JOIN items AS i ON i.collection_id = d.collection_id AND i.id = d.item_id
+	GROUP BY d.collection_id, d.item_id`
 
 // markPiecesDue notes the records of pieces as needing their words
 // indexed: a record's whole text is its pieces', and a piece can change
@@ -57,8 +61,7 @@ func markPiecesDue(ctx context.Context, tx *sql.Tx, cid int64, pieces []salvo.It
 	if len(pieces) == 0 {
 		return nil
 	}
-	mark, err := tx.PrepareContext(ctx, `INSERT INTO words_due (collection_id, item_id) SELECT ?1, ?2
-		WHERE NOT EXISTS (SELECT 1 FROM words_due WHERE collection_id = ?1 AND item_id = ?2)`)
+	mark, err := tx.PrepareContext(ctx, `INSERT INTO words_due (collection_id, item_id) VALUES (?, ?)`)
 	if err != nil {
 		return err
 	}
@@ -81,7 +84,7 @@ func markPiecesDue(ctx context.Context, tx *sql.Tx, cid int64, pieces []salvo.It
 // TextSearch) indexes.
 func (s *Store) WordsDue(ctx context.Context) (int, error) {
 	var n int
-	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM words_due`).Scan(&n); err != nil {
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM (`+dueSQL+`)`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count the items to index by words in %s: %w", s.path, err)
 	}
 	return n, nil
@@ -131,7 +134,7 @@ func (s *Store) indexWords(ctx context.Context) (int, error) {
 	}
 	db := s.w
 	if s.readOnly {
-		w, err := sql.Open("sqlite", s.uri+"?"+fmt.Sprintf("_pragma=busy_timeout(%d)", wordsBusy.Milliseconds())+"&_txlock=immediate")
+		w, err := sql.Open("sqlite", s.uri+"?"+fmt.Sprintf("_pragma=busy_timeout(%d)", wordsBusy.Milliseconds())+"&_pragma=temp_store(2)&_txlock=immediate")
 		if err != nil {
 			return 0, fmt.Errorf("index the words of %s: %w", s.path, err)
 		}
@@ -156,24 +159,23 @@ var wordsBusy = time.Second
 // after IndexWords failed.
 const wordsBackoff = 5 * time.Second
 
-// indexDueSQL indexes the due items stored whole: each gets the row of
-// item_words it had, or a new one, and its text and kept words (the
-// records cut into pieces are indexPieceWords's).
+// indexDueSQL indexes the due items (temp.due, from dueSQL) stored whole:
+// each gets the row of item_words it had, or a new one, and its text and
+// kept words (the records cut into pieces are indexPieceWords's).
 var indexDueSQL = []string{
-	`DELETE FROM item_words_fts WHERE rowid IN (SELECT w.id FROM words_due AS d
+	`DELETE FROM item_words_fts WHERE rowid IN (SELECT w.id FROM temp.due AS d
 		JOIN item_words AS w ON w.collection_id = d.collection_id AND w.item_id = d.item_id)`,
-	`INSERT INTO item_words (collection_id, item_id) SELECT d.collection_id, d.item_id FROM words_due AS d
+	`INSERT INTO item_words (collection_id, item_id) SELECT d.collection_id, d.item_id FROM temp.due AS d
 		WHERE NOT EXISTS (SELECT 1 FROM item_words AS w WHERE w.collection_id = d.collection_id AND w.item_id = d.item_id)
-		AND EXISTS (SELECT 1 FROM items AS i WHERE i.collection_id = d.collection_id AND i.id = d.item_id)
-		ORDER BY d.id`,
+		ORDER BY d.seq`,
 	`INSERT INTO item_words_fts (rowid, text, fields)
 		SELECT w.id, c.text, ` + keptWords("i.fields", "c.text") + `
-		FROM words_due AS d
+		FROM temp.due AS d
 		JOIN item_words AS w ON w.collection_id = d.collection_id AND w.item_id = d.item_id
 		JOIN items AS i ON i.collection_id = d.collection_id AND i.id = d.item_id
 		JOIN cache AS c ON c.id = i.cache_id
 		WHERE NOT EXISTS (SELECT 1 FROM chunks AS k WHERE k.collection_id = d.collection_id AND k.id = d.item_id)
-		ORDER BY d.id`,
+		ORDER BY d.seq`,
 }
 
 // indexDueWords indexes the words of the due items on db, in one
@@ -184,12 +186,12 @@ func indexDueWords(ctx context.Context, db *sql.DB) (int, error) {
 		return 0, err
 	}
 	defer tx.Rollback()
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM words_due`).Scan(&n); err != nil {
+	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE due AS `+dueSQL); err != nil {
 		return 0, err
 	}
-	if n == 0 {
-		return 0, nil // another process did it meanwhile
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM temp.due`).Scan(&n); err != nil {
+		return 0, err
 	}
 	for _, q := range indexDueSQL {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
@@ -199,8 +201,10 @@ func indexDueWords(ctx context.Context, db *sql.DB) (int, error) {
 	if err := indexPieceWords(ctx, tx); err != nil {
 		return 0, err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM words_due`); err != nil {
-		return 0, err
+	for _, q := range []string{`DROP TABLE temp.due`, `DELETE FROM words_due`} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return 0, err
+		}
 	}
 	return n, tx.Commit()
 }
@@ -208,9 +212,9 @@ func indexDueWords(ctx context.Context, db *sql.DB) (int, error) {
 // indexPieceWords gives the words index of each due record cut into
 // pieces its whole text, its pieces' texts joined.
 func indexPieceWords(ctx context.Context, tx *sql.Tx) error {
-	rows, err := tx.QueryContext(ctx, `SELECT d.collection_id, d.item_id FROM words_due AS d
+	rows, err := tx.QueryContext(ctx, `SELECT d.collection_id, d.item_id FROM temp.due AS d
 		WHERE EXISTS (SELECT 1 FROM chunks AS k WHERE k.collection_id = d.collection_id AND k.id = d.item_id)
-		ORDER BY d.id`)
+		ORDER BY d.seq`)
 	if err != nil {
 		return err
 	}
