@@ -124,32 +124,14 @@ func (s *Store) Index(ctx context.Context, collection string) error {
 			return &VectorFileError{Path: path, Collection: collection, Err: err}
 		}
 	}
-	for range 3 {
-		before, err := s.vectorState(ctx, cid)
-		if err != nil {
-			return fmt.Errorf("write the vector file of collection %q of %s: %w", collection, s.path, err)
-		}
-		ids, vecs, dims, err := s.vectorsSQL(ctx, collection, cid)
-		if err != nil {
-			return err
-		}
-		after, err := s.vectorState(ctx, cid)
-		if err != nil {
-			return fmt.Errorf("write the vector file of collection %q of %s: %w", collection, s.path, err)
-		}
-		if after.generation != before.generation {
-			continue // changed while read: read again
-		}
-		if len(ids) == 0 {
-			return nil
-		}
-		h, err := writeVectorFile(path, cid, before.generation, ids, vecs, dims)
-		if err != nil {
-			return &VectorFileError{Path: path, Collection: collection, Err: err}
-		}
-		return s.recordVectorFile(ctx, collection, cid, h)
+	h, err := s.indexFromDatabase(ctx, collection, cid)
+	switch {
+	case errors.Is(err, errEmpty):
+		return nil
+	case err != nil:
+		return err
 	}
-	return nil
+	return s.recordVectorFile(ctx, collection, cid, h)
 }
 
 // recordVectorFile records in the database the vector file h describes.

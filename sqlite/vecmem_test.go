@@ -1,0 +1,122 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"testing"
+
+	"github.com/salvoembed/salvo"
+	"github.com/salvoembed/salvo/storetest"
+)
+
+// heapGrowth runs f and returns by how much the Go heap's objects grew
+// above what they were before, at most, while f ran: a goroutine reads
+// runtime/metrics as often as it can, and the collector runs often (GOGC
+// 10) so that garbage waiting to be collected barely counts.
+func heapGrowth(f func()) uint64 {
+	defer debug.SetGCPercent(debug.SetGCPercent(10))
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	read := func() uint64 {
+		metrics.Read(sample)
+		return sample[0].Value.Uint64()
+	}
+	runtime.GC()
+	base := read()
+	done := make(chan struct{})
+	peak := make(chan uint64)
+	go func() {
+		var top uint64
+		for {
+			select {
+			case <-done:
+				peak <- top
+				return
+			default:
+			}
+			top = max(top, read())
+			runtime.Gosched()
+		}
+	}()
+	f()
+	close(done)
+	top := <-peak
+	if top < base {
+		return 0
+	}
+	return top - base
+}
+
+// putMany stores n items of dims dimensions in Puts of 500, with the
+// vectors of seeds from seed on, the IDs of off to off+n-1.
+func putMany(t *testing.T, s *Store, coll string, n, dims, seed, off int) {
+	t.Helper()
+	for lo := 0; lo < n; lo += 500 {
+		var seeds []int
+		var items []salvo.Item
+		for i := lo; i < min(n, lo+500); i++ {
+			seeds = append(seeds, seed+i)
+			items = append(items, salvo.Item{ID: fmt.Sprintf("id-%06d", off+(i*7919)%n), Key: storetest.Key(seed + i)})
+		}
+		if err := s.Put(context.Background(), coll, storetest.Entries(dims, seeds...), items); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestIndexHeapBounded: Index writes the vector file of a collection
+// larger than the spool holds (read from the database) or than the Go heap
+// should grow by (from the spool, on top of the previous file) without
+// holding the collection in memory: the heap grows by much less than the
+// collection's 16 MB of vectors (it grew by all of them when the file was
+// written from the database).
+func TestIndexHeapBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("stores 16 MB of vectors")
+	}
+	const n, dims = 4000, 1024
+	size := uint64(n * dims * 4)
+	for _, c := range []struct {
+		name     string
+		maxSpool int
+		spooled  func(int) bool
+	}{
+		{"from the database", 1 << 12, func(k int) bool { return k == -1 }},
+		{"from the spool", maxSpool, func(k int) bool { return k > 0 }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			defer func(m int) { maxSpool = m }(maxSpool)
+			maxSpool = c.maxSpool
+			ctx := context.Background()
+			s := openTemp(t)
+			if _, err := s.OpenCollection(ctx, salvo.Collection{Name: "c", Model: "m"}); err != nil {
+				t.Fatal(err)
+			}
+			cid, err := s.collectionID(ctx, "c")
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A first file, then half the records again with other
+			// vectors and some new ones: the second Index merges (or
+			// reads everything back).
+			putMany(t, s, "c", n, dims, 0, 0)
+			index(t, s, "c")
+			putMany(t, s, "c", n/2, dims, n, 3*n/4)
+			if k := spooled(s, cid); !c.spooled(k) {
+				t.Fatalf("%d vectors spooled", k)
+			}
+			var ierr error
+			grew := heapGrowth(func() { ierr = s.Index(ctx, "c") })
+			if ierr != nil {
+				t.Fatal(ierr)
+			}
+			sameAsDatabase(t, s, cid, true)
+			if grew > size/4 {
+				t.Errorf("the Go heap grew by %d bytes while Index wrote a collection of %d bytes of vectors; want at most %d", grew, size, size/4)
+			}
+			t.Logf("heap grew by %d bytes for %d bytes of vectors", grew, size)
+		})
+	}
+}
