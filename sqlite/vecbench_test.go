@@ -12,8 +12,22 @@ import (
 
 // BenchmarkIndexSpool_20000x768 writes the vector file of a new collection
 // of 20,000 records from the spool, as at the end of salvo embed.
-func BenchmarkIndexSpool_20000x768(b *testing.B) {
+func BenchmarkIndexSpool_20000x768(b *testing.B) { benchmarkIndex(b, "memory") }
+
+// BenchmarkIndexSpoolFile_20000x768: the same from the spool's file, as
+// after a run of more than 43,000 records.
+func BenchmarkIndexSpoolFile_20000x768(b *testing.B) { benchmarkIndex(b, "file") }
+
+// BenchmarkIndexDatabase_20000x768: the same read from the database, as
+// when the spool missed a change.
+func BenchmarkIndexDatabase_20000x768(b *testing.B) { benchmarkIndex(b, "database") }
+
+func benchmarkIndex(b *testing.B, from string) {
 	const n, dims = 20000, 768
+	if from == "file" {
+		defer func(m int) { maxSpool = m }(maxSpool)
+		maxSpool = 1 << 16
+	}
 	ctx := context.Background()
 	s, err := Open(filepath.Join(b.TempDir(), "s.db"))
 	if err != nil {
@@ -39,14 +53,19 @@ func BenchmarkIndexSpool_20000x768(b *testing.B) {
 		}
 	}
 	sp := s.takeSpool(cid)
-	if sp == nil {
-		b.Fatal("no spool")
+	if sp == nil || (sp.file != nil) != (from == "file") {
+		b.Fatalf("spool %v, want one from %s", sp, from)
 	}
 	defer sp.free()
 	b.SetBytes(n * dims * 4)
 	b.ResetTimer()
 	for range b.N {
-		if _, err := s.indexFromSpool(ctx, cid, sp); err != nil {
+		if from == "database" {
+			_, err = s.indexFromDatabase(ctx, "c", cid)
+		} else {
+			_, err = s.indexFromSpool(ctx, cid, sp)
+		}
+		if err != nil {
 			b.Fatal(err)
 		}
 	}

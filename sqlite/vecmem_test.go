@@ -67,9 +67,10 @@ func putMany(t *testing.T, s *Store, coll string, n, dims, seed, off int) {
 }
 
 // TestIndexHeapBounded: Index writes the vector file of a collection
-// larger than the spool holds (read from the database) or than the Go heap
-// should grow by (from the spool, on top of the previous file) without
-// holding the collection in memory: the heap grows by much less than the
+// larger than the spool takes (read from the database), larger than the
+// spool keeps in memory (from the spool's file, on top of the previous
+// file) or than the Go heap should grow by (from the spool in memory)
+// without holding the collection in memory: the heap grows by much less than the
 // collection's 16 MB of vectors (it grew by all of them when the file was
 // written from the database).
 func TestIndexHeapBounded(t *testing.T) {
@@ -79,16 +80,18 @@ func TestIndexHeapBounded(t *testing.T) {
 	const n, dims = 4000, 1024
 	size := uint64(n * dims * 4)
 	for _, c := range []struct {
-		name     string
-		maxSpool int
-		spooled  func(int) bool
+		name                 string
+		maxSpool, maxRecords int
+		spooled              func(int) bool
+		inFile               bool
 	}{
-		{"from the database", 1 << 12, func(k int) bool { return k == -1 }},
-		{"from the spool", maxSpool, func(k int) bool { return k > 0 }},
+		{"from the database", maxSpool, 100, func(k int) bool { return k == -1 }, false},
+		{"from the spool", maxSpool, maxSpoolRecords, func(k int) bool { return k > 0 }, false},
+		{"from the spool's file", 1 << 12, maxSpoolRecords, func(k int) bool { return k > 0 }, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			defer func(m int) { maxSpool = m }(maxSpool)
-			maxSpool = c.maxSpool
+			defer func(m, r int) { maxSpool, maxSpoolRecords = m, r }(maxSpool, maxSpoolRecords)
+			maxSpool, maxSpoolRecords = c.maxSpool, c.maxRecords
 			ctx := context.Background()
 			s := openTemp(t)
 			if _, err := s.OpenCollection(ctx, salvo.Collection{Name: "c", Model: "m"}); err != nil {
@@ -107,6 +110,9 @@ func TestIndexHeapBounded(t *testing.T) {
 			if k := spooled(s, cid); !c.spooled(k) {
 				t.Fatalf("%d vectors spooled", k)
 			}
+			if got := spoolInFile(s, cid); got != c.inFile {
+				t.Fatalf("the spool in a file: %v, want %v", got, c.inFile)
+			}
 			var ierr error
 			grew := heapGrowth(func() { ierr = s.Index(ctx, "c") })
 			if ierr != nil {
@@ -119,4 +125,13 @@ func TestIndexHeapBounded(t *testing.T) {
 			t.Logf("heap grew by %d bytes for %d bytes of vectors", grew, size)
 		})
 	}
+}
+
+// spoolInFile says whether collection cid's spool keeps its vectors in a
+// file.
+func spoolInFile(s *Store, cid int64) bool {
+	s.spoolMu.Lock()
+	defer s.spoolMu.Unlock()
+	sp := s.spool.m[cid]
+	return sp != nil && sp.file != nil
 }

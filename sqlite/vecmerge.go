@@ -55,13 +55,26 @@ func (s *Store) indexFromSpool(ctx context.Context, cid int64, sp *vecSpool) (ve
 		return vecHeader{}, err
 	}
 	defer w.abort()
-	n, err := m.run(true, func(r mergeRow) {
-		if r.spool >= 0 {
-			w.vectorFloats(sp.vector(r.spool))
-		} else {
-			w.vector(r.baseVec)
+	if sp.file != nil {
+		if err := sp.file.flush(); err != nil {
+			return vecHeader{}, fmt.Errorf("%w: %v", errSpool, err)
 		}
+	}
+	var spErr error
+	n, err := m.run(true, func(r mergeRow) {
+		if r.spool < 0 {
+			w.vector(r.baseVec)
+			return
+		}
+		v, err := sp.vectorBytes(r.spool)
+		if err != nil && spErr == nil {
+			spErr = err
+		}
+		w.vector(v)
 	})
+	if err == nil {
+		err = spErr
+	}
 	if err == nil {
 		_, err = m.run(false, func(r mergeRow) {
 			if r.spool >= 0 {

@@ -25,11 +25,12 @@ import (
 // generation is the spool's last and that the merged count is the
 // collection's.
 
-// maxSpool bounds the floats a Store keeps for its vector files: 128 MiB
-// (43,000 vectors of 768 dimensions), held until Index or Close. A run
-// that stores more drops its spool, and Index reads the collection from
-// the database (which needs as much memory as the whole collection).
-// A variable so that tests can lower it.
+// maxSpool bounds the floats a Store keeps in memory for its vector
+// files: 128 MiB (43,000 vectors of 768 dimensions), held until Index or
+// Close. A spool that would grow past it moves its vectors to a temporary
+// file beside the database (spoolfile.go), up to maxSpoolRecords vectors;
+// one that cannot is dropped, and Index reads the collection from the
+// database. A variable so that tests can lower it.
 var maxSpool = 1 << 25
 
 // spoolSlab is how many floats one slab of a spool holds.
@@ -46,6 +47,7 @@ type vecSpool struct {
 	slabs    [][]float32 // the vectors, dims floats each, ids[i] at i*dims
 	mapped   []bool      // whether slabs[i] came from allocSlab
 	floats   int
+	file     *spoolFile // the vectors, once outgrown the memory; then no slabs
 }
 
 // free returns the spool's memory; the spool is empty after.
@@ -55,7 +57,10 @@ func (sp *vecSpool) free() {
 			freeSlab(sl)
 		}
 	}
-	sp.slabs, sp.mapped, sp.ids, sp.floats = nil, nil, nil, 0
+	if sp.file != nil {
+		sp.file.close()
+	}
+	sp.slabs, sp.mapped, sp.ids, sp.floats, sp.file = nil, nil, nil, 0, nil
 }
 
 // vector returns the i-th vector of the spool.
@@ -68,6 +73,12 @@ func (sp *vecSpool) vector(i int) []float32 {
 
 // add appends a copy of v under id.
 func (sp *vecSpool) add(id string, v []float32) {
+	if sp.file != nil {
+		sp.file.add(v)
+		sp.ids = append(sp.ids, id)
+		sp.floats += len(v)
+		return
+	}
 	per := spoolSlab / sp.dims * sp.dims
 	off := len(sp.ids) * sp.dims
 	if off/per == len(sp.slabs) {
@@ -157,7 +168,7 @@ func (s *Store) commitSpool(p *spoolPut, ok bool, after int64, dims int) {
 	}
 	sp := p.base
 	if !ok || p.disabled || p.broken || sp == nil || (sp.dims != 0 && sp.dims != dims) || dims <= 0 ||
-		sp.floats+len(p.ids)*dims > maxSpool {
+		len(sp.ids)+len(p.ids) > maxSpoolRecords {
 		s.dropSpool(p.cid)
 		return
 	}
@@ -168,8 +179,18 @@ func (s *Store) commitSpool(p *spoolPut, ok bool, after int64, dims int) {
 		}
 	}
 	sp.dims = dims
+	if sp.file == nil && sp.floats+len(p.ids)*dims > maxSpool {
+		if err := sp.spill(VectorFilePath(s.path, p.cid)); err != nil {
+			s.dropSpool(p.cid)
+			return
+		}
+	}
 	for i, id := range p.ids {
 		sp.add(id, p.vecs[i])
+	}
+	if sp.file != nil && sp.file.err != nil {
+		s.dropSpool(p.cid)
+		return
 	}
 	sp.lastGen = after
 	if s.spool.m == nil {
