@@ -15,6 +15,9 @@ import (
 // collection from the database. A variable so that tests can lower it.
 var maxSpoolRecords = 1 << 20
 
+// createTemp creates the spool's file; tests make it fail.
+var createTemp = os.CreateTemp
+
 // spoolFile holds a spool's vectors once they outgrow maxSpool: a
 // temporary file beside the database, removed from the folder as soon as
 // it is created where the system allows (it then disappears with the
@@ -34,7 +37,7 @@ type spoolFile struct {
 // vectors of dims floats.
 func newSpoolFile(path string, dims int) (*spoolFile, error) {
 	dir, base := filepath.Split(path)
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	f, err := createTemp(dir, "."+base+".tmp-*")
 	if err != nil {
 		return nil, err
 	}

@@ -92,9 +92,10 @@ func (s *Store) vectorsFromFile(ctx context.Context, cid int64) ([]string, []flo
 // and sound already is left as it is. When this Store stored every change
 // since the file was last written (or since the collection was empty), the
 // file is written from the vectors it stored and the previous file, without
-// reading the collection back (vecspool.go). If the collection changes while the
-// file is written (another process's run), the file waits for the next
-// Index. A file that cannot be written is a *[VectorFileError]; the
+// reading the collection back (vecspool.go). Either way the file is
+// written as a stream, in memory that does not grow with the collection.
+// If the collection changes while the file is written (another process's
+// run), the file waits for the next Index. A file that cannot be written is a *[VectorFileError]; the
 // vectors stay stored, and search reads them from the database.
 func (s *Store) Index(ctx context.Context, collection string) error {
 	if s.readOnly {

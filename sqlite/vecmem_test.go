@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
@@ -134,4 +136,48 @@ func spoolInFile(s *Store, cid int64) bool {
 	defer s.spoolMu.Unlock()
 	sp := s.spool.m[cid]
 	return sp != nil && sp.file != nil
+}
+
+// TestSpoolFileFails: a spool that cannot move to its file, or whose file
+// cannot be written, is dropped, and Index reads the collection from the
+// database: the file is still right.
+func TestSpoolFileFails(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		create func(dir, pattern string) (*os.File, error)
+	}{
+		{"not created", func(string, string) (*os.File, error) { return nil, errors.New("no room") }},
+		{"not written", func(dir, pattern string) (*os.File, error) {
+			f, err := os.CreateTemp(dir, pattern)
+			if err == nil {
+				os.Remove(f.Name())
+				f.Close() // every write fails
+			}
+			return f, err
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			defer func(m int, c func(string, string) (*os.File, error)) { maxSpool, createTemp = m, c }(maxSpool, createTemp)
+			maxSpool, createTemp = 6*100, c.create
+			ctx := context.Background()
+			s := openTemp(t)
+			if _, err := s.OpenCollection(ctx, salvo.Collection{Name: "c", Model: "m"}); err != nil {
+				t.Fatal(err)
+			}
+			cid, err := s.collectionID(ctx, "c")
+			if err != nil {
+				t.Fatal(err)
+			}
+			putRange(t, s, "c", 0, 50, 0)
+			if n := spooled(s, cid); n != 50 {
+				t.Fatalf("%d vectors spooled, want 50", n)
+			}
+			putRange(t, s, "c", 50, 300, 0) // past maxSpool
+			if n := spooled(s, cid); n != -1 {
+				t.Fatalf("a spool of %d vectors kept, its file failing", n)
+			}
+			index(t, s, "c")
+			sameAsDatabase(t, s, cid, true)
+		})
+	}
 }

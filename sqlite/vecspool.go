@@ -179,17 +179,23 @@ func (s *Store) commitSpool(p *spoolPut, ok bool, after int64, dims int) {
 		}
 	}
 	sp.dims = dims
+	drop := func() {
+		if s.spool.m[p.cid] != sp {
+			sp.free() // a new spool, not in the map yet
+		}
+		s.dropSpool(p.cid)
+	}
 	if sp.file == nil && sp.floats+len(p.ids)*dims > maxSpool {
 		if err := sp.spill(VectorFilePath(s.path, p.cid)); err != nil {
-			s.dropSpool(p.cid)
+			drop()
 			return
 		}
 	}
 	for i, id := range p.ids {
 		sp.add(id, p.vecs[i])
 	}
-	if sp.file != nil && sp.file.err != nil {
-		s.dropSpool(p.cid)
+	if sp.file != nil && sp.file.flush() != nil {
+		drop()
 		return
 	}
 	sp.lastGen = after
