@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/salvoembed/salvo/internal/base/atomicfile"
 	"github.com/salvoembed/salvo/internal/base/f32le"
 )
 
@@ -135,33 +133,9 @@ var errVecFile = errors.New("vector file unusable")
 // returns its IDs and vectors. The vectors share b's memory on a
 // little-endian machine; the IDs are copied.
 func parseVectorFile(b []byte, want vecHeader) ([]string, []float32, error) {
-	if len(b) < vecHeaderSize || string(b[:8]) != vecFileMagic {
-		return nil, nil, fmt.Errorf("%w: not a vector file", errVecFile)
-	}
-	if v := binary.LittleEndian.Uint32(b[8:]); v != vecFileVersion {
-		return nil, nil, fmt.Errorf("%w: format version %d", errVecFile, v)
-	}
-	u64 := func(off int) (int, bool) {
-		v := binary.LittleEndian.Uint64(b[off:])
-		return int(v), v <= uint64(^uint(0)>>1)
-	}
-	count, ok1 := u64(16)
-	idBytes, ok2 := u64(40)
-	h := vecHeader{
-		dims:       int(binary.LittleEndian.Uint32(b[12:])),
-		count:      count,
-		collection: int64(binary.LittleEndian.Uint64(b[24:])),
-		generation: int64(binary.LittleEndian.Uint64(b[32:])),
-		idBytes:    idBytes,
-		checksum:   binary.LittleEndian.Uint32(b[48:]),
-	}
-	if !ok1 || !ok2 || h.size() != len(b) || string(b[52:vecHeaderSize]) != string(make([]byte, vecHeaderSize-52)) {
-		return nil, nil, fmt.Errorf("%w: %d bytes, not the size its header gives", errVecFile, len(b))
-	}
-	want.idBytes = h.idBytes // the database does not record it; the checksum covers it
-	if h != want {
-		return nil, nil, fmt.Errorf("%w: built from collection %d generation %d (checksum %08x, %d × %d); the database records collection %d generation %d (checksum %08x, %d × %d)",
-			errVecFile, h.collection, h.generation, h.checksum, h.count, h.dims, want.collection, want.generation, want.checksum, want.count, want.dims)
+	h, err := checkVecHeader(b, len(b), want)
+	if err != nil {
+		return nil, nil, err
 	}
 	if sum := crc32.Checksum(b[vecHeaderSize:], crcTable); sum != h.checksum {
 		return nil, nil, fmt.Errorf("%w: checksum %08x, header says %08x: the file is damaged", errVecFile, sum, h.checksum)
@@ -200,73 +174,39 @@ func parseVectorFile(b []byte, want vecHeader) ([]string, []float32, error) {
 	return ids, vecs, nil
 }
 
-// writeVectorFile writes ids and vecs (sorted IDs, their vectors row after
-// row) as the vector file at path, replacing it whole (a reader that has
-// the old one mapped keeps it), and returns its header.
-func writeVectorFile(path string, cid, generation int64, ids []string, vecs []float32, dims int) (vecHeader, error) {
-	if dims <= 0 || len(vecs) != len(ids)*dims {
-		return vecHeader{}, fmt.Errorf("vector file %s: %d IDs, %d floats of %d dimensions do not fit", path, len(ids), len(vecs), dims)
+// checkVecHeader decodes the header at the start of b, that of a vector
+// file of size bytes, and checks it against want (all but the length of
+// the ID bytes, which the database does not record).
+func checkVecHeader(b []byte, size int, want vecHeader) (vecHeader, error) {
+	if len(b) < vecHeaderSize || string(b[:8]) != vecFileMagic {
+		return vecHeader{}, fmt.Errorf("%w: not a vector file", errVecFile)
 	}
-	return writeVectorFileFunc(path, cid, generation, len(ids), dims,
-		func(i int) string { return ids[i] },
-		func(i int) []float32 { return vecs[i*dims : (i+1)*dims] })
-}
-
-// writeVectorFileFunc writes the vector file at path of count records, the
-// i-th of which is id(i) (in ascending order) with vector vec(i), as
-// writeVectorFile does. Temporary files that a killed writer left beside
-// path go first.
-func writeVectorFileFunc(path string, cid, generation int64, count, dims int, id func(int) string, vec func(int) []float32) (vecHeader, error) {
-	h := vecHeader{dims: dims, count: count, collection: cid, generation: generation}
-	for i := range count {
-		h.idBytes += len(id(i))
+	if v := binary.LittleEndian.Uint32(b[8:]); v != vecFileVersion {
+		return vecHeader{}, fmt.Errorf("%w: format version %d", errVecFile, v)
 	}
-	if h.size() < 0 {
-		return h, fmt.Errorf("vector file %s: %d IDs of %d dimensions do not fit", path, count, dims)
+	u64 := func(off int) (int, bool) {
+		v := binary.LittleEndian.Uint64(b[off:])
+		return int(v), v <= uint64(^uint(0)>>1)
 	}
-	removeStaleTemps(path)
-	f, err := atomicfile.Create(path)
-	if err != nil {
-		return h, err
+	count, ok1 := u64(16)
+	idBytes, ok2 := u64(40)
+	h := vecHeader{
+		dims:       int(binary.LittleEndian.Uint32(b[12:])),
+		count:      count,
+		collection: int64(binary.LittleEndian.Uint64(b[24:])),
+		generation: int64(binary.LittleEndian.Uint64(b[32:])),
+		idBytes:    idBytes,
+		checksum:   binary.LittleEndian.Uint32(b[48:]),
 	}
-	defer f.Cleanup()
-	crc := crc32.New(crcTable)
-	w := bufio.NewWriterSize(f, 1<<20)
-	if _, err := w.Write(make([]byte, vecHeaderSize)); err != nil {
-		return h, err
+	if !ok1 || !ok2 || h.size() != size || string(b[52:vecHeaderSize]) != string(make([]byte, vecHeaderSize-52)) {
+		return vecHeader{}, fmt.Errorf("%w: %d bytes, not the size its header gives", errVecFile, size)
 	}
-	body := bufio.NewWriterSize(multi{w, crc}, 1<<16)
-	for i := range count {
-		v := vec(i)
-		if len(v) != dims {
-			return h, fmt.Errorf("vector file %s: a vector of %d dimensions, not %d", path, len(v), dims)
-		}
-		body.Write(f32le.Bytes(v))
+	want.idBytes = h.idBytes // the database does not record it; the checksum covers it
+	if h != want {
+		return vecHeader{}, fmt.Errorf("%w: built from collection %d generation %d (checksum %08x, %d × %d); the database records collection %d generation %d (checksum %08x, %d × %d)",
+			errVecFile, h.collection, h.generation, h.checksum, h.count, h.dims, want.collection, want.generation, want.checksum, want.count, want.dims)
 	}
-	var u [8]byte
-	body.Write(u[:]) // the first offset: 0
-	off := uint64(0)
-	for i := range count {
-		off += uint64(len(id(i)))
-		binary.LittleEndian.PutUint64(u[:], off)
-		body.Write(u[:])
-	}
-	for i := range count {
-		body.WriteString(id(i))
-	}
-	if err := body.Flush(); err != nil {
-		return h, err
-	}
-	if err := w.Flush(); err != nil {
-		return h, err
-	}
-	h.checksum = crc.Sum32()
-	var hb [vecHeaderSize]byte
-	h.encode(hb[:])
-	if _, err := f.WriteAt(hb[:], 0); err != nil {
-		return h, err
-	}
-	return h, f.Commit()
+	return h, nil
 }
 
 // staleTempAge is how old a temporary vector file must be to be taken for
@@ -296,15 +236,4 @@ func globEscape(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
-}
-
-// multi writes to the file and the checksum at once.
-type multi struct {
-	w   *bufio.Writer
-	crc interface{ Write([]byte) (int, error) }
-}
-
-func (m multi) Write(p []byte) (int, error) {
-	m.crc.Write(p)
-	return m.w.Write(p)
 }

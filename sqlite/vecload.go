@@ -92,9 +92,10 @@ func (s *Store) vectorsFromFile(ctx context.Context, cid int64) ([]string, []flo
 // and sound already is left as it is. When this Store stored every change
 // since the file was last written (or since the collection was empty), the
 // file is written from the vectors it stored and the previous file, without
-// reading the collection back (vecspool.go). If the collection changes while the
-// file is written (another process's run), the file waits for the next
-// Index. A file that cannot be written is a *[VectorFileError]; the
+// reading the collection back (vecspool.go). Either way the file is
+// written as a stream, in memory that does not grow with the collection.
+// If the collection changes while the file is written (another process's
+// run), the file waits for the next Index. A file that cannot be written is a *[VectorFileError]; the
 // vectors stay stored, and search reads them from the database.
 func (s *Store) Index(ctx context.Context, collection string) error {
 	if s.readOnly {
@@ -124,32 +125,14 @@ func (s *Store) Index(ctx context.Context, collection string) error {
 			return &VectorFileError{Path: path, Collection: collection, Err: err}
 		}
 	}
-	for range 3 {
-		before, err := s.vectorState(ctx, cid)
-		if err != nil {
-			return fmt.Errorf("write the vector file of collection %q of %s: %w", collection, s.path, err)
-		}
-		ids, vecs, dims, err := s.vectorsSQL(ctx, collection, cid)
-		if err != nil {
-			return err
-		}
-		after, err := s.vectorState(ctx, cid)
-		if err != nil {
-			return fmt.Errorf("write the vector file of collection %q of %s: %w", collection, s.path, err)
-		}
-		if after.generation != before.generation {
-			continue // changed while read: read again
-		}
-		if len(ids) == 0 {
-			return nil
-		}
-		h, err := writeVectorFile(path, cid, before.generation, ids, vecs, dims)
-		if err != nil {
-			return &VectorFileError{Path: path, Collection: collection, Err: err}
-		}
-		return s.recordVectorFile(ctx, collection, cid, h)
+	h, err := s.indexFromDatabase(ctx, collection, cid)
+	switch {
+	case errors.Is(err, errEmpty):
+		return nil
+	case err != nil:
+		return err
 	}
-	return nil
+	return s.recordVectorFile(ctx, collection, cid, h)
 }
 
 // recordVectorFile records in the database the vector file h describes.

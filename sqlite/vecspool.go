@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
-	"strings"
 )
 
 // The vector file is written from the vectors a run stores, not read back
@@ -27,11 +25,13 @@ import (
 // generation is the spool's last and that the merged count is the
 // collection's.
 
-// maxSpool bounds the floats a Store keeps for its vector files: 128 MiB
-// (43,000 vectors of 768 dimensions), held until Index or Close. A run
-// that stores more drops its spool, and Index reads the collection from
-// the database (which needs as much memory as the whole collection).
-const maxSpool = 1 << 25
+// maxSpool bounds the floats a Store keeps in memory for its vector
+// files: 128 MiB (43,000 vectors of 768 dimensions), held until Index or
+// Close. A spool that would grow past it moves its vectors to a temporary
+// file beside the database (spoolfile.go), up to maxSpoolRecords vectors;
+// one that cannot is dropped, and Index reads the collection from the
+// database. A variable so that tests can lower it.
+var maxSpool = 1 << 25
 
 // spoolSlab is how many floats one slab of a spool holds.
 const spoolSlab = 1 << 20
@@ -47,6 +47,7 @@ type vecSpool struct {
 	slabs    [][]float32 // the vectors, dims floats each, ids[i] at i*dims
 	mapped   []bool      // whether slabs[i] came from allocSlab
 	floats   int
+	file     *spoolFile // the vectors, once outgrown the memory; then no slabs
 }
 
 // free returns the spool's memory; the spool is empty after.
@@ -56,7 +57,10 @@ func (sp *vecSpool) free() {
 			freeSlab(sl)
 		}
 	}
-	sp.slabs, sp.mapped, sp.ids, sp.floats = nil, nil, nil, 0
+	if sp.file != nil {
+		sp.file.close()
+	}
+	sp.slabs, sp.mapped, sp.ids, sp.floats, sp.file = nil, nil, nil, 0, nil
 }
 
 // vector returns the i-th vector of the spool.
@@ -69,6 +73,12 @@ func (sp *vecSpool) vector(i int) []float32 {
 
 // add appends a copy of v under id.
 func (sp *vecSpool) add(id string, v []float32) {
+	if sp.file != nil {
+		sp.file.add(v)
+		sp.ids = append(sp.ids, id)
+		sp.floats += len(v)
+		return
+	}
 	per := spoolSlab / sp.dims * sp.dims
 	off := len(sp.ids) * sp.dims
 	if off/per == len(sp.slabs) {
@@ -158,7 +168,7 @@ func (s *Store) commitSpool(p *spoolPut, ok bool, after int64, dims int) {
 	}
 	sp := p.base
 	if !ok || p.disabled || p.broken || sp == nil || (sp.dims != 0 && sp.dims != dims) || dims <= 0 ||
-		sp.floats+len(p.ids)*dims > maxSpool {
+		len(sp.ids)+len(p.ids) > maxSpoolRecords {
 		s.dropSpool(p.cid)
 		return
 	}
@@ -169,8 +179,24 @@ func (s *Store) commitSpool(p *spoolPut, ok bool, after int64, dims int) {
 		}
 	}
 	sp.dims = dims
+	drop := func() {
+		if s.spool.m[p.cid] != sp {
+			sp.free() // a new spool, not in the map yet
+		}
+		s.dropSpool(p.cid)
+	}
+	if sp.file == nil && sp.floats+len(p.ids)*dims > maxSpool {
+		if err := sp.spill(VectorFilePath(s.path, p.cid)); err != nil {
+			drop()
+			return
+		}
+	}
 	for i, id := range p.ids {
 		sp.add(id, p.vecs[i])
+	}
+	if sp.file != nil && sp.file.flush() != nil {
+		drop()
+		return
 	}
 	sp.lastGen = after
 	if s.spool.m == nil {
@@ -215,84 +241,6 @@ func (s *Store) takeSpool(cid int64) *vecSpool {
 // errSpool: the spool cannot give the collection as it is; Index reads it
 // from the database instead.
 var errSpool = errors.New("the vectors stored by this process do not make the whole collection")
-
-// indexFromSpool writes the vector file of collection cid from its base
-// (the previous file, or nothing) and the spool, and returns its header; an
-// error wrapping errSpool when the spool does not give the collection.
-func (s *Store) indexFromSpool(ctx context.Context, cid int64, sp *vecSpool) (vecHeader, error) {
-	st, err := s.vectorState(ctx, cid)
-	if err != nil {
-		return vecHeader{}, err
-	}
-	if st.generation != sp.lastGen || len(sp.ids) == 0 {
-		return vecHeader{}, fmt.Errorf("%w: the collection changed since", errSpool)
-	}
-	var baseIDs []string
-	var baseVecs []float32
-	if sp.fromFile {
-		if !st.file.Valid || st.file.Int64 != sp.startGen || int(st.dims) != sp.dims {
-			return vecHeader{}, fmt.Errorf("%w: its vector file was replaced", errSpool)
-		}
-		want := vecHeader{dims: int(st.dims), count: int(st.count), collection: cid, generation: sp.startGen, checksum: uint32(st.checksum)}
-		b, ids, vecs, err := readVectorFile(VectorFilePath(s.path, cid), want)
-		if err != nil {
-			return vecHeader{}, fmt.Errorf("%w: %v", errSpool, err)
-		}
-		defer unmapFile(b)
-		baseIDs, baseVecs = ids, vecs
-	}
-	// The spool's IDs in order, the last vector of each.
-	order := make([]int, len(sp.ids))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(sp.ids[a], sp.ids[b]) })
-	last := order[:0]
-	for i, o := range order {
-		if i+1 < len(order) && sp.ids[order[i+1]] == sp.ids[o] {
-			continue
-		}
-		last = append(last, o)
-	}
-	// Merge: base rows not stored again, and the spool's.
-	type row struct {
-		id   string
-		base int // index in base, or -1
-		sp   int // index in the spool, or -1
-	}
-	rows := make([]row, 0, len(baseIDs)+len(last))
-	i, j := 0, 0
-	for i < len(baseIDs) || j < len(last) {
-		switch {
-		case j == len(last) || (i < len(baseIDs) && baseIDs[i] < sp.ids[last[j]]):
-			rows = append(rows, row{baseIDs[i], i, -1})
-			i++
-		case i < len(baseIDs) && baseIDs[i] == sp.ids[last[j]]:
-			rows = append(rows, row{baseIDs[i], -1, last[j]})
-			i, j = i+1, j+1
-		default:
-			rows = append(rows, row{sp.ids[last[j]], -1, last[j]})
-			j++
-		}
-	}
-	var n int
-	if err := s.st.countItemsR.QueryRowContext(ctx, cid).Scan(&n); err != nil {
-		return vecHeader{}, err
-	}
-	if n != len(rows) {
-		return vecHeader{}, fmt.Errorf("%w: %d records merged, the collection holds %d", errSpool, len(rows), n)
-	}
-	dims := sp.dims
-	return writeVectorFileFunc(VectorFilePath(s.path, cid), cid, sp.lastGen, len(rows), dims,
-		func(k int) string { return rows[k].id },
-		func(k int) []float32 {
-			if r := rows[k]; r.sp >= 0 {
-				return sp.vector(r.sp)
-			}
-			b := rows[k].base
-			return baseVecs[b*dims : (b+1)*dims]
-		})
-}
 
 // readVectorFile maps the vector file at path and checks it against want;
 // the caller unmaps b once done with ids and vecs.

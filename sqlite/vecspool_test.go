@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -40,10 +42,35 @@ func putRange(t *testing.T, s *Store, coll string, lo, hi, from int) {
 // TestIndexFromSpool: the vector file a run writes from the vectors it
 // stored is the one the database gives, for a new collection and on top of
 // the previous file (records added, records changed, records linked to
-// cached vectors), and Index reads nothing back to write it.
+// cached vectors), and Index reads nothing back to write it; the same when
+// the spool outgrew its memory and keeps its vectors in a file, which
+// leaves nothing in the database's folder.
 func TestIndexFromSpool(t *testing.T) {
+	t.Run("in memory", func(t *testing.T) { testIndexFromSpool(t, false) })
+	t.Run("in a file", func(t *testing.T) {
+		defer func(m int) { maxSpool = m }(maxSpool)
+		maxSpool = 6 * 100
+		testIndexFromSpool(t, true)
+	})
+}
+
+func testIndexFromSpool(t *testing.T, inFile bool) {
 	ctx := context.Background()
 	s := openTemp(t)
+	dir, _ := filepath.Split(s.path)
+	files := func() []string {
+		t.Helper()
+		es, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, e := range es {
+			names = append(names, e.Name())
+		}
+		return names
+	}
+	before := files()
 	if _, err := s.OpenCollection(ctx, salvo.Collection{Name: "c", Model: "m"}); err != nil {
 		t.Fatal(err)
 	}
@@ -56,6 +83,12 @@ func TestIndexFromSpool(t *testing.T) {
 	putRange(t, s, "c", 100, 120, 1000) // the same IDs again, other vectors
 	if n := spooled(s, cid); n != 520 {
 		t.Fatalf("%d vectors spooled, want 520", n)
+	}
+	if got := spoolInFile(s, cid); got != inFile {
+		t.Fatalf("the spool in a file: %v, want %v", got, inFile)
+	}
+	if runtime.GOOS != "windows" && !slices.Equal(files(), before) {
+		t.Errorf("files beside the database while spooling: %q, want %q", files(), before)
 	}
 	indexSpool(t, s, cid)
 	sameAsDatabase(t, s, cid, true)
@@ -81,6 +114,11 @@ func TestIndexFromSpool(t *testing.T) {
 		t.Errorf("a spool of %d vectors left after Index", n)
 	}
 	sameAsDatabase(t, s, cid, true)
+	want := append(slices.Clone(before), filepath.Base(VectorFilePath(s.path, cid)))
+	slices.Sort(want)
+	if got := files(); !slices.Equal(got, want) {
+		t.Errorf("files beside the database after Index: %q, want %q", got, want)
+	}
 }
 
 // indexSpool writes and records the vector file from the spool, as Index
