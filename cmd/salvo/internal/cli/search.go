@@ -36,6 +36,8 @@ how they are ranked:
                     server is needed
 The query prefix matches how the documents were embedded: the model's query
 prefix if they got its document prefix (embed --prefix), else none.
+With SQLite, the first search by words (text or hybrid) after salvo embed
+indexes the words of the records it stored (about 35 µs each, once).
 
 Examples:
   salvo search 'a heist comedy set in Paris'
