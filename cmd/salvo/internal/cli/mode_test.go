@@ -119,8 +119,11 @@ func TestSearchWordsWhileLocked(t *testing.T) {
 }
 
 // salvo status says how many records the next search by words indexes
-// first (words_due in --json), and nothing once they are indexed.
+// first (words_due in --json; a line from wordsNote records on), and
+// nothing once they are indexed.
 func TestStatusWordsDue(t *testing.T) {
+	defer func(n int) { wordsNote = n }(wordsNote)
+	wordsNote = 300
 	const model = "all-minilm"
 	s := server(t, ollamatest.Config{Models: []string{model}})
 	db := moviesDB(t, s.URL(), model)

@@ -164,7 +164,7 @@ func runStatus(ctx context.Context, args []string, stdio Stdio) error {
 			fmt.Fprintf(stdio.Out, "%s: its vector file is not current, so searches read the vectors from the database (slower to start); the next salvo embed of it writes the file\n", c.Name)
 		}
 	}
-	if wordsDue != nil && *wordsDue > 0 {
+	if wordsDue != nil && *wordsDue >= wordsNote { // fewer are indexed in no time
 		fmt.Fprintf(stdio.Out, "words index: %d records stored since the last search by words; the next one (--mode text or hybrid) indexes them first\n", *wordsDue)
 	}
 	if len(jobs) > 0 {
