@@ -94,7 +94,7 @@ func (s *Store) WordsDue(ctx context.Context) (int, error) {
 // stored or changed since it was last brought up to date, in one
 // transaction, and returns how many. TextSearch calls it first, so a
 // caller need not; it is there to do the work at a time of the caller's
-// choosing (salvo serve before it listens) and to hear of a failure.
+// choosing (salvo serve as it starts) and to hear of a failure.
 //
 // This is the one write a store opened with [OpenReadOnly] makes, through
 // a connection of its own, opened for that and closed after: the index is

@@ -57,11 +57,6 @@ func runServe(ctx context.Context, args []string, stdio Stdio) error {
 		return err
 	}
 	defer st.Close()
-	// The records stored since the last search by words are indexed now,
-	// not by the first request (each request indexes what came since).
-	if w := indexWords(ctx, st, db.String(), stdio); w != "" {
-		fmt.Fprintf(stdio.Err, "salvo: warning: %s\n", w)
-	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w: choose another --addr", err)
@@ -79,6 +74,15 @@ func runServe(ctx context.Context, args []string, stdio Stdio) error {
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	var wg sync.WaitGroup
+	// The records stored since the last search by words are indexed beside
+	// the server, not by its first request: searches by meaning answer at
+	// once, searches by words wait for the index (a million records take
+	// about half a minute), and each request indexes what came since.
+	wg.Go(func() {
+		if w := indexWords(ctx, st, db.String(), stdio); w != "" && ctx.Err() == nil {
+			fmt.Fprintf(stdio.Err, "salvo: warning: %s\n", w)
+		}
+	})
 	wg.Go(func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
