@@ -180,8 +180,8 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 			}
 			cacheIDs[it.Key] = id
 		}
-		fields, at := it.Fields, -1
-		if len(fields) >= minTextInFields {
+		fields, at, refs := it.Fields, -1, ""
+		if len(fields) >= min(minTextInFields, minTextRef) {
 			text, ok := texts[it.Key]
 			if !ok {
 				if err := tx.StmtContext(ctx, s.st.cacheText).QueryRowContext(ctx, id).Scan(&text); err != nil {
@@ -192,8 +192,11 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 			if rest, i, ok := splitText(fields, text); ok {
 				fields, at = rest, i
 			}
+			if rest, r, ok := splitRefs(fields, text); ok {
+				fields, refs = rest, r
+			}
 		}
-		rows.add(it.ID, id, fields, at)
+		rows.add(it.ID, id, fields, at, refs)
 		if vecOf != nil && !spool.broken {
 			v, ok := vecOf[it.Key]
 			if !ok {
@@ -298,9 +301,10 @@ func (s *Store) Each(ctx context.Context, collection string, fn func(id string, 
 	return nil
 }
 
-// upsertItemsSQL writes rows items, six parameters each: the collection,
-// the item's ID, its cache row, the time, its kept fields (a BLOB of their
-// bytes, or NULL) and text_at (see fieldtext.go). A later row with the ID
+// upsertItemsSQL writes rows items, seven parameters each: the
+// collection, the item's ID, its cache row, the time, its kept fields (a
+// BLOB of their bytes, or NULL), text_at (see fieldtext.go) and text_refs
+// (fieldrefs.go). A later row with the ID
 // of an earlier one updates it, as statements one after another would.
 // Bound parameters: the JSON array of hex strings this replaced cost more
 // to write, parse and decode than the rows. Anonymous ones: the driver
@@ -308,16 +312,17 @@ func (s *Store) Each(ctx context.Context, collection string, fn func(id string, 
 // statement's, a search per parameter.
 func upsertItemsSQL(rows int) string {
 	var b strings.Builder
-	b.WriteString(`INSERT INTO items (collection_id, id, cache_id, updated_at, fields, text_at) VALUES `)
+	b.WriteString(`INSERT INTO items (collection_id, id, cache_id, updated_at, fields, text_at, text_refs) VALUES `)
 	for i := range rows {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?, ?, ?, ?, CAST(? AS TEXT), ?)")
+		b.WriteString("(?, ?, ?, ?, CAST(? AS TEXT), ?, ?)")
 	}
 	b.WriteString(` ON CONFLICT (collection_id, id) DO UPDATE SET cache_id = excluded.cache_id, updated_at = excluded.updated_at,
-		fields = excluded.fields, text_at = excluded.text_at
-	WHERE cache_id <> excluded.cache_id OR fields IS NOT excluded.fields OR text_at IS NOT excluded.text_at`)
+		fields = excluded.fields, text_at = excluded.text_at, text_refs = excluded.text_refs
+	WHERE cache_id <> excluded.cache_id OR fields IS NOT excluded.fields OR text_at IS NOT excluded.text_at
+		OR text_refs IS NOT excluded.text_refs`)
 	return b.String()
 }
 
@@ -326,40 +331,48 @@ func upsertItemsSQL(rows int) string {
 // the largest as fit, then the smaller ones.
 var upsertSizes = [...]int{256, 16, 1}
 
-// itemRows are the parameters of a Put's items, six per item.
+// itemRows are the parameters of a Put's items, rowParams per item.
 type itemRows struct {
 	cid, now int64
 	args     []any
 	n        int
 }
 
+// rowParams is how many parameters an item's row takes.
+const rowParams = 7
+
 // add appends an item's row: its ID, its cache row, its kept fields (nil
-// for none) and where in them the text goes (-1: nowhere; see fieldtext.go).
-func (r *itemRows) add(id string, cacheID int64, fields []byte, textAt int) {
+// for none), where in them the text goes (-1: nowhere; see fieldtext.go)
+// and the references of the values the text holds ("": none; see
+// fieldrefs.go).
+func (r *itemRows) add(id string, cacheID int64, fields []byte, textAt int, refs string) {
 	r.n++
-	var f, at any
+	var f, at, rs any
 	if fields != nil {
 		f = fields
 		if textAt >= 0 {
 			at = int64(textAt)
 		}
+		if refs != "" {
+			rs = refs
+		}
 	}
-	r.args = append(r.args, r.cid, id, cacheID, r.now, f, at)
+	r.args = append(r.args, r.cid, id, cacheID, r.now, f, at, rs)
 }
 
 // upsertItems writes the items of rows.
 func (s *Store) upsertItems(ctx context.Context, tx *sql.Tx, rows *itemRows) error {
 	rest := rows.args
 	for i, size := range upsertSizes {
-		if len(rest) < 6*size {
+		if len(rest) < rowParams*size {
 			continue
 		}
 		st := tx.StmtContext(ctx, s.st.upsertItems[i])
-		for len(rest) >= 6*size {
-			if _, err := st.ExecContext(ctx, rest[:6*size]...); err != nil {
+		for len(rest) >= rowParams*size {
+			if _, err := st.ExecContext(ctx, rest[:rowParams*size]...); err != nil {
 				return err
 			}
-			rest = rest[6*size:]
+			rest = rest[rowParams*size:]
 		}
 	}
 	return nil

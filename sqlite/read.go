@@ -157,9 +157,16 @@ func (s *Store) Docs(ctx context.Context, collection string, ids []string) ([]sa
 			text   string
 			fields []byte
 			at     sql.NullInt64
+			refs   sql.NullString
 		)
-		if err := rows.Scan(&i, &text, &fields, &at); err != nil {
+		if err := rows.Scan(&i, &text, &fields, &at, &refs); err != nil {
 			return nil, fmt.Errorf("read records of collection %q in %s: %w", collection, s.path, err)
+		}
+		if refs.Valid {
+			var ok bool
+			if fields, ok = joinRefs(fields, refs.String, text); !ok {
+				return nil, fmt.Errorf("read record %q of collection %q in %s: its fields do not hold the places of the values its text holds: the database is damaged", docs[i].ID, collection, s.path)
+			}
 		}
 		if at.Valid {
 			var ok bool

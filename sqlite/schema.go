@@ -101,10 +101,12 @@ var migrations = []string{
 	// 9: the words index brought up to date when searched, not when items
 	// are stored (wordsdue.go).
 	wordsDueSchema,
+	// 10: kept values the text holds stored once (fieldrefs.go).
+	textRefsSchema,
 }
 
 // SchemaVersion is the schema version this build writes.
-const SchemaVersion = 9
+const SchemaVersion = 10
 
 func init() {
 	if len(migrations) != SchemaVersion {

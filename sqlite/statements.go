@@ -66,7 +66,7 @@ func (st *statements) queries() (w, r map[**sql.Stmt]string) {
 		// ?2 is a JSON array of IDs, as in lookup. CROSS JOIN keeps
 		// json_each the outer loop: the other order parses the array once
 		// per item of the collection.
-		&st.docs: `SELECT j.key, c.text, i.fields, i.text_at
+		&st.docs: `SELECT j.key, c.text, i.fields, i.text_at, i.text_refs
 			FROM json_each(?2) AS j
 			CROSS JOIN items AS i ON i.collection_id = ?1 AND i.id = CAST(unhex(j.value) AS TEXT)
 			CROSS JOIN cache AS c ON c.id = i.cache_id`,

@@ -289,6 +289,7 @@ func TestVectorFileAfterUpgrade(t *testing.T) {
 	before := slices.Index(migrations, vectorFilesMigration)
 	for _, q := range []string{
 		`ALTER TABLE items DROP COLUMN text_at`,
+		`ALTER TABLE items DROP COLUMN text_refs`,
 		`DROP TABLE words_due`,
 		`DROP TABLE vector_files`,
 		`DROP TRIGGER vector_files_new_collection`,
