@@ -216,7 +216,7 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 		return missing
 	}
 	if err := s.upsertItems(ctx, tx, &rows); err != nil {
-		return fmt.Errorf("store %d items in collection %q of %s: %w", rows.n, collection, s.path, err)
+		return fmt.Errorf("store %d items in collection %q of %s: %w", len(rows.args)/rowParams, collection, s.path, err)
 	}
 	if err := markPiecesDue(ctx, tx, cid, pieces); err != nil {
 		return fmt.Errorf("store in collection %q of %s: %w", collection, s.path, err)
@@ -335,7 +335,6 @@ var upsertSizes = [...]int{256, 16, 1}
 type itemRows struct {
 	cid, now int64
 	args     []any
-	n        int
 }
 
 // rowParams is how many parameters an item's row takes.
@@ -346,7 +345,6 @@ const rowParams = 7
 // and the references of the values the text holds ("": none; see
 // fieldrefs.go).
 func (r *itemRows) add(id string, cacheID int64, fields []byte, textAt int, refs string) {
-	r.n++
 	var f, at, rs any
 	if fields != nil {
 		f = fields
