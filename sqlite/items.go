@@ -133,20 +133,19 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 
 	cacheIDs := make(map[salvo.Key]int64, len(entries))
 	texts := make(map[salvo.Key]string, len(entries)) // for fields that hold the text
-	insert := tx.StmtContext(ctx, s.st.insertCache)
-	for _, e := range entries {
-		id, replaced, err := s.putEntry(ctx, tx, insert, e)
-		if err != nil {
-			return fmt.Errorf("store vector of key %x in %s: %w", e.Key[:8], s.path, err)
-		}
-		cacheIDs[e.Key] = id
+	ids, replaced, err := s.putEntries(ctx, tx, entries)
+	if err != nil {
+		return fmt.Errorf("store %d vectors in %s: %w", len(entries), s.path, err)
+	}
+	// A cached vector replaced changes every record that shares it, here
+	// or in other collections: not a change a spool can follow.
+	spool.broken = spool.broken || replaced
+	for i, e := range entries {
+		cacheIDs[e.Key] = ids[i]
 		texts[e.Key] = e.Text
 		if vecOf != nil {
 			vecOf[e.Key] = e.Vector
 		}
-		// A cached vector replaced changes every record that shares it,
-		// here or in other collections: not a change a spool can follow.
-		spool.broken = spool.broken || replaced
 	}
 
 	items, pieces := s.recordsOf(items)
@@ -243,26 +242,6 @@ func (s *Store) cachedVector(ctx context.Context, tx *sql.Tx, id int64) ([]float
 		return nil, err
 	}
 	return decodeVector(blob)
-}
-
-// putEntry stores e in the cache, replacing the vector of a cached key
-// (replaced), and returns its row id.
-func (s *Store) putEntry(ctx context.Context, tx *sql.Tx, insert *sql.Stmt, e salvo.Entry) (id int64, replaced bool, err error) {
-	blob := encodeVector(e.Vector)
-	res, err := insert.ExecContext(ctx, e.Key[:], len(e.Vector), blob, e.Text)
-	if err != nil {
-		return 0, false, err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, false, err
-	}
-	if n == 1 {
-		id, err := res.LastInsertId()
-		return id, false, err
-	}
-	err = tx.StmtContext(ctx, s.st.replaceCache).QueryRowContext(ctx, e.Key[:], len(e.Vector), blob, e.Text).Scan(&id)
-	return id, true, err
 }
 
 // Each calls fn for every item of the collection in ID order (byte order),
