@@ -1,8 +1,10 @@
 package sqlite
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/salvoembed/salvo/internal/base/jsonscan"
 )
@@ -38,7 +40,8 @@ func splitRefs(fields []byte, text string) (rest []byte, refs string, ok bool) {
 		return fields, "", false
 	}
 	type value struct{ off, n, start int }
-	var found []value
+	var spare [4]value // most records have few long values: no allocation
+	found := spare[:0]
 	s := jsonscan.NewScanner(fields)
 	whole := s.Object(func([]byte) bool {
 		if s.Peek() != '"' {
@@ -48,10 +51,11 @@ func splitRefs(fields []byte, text string) (rest []byte, refs string, ok bool) {
 		if !ok {
 			return false
 		}
-		if !plain || len(q)-2 < minTextRef {
+		v := q[1 : len(q)-1]
+		if !plain || len(v) < minTextRef || len(v) > len(text) {
 			return true
 		}
-		if i := strings.Index(text, string(q[1:len(q)-1])); i >= 0 {
+		if i := strings.Index(text, bytesString(v)); i >= 0 {
 			found = append(found, value{off: cap(fields) - cap(q), n: len(q), start: i})
 		}
 		return true
@@ -60,7 +64,8 @@ func splitRefs(fields []byte, text string) (rest []byte, refs string, ok bool) {
 		return fields, "", false
 	}
 	out := make([]byte, 0, len(fields))
-	list := make([]textRef, 0, len(found))
+	var spareRefs [4]textRef
+	list := spareRefs[:0]
 	prev := 0
 	for _, v := range found {
 		out = append(out, fields[prev:v.off]...)
@@ -69,11 +74,39 @@ func splitRefs(fields []byte, text string) (rest []byte, refs string, ok bool) {
 		prev = v.off + v.n
 	}
 	out = append(out, fields[prev:]...)
-	refs = encodeRefs(list)
-	if back, ok := joinRefs(out, refs, text); !ok || string(back) != string(fields) {
+	if !joinsBack(out, list, text, fields) {
 		return fields, "", false
 	}
-	return out, refs, true
+	return out, encodeRefs(list), true
+}
+
+// bytesString is b as a string without a copy, for a search that returns
+// before b can change (the fields are not written while splitRefs runs).
+func bytesString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// joinsBack says whether joinRefs would give fields back from stored, the
+// references list and text, byte for byte, without building them.
+func joinsBack(stored []byte, list []textRef, text string, fields []byte) bool {
+	prev, pos := 0, 0 // in stored, in fields
+	for _, r := range list {
+		if r.at < prev || r.at+4 > len(stored) || string(stored[r.at:r.at+4]) != "null" ||
+			r.start < 0 || r.start > r.end || r.end > len(text) {
+			return false
+		}
+		seg := stored[prev:r.at]
+		if !bytes.HasPrefix(fields[pos:], seg) {
+			return false
+		}
+		pos += len(seg)
+		v := text[r.start:r.end]
+		if len(fields)-pos < len(v)+2 || fields[pos] != '"' || string(fields[pos+1:pos+1+len(v)]) != v ||
+			fields[pos+1+len(v)] != '"' {
+			return false
+		}
+		pos += len(v) + 2
+		prev = r.at + 4
+	}
+	return string(stored[prev:]) == string(fields[pos:])
 }
 
 // joinRefs undoes splitRefs: the fields as stored, their references and
@@ -99,7 +132,8 @@ func joinRefs(stored []byte, refs, text string) ([]byte, bool) {
 
 // encodeRefs writes references as "at start end" triples, a space apart.
 func encodeRefs(list []textRef) string {
-	var b []byte
+	var spare [64]byte
+	b := spare[:0]
 	for i, r := range list {
 		if i > 0 {
 			b = append(b, ' ')

@@ -68,6 +68,10 @@ func FuzzSplitJoinRefs(f *testing.F) {
 			if !bytes.Equal(rest, fields) {
 				t.Fatalf("refused, yet changed: %s", rest)
 			}
+			part := text[start:end]
+			if len(part) >= minTextRef && string(appendJSONString(nil, part)) == `"`+part+`"` {
+				t.Fatalf("a plain value of %d bytes the text holds not stored as a reference: %s", len(part), fields)
+			}
 			return
 		}
 		if !json.Valid(rest) {
@@ -132,5 +136,20 @@ func TestKeptValuesStoredOnce(t *testing.T) {
 	}
 	if docs, err = s.Docs(ctx, "c", []string{"a"}); err != nil || !bytes.Equal(docs[0].Fields, other) {
 		t.Errorf("Docs(a) after new fields = %s, %v; want %s", docs[0].Fields, err, other)
+	}
+}
+
+// BenchmarkSplitMovie: what Put does with a movie's kept fields (the
+// fields of the text, the summary among them) before storing them.
+func BenchmarkSplitMovie(b *testing.B) {
+	summary := strings.Repeat("An exiled chef in Trieste cooks for the ghosts of a hotel. ", 7)
+	text := "Orbit & Inheritance (1962). Comedy, Drama. " + summary
+	fields := []byte(`{"title":"Orbit & Inheritance","year":1962,"genres":["Comedy","Drama"],"summary":"` + summary + `"}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		rest, _, _ := splitText(fields, text)
+		if _, _, ok := splitRefs(rest, text); !ok {
+			b.Fatal("summary not stored as a reference")
+		}
 	}
 }

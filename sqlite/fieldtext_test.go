@@ -124,3 +124,36 @@ func TestTextStoredOnce(t *testing.T) {
 		t.Errorf("TextSearch(1962) = %v, %v; want both records", hits, err)
 	}
 }
+
+// splitTextByEncoding is splitText as it was first written: the text's
+// JSON string, searched for after a colon.
+func splitTextByEncoding(fields []byte, text string) ([]byte, int, bool) {
+	if len(fields) < minTextInFields || len(text) < minTextInFields || !utf8.ValidString(text) {
+		return fields, 0, false
+	}
+	enc := appendJSONString(nil, text)
+	i := bytes.Index(fields, append([]byte{':'}, enc...))
+	if i < 0 {
+		return fields, 0, false
+	}
+	rest := append(append(append([]byte{}, fields[:i+1]...), "null"...), fields[i+1+len(enc):]...)
+	if !json.Valid(rest) {
+		return fields, 0, false
+	}
+	return rest, i + 1, true
+}
+
+// FuzzSplitTextShortcuts: the shortcuts of splitText (the first bytes
+// looked for first, a plain text searched as it is) change nothing.
+func FuzzSplitTextShortcuts(f *testing.F) {
+	f.Add(`{"t":"Orbit & Inheritance (1962). Comedy. A chef.","n":1}`, "Orbit & Inheritance (1962). Comedy. A chef.")
+	f.Add(`{"a":"x:\"a text that is long enough to be split","b":"a text that is long enough to be split"}`, "a text that is long enough to be split")
+	f.Add(`{"t":"Amélie \n\"q\" and words enough to pass the minimum"}`, "Amélie \n\"q\" and words enough to pass the minimum")
+	f.Fuzz(func(t *testing.T, fields, text string) {
+		rest, at, ok := splitText([]byte(fields), text)
+		wantRest, wantAt, wantOK := splitTextByEncoding([]byte(fields), text)
+		if ok != wantOK || at != wantAt || !bytes.Equal(rest, wantRest) {
+			t.Fatalf("splitText = %q, %d, %v; want %q, %d, %v", rest, at, ok, wantRest, wantAt, wantOK)
+		}
+	})
+}
