@@ -53,7 +53,11 @@ func (s *Store) putEntries(ctx context.Context, tx *sql.Tx, entries []salvo.Entr
 	}
 	ids = make([]int64, len(entries))
 	args := make([]any, 0, cacheParams*min(len(entries), cacheSizes[0]))
-	var inserted int64
+	var (
+		inserted int64
+		dims     any = 0 // len(e.Vector), boxed once while it stays the same
+		n            = 0
+	)
 	rest := entries
 	for i, size := range cacheSizes {
 		if len(rest) < size {
@@ -63,10 +67,14 @@ func (s *Store) putEntries(ctx context.Context, tx *sql.Tx, entries []salvo.Entr
 		for len(rest) >= size {
 			args = args[:0]
 			done := len(entries) - len(rest)
-			for j, e := range rest[:size] {
+			for j := range rest[:size] {
+				e := &rest[j] // not a copy: its key's slice would move it to the heap
 				last++
 				ids[done+j] = last
-				args = append(args, last, e.Key[:], len(e.Vector), encodeVector(e.Vector), e.Text)
+				if len(e.Vector) != n {
+					n, dims = len(e.Vector), len(e.Vector)
+				}
+				args = append(args, last, e.Key[:], dims, encodeVector(e.Vector), e.Text)
 			}
 			res, err := st.ExecContext(ctx, args...)
 			if err != nil {

@@ -65,9 +65,9 @@ func (s *Store) dropPieces(ctx context.Context, tx *sql.Tx, cid int64, whole []s
 	return nil
 }
 
-// putPieces stores pieces (their vectors are among cacheIDs or in the
-// cache) and deletes the pieces of their records numbered past the count.
-func (s *Store) putPieces(ctx context.Context, tx *sql.Tx, cid int64, collection string, pieces []salvo.Item, cacheIDs map[salvo.Key]int64, want *int, missing **salvo.NotCachedError) error {
+// putPieces stores pieces (their vectors are among known or in the cache)
+// and deletes the pieces of their records numbered past the count.
+func (s *Store) putPieces(ctx context.Context, tx *sql.Tx, cid int64, collection string, pieces []salvo.Item, known map[salvo.Key]cachedKey, want *int, missing **salvo.NotCachedError) error {
 	if len(pieces) == 0 {
 		return nil
 	}
@@ -85,7 +85,8 @@ func (s *Store) putPieces(ctx context.Context, tx *sql.Tx, cid int64, collection
 	byKey := tx.StmtContext(ctx, s.st.cacheByKey)
 	for _, p := range pieces {
 		c := p.Chunk
-		id, ok := cacheIDs[p.Key]
+		k, ok := known[p.Key]
+		id := k.id
 		if !ok {
 			var d int
 			err := byKey.QueryRowContext(ctx, p.Key[:]).Scan(&id, &d)
@@ -104,7 +105,7 @@ func (s *Store) putPieces(ctx context.Context, tx *sql.Tx, cid int64, collection
 			if d != *want {
 				return &salvo.DimensionError{Collection: collection, Have: d, Want: *want}
 			}
-			cacheIDs[p.Key] = id
+			known[p.Key] = cachedKey{id: id}
 		}
 		if _, err := put.ExecContext(ctx, cid, p.ID, c.Index, c.Start, c.End, id); err != nil {
 			return fmt.Errorf("piece %d of item %q: %w", c.Index, p.ID, err)

@@ -126,13 +126,8 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 	if err != nil {
 		return fmt.Errorf("store in collection %q of %s: %w", collection, s.path, err)
 	}
-	var vecOf map[salvo.Key][]float32 // the vectors by key, while spooling
-	if !spool.disabled {
-		vecOf = make(map[salvo.Key][]float32, len(entries))
-	}
-
-	cacheIDs := make(map[salvo.Key]int64, len(entries))
-	texts := make(map[salvo.Key]string, len(entries)) // for fields that hold the text
+	spooling := !spool.disabled
+	known := make(map[salvo.Key]cachedKey, len(entries))
 	ids, replaced, err := s.putEntries(ctx, tx, entries)
 	if err != nil {
 		return fmt.Errorf("store %d vectors in %s: %w", len(entries), s.path, err)
@@ -141,11 +136,7 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 	// or in other collections: not a change a spool can follow.
 	spool.broken = spool.broken || replaced
 	for i, e := range entries {
-		cacheIDs[e.Key] = ids[i]
-		texts[e.Key] = e.Text
-		if vecOf != nil {
-			vecOf[e.Key] = e.Vector
-		}
+		known[e.Key] = cachedKey{id: ids[i], text: e.Text, hasText: true, vec: e.Vector}
 	}
 
 	items, pieces := s.recordsOf(items)
@@ -157,11 +148,16 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 	byKey := tx.StmtContext(ctx, s.st.cacheByKey)
 	rows := itemRows{cid: cid, now: now} // the items' rows, written by upsertItems
 	var missing *salvo.NotCachedError
-	for _, it := range items {
-		id, ok := cacheIDs[it.Key]
+	for i := range items {
+		it := &items[i] // not a copy: its key's slice would move it to the heap
+		k, ok := known[it.Key]
 		if !ok {
-			var d int
+			var (
+				d  int
+				id int64
+			)
 			err := byKey.QueryRowContext(ctx, it.Key[:]).Scan(&id, &d)
+			k.id = id
 			if errors.Is(err, sql.ErrNoRows) {
 				// Removed by Collect since a lookup found it: say
 				// which, and store nothing.
@@ -177,38 +173,38 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 			if d != want {
 				return &salvo.DimensionError{Collection: collection, Have: d, Want: want}
 			}
-			cacheIDs[it.Key] = id
+			known[it.Key] = k
 		}
 		fields, at, refs := it.Fields, -1, ""
 		if len(fields) >= min(minTextInFields, minTextRef) {
-			text, ok := texts[it.Key]
-			if !ok {
-				if err := tx.StmtContext(ctx, s.st.cacheText).QueryRowContext(ctx, id).Scan(&text); err != nil {
+			if !k.hasText {
+				var text string
+				if err := tx.StmtContext(ctx, s.st.cacheText).QueryRowContext(ctx, k.id).Scan(&text); err != nil {
 					return fmt.Errorf("store item %q in collection %q of %s: %w", it.ID, collection, s.path, err)
 				}
-				texts[it.Key] = text
+				k.text, k.hasText = text, true
+				known[it.Key] = k
 			}
-			if rest, i, ok := splitText(fields, text); ok {
-				fields, at = rest, i
+			if rest, textAt, ok := splitText(fields, k.text); ok {
+				fields, at = rest, textAt
 			}
-			if rest, r, ok := splitRefs(fields, text); ok {
+			if rest, r, ok := splitRefs(fields, k.text); ok {
 				fields, refs = rest, r
 			}
 		}
-		rows.add(it.ID, id, fields, at, refs)
-		if vecOf != nil && !spool.broken {
-			v, ok := vecOf[it.Key]
-			if !ok {
-				if v, err = s.cachedVector(ctx, tx, id); err != nil {
+		rows.add(it.ID, k.id, fields, at, refs)
+		if spooling && !spool.broken {
+			if k.vec == nil {
+				if k.vec, err = s.cachedVector(ctx, tx, k.id); err != nil {
 					return fmt.Errorf("store item %q in collection %q of %s: %w", it.ID, collection, s.path, err)
 				}
-				vecOf[it.Key] = v
+				known[it.Key] = k
 			}
-			spool.add(it.ID, v)
+			spool.add(it.ID, k.vec)
 		}
 	}
 
-	if err := s.putPieces(ctx, tx, cid, collection, pieces, cacheIDs, &want, &missing); err != nil {
+	if err := s.putPieces(ctx, tx, cid, collection, pieces, known, &want, &missing); err != nil {
 		return fmt.Errorf("store in collection %q of %s: %w", collection, s.path, err)
 	}
 	if missing != nil {
@@ -233,6 +229,15 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 		return fmt.Errorf("store in collection %q of %s: %w", collection, s.path, err)
 	}
 	return nil
+}
+
+// cachedKey is what a Put knows of a key: its cache row, its text and its
+// vector, each once read (or given by the Put's entries).
+type cachedKey struct {
+	id      int64
+	text    string
+	hasText bool
+	vec     []float32
 }
 
 // cachedVector reads the vector of cache row id.
@@ -312,7 +317,7 @@ var upsertSizes = [...]int{256, 16, 1}
 
 // itemRows are the parameters of a Put's items, rowParams per item.
 type itemRows struct {
-	cid, now int64
+	cid, now any // int64 each, boxed once for all rows
 	args     []any
 }
 
