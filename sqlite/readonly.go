@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -61,6 +62,14 @@ func OpenReadOnly(path string) (*Store, error) {
 	s.r.SetMaxIdleConns(maxReaders)
 	s.r.SetConnMaxLifetime(0)
 	err = s.checkReadable(ctx)
+	if err != nil && cantOpen(err) && onReadOnlyFS(filepath.Dir(abs)) {
+		s.r.Close()
+		s.w.Close()
+		if err := s.openImmutable(abs, dsn); err != nil {
+			return nil, err
+		}
+		err = s.checkReadable(ctx)
+	}
 	if err == nil {
 		if err = s.st.prepare(ctx, s.w, s.r); err != nil {
 			err = s.openErr(err)
@@ -111,3 +120,66 @@ func (s *Store) checkReadable(ctx context.Context) error {
 func (s *Store) readOnlyErr(what string) error {
 	return fmt.Errorf("%s in %s: %w", what, s.path, salvo.ErrReadOnly)
 }
+
+// ErrReadOnlyFS is what a store opened on a read-only file system answers
+// to the one write a reading store makes (IndexWords), within a
+// *[NotWritableError].
+var ErrReadOnlyFS = errors.New("it is on a read-only file system")
+
+// openImmutable opens the database at abs, on a read-only file system, as
+// immutable. A database in WAL mode needs a -shm file beside it, which a
+// read-only file system cannot hold; as immutable, SQLite reads the
+// database file alone, without locks: right when nothing can change it,
+// and when no write-ahead log holds commits the file does not (salvo
+// folds the log into the file when its last connection closes).
+func (s *Store) openImmutable(abs, dsn string) error {
+	if fi, err := os.Stat(abs + "-wal"); err == nil && fi.Size() > 0 {
+		return &PendingLogError{Path: s.path, Log: s.path + "-wal"}
+	}
+	var err error
+	dsn += "&immutable=1"
+	if s.w, err = sql.Open("sqlite", dsn); err != nil {
+		return fmt.Errorf("open database %s: %w", s.path, err)
+	}
+	s.w.SetMaxOpenConns(1)
+	if s.r, err = sql.Open("sqlite", dsn); err != nil {
+		s.w.Close()
+		return fmt.Errorf("open database %s: %w", s.path, err)
+	}
+	s.r.SetMaxOpenConns(maxReaders)
+	s.r.SetMaxIdleConns(maxReaders)
+	s.r.SetConnMaxLifetime(0)
+	s.immutable = true
+	return nil
+}
+
+// PendingLogError is a database on a read-only file system whose
+// write-ahead log holds commits not yet in the database file: without its
+// -shm file SQLite cannot read the log, and the file alone would be an
+// older state.
+type PendingLogError struct {
+	Path string // the database, as given
+	Log  string // its write-ahead log
+}
+
+func (e *PendingLogError) Error() string {
+	return fmt.Sprintf("database %s is on a read-only file system and its write-ahead log %s holds commits not yet in it: "+
+		"open it once where it can be written (any salvo command folds the log in when it closes), then mount it read-only again", e.Path, e.Log)
+}
+
+// cantOpen says whether err is SQLite's "unable to open database file"
+// (or its read-only variant), what a WAL database whose -shm file cannot
+// be made gives.
+func cantOpen(err error) bool {
+	var se interface{ Code() int }
+	if !errors.As(err, &se) {
+		return false
+	}
+	code := se.Code()
+	return code&0xff == sqliteCantOpen || code == sqliteReadOnlyCantInit
+}
+
+const (
+	sqliteCantOpen         = 14
+	sqliteReadOnlyCantInit = sqliteReadOnly | 5<<8
+)

@@ -67,8 +67,9 @@ type Store struct {
 	r    *sql.DB // read-only connections
 	st   statements
 	// readOnly: opened with OpenReadOnly; every write is refused.
-	readOnly bool
-	files    vectorFiles // the vector files mapped (vecload.go)
+	// immutable: opened so on a read-only file system (readonly.go).
+	readOnly, immutable bool
+	files               vectorFiles // the vector files mapped (vecload.go)
 	// spool: the vectors stored since each collection's vector file was
 	// written (vecspool.go), under spoolMu.
 	spoolMu sync.Mutex

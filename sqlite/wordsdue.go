@@ -133,6 +133,9 @@ func (s *Store) indexWords(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	db := s.w
+	if s.immutable {
+		return 0, &NotWritableError{Path: s.path, Err: ErrReadOnlyFS}
+	}
 	if s.readOnly {
 		w, err := sql.Open("sqlite", s.uri+"?"+fmt.Sprintf("_pragma=busy_timeout(%d)", wordsBusy.Milliseconds())+"&_pragma=temp_store(2)&_txlock=immediate")
 		if err != nil {

@@ -32,6 +32,9 @@ func indexWords(ctx context.Context, st any, where string, stdio Stdio) string {
 	}
 	if _, err := wi.IndexWords(ctx); err != nil {
 		var nw *sqlite.NotWritableError
+		if errors.Is(err, sqlite.ErrReadOnlyFS) {
+			return fmt.Sprintf("the words of %d records stored since the last search by words are not searched: %s is on a read-only file system: search it by words once where it can be written, before it is mounted read-only, and they are indexed", due, where)
+		}
 		if errors.As(err, &nw) {
 			return fmt.Sprintf("the words of %d records stored since the last search by words are not searched: %s cannot be written (%v): search once as a user who can write it, and they are indexed", due, where, nw.Err)
 		}
