@@ -28,6 +28,9 @@ func TestNewSchemaIsMigratedSchema(t *testing.T) {
 	if len(want.objects) < 10 {
 		t.Fatalf("a new file has %d schema objects: %q", len(want.objects), want.objects)
 	}
+	if !slices.ContainsFunc(want.rows, func(r string) bool { return strings.HasPrefix(r, "item_words_fts_config: ") }) {
+		t.Errorf("a new file has no FTS5 settings among its rows: %q", want.rows)
+	}
 	if want.pragmas["user_version"] != fmt.Sprint(SchemaVersion) || want.pragmas["application_id"] != fmt.Sprint(applicationID) ||
 		want.pragmas["page_size"] != fmt.Sprint(PageSize) {
 		t.Errorf("a new file's pragmas: %v", want.pragmas)
@@ -50,6 +53,9 @@ func TestNewSchemaIsMigratedSchema(t *testing.T) {
 		got := schemaOf(t, path)
 		if !slices.Equal(got.objects, want.objects) {
 			t.Errorf("migrated from version %d, the schema differs from a new file's (newSchema must build what the steps build):\n%s", v, diffLines(got.objects, want.objects))
+		}
+		if !slices.Equal(got.rows, want.rows) {
+			t.Errorf("migrated from version %d, the tables hold other rows than a new file's:\n%s", v, diffLines(got.rows, want.rows))
 		}
 		for k, w := range want.pragmas {
 			if got.pragmas[k] != w {
@@ -83,6 +89,7 @@ func writeVersion(t *testing.T, path string, v int) {
 type schema struct {
 	objects []string          // sqlite_schema's rows in order, normalised
 	pragmas map[string]string // the file-wide settings
+	rows    []string          // the rows of every table, such as FTS5's settings
 }
 
 var (
@@ -117,6 +124,32 @@ func schemaOf(t *testing.T, path string) schema {
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
+	}
+	for _, o := range sc.objects {
+		var typ, name string
+		if _, err := fmt.Sscanf(o, "%s %s", &typ, &name); err != nil {
+			t.Fatal(err)
+		}
+		if typ != "table" || strings.HasPrefix(o, "table "+name+" ON "+name+": CREATE VIRTUAL TABLE") {
+			continue
+		}
+		rows, err := db.QueryContext(ctx, `SELECT * FROM "`+name+`"`)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			sc.rows = append(sc.rows, fmt.Sprintf("%s: %v", name, vals))
+		}
+		rows.Close()
 	}
 	sc.pragmas = map[string]string{}
 	for _, p := range []string{"user_version", "application_id", "page_size", "journal_mode", "encoding", "auto_vacuum"} {

@@ -16,6 +16,8 @@ const applicationID = 0x53414c56
 
 // migrations[i] takes the schema from version i to i+1; PRAGMA user_version
 // holds the version a database is at. Append new steps; never edit old ones.
+// A new file gets newSchema instead, which must build the same schema: a
+// new step changes newSchema too (TestNewSchemaIsMigratedSchema).
 //
 // Times are unix milliseconds. Vectors are little-endian float32 blobs. The
 // cache is shared by all collections, so the same text under a new ID or in
