@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 	"text/template/parse"
 	"unicode/utf8"
@@ -79,12 +80,15 @@ func parseError(text string, err error) error {
 }
 
 // notDefined is text/template's error for a name it takes for a function.
-var notDefined = regexp.MustCompile(`function "([A-Za-z_][A-Za-z0-9_]*)" not defined`)
+// Compiled at the first such error, not at every start.
+var notDefined = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`function "([A-Za-z_][A-Za-z0-9_]*)" not defined`)
+})
 
 // bareName is the name of an undefined function that an action of text
 // holds alone ({{title}}, {{ title | upper }}): a field without its dot.
 func bareName(text, msg string) string {
-	m := notDefined.FindStringSubmatch(msg)
+	m := notDefined().FindStringSubmatch(msg)
 	if m == nil {
 		return ""
 	}

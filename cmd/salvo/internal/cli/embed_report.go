@@ -35,13 +35,14 @@ type failureGroup struct {
 }
 
 // digits stands for the numbers in a reason, so that "row has 3 fields" and
-// "row has 4 fields" are one reason.
-var digits = regexp.MustCompile(`[0-9]+`)
+// "row has 4 fields" are one reason. Compiled when first needed: a run
+// without failures does not.
+var digits = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[0-9]+`) })
 
 func (t *failureTally) Fail(f engine.Failure) error {
 	f.Error = advise(f.Error, f.Err)
 	reason := reasonOf(f)
-	key := f.Stage + "\x00" + digits.ReplaceAllString(reason, "#")
+	key := f.Stage + "\x00" + digits().ReplaceAllString(reason, "#")
 	t.mu.Lock()
 	if t.groups == nil {
 		t.groups = map[string]*failureGroup{}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"iter"
 	"regexp"
+	"sync"
 
 	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/dbcatalog"
@@ -120,12 +121,14 @@ func (p *embedPlan) readDB(ctx context.Context, f *embedFlags, files []string, o
 	return nil
 }
 
-var fromTable = regexp.MustCompile(`(?is)\bfrom\s+(?:[\w"]+\.)?"?(\w+)`)
+// fromTable finds the first table a query reads from; compiled when a
+// query is first given.
+var fromTable = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?is)\bfrom\s+(?:[\w"]+\.)?"?(\w+)`) })
 
 // queryTable is the default collection of a query: the first table it
 // reads from, else "sql".
 func queryTable(query string) string {
-	if m := fromTable.FindStringSubmatch(query); m != nil {
+	if m := fromTable().FindStringSubmatch(query); m != nil {
 		return m[1]
 	}
 	return "sql"

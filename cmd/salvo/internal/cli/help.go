@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"unicode/utf8"
 
@@ -51,8 +52,9 @@ var embedFlagGroups = []flagGroup{
 var flagGroups = map[string][]flagGroup{"embed": embedFlagGroups}
 
 // usageStart is the first line of a flag's entry in pflag's FlagUsages:
-// "  -x, --name …" or "      --name …".
-var usageStart = regexp.MustCompile(`^\s+(?:-\S, )?--([^\s=\[]+)`)
+// "  -x, --name …" or "      --name …". The help's patterns are compiled
+// when help is first printed, not at every start.
+var usageStart = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s+(?:-\S, )?--([^\s=\[]+)`) })
 
 // printFlags writes the flags of command name: under the headings of its
 // flagGroups if it has any (with one column for all), a flag of no group
@@ -63,7 +65,7 @@ func printFlags(w io.Writer, name string, fs *pflag.FlagSet) {
 	var order []string
 	cur := ""
 	for _, line := range strings.SplitAfter(fs.FlagUsages(), "\n") {
-		if m := usageStart.FindStringSubmatch(line); m != nil {
+		if m := usageStart().FindStringSubmatch(line); m != nil {
 			cur = m[1]
 			order = append(order, cur)
 			line = align(line)
@@ -97,12 +99,12 @@ func printFlags(w io.Writer, name string, fs *pflag.FlagSet) {
 
 // usageColumns is a flag entry's first line: the flag and its value's
 // name, the padding, the usage.
-var usageColumns = regexp.MustCompile(`^(\s+(?:-\S, )?--\S+(?: \S+)?)( +)(\S)`)
+var usageColumns = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\s+(?:-\S, )?--\S+(?: \S+)?)( +)(\S)`) })
 
 // align pads a flag's first line for the characters of more than one byte
 // in its value's name (FIELD,…): pflag counts bytes, a terminal columns.
 func align(line string) string {
-	m := usageColumns.FindStringSubmatchIndex(line)
+	m := usageColumns().FindStringSubmatchIndex(line)
 	if m == nil {
 		return line
 	}
