@@ -157,7 +157,9 @@ func items(s *jsonscan.Scanner, l *list) bool {
 }
 
 // vectors puts the vectors in input order, checking that there is one for
-// each of n inputs.
+// each of n inputs. The base64 vectors are decoded into one allocation for
+// the whole answer; each vector's capacity is its length, so appending to
+// one cannot overwrite the next.
 func (l *list) vectors(n int) ([][]float32, error) {
 	if !l.HasData {
 		return nil, errors.New(`no "data" in the answer`)
@@ -166,8 +168,16 @@ func (l *list) vectors(n int) ([][]float32, error) {
 		return nil, fmt.Errorf("%d vectors for %d texts", len(l.Data), n)
 	}
 	positional := true
+	room, b64 := 0, false // floats the base64 vectors can take
 	for _, it := range l.Data {
 		positional = positional && !it.HasIndex
+		if it.Kind == 's' {
+			room, b64 = room+base64Floats(it.Base64), true
+		}
+	}
+	var slab []float32
+	if b64 {
+		slab = make([]float32, room) // not nil even if empty: no vector is nil
 	}
 	out := make([][]float32, n)
 	for i, it := range l.Data {
@@ -186,11 +196,11 @@ func (l *list) vectors(n int) ([][]float32, error) {
 		case 'f':
 			out[at] = it.Floats
 		case 's':
-			v, err := decodeBase64(it.Base64)
+			v, err := decodeBase64(slab[:base64Floats(it.Base64)], it.Base64)
 			if err != nil {
 				return nil, fmt.Errorf("item %d: %w", i, err)
 			}
-			out[at] = v
+			out[at], slab = v, slab[len(v):]
 		default:
 			return nil, fmt.Errorf("item %d has no embedding (want a list of numbers or base64)", i)
 		}
@@ -198,14 +208,24 @@ func (l *list) vectors(n int) ([][]float32, error) {
 	return out, nil
 }
 
-// decodeBase64 reads little-endian float32s from base64, padded or not,
-// straight into the vector's memory where the CPU is little-endian.
-func decodeBase64(s []byte) ([]float32, error) {
-	enc := base64.StdEncoding
+// base64Encoding is the encoding of a base64 embedding: padded or not.
+func base64Encoding(s []byte) *base64.Encoding {
 	if len(s)%4 != 0 {
-		enc = base64.RawStdEncoding
+		return base64.RawStdEncoding
 	}
-	out := make([]float32, (enc.DecodedLen(len(s))+3)/4)
+	return base64.StdEncoding
+}
+
+// base64Floats is the room decodeBase64 needs for s, in float32s.
+func base64Floats(s []byte) int {
+	return (base64Encoding(s).DecodedLen(len(s)) + 3) / 4
+}
+
+// decodeBase64 reads little-endian float32s from base64, padded or not,
+// into out (of base64Floats(s) values), straight into its memory where the
+// CPU is little-endian. It returns the start of out that holds them.
+func decodeBase64(out []float32, s []byte) ([]float32, error) {
+	enc := base64Encoding(s)
 	buf := f32le.Bytes(out) // out's own memory where the CPU is little-endian
 	m, err := decodeBase64Into(enc, buf, s)
 	if err != nil {

@@ -127,7 +127,8 @@ func TestDecodeBase64(t *testing.T) {
 		for i := range want {
 			want[i] = math.Float32frombits(r.Uint32())
 		}
-		got, err := decodeBase64([]byte(b64(want...)))
+		src := []byte(b64(want...))
+		got, err := decodeBase64(make([]float32, base64Floats(src)), src)
 		if err != nil || len(got) != dim || cap(got) != dim {
 			t.Fatalf("dim %d: len %d cap %d, %v", dim, len(got), cap(got), err)
 		}
@@ -135,6 +136,34 @@ func TestDecodeBase64(t *testing.T) {
 			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 				t.Fatalf("dim %d: element %d = %x, want %x", dim, i, math.Float32bits(got[i]), math.Float32bits(want[i]))
 			}
+		}
+	}
+}
+
+// TestVectorsShareOneSlab checks the base64 vectors of one answer, of
+// several sizes and out of order: values, and capacities that keep an
+// append to one from overwriting another.
+func TestVectorsShareOneSlab(t *testing.T) {
+	want := [][]float32{{1, 2, 3}, {}, {4}, {5, 6}}
+	body := `{"data":[{"index":3,"embedding":"` + b64(want[3]...) + `"},{"index":1,"embedding":""},` +
+		`{"index":0,"embedding":"` + strings.TrimRight(b64(want[0]...), "=") + `"},{"index":2,"embedding":"` + b64(want[2]...) + `"}]}`
+	l, err := decodeList([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := l.vectors(len(want))
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("vectors %v, %v; want %v", got, err, want)
+	}
+	for i, v := range got {
+		if v == nil || cap(v) != len(v) {
+			t.Fatalf("vector %d: nil %v, len %d, cap %d", i, v == nil, len(v), cap(v))
+		}
+		got[i] = append(v, 99)
+	}
+	for i, v := range got {
+		if !reflect.DeepEqual(v[:len(v)-1], want[i]) {
+			t.Fatalf("after appends, vector %d = %v, want %v", i, v[:len(v)-1], want[i])
 		}
 	}
 }
@@ -185,6 +214,7 @@ func BenchmarkDecodeOpenAI(b *testing.B) {
 		body := listBody(16, 768, form.base64)
 		b.Run("16x768-"+form.name, func(b *testing.B) {
 			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
 			for b.Loop() {
 				l, err := decodeList(body)
 				if err != nil {
