@@ -1,6 +1,7 @@
 package openai
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -15,7 +16,7 @@ type item struct {
 	Index    int
 	HasIndex bool
 	Kind     byte      // 'f': Floats, 's': Base64, 0: no usable embedding
-	Floats   []float32 // the embedding as JSON numbers
+	Floats   []float32 // the embedding as JSON numbers; with 's', decoded already
 	Base64   []byte    // the embedding as base64; may point into the body
 }
 
@@ -26,12 +27,12 @@ type list struct {
 	PromptTokens int
 }
 
-// decodeList reads an answer: {"data":[{"embedding":...,"index":i}],
-// "usage":{"prompt_tokens":n}}. It gives what encoding/json gives (but null
-// elements become NaN, see jsonscan.Float32); a fast path reads the usual
-// answer and hands anything unusual to encoding/json.
-func decodeList(body []byte) (*list, error) {
-	if l, ok := decodeListFast(body); ok {
+// decodeList reads an answer to n texts: {"data":[{"embedding":...,
+// "index":i}],"usage":{"prompt_tokens":n}}. It gives what encoding/json
+// gives (but null elements become NaN, see jsonscan.Float32); a fast path
+// reads the usual answer and hands anything unusual to encoding/json.
+func decodeList(body []byte, n int) (*list, error) {
+	if l, ok := decodeListFast(body, n); ok {
 		return l, nil
 	}
 	return decodeListJSON(body)
@@ -85,9 +86,13 @@ var (
 	itemFields = []string{"embedding", "index"}
 )
 
-func decodeListFast(body []byte) (*list, bool) {
+// decodeListFast is decodeList's fast path. Base64 vectors of the standard
+// alphabet, with no escapes, are decoded as they are read, n of them into
+// one allocation (see vectors).
+func decodeListFast(body []byte, n int) (*list, bool) {
 	s := jsonscan.NewScanner(body)
 	l := &list{}
+	slab := &slab{n: n}
 	usage := false
 	ok := s.Object(func(key []byte) bool {
 		switch string(key) {
@@ -96,7 +101,7 @@ func decodeListFast(body []byte) (*list, bool) {
 				return false
 			}
 			l.HasData = true
-			return items(s, l)
+			return items(s, l, slab)
 		case "usage":
 			if usage {
 				return false
@@ -119,7 +124,7 @@ func decodeListFast(body []byte) (*list, bool) {
 	return l, true
 }
 
-func items(s *jsonscan.Scanner, l *list) bool {
+func items(s *jsonscan.Scanner, l *list, slab *slab) bool {
 	l.Data = []item{}
 	dim := 0 // length of the last vector of numbers, to size the next
 	return s.Array(func() bool {
@@ -132,6 +137,10 @@ func items(s *jsonscan.Scanner, l *list) bool {
 				}
 				switch s.Peek() {
 				case '"':
+					if v, b, ok := plainBase64(s, slab); ok {
+						it.Kind, it.Base64, it.Floats = 's', b, v
+						return true
+					}
 					b, ok := s.String()
 					it.Kind, it.Base64 = 's', b
 					return ok
@@ -171,7 +180,7 @@ func (l *list) vectors(n int) ([][]float32, error) {
 	room, b64 := 0, false // floats the base64 vectors can take
 	for _, it := range l.Data {
 		positional = positional && !it.HasIndex
-		if it.Kind == 's' {
+		if it.Kind == 's' && it.Floats == nil {
 			room, b64 = room+base64Floats(it.Base64), true
 		}
 	}
@@ -196,6 +205,10 @@ func (l *list) vectors(n int) ([][]float32, error) {
 		case 'f':
 			out[at] = it.Floats
 		case 's':
+			if it.Floats != nil { // decoded as it was read
+				out[at] = it.Floats
+				break
+			}
 			v, err := decodeBase64(slab[:base64Floats(it.Base64)], it.Base64)
 			if err != nil {
 				return nil, fmt.Errorf("item %d: %w", i, err)
@@ -239,4 +252,66 @@ func decodeBase64(out []float32, s []byte) ([]float32, error) {
 		f32le.Decode(out, buf)
 	}
 	return out, nil
+}
+
+// slab hands out the memory of the vectors decodeListFast decodes: n
+// vectors as long as the first in one allocation, any other on its own.
+type slab struct {
+	n    int
+	free []float32 // nil until the first vector
+}
+
+// take returns room for a vector of k floats, its capacity its length, so
+// that appending to one vector cannot overwrite the next.
+func (sl *slab) take(k int) []float32 {
+	if sl.free == nil {
+		sl.free = make([]float32, k*max(sl.n, 1))
+	}
+	if k > len(sl.free) {
+		return make([]float32, k)
+	}
+	v := sl.free[:k:k]
+	sl.free = sl.free[k:]
+	return v
+}
+
+// plainBase64 decodes the string at s when it is base64 of the standard
+// alphabet (padded or not) with no escapes, and moves s past it: it returns
+// the vector and the string's bytes, a view into the document. Otherwise it
+// returns false and leaves s where it was.
+//
+// The decoding checks the string too: between the opening quote and the
+// next one, only the alphabet and padding decode, and those are a JSON
+// string that stands for itself. The base64 decoder's one leniency, line
+// breaks (which JSON does not allow raw in a string), is refused here.
+func plainBase64(s *jsonscan.Scanner, sl *slab) ([]float32, []byte, bool) {
+	rest := s.Unread()
+	if len(rest) == 0 || rest[0] != '"' {
+		return nil, nil, false
+	}
+	end := bytes.IndexByte(rest[1:], '"')
+	if end < 0 {
+		return nil, nil, false
+	}
+	src := rest[1 : 1+end]
+	out := sl.take(base64Floats(src))
+	buf := f32le.Bytes(out) // out's own memory where the CPU is little-endian
+	n, ok := decodeQuanta(buf, src)
+	if !ok {
+		return nil, nil, false
+	}
+	tail := src[n/6*8:]
+	if bytes.IndexByte(tail, '\n') >= 0 || bytes.IndexByte(tail, '\r') >= 0 {
+		return nil, nil, false
+	}
+	m, err := base64Encoding(src).Decode(buf[n:], tail)
+	if err != nil || (n+m)%4 != 0 {
+		return nil, nil, false
+	}
+	out = out[: (n+m)/4 : (n+m)/4]
+	if !f32le.Native {
+		f32le.Decode(out, buf)
+	}
+	s.Advance(end + 2)
+	return out, src, true
 }

@@ -281,3 +281,27 @@ func FuzzQuoted(f *testing.F) {
 		}
 	})
 }
+
+func TestUnreadAdvance(t *testing.T) {
+	s := NewScanner([]byte(`[ "ab" , 1]`))
+	if !s.Consume('[') {
+		t.Fatal("no [")
+	}
+	rest := s.Unread()
+	if string(rest) != `"ab" , 1]` {
+		t.Fatalf("Unread = %q", rest)
+	}
+	s.Advance(len(`"ab"`))
+	if more, ok := s.Next(']'); !more || !ok {
+		t.Fatalf("after Advance: Next = %v, %v", more, ok)
+	}
+	if v, ok := s.Int(); !ok || v != 1 || !s.Consume(']') || !s.End() {
+		t.Fatalf("after Advance: %d, %v", v, ok)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("Advance past the end did not panic")
+		}
+	}()
+	s.Advance(1)
+}
