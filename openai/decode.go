@@ -254,22 +254,25 @@ func decodeBase64(out []float32, s []byte) ([]float32, error) {
 	return out, nil
 }
 
-// slab hands out the memory of the vectors decodeListFast decodes: n
-// vectors as long as the first in one allocation, any other on its own.
+// slab hands out the memory of the vectors decodeListFast decodes, several
+// in one allocation: n vectors in all, in allocations of up to slabBytes.
 type slab struct {
-	n    int
-	free []float32 // nil until the first vector
+	n    int       // vectors not handed out yet
+	free []float32 // room left in the current allocation
 }
+
+// slabBytes bounds one allocation of vectors: Go's largest small object.
+// Larger ones come from fresh pages more often (a page fault per 4 KiB),
+// which costs more than the allocations saved.
+const slabBytes = 32 << 10
 
 // take returns room for a vector of k floats, its capacity its length, so
 // that appending to one vector cannot overwrite the next.
 func (sl *slab) take(k int) []float32 {
-	if sl.free == nil {
-		sl.free = make([]float32, k*max(sl.n, 1))
-	}
 	if k > len(sl.free) {
-		return make([]float32, k)
+		sl.free = make([]float32, k*max(1, min(sl.n, slabBytes/4/max(k, 1))))
 	}
+	sl.n--
 	v := sl.free[:k:k]
 	sl.free = sl.free[k:]
 	return v

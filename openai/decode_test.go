@@ -200,6 +200,31 @@ func TestVectorsShareOneSlab(t *testing.T) {
 	}
 }
 
+// TestVectorsAcrossSlabs decodes more vectors than one slab allocation
+// takes and checks them against encoding/json's.
+func TestVectorsAcrossSlabs(t *testing.T) {
+	const n, dim = 40, 768
+	body := listBody(n, dim, true)
+	l, ok := decodeListFast(body, n)
+	if !ok {
+		t.Fatal("fast path refused the answer")
+	}
+	got, err := l.vectors(n)
+	ref, refErr := decodeListJSON(body)
+	if refErr != nil {
+		t.Fatal(refErr)
+	}
+	want, wantErr := ref.vectors(n)
+	if !sameVectors(got, err, want, wantErr) {
+		t.Fatalf("vectors differ from encoding/json's: %v, %v", err, wantErr)
+	}
+	for i, v := range got {
+		if cap(v) != dim {
+			t.Fatalf("vector %d: cap %d, want %d", i, cap(v), dim)
+		}
+	}
+}
+
 func FuzzDecodeOpenAI(f *testing.F) {
 	f.Add([]byte(`{"data":[{"embedding":"` + b64(1, 2) + `","index":0}],"usage":{"prompt_tokens":2}}`))
 	f.Add([]byte(`{"data":[{"embedding":[0.5,-1e-3],"index":1},{"embedding":[],"index":0}],"model":"m"}`))
