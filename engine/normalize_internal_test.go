@@ -83,3 +83,50 @@ func BenchmarkNormalize(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkNormalizeUnit checks one 768-dimension vector at unit length
+// already, as servers answer them.
+func BenchmarkNormalizeUnit(b *testing.B) {
+	r := rand.New(rand.NewPCG(7, 8))
+	v := make([]float32, 768)
+	for i := range v {
+		v[i] = float32(r.NormFloat64())
+	}
+	if err := normalize(v); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := normalize(v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// normalize leaves vectors near unit length exactly as normalizeEach does,
+// on both sides of its 1e-6 threshold.
+func TestNormalizeNearUnit(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for i := range 4000 {
+		v := make([]float32, 1+r.IntN(1536))
+		for j := range v {
+			v[j] = float32(r.NormFloat64())
+		}
+		normalizeEach(v) // unit length, or within rounding of it
+		// Off by up to a few times the threshold, either way.
+		scale := float32(1 + (r.Float64()-0.5)*4e-6)
+		for j := range v {
+			v[j] *= scale
+		}
+		got, want := append([]float32(nil), v...), append([]float32(nil), v...)
+		gotErr, wantErr := normalize(got), normalizeEach(want)
+		if (gotErr == nil) != (wantErr == nil) {
+			t.Fatalf("vector %d: error %v, want %v", i, gotErr, wantErr)
+		}
+		for j := range got {
+			if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+				t.Fatalf("vector %d (scale %v), value %d: %v, want %v", i, scale, j, got[j], want[j])
+			}
+		}
+	}
+}

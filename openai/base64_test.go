@@ -65,7 +65,7 @@ func BenchmarkDecodeBase64(b *testing.B) {
 	b.SetBytes(int64(len(src)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := decodeBase64(src); err != nil {
+		if _, err := decodeBase64(make([]float32, base64Floats(src)), src); err != nil {
 			b.Fatal(err)
 		}
 	}

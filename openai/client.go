@@ -196,7 +196,7 @@ func (c *Client) embed(ctx context.Context, texts []string, tail []byte) (*salvo
 		return nil, err
 	}
 	defer r.Release()
-	list, err := decodeList(r.Body)
+	list, err := decodeList(r.Body, len(texts))
 	if err != nil {
 		return nil, httpx.InvalidResponse(c.endpoint, r, "not an embeddings list: "+err.Error())
 	}

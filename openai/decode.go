@@ -1,6 +1,7 @@
 package openai
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -15,7 +16,7 @@ type item struct {
 	Index    int
 	HasIndex bool
 	Kind     byte      // 'f': Floats, 's': Base64, 0: no usable embedding
-	Floats   []float32 // the embedding as JSON numbers
+	Floats   []float32 // the embedding as JSON numbers; with 's', decoded already
 	Base64   []byte    // the embedding as base64; may point into the body
 }
 
@@ -26,12 +27,12 @@ type list struct {
 	PromptTokens int
 }
 
-// decodeList reads an answer: {"data":[{"embedding":...,"index":i}],
-// "usage":{"prompt_tokens":n}}. It gives what encoding/json gives (but null
-// elements become NaN, see jsonscan.Float32); a fast path reads the usual
-// answer and hands anything unusual to encoding/json.
-func decodeList(body []byte) (*list, error) {
-	if l, ok := decodeListFast(body); ok {
+// decodeList reads an answer to n texts: {"data":[{"embedding":...,
+// "index":i}],"usage":{"prompt_tokens":n}}. It gives what encoding/json
+// gives (but null elements become NaN, see jsonscan.Float32); a fast path
+// reads the usual answer and hands anything unusual to encoding/json.
+func decodeList(body []byte, n int) (*list, error) {
+	if l, ok := decodeListFast(body, n); ok {
 		return l, nil
 	}
 	return decodeListJSON(body)
@@ -85,9 +86,13 @@ var (
 	itemFields = []string{"embedding", "index"}
 )
 
-func decodeListFast(body []byte) (*list, bool) {
+// decodeListFast is decodeList's fast path. Base64 vectors of the standard
+// alphabet, with no escapes, are decoded as they are read, n of them into
+// one allocation (see vectors).
+func decodeListFast(body []byte, n int) (*list, bool) {
 	s := jsonscan.NewScanner(body)
 	l := &list{}
+	slab := &slab{n: n}
 	usage := false
 	ok := s.Object(func(key []byte) bool {
 		switch string(key) {
@@ -96,7 +101,7 @@ func decodeListFast(body []byte) (*list, bool) {
 				return false
 			}
 			l.HasData = true
-			return items(s, l)
+			return items(s, l, slab)
 		case "usage":
 			if usage {
 				return false
@@ -119,7 +124,7 @@ func decodeListFast(body []byte) (*list, bool) {
 	return l, true
 }
 
-func items(s *jsonscan.Scanner, l *list) bool {
+func items(s *jsonscan.Scanner, l *list, slab *slab) bool {
 	l.Data = []item{}
 	dim := 0 // length of the last vector of numbers, to size the next
 	return s.Array(func() bool {
@@ -132,6 +137,10 @@ func items(s *jsonscan.Scanner, l *list) bool {
 				}
 				switch s.Peek() {
 				case '"':
+					if v, b, ok := plainBase64(s, slab); ok {
+						it.Kind, it.Base64, it.Floats = 's', b, v
+						return true
+					}
 					b, ok := s.String()
 					it.Kind, it.Base64 = 's', b
 					return ok
@@ -157,7 +166,9 @@ func items(s *jsonscan.Scanner, l *list) bool {
 }
 
 // vectors puts the vectors in input order, checking that there is one for
-// each of n inputs.
+// each of n inputs. The base64 vectors are decoded into one allocation for
+// the whole answer; each vector's capacity is its length, so appending to
+// one cannot overwrite the next.
 func (l *list) vectors(n int) ([][]float32, error) {
 	if !l.HasData {
 		return nil, errors.New(`no "data" in the answer`)
@@ -166,8 +177,16 @@ func (l *list) vectors(n int) ([][]float32, error) {
 		return nil, fmt.Errorf("%d vectors for %d texts", len(l.Data), n)
 	}
 	positional := true
+	room, b64 := 0, false // floats the base64 vectors can take
 	for _, it := range l.Data {
 		positional = positional && !it.HasIndex
+		if it.Kind == 's' && it.Floats == nil {
+			room, b64 = room+base64Floats(it.Base64), true
+		}
+	}
+	var slab []float32
+	if b64 {
+		slab = make([]float32, room) // not nil even if empty: no vector is nil
 	}
 	out := make([][]float32, n)
 	for i, it := range l.Data {
@@ -186,11 +205,15 @@ func (l *list) vectors(n int) ([][]float32, error) {
 		case 'f':
 			out[at] = it.Floats
 		case 's':
-			v, err := decodeBase64(it.Base64)
+			if it.Floats != nil { // decoded as it was read
+				out[at] = it.Floats
+				break
+			}
+			v, err := decodeBase64(slab[:base64Floats(it.Base64)], it.Base64)
 			if err != nil {
 				return nil, fmt.Errorf("item %d: %w", i, err)
 			}
-			out[at] = v
+			out[at], slab = v, slab[len(v):]
 		default:
 			return nil, fmt.Errorf("item %d has no embedding (want a list of numbers or base64)", i)
 		}
@@ -198,14 +221,24 @@ func (l *list) vectors(n int) ([][]float32, error) {
 	return out, nil
 }
 
-// decodeBase64 reads little-endian float32s from base64, padded or not,
-// straight into the vector's memory where the CPU is little-endian.
-func decodeBase64(s []byte) ([]float32, error) {
-	enc := base64.StdEncoding
+// base64Encoding is the encoding of a base64 embedding: padded or not.
+func base64Encoding(s []byte) *base64.Encoding {
 	if len(s)%4 != 0 {
-		enc = base64.RawStdEncoding
+		return base64.RawStdEncoding
 	}
-	out := make([]float32, (enc.DecodedLen(len(s))+3)/4)
+	return base64.StdEncoding
+}
+
+// base64Floats is the room decodeBase64 needs for s, in float32s.
+func base64Floats(s []byte) int {
+	return (base64Encoding(s).DecodedLen(len(s)) + 3) / 4
+}
+
+// decodeBase64 reads little-endian float32s from base64, padded or not,
+// into out (of base64Floats(s) values), straight into its memory where the
+// CPU is little-endian. It returns the start of out that holds them.
+func decodeBase64(out []float32, s []byte) ([]float32, error) {
+	enc := base64Encoding(s)
 	buf := f32le.Bytes(out) // out's own memory where the CPU is little-endian
 	m, err := decodeBase64Into(enc, buf, s)
 	if err != nil {
@@ -219,4 +252,69 @@ func decodeBase64(s []byte) ([]float32, error) {
 		f32le.Decode(out, buf)
 	}
 	return out, nil
+}
+
+// slab hands out the memory of the vectors decodeListFast decodes, several
+// in one allocation: n vectors in all, in allocations of up to slabBytes.
+type slab struct {
+	n    int       // vectors not handed out yet
+	free []float32 // room left in the current allocation
+}
+
+// slabBytes bounds one allocation of vectors: Go's largest small object.
+// Larger ones come from fresh pages more often (a page fault per 4 KiB),
+// which costs more than the allocations saved.
+const slabBytes = 32 << 10
+
+// take returns room for a vector of k floats, its capacity its length, so
+// that appending to one vector cannot overwrite the next.
+func (sl *slab) take(k int) []float32 {
+	if k > len(sl.free) {
+		sl.free = make([]float32, k*max(1, min(sl.n, slabBytes/4/max(k, 1))))
+	}
+	sl.n--
+	v := sl.free[:k:k]
+	sl.free = sl.free[k:]
+	return v
+}
+
+// plainBase64 decodes the string at s when it is base64 of the standard
+// alphabet (padded or not) with no escapes, and moves s past it: it returns
+// the vector and the string's bytes, a view into the document. Otherwise it
+// returns false and leaves s where it was.
+//
+// The decoding checks the string too: between the opening quote and the
+// next one, only the alphabet and padding decode, and those are a JSON
+// string that stands for itself. The base64 decoder's one leniency, line
+// breaks (which JSON does not allow raw in a string), is refused here.
+func plainBase64(s *jsonscan.Scanner, sl *slab) ([]float32, []byte, bool) {
+	rest := s.Unread()
+	if len(rest) == 0 || rest[0] != '"' {
+		return nil, nil, false
+	}
+	end := bytes.IndexByte(rest[1:], '"')
+	if end < 0 {
+		return nil, nil, false
+	}
+	src := rest[1 : 1+end]
+	out := sl.take(base64Floats(src))
+	buf := f32le.Bytes(out) // out's own memory where the CPU is little-endian
+	n, ok := decodeQuanta(buf, src)
+	if !ok {
+		return nil, nil, false
+	}
+	tail := src[n/6*8:]
+	if bytes.IndexByte(tail, '\n') >= 0 || bytes.IndexByte(tail, '\r') >= 0 {
+		return nil, nil, false
+	}
+	m, err := base64Encoding(src).Decode(buf[n:], tail)
+	if err != nil || (n+m)%4 != 0 {
+		return nil, nil, false
+	}
+	out = out[: (n+m)/4 : (n+m)/4]
+	if !f32le.Native {
+		f32le.Decode(out, buf)
+	}
+	s.Advance(end + 2)
+	return out, src, true
 }

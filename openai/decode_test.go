@@ -26,8 +26,13 @@ func sameItems(a, b []item) bool {
 	}
 	for i := range a {
 		x, y := a[i], b[i]
-		if x.Index != y.Index || x.HasIndex != y.HasIndex || x.Kind != y.Kind || !bytes.Equal(x.Base64, y.Base64) ||
-			len(x.Floats) != len(y.Floats) || (x.Floats == nil) != (y.Floats == nil) {
+		if x.Index != y.Index || x.HasIndex != y.HasIndex || x.Kind != y.Kind || !bytes.Equal(x.Base64, y.Base64) {
+			return false
+		}
+		if x.Kind == 's' {
+			continue // the fast path may have decoded it: see sameVectors
+		}
+		if len(x.Floats) != len(y.Floats) || (x.Floats == nil) != (y.Floats == nil) {
 			return false
 		}
 		for j := range x.Floats {
@@ -39,10 +44,30 @@ func sameItems(a, b []item) bool {
 	return true
 }
 
-// checkDecodeList compares the fast path with encoding/json on body.
-func checkDecodeList(t *testing.T, body []byte) (fastOK bool) {
+// sameVectors reports whether two results of vectors are the same, bit for
+// bit, errors included.
+func sameVectors(a [][]float32, aErr error, b [][]float32, bErr error) bool {
+	if (aErr == nil) != (bErr == nil) || aErr != nil && aErr.Error() != bErr.Error() || len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if len(a[i]) != len(b[i]) || (a[i] == nil) != (b[i] == nil) {
+			return false
+		}
+		for j := range a[i] {
+			if math.Float32bits(a[i][j]) != math.Float32bits(b[i][j]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// checkDecodeList compares the fast path with encoding/json on body, an
+// answer to n texts: the lists, and the vectors they give.
+func checkDecodeList(t *testing.T, body []byte, n int) (fastOK bool) {
 	t.Helper()
-	fast, ok := decodeListFast(body)
+	fast, ok := decodeListFast(body, n)
 	ref, refErr := decodeListJSON(body)
 	if !ok {
 		return false
@@ -52,6 +77,11 @@ func checkDecodeList(t *testing.T, body []byte) (fastOK bool) {
 	}
 	if fast.HasData != ref.HasData || fast.PromptTokens != ref.PromptTokens || !sameItems(fast.Data, ref.Data) {
 		t.Fatalf("%q:\nfast %+v\njson %+v", body, fast, ref)
+	}
+	fv, fErr := fast.vectors(n)
+	rv, rErr := ref.vectors(n)
+	if !sameVectors(fv, fErr, rv, rErr) {
+		t.Fatalf("%q: vectors of %d texts:\nfast %v, %v\njson %v, %v", body, n, fv, fErr, rv, rErr)
 	}
 	return true
 }
@@ -75,6 +105,8 @@ func TestDecodeList(t *testing.T) {
 		{"out of order", `{"data":[{"index":2,"embedding":[3]},{"index":0,"embedding":[1]},{"index":1,"embedding":[2]}]}`, 3, [][]float32{{1}, {2}, {3}}, "", true},
 		{"no indexes", `{"data":[{"embedding":[1]},{"embedding":[2]}]}`, 2, [][]float32{{1}, {2}}, "", true},
 		{"unpadded base64", `{"data":[{"embedding":"` + strings.TrimRight(b64(1, 2, 3), "=") + `"}]}`, 1, [][]float32{{1, 2, 3}}, "", true},
+		{"raw line break in base64", "{\"data\":[{\"embedding\":\"" + b64(1, 2, 3)[:8] + "\n" + b64(1, 2, 3)[8:] + "\"}]}", 1, nil, "invalid character", false},
+		{"escaped quote after base64", `{"data":[{"embedding":"` + b64(1, 2) + `\"","index":0}]}`, 1, nil, "not base64", false},
 		{"escaped base64", `{"data":[{"embedding":"` + strings.ReplaceAll(b64(1, slashy), "/", `\/`) + `"}]}`, 1, [][]float32{{1, slashy}}, "", false},
 		{"null in floats", `{"data":[{"embedding":[1,null],"index":0}]}`, 1, nil, "", true},
 		{"count", `{"data":[{"embedding":[1],"index":0}]}`, 2, nil, "1 vectors for 2 texts", true},
@@ -93,10 +125,10 @@ func TestDecodeList(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if fast := checkDecodeList(t, []byte(tt.body)); fast != tt.wantFast {
+			if fast := checkDecodeList(t, []byte(tt.body), tt.n); fast != tt.wantFast {
 				t.Errorf("fast path took it: %v, want %v", fast, tt.wantFast)
 			}
-			l, err := decodeList([]byte(tt.body))
+			l, err := decodeList([]byte(tt.body), tt.n)
 			var got [][]float32
 			if err == nil {
 				got, err = l.vectors(tt.n)
@@ -127,7 +159,8 @@ func TestDecodeBase64(t *testing.T) {
 		for i := range want {
 			want[i] = math.Float32frombits(r.Uint32())
 		}
-		got, err := decodeBase64([]byte(b64(want...)))
+		src := []byte(b64(want...))
+		got, err := decodeBase64(make([]float32, base64Floats(src)), src)
 		if err != nil || len(got) != dim || cap(got) != dim {
 			t.Fatalf("dim %d: len %d cap %d, %v", dim, len(got), cap(got), err)
 		}
@@ -139,15 +172,73 @@ func TestDecodeBase64(t *testing.T) {
 	}
 }
 
+// TestVectorsShareOneSlab checks the base64 vectors of one answer, of
+// several sizes and out of order: values, and capacities that keep an
+// append to one from overwriting another.
+func TestVectorsShareOneSlab(t *testing.T) {
+	want := [][]float32{{1, 2, 3}, {}, {4}, {5, 6}}
+	body := `{"data":[{"index":3,"embedding":"` + b64(want[3]...) + `"},{"index":1,"embedding":""},` +
+		`{"index":0,"embedding":"` + strings.TrimRight(b64(want[0]...), "=") + `"},{"index":2,"embedding":"` + b64(want[2]...) + `"}]}`
+	l, err := decodeList([]byte(body), len(want))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := l.vectors(len(want))
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("vectors %v, %v; want %v", got, err, want)
+	}
+	for i, v := range got {
+		if v == nil || cap(v) != len(v) {
+			t.Fatalf("vector %d: nil %v, len %d, cap %d", i, v == nil, len(v), cap(v))
+		}
+		got[i] = append(v, 99)
+	}
+	for i, v := range got {
+		if !reflect.DeepEqual(v[:len(v)-1], want[i]) {
+			t.Fatalf("after appends, vector %d = %v, want %v", i, v[:len(v)-1], want[i])
+		}
+	}
+}
+
+// TestVectorsAcrossSlabs decodes more vectors than one slab allocation
+// takes and checks them against encoding/json's.
+func TestVectorsAcrossSlabs(t *testing.T) {
+	const n, dim = 40, 768
+	body := listBody(n, dim, true)
+	l, ok := decodeListFast(body, n)
+	if !ok {
+		t.Fatal("fast path refused the answer")
+	}
+	got, err := l.vectors(n)
+	ref, refErr := decodeListJSON(body)
+	if refErr != nil {
+		t.Fatal(refErr)
+	}
+	want, wantErr := ref.vectors(n)
+	if !sameVectors(got, err, want, wantErr) {
+		t.Fatalf("vectors differ from encoding/json's: %v, %v", err, wantErr)
+	}
+	for i, v := range got {
+		if cap(v) != dim {
+			t.Fatalf("vector %d: cap %d, want %d", i, cap(v), dim)
+		}
+	}
+}
+
 func FuzzDecodeOpenAI(f *testing.F) {
 	f.Add([]byte(`{"data":[{"embedding":"` + b64(1, 2) + `","index":0}],"usage":{"prompt_tokens":2}}`))
 	f.Add([]byte(`{"data":[{"embedding":[0.5,-1e-3],"index":1},{"embedding":[],"index":0}],"model":"m"}`))
 	f.Add([]byte(`{"data":[{"embedding":null}],"usage":null}`))
 	f.Add([]byte(`{"DATA":[{"EMBEDDING":"AA=="}]}`))
 	f.Add([]byte(`{"data":[{"embedding":"AAA\/"}],"x":[{"y":"\u00e9"}]}`))
+	f.Add([]byte("{\"data\":[{\"embedding\":\"AAAAAAAAAAA\nA\"}]}"))
+	f.Add([]byte(`{"data":[{"embedding":"AAAAAAAA\"},{\"embedding\":\"AAAA"}]}`))
+	f.Add([]byte(`{"data":[{"embedding":"` + b64(1) + `"},{"embedding":"` + b64(1, 2, 3) + `"},{"embedding":"AAAA=AAA"}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		checkDecodeList(t, body)
-		if l, err := decodeList(body); err == nil {
+		for n := range 3 {
+			checkDecodeList(t, body, n)
+		}
+		if l, err := decodeList(body, 1); err == nil {
 			l.vectors(len(l.Data)) // must not panic
 		}
 	})
@@ -185,8 +276,9 @@ func BenchmarkDecodeOpenAI(b *testing.B) {
 		body := listBody(16, 768, form.base64)
 		b.Run("16x768-"+form.name, func(b *testing.B) {
 			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
 			for b.Loop() {
-				l, err := decodeList(body)
+				l, err := decodeList(body, 16)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -54,6 +54,44 @@ func SharedClient() *http.Client { return sharedClient() }
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
+// Every garbage collection empties bufPool, and a run collects garbage
+// every few answers: the next answer then gets fresh memory, which Go
+// zeroes and the kernel maps a page at a time. So up to freeMax buffers of
+// up to freeBufMax bytes are kept in free, which collections leave alone,
+// and only the others go to bufPool.
+const (
+	freeMax    = 8
+	freeBufMax = 8 << 20
+)
+
+var free = make(chan *bytes.Buffer, freeMax)
+
+// getBuf returns an empty buffer for an answer.
+func getBuf() *bytes.Buffer {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return bufPool.Get().(*bytes.Buffer)
+	}
+}
+
+// putBuf keeps b for a later answer, unless it is larger than poolMax.
+func putBuf(b *bytes.Buffer) {
+	if b.Cap() > poolMax {
+		return
+	}
+	b.Reset()
+	if b.Cap() <= freeBufMax {
+		select {
+		case free <- b:
+			return
+		default:
+		}
+	}
+	bufPool.Put(b)
+}
+
 // Response is an answer read in full. Body is valid until Release.
 type Response struct {
 	StatusCode int
@@ -68,10 +106,7 @@ func (r *Response) Release() {
 	if r == nil || r.buf == nil {
 		return
 	}
-	if r.buf.Cap() <= poolMax {
-		r.buf.Reset()
-		bufPool.Put(r.buf)
-	}
+	putBuf(r.buf)
 	r.buf, r.Body = nil, nil
 }
 
@@ -94,7 +129,7 @@ func Do(hc *http.Client, req *http.Request, model string, limit int64) (*Respons
 		return nil, tooLarge(endpoint, resp.ContentLength, limit)
 	}
 
-	buf := bufPool.Get().(*bytes.Buffer)
+	buf := getBuf()
 	if n := resp.ContentLength; n > 0 {
 		buf.Grow(int(n) + bytes.MinRead)
 	}

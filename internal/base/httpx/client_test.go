@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -146,5 +147,37 @@ func TestStream(t *testing.T) {
 	var se *salvo.StatusError
 	if !errors.As(err, &se) || se.StatusCode != 500 || se.Message != "pull model manifest: file does not exist" {
 		t.Errorf("fail: got %#v", err)
+	}
+}
+
+// TestDoKeepsBuffersAcrossGC checks that an answer's buffer outlives
+// garbage collections (which empty a sync.Pool): the next answer of the
+// same size allocates no new one.
+func TestDoKeepsBuffersAcrossGC(t *testing.T) {
+	const size = 1 << 20
+	body := strings.Repeat("x", size)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, body)
+	}))
+	defer srv.Close()
+	for len(free) > 0 { // smaller buffers of other tests
+		<-free
+	}
+	do := func() {
+		r, err := Do(srv.Client(), get(t, context.Background(), srv.URL), "m", 2*size)
+		if err != nil || len(r.Body) != size {
+			t.Fatalf("Do: %v", err)
+		}
+		r.Release()
+	}
+	do()
+	runtime.GC()
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	do()
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n >= size/2 {
+		t.Errorf("an answer of %d bytes after two collections allocated %d bytes: its buffer was not kept", size, n)
 	}
 }

@@ -1,6 +1,7 @@
 package jsonscan
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"strconv"
@@ -135,6 +136,20 @@ func (s *Scanner) Float32() (float32, bool) {
 // only move the exponent.
 func digits(b []byte, i int, mant uint64) (next int, m uint64, over bool) {
 	const room = (math.MaxUint64 - 9) / 10
+	// Eight digits at a time while mant has room for them: vectors' numbers
+	// have about ten.
+	for i+8 <= len(b) && mant < 1e11 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		if x&0xF0F0F0F0F0F0F0F0|(x+0x0606060606060606)&0xF0F0F0F0F0F0F0F0>>4 != 0x3333333333333333 {
+			break // not eight digits
+		}
+		// The first digit is the low byte: pair, then quad, then all.
+		x = (x & 0x0F0F0F0F0F0F0F0F) * (10<<8 + 1) >> 8
+		x = (x & 0x00FF00FF00FF00FF) * (100<<16 + 1) >> 16
+		x = (x & 0x0000FFFF0000FFFF) * (10000<<32 + 1) >> 32
+		mant = mant*1e8 + x
+		i += 8
+	}
 	for ; i < len(b); i++ {
 		c := b[i] - '0'
 		if c > 9 {

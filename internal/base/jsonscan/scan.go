@@ -65,6 +65,23 @@ func (s *Scanner) Peek() byte {
 	return 0
 }
 
+// Unread skips whitespace and returns the rest of the document, a view
+// into it, for a caller that reads the next value itself; it then moves
+// past what it read with [Scanner.Advance].
+func (s *Scanner) Unread() []byte {
+	s.ws()
+	return s.b[s.i:]
+}
+
+// Advance moves n bytes on, past a value read from [Scanner.Unread]; n must
+// be at most the length Unread returned.
+func (s *Scanner) Advance(n int) {
+	if n < 0 || n > len(s.b)-s.i {
+		panic("jsonscan: Advance past the end of the document")
+	}
+	s.i += n
+}
+
 // End reports whether only whitespace is left.
 func (s *Scanner) End() bool {
 	s.ws()

@@ -181,7 +181,8 @@ func TestSkip(t *testing.T) {
 }
 
 func FuzzFloats(f *testing.F) {
-	for _, s := range []string{`[]`, `[1,2.5,-3e-2]`, `[0.1,-0]`, `[1e39]`, `[1.0000000596046448]`, `[01]`, `[null]`} {
+	for _, s := range []string{`[]`, `[1,2.5,-3e-2]`, `[0.1,-0]`, `[1e39]`, `[1.0000000596046448]`, `[01]`, `[null]`,
+		`[0.004034635,-0.00031096983,12345678.87654321e-3]`, `[0.1234567890123456789012345]`, `[123456789012345678901234,99999999999999999999]`, `[0.00000000000000000001234567891]`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, doc []byte) { checkFloats(t, doc) })
@@ -280,4 +281,28 @@ func FuzzQuoted(f *testing.F) {
 			t.Fatalf("Quoted says %q is plain; encoding/json decodes it to %q", q, v)
 		}
 	})
+}
+
+func TestUnreadAdvance(t *testing.T) {
+	s := NewScanner([]byte(`[ "ab" , 1]`))
+	if !s.Consume('[') {
+		t.Fatal("no [")
+	}
+	rest := s.Unread()
+	if string(rest) != `"ab" , 1]` {
+		t.Fatalf("Unread = %q", rest)
+	}
+	s.Advance(len(`"ab"`))
+	if more, ok := s.Next(']'); !more || !ok {
+		t.Fatalf("after Advance: Next = %v, %v", more, ok)
+	}
+	if v, ok := s.Int(); !ok || v != 1 || !s.Consume(']') || !s.End() {
+		t.Fatalf("after Advance: %d, %v", v, ok)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("Advance past the end did not panic")
+		}
+	}()
+	s.Advance(1)
 }

@@ -2,7 +2,9 @@ package jsonstr
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func checkAppendString(t *testing.T, s string) {
@@ -49,4 +51,97 @@ func FuzzAppendString(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(checkAppendString)
+}
+
+// refAppendString is AppendString as it was written before its eight-byte
+// scan: a byte at a time. Its output must be the same, byte for byte.
+func refAppendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+func FuzzAppendStringBytes(f *testing.F) {
+	for _, s := range []string{"", "plain text of more than eight bytes", "0123456\"89abcdef\\", "\x00\x1f\x20\x7f\x80",
+		"long line\nwith a tab\tand \xff a bad byte, \u2028 and 漢字 past eight bytes"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, want := AppendString([]byte("x"), s), refAppendString([]byte("x"), s)
+		if string(got) != string(want) {
+			t.Fatalf("AppendString(%q) = %s, byte-wise = %s", s, got, want)
+		}
+	})
+}
+
+// benchTexts is a request's worth of catalog texts: mostly plain ASCII,
+// some punctuation to escape and a few words of other scripts.
+func benchTexts() []string {
+	const sentence = `Elias Alder, an exiled chef in Trieste, has kept a "low profile" for years until a crumbling family restaurant changes everything. `
+	texts := make([]string, 64)
+	for i := range texts {
+		t := "Orbit & Inheritance (1962). Comedy, Drama. " + strings.Repeat(sentence, 3)
+		if i%8 == 0 {
+			t += "Café Müller — 漢字.\n"
+		}
+		texts[i] = t
+	}
+	return texts
+}
+
+func BenchmarkAppendString(b *testing.B) {
+	texts := benchTexts()
+	buf := make([]byte, 0, StringsLen(texts))
+	n := 0
+	for _, t := range texts {
+		n += len(t)
+	}
+	b.SetBytes(int64(n))
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = buf[:0]
+		for _, t := range texts {
+			buf = AppendString(buf, t)
+		}
+	}
 }
