@@ -1,6 +1,9 @@
 package source
 
 import (
+	"bytes"
+	"unicode/utf8"
+
 	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/internal/base/jsonscan"
 )
@@ -68,7 +71,15 @@ func (r *Reader) NextRaw() (*RawRecord, error) {
 	}
 	rr.text = true
 	var id any
-	if v := rr.vals[0]; v != nil { // the ID field
+	switch v := rr.vals[0]; { // the ID field
+	case v == nil:
+	case v[0] == '-' || '0' <= v[0] && v[0] <= '9': // a number, as written
+		rr.ID = string(v)
+		return rr, nil
+	case v[0] == '"' && len(v) > 2 && plain(v[1:len(v)-1]):
+		rr.ID = string(v[1 : len(v)-1])
+		return rr, nil
+	default:
 		r.proj.sc = *jsonscan.NewScanner(v)
 		if id, ok = value(&r.proj.sc, r.proj, 1); !ok {
 			// Not reached: values checked it. Decode it all as Next does.
@@ -82,6 +93,12 @@ func (r *Reader) NextRaw() (*RawRecord, error) {
 	}
 	rr.ID = r.idOf(id, line)
 	return rr, nil
+}
+
+// plain reports whether the contents of a JSON string are its value as
+// they stand: no escapes, valid UTF-8.
+func plain(c []byte) bool {
+	return bytes.IndexByte(c, '\\') < 0 && utf8.Valid(c)
 }
 
 // JSON reports whether [RawRecord.Field] gives the record's values. When it

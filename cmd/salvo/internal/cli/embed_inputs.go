@@ -391,12 +391,12 @@ func records(ins []*input, opts source.Options, rd *render.Renderer, kp keeper) 
 // inputOf is what the engine gets of one result of reading the input name.
 func inputOf(name string, it item, rd *render.Renderer, kp keeper) engine.Input {
 	var in engine.Input
-	var le *salvo.RecordError
 	switch {
-	case errors.As(it.err, &le):
-		in = engine.Input{Where: salvo.Where(le.File, le.Line), Err: it.err}
 	case it.err != nil:
 		in = engine.Input{Where: name, Err: it.err}
+		if le := (*salvo.RecordError)(nil); errors.As(it.err, &le) {
+			in.Where = salvo.Where(le.File, le.Line)
+		}
 	case it.raw != nil:
 		in = inputOfRaw(name, it.raw, rd, kp)
 	default:
