@@ -157,7 +157,8 @@ func Where(file string, line int) string {
 	if line <= 0 {
 		return file
 	}
-	return file + ":" + strconv.Itoa(line)
+	var n [20]byte // the line's digits: one allocation, the result's
+	return file + ":" + string(strconv.AppendInt(n[:0], int64(line), 10))
 }
 
 // RecordError is a record that could not be read: a broken line of a file,

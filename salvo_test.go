@@ -125,6 +125,17 @@ func TestRecordWhere(t *testing.T) {
 	}
 }
 
+// Where makes its string in one allocation: it is called for every record.
+func TestWhereAllocations(t *testing.T) {
+	var w string
+	if n := testing.AllocsPerRun(100, func() { w = salvo.Where("movies.jsonl", 123456) }); n > 1 {
+		t.Errorf("%v allocations", n)
+	}
+	if w != "movies.jsonl:123456" || salvo.Where("f", -3) != "f" || salvo.Where("f", 1) != "f:1" {
+		t.Errorf("Where = %q", w)
+	}
+}
+
 // A key is sha256 over the model, the digest, the dimensions (8 bytes
 // each, little-endian), the truncation byte and the text, the strings each
 // after their length: stored keys stay valid only while this holds.

@@ -54,5 +54,24 @@ func BenchmarkRender(b *testing.B) {
 				}
 			}
 		})
+		// The same record given as JSON text, as source.Reader.NextRaw
+		// hands it over.
+		text, err := json.Marshal(rec.Fields)
+		if err != nil {
+			b.Fatal(err)
+		}
+		values, ok := jsonFields(string(text))
+		if !ok {
+			b.Fatal("bad record")
+		}
+		field := func(name string) []byte { return values[name] }
+		b.Run(c.name+"-json", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, ok := r.RenderJSON(field); !ok {
+					b.Fatal("no text")
+				}
+			}
+		})
 	}
 }

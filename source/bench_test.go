@@ -127,9 +127,11 @@ func benchmarkFields(b *testing.B, format string, data []byte, n int) {
 	for _, bc := range []struct {
 		name   string
 		fields []string
+		raw    bool // NextRaw: the fields' texts, no map
 	}{
-		{"all", nil},
-		{"fields", []string{"genres", "summary", "title", "year"}},
+		{"all", nil, false},
+		{"fields", []string{"genres", "summary", "title", "year"}, false},
+		{"raw", []string{"genres", "summary", "title", "year"}, true},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.SetBytes(int64(len(data)))
@@ -140,8 +142,12 @@ func benchmarkFields(b *testing.B, format string, data []byte, n int) {
 				if err != nil {
 					b.Fatal(err)
 				}
+				next := func() error { _, err := r.Next(); return err }
+				if bc.raw {
+					next = func() error { _, err := r.NextRaw(); return err }
+				}
 				for {
-					if _, err := r.Next(); err == io.EOF {
+					if err := next(); err == io.EOF {
 						break
 					} else if err != nil {
 						b.Fatal(err)

@@ -190,6 +190,20 @@ func (r *jsonReader) skipRest(depth int) error {
 }
 
 func (r *jsonReader) next() (map[string]any, int, error) {
+	b, line, err := r.nextObject()
+	if err != nil {
+		return nil, 0, err
+	}
+	fields, err := r.decodeObject(b, line)
+	if err != nil {
+		return nil, 0, err
+	}
+	return fields, line, nil
+}
+
+// nextObject returns the text of the next element of the array, an object,
+// valid until the following call, and the line it starts on.
+func (r *jsonReader) nextObject() ([]byte, int, error) {
 	if r.done {
 		return nil, 0, io.EOF
 	}
@@ -205,23 +219,28 @@ func (r *jsonReader) next() (map[string]any, int, error) {
 	if r.raw[0] != '{' {
 		return nil, 0, &salvo.RecordError{File: r.name, Line: line, Err: fmt.Errorf("record %d of the array is %s, not an object", r.n, rawKind(r.raw))}
 	}
+	return r.raw, line, nil
+}
+
+// decodeObject decodes an element from nextObject.
+func (r *jsonReader) decodeObject(b []byte, line int) (map[string]any, error) {
 	if r.proj != nil {
-		if fields, ok := r.proj.decode(r.raw); ok {
-			return fields, line, nil
+		if fields, ok := r.proj.decode(b); ok {
+			return fields, nil
 		}
 	}
-	r.br.Reset(r.raw)
+	r.br.Reset(b)
 	dec := json.NewDecoder(&r.br)
 	dec.UseNumber()
 	var fields map[string]any
 	if err := dec.Decode(&fields); err != nil {
 		// The outer decoder has validated the element already.
-		return nil, 0, &salvo.RecordError{File: r.name, Line: line, Err: fmt.Errorf("invalid JSON: %v", err)}
+		return nil, &salvo.RecordError{File: r.name, Line: line, Err: fmt.Errorf("invalid JSON: %v", err)}
 	}
 	if r.proj != nil {
 		r.proj.project(fields)
 	}
-	return fields, line, nil
+	return fields, nil
 }
 
 // end reads the closing ']' and, for a top-level array, checks that nothing

@@ -24,6 +24,20 @@ func newJSONL(name string, br *bufio.Reader, proj *projector) *jsonlReader {
 }
 
 func (r *jsonlReader) next() (map[string]any, int, error) {
+	b, line, err := r.nextObject()
+	if err != nil {
+		return nil, 0, err
+	}
+	fields, err := r.decodeObject(b, line)
+	if err != nil {
+		return nil, 0, err
+	}
+	return fields, line, nil
+}
+
+// nextObject returns the next line that is not blank, valid until the
+// following call, and its number.
+func (r *jsonlReader) nextObject() ([]byte, int, error) {
 	for {
 		b, err := r.lines.next()
 		if errors.Is(err, errLineTooLong) {
@@ -32,15 +46,20 @@ func (r *jsonlReader) next() (map[string]any, int, error) {
 		if err != nil {
 			return nil, 0, err
 		}
-		if blank(b) {
-			continue
+		if !blank(b) {
+			return b, r.lines.line, nil
 		}
-		fields, err := r.decode(b)
-		if err != nil {
-			return nil, 0, &salvo.RecordError{File: r.name, Line: r.lines.line, Err: err}
-		}
-		return fields, r.lines.line, nil
 	}
+}
+
+// decodeObject decodes a line from nextObject, or returns the
+// *salvo.RecordError that says why it cannot.
+func (r *jsonlReader) decodeObject(b []byte, line int) (map[string]any, error) {
+	fields, err := r.decode(b)
+	if err != nil {
+		return nil, &salvo.RecordError{File: r.name, Line: line, Err: err}
+	}
+	return fields, nil
 }
 
 // decode parses one line, which must hold exactly one JSON object.

@@ -19,6 +19,17 @@ type projector struct {
 	want  map[string]bool
 	keys  map[string]key // keys seen: they repeat from record to record
 	width int            // keys in the last object, to size the next map
+
+	names []string       // the wanted keys, the ID field first: the slots of values
+	slot  map[string]int // wanted key → its index in names
+	order []placed       // the keys of the last object read by values, in order
+	sc    jsonscan.Scanner
+}
+
+// placed is a key at its place in an object, and its slot (-1: not wanted).
+type placed struct {
+	name string
+	slot int
 }
 
 // key is an interned key string, and whether it is wanted at the top level.
@@ -39,9 +50,13 @@ func newProjector(fields []string, idField string) *projector {
 	if fields == nil {
 		return nil
 	}
-	p := &projector{want: map[string]bool{idField: true}, keys: map[string]key{}}
-	for _, f := range fields {
-		p.want[f] = true
+	p := &projector{want: map[string]bool{}, keys: map[string]key{}, slot: map[string]int{}}
+	for _, f := range append([]string{idField}, fields...) {
+		if !p.want[f] {
+			p.want[f] = true
+			p.slot[f] = len(p.names)
+			p.names = append(p.names, f)
+		}
 	}
 	return p
 }
@@ -71,6 +86,48 @@ func (p *projector) decode(b []byte) (fields map[string]any, ok bool) {
 	}
 	p.width = len(fields)
 	return fields, true
+}
+
+// values sets vals[i] to the text of the value of names[i] in the JSON
+// object b, nil for a key b does not have, without decoding any value. It
+// returns false where decode does (b is not one valid object, or is nested
+// too deeply); vals is then undefined.
+func (p *projector) values(b []byte, vals [][]byte) bool {
+	clear(vals)
+	p.sc = *jsonscan.NewScanner(b)
+	s, n := &p.sc, 0
+	ok := s.Object(func(raw []byte) bool {
+		i := p.slotAt(n, raw)
+		n++
+		if i < 0 {
+			return s.Skip()
+		}
+		v, ok := s.Value()
+		vals[i] = v
+		return ok
+	})
+	return ok && s.End()
+}
+
+// slotAt is the slot of the n-th key of an object, raw. Records of a file
+// mostly have the same keys in the same order: a key that is the one the
+// last object had at its place is found without hashing it.
+func (p *projector) slotAt(n int, raw []byte) int {
+	if n < len(p.order) && p.order[n].name == string(raw) {
+		return p.order[n].slot
+	}
+	k := p.intern(raw)
+	i, ok := p.slot[k.name]
+	if !ok {
+		i = -1
+	}
+	switch {
+	case n < len(p.order):
+		p.order[n] = placed{k.name, i}
+	case n == len(p.order) && n < maxInterned:
+		p.order = append(p.order, placed{k.name, i})
+	}
+	return i
 }
 
 // project keeps the wanted keys of fields decoded by encoding/json and sets

@@ -130,6 +130,8 @@ type Reader struct {
 	closer  io.Closer
 	dec     *decompressed // nil for plain text
 	err     error         // sticky error once the input failed
+	proj    *projector    // nil: every field is decoded
+	raw     RawRecord     // what NextRaw returns, reused
 }
 
 // Open opens name ("-" for standard input) and prepares to read its records.
@@ -199,7 +201,7 @@ func Open(name string, opts Options) (*Reader, error) {
 		}
 		return nil, &InputError{File: name, Err: err}
 	}
-	return &Reader{name: name, form: form, idField: id, f: f, closer: closer, dec: dec}, nil
+	return &Reader{name: name, form: form, idField: id, f: f, closer: closer, dec: dec, proj: proj}, nil
 }
 
 // multiCloser closes a decoder, then the file under it.
@@ -233,23 +235,34 @@ func (r *Reader) Next() (*salvo.Record, error) {
 	}
 	fields, line, err := r.f.next()
 	if err != nil {
-		var le *salvo.RecordError
-		if !errors.As(err, &le) {
-			r.err = err
-			if berr := r.dec.broken(r.name); berr != nil {
-				// The compressed data broke off: say where, and end the
-				// file there. The records before it were returned.
-				r.err = io.EOF
-				return nil, berr
-			}
-		}
-		return nil, err
+		return nil, r.failed(err)
 	}
 	return &salvo.Record{ID: r.id(fields, line), Source: r.name, Line: line, Fields: fields}, nil
 }
 
+// failed returns the error for a failure of the format's reader, and
+// remembers one that ends the input.
+func (r *Reader) failed(err error) error {
+	var le *salvo.RecordError
+	if !errors.As(err, &le) {
+		r.err = err
+		if berr := r.dec.broken(r.name); berr != nil {
+			// The compressed data broke off: say where, and end the
+			// file there. The records before it were returned.
+			r.err = io.EOF
+			return berr
+		}
+	}
+	return err
+}
+
 func (r *Reader) id(fields map[string]any, line int) string {
-	switch v := fields[r.idField].(type) {
+	return r.idOf(fields[r.idField], line)
+}
+
+// idOf is the ID of a record whose ID field holds v.
+func (r *Reader) idOf(v any, line int) string {
+	switch v := v.(type) {
 	case nil:
 	case string:
 		if v != "" {

@@ -321,8 +321,7 @@ func (s *Scanner) skip(depth int) bool {
 	}
 	switch s.Peek() {
 	case '"':
-		_, _, ok := s.Quoted()
-		return ok
+		return s.skipString()
 	case '{':
 		s.i++
 		if s.Consume('}') {

@@ -306,3 +306,23 @@ func TestUnreadAdvance(t *testing.T) {
 	}()
 	s.Advance(1)
 }
+
+// Value returns the text Skip passes over, which is the whole value.
+func FuzzValue(f *testing.F) {
+	for _, s := range []string{` {"a":[1,{"b":null}]} `, `"\u00e9"`, ` 12.5e3`, `[1,]`, ` true`, "\tnull\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		v, ok := NewScanner(doc).Value()
+		skip := NewScanner(doc)
+		if sok := skip.Skip(); sok != ok {
+			t.Fatalf("Value %v, Skip %v for %q", ok, sok, doc)
+		}
+		if !ok {
+			return
+		}
+		if !json.Valid(v) || string(bytes.TrimSpace(doc[:skip.i])) != string(v) {
+			t.Fatalf("Value(%q) = %q", doc, v)
+		}
+	})
+}

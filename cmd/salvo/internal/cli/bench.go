@@ -132,7 +132,7 @@ func benchTexts(ctx context.Context, file string, f *embedFlags, stdio Stdio) ([
 	}
 	seen := map[string]bool{}
 	var texts []string
-	ins[0].each(opts, func(it item) bool {
+	ins[0].each(opts, false, func(it item) bool {
 		if it.rec == nil {
 			return true // a bad record: measure with the others
 		}

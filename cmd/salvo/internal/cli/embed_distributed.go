@@ -88,7 +88,7 @@ func planDistributed(f *embedFlags, p *embedPlan, files []string, opts source.Op
 			return nil, nil, fmt.Errorf("job of %s (%s): not an input of this process", j.Name, j.Source)
 		}
 		items := func(yield func(item) bool) {
-			(&input{name: path}).each(opts, yield)
+			(&input{name: path}).each(opts, readsRaw(opts, rd, kept), yield)
 		}
 		return renamed(recordRange(items, j.First, j.End, func(it item) engine.Input { return inputOf(path, it, rd, kept) }), path, j.Name), func() {}, nil
 	}

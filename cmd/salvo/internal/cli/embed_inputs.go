@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -37,6 +38,9 @@ var sampleWait = 2 * time.Second
 type item struct {
 	rec *salvo.Record
 	err error
+	// A record read as the JSON text of its values (source.Reader.NextRaw),
+	// instead of rec: valid until the next record is read.
+	raw *source.RawRecord
 
 	// The record's text, once the sample check has rendered it: the run
 	// takes it from here instead of rendering the record again.
@@ -374,9 +378,10 @@ func flagsOf(found []string) string {
 // records yields every record of the inputs with its text: first the
 // sampled ones, then the rest.
 func records(ins []*input, opts source.Options, rd *render.Renderer, kp keeper) iter.Seq[engine.Input] {
+	raw := readsRaw(opts, rd, kp)
 	return func(yield func(engine.Input) bool) {
 		for _, in := range ins {
-			if !in.each(opts, func(it item) bool { return yield(inputOf(in.name, it, rd, kp)) }) {
+			if !in.each(opts, raw, func(it item) bool { return yield(inputOf(in.name, it, rd, kp)) }) {
 				return
 			}
 		}
@@ -386,12 +391,14 @@ func records(ins []*input, opts source.Options, rd *render.Renderer, kp keeper) 
 // inputOf is what the engine gets of one result of reading the input name.
 func inputOf(name string, it item, rd *render.Renderer, kp keeper) engine.Input {
 	var in engine.Input
-	var le *salvo.RecordError
 	switch {
-	case errors.As(it.err, &le):
-		in = engine.Input{Where: salvo.Where(le.File, le.Line), Err: it.err}
 	case it.err != nil:
 		in = engine.Input{Where: name, Err: it.err}
+		if le := (*salvo.RecordError)(nil); errors.As(it.err, &le) {
+			in.Where = salvo.Where(le.File, le.Line)
+		}
+	case it.raw != nil:
+		in = inputOfRaw(name, it.raw, rd, kp)
 	default:
 		in = engine.Input{ID: it.rec.ID, Where: it.rec.Where(), Fields: keptJSON(it.rec, kp.names, kp.all)}
 		if it.rendered {
@@ -403,9 +410,39 @@ func inputOf(name string, it item, rd *render.Renderer, kp keeper) engine.Input 
 	return in
 }
 
+// readsRaw reports whether records are read as the JSON text of their
+// values (source.Reader.NextRaw): the renderer renders from it, and every
+// field kept is one of those read.
+func readsRaw(opts source.Options, rd *render.Renderer, kp keeper) bool {
+	if !rd.RendersJSON() || kp.all || opts.Fields == nil {
+		return false
+	}
+	id := cmp.Or(opts.IDField, source.DefaultIDField)
+	for _, k := range kp.names {
+		if k != id && !slices.Contains(opts.Fields, k) {
+			return false
+		}
+	}
+	return true
+}
+
+// inputOfRaw is inputOf for a record read as the JSON text of its values:
+// its text and kept fields are made from that text where they can be, else
+// from the decoded record.
+func inputOfRaw(name string, rr *source.RawRecord, rd *render.Renderer, kp keeper) engine.Input {
+	if text, ok := rd.RenderJSON(rr.Field); ok {
+		if fields, ok := keptRaw(rr, kp.names, kp.all); ok {
+			return engine.Input{ID: rr.ID, Where: salvo.Where(rr.Source, rr.Line), Text: text, Fields: fields}
+		}
+	}
+	rec, err := rr.Record()
+	return inputOf(name, item{rec: rec, err: err}, rd, kp)
+}
+
 // each calls f for every record of the input until f returns false, and
-// reports whether it got to the end.
-func (in *input) each(opts source.Options, f func(item) bool) bool {
+// reports whether it got to the end. With raw, the records after the sample
+// may come as the JSON text of their values (item.raw).
+func (in *input) each(opts source.Options, raw bool, f func(item) bool) bool {
 	in.mu.Lock()
 	if in.closed {
 		in.mu.Unlock()
@@ -440,17 +477,36 @@ func (in *input) each(opts source.Options, f func(item) bool) bool {
 		}
 	case !in.whole:
 		for {
-			rec, err := in.r.Next()
-			if err == io.EOF {
+			it := in.next(raw)
+			if it.err == io.EOF {
 				break
 			}
-			if !f(item{rec: rec, err: err}) {
+			if !f(it) {
 				return false
 			}
+			err := it.err
 			if err != nil && !isLineError(err) {
 				break // an error that is not about one record ends this input
 			}
 		}
 	}
 	return true
+}
+
+// next reads the next record of the input: with raw, as the JSON text of
+// its values when the reader can give it so.
+func (in *input) next(raw bool) item {
+	if !raw {
+		rec, err := in.r.Next()
+		return item{rec: rec, err: err}
+	}
+	rr, err := in.r.NextRaw()
+	switch {
+	case err != nil:
+		return item{err: err}
+	case rr.JSON():
+		return item{raw: rr}
+	}
+	rec, err := rr.Record()
+	return item{rec: rec, err: err}
 }

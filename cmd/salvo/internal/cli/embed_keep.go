@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/internal/base/jsonstr"
 	"github.com/salvoembed/salvo/render"
+	"github.com/salvoembed/salvo/source"
 )
 
 // keepFields is the list of record fields `embed` keeps with each item:
@@ -88,6 +90,89 @@ func keptJSON(rec *salvo.Record, keep []string, all bool) []byte {
 		}
 	}
 	return append(b, '}')
+}
+
+// keptRaw is keptJSON for a record read as the JSON text of its values,
+// which keep must be among. A value's text is copied as it stands when it is
+// what keptJSON writes, else decoded and written by keptJSON's rules. ok is
+// false with all (every field: those are not read as text).
+func keptRaw(rr *source.RawRecord, keep []string, all bool) (_ []byte, ok bool) {
+	if all {
+		return nil, false
+	}
+	if len(keep) == 0 {
+		return nil, true
+	}
+	size := 2
+	for _, name := range keep {
+		if v := rr.Field(name); v != nil {
+			size += len(name) + 4 + len(v)
+		}
+	}
+	b := append(make([]byte, 0, size), '{')
+	for _, name := range keep {
+		v := rr.Field(name)
+		if v == nil {
+			continue
+		}
+		n := len(b)
+		if n > 1 {
+			b = append(b, ',')
+		}
+		b = append(jsonstr.AppendString(b, name), ':')
+		if canonical(v) {
+			b = append(b, v...)
+			continue
+		}
+		var val any
+		dec := json.NewDecoder(bytes.NewReader(v))
+		dec.UseNumber()
+		if dec.Decode(&val) != nil {
+			return nil, false // not reached: the reader checked the value
+		}
+		if b, ok = jsonstr.AppendValue(b, val); !ok {
+			if b, ok = appendEncoded(b, val); !ok {
+				return nil, false
+			}
+		}
+	}
+	return append(b, '}'), true
+}
+
+// canonical reports whether the JSON text v of a value is what
+// jsonstr.AppendValue writes for it: no white space, no object (their keys
+// are sorted), strings without escapes, of valid UTF-8 without U+2028 and
+// U+2029 (which it escapes).
+func canonical(v []byte) bool {
+	switch v[0] {
+	case '{':
+		return false
+	case '"':
+		return plainString(v[1 : len(v)-1])
+	case '[':
+	default: // a number, true, false, null: written as they stand
+		return true
+	}
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; c {
+		case ' ', '\t', '\n', '\r', '{':
+			return false
+		case '"':
+			j := i + 1 + bytes.IndexByte(v[i+1:], '"') // no escapes before it, or plainString says no
+			if j <= i || !plainString(v[i+1:j]) {
+				return false
+			}
+			i = j
+		}
+	}
+	return true
+}
+
+// plainString reports whether the contents of a JSON string are written as
+// they stand: no escapes, valid UTF-8, no U+2028 or U+2029.
+func plainString(c []byte) bool {
+	return bytes.IndexByte(c, '\\') < 0 && utf8.Valid(c) &&
+		!bytes.Contains(c, []byte("\u2028")) && !bytes.Contains(c, []byte("\u2029"))
 }
 
 // appendEncoded appends v as encoding/json writes it, for the values
