@@ -162,14 +162,7 @@ const newSchema = `CREATE TABLE collections (
 		collection_id INTEGER NOT NULL REFERENCES collections (id)
 	) WITHOUT ROWID;
 	CREATE INDEX aliases_by_collection ON aliases (collection_id);
-	CREATE TABLE item_words (
-		id            INTEGER PRIMARY KEY,
-		collection_id INTEGER NOT NULL,
-		item_id       TEXT    NOT NULL,
-		UNIQUE (collection_id, item_id)
-	);
-	CREATE VIRTUAL TABLE item_words_fts USING fts5 (text, fields,
-		content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
+	` + wordsTables + `
 	CREATE TABLE chunks (
 		collection_id INTEGER NOT NULL REFERENCES collections (id),
 		id            TEXT    NOT NULL,
@@ -179,47 +172,10 @@ const newSchema = `CREATE TABLE collections (
 		cache_id      INTEGER NOT NULL REFERENCES cache (id),
 		PRIMARY KEY (collection_id, id, chunk)
 	) WITHOUT ROWID;
-	CREATE TABLE vector_files (
-		collection_id   INTEGER PRIMARY KEY REFERENCES collections (id) ON DELETE CASCADE,
-		generation      INTEGER NOT NULL DEFAULT 0,
-		file_generation INTEGER,
-		file_checksum   INTEGER,
-		file_count      INTEGER,
-		file_dims       INTEGER
-	);
-	CREATE TRIGGER vector_files_new_collection AFTER INSERT ON collections BEGIN
-		INSERT OR IGNORE INTO vector_files (collection_id) VALUES (NEW.id);
-	END;
-	CREATE TRIGGER vector_files_item_added AFTER INSERT ON items BEGIN
-		UPDATE vector_files SET generation = generation + 1 WHERE collection_id = NEW.collection_id;
-	END;
-	CREATE TRIGGER vector_files_item_deleted AFTER DELETE ON items BEGIN
-		UPDATE vector_files SET generation = generation + 1 WHERE collection_id = OLD.collection_id;
-	END;
-	CREATE TRIGGER vector_files_item_changed AFTER UPDATE OF collection_id, id, cache_id ON items
-	WHEN OLD.collection_id IS NOT NEW.collection_id OR OLD.id IS NOT NEW.id OR OLD.cache_id IS NOT NEW.cache_id BEGIN
-		UPDATE vector_files SET generation = generation + 1 WHERE collection_id IN (OLD.collection_id, NEW.collection_id);
-	END;
-	CREATE TRIGGER vector_files_vector_changed AFTER UPDATE OF vector ON cache
-	WHEN OLD.vector IS NOT NEW.vector BEGIN
-		UPDATE vector_files SET generation = generation + 1;
-	END;
-	CREATE TABLE words_due (
-		id            INTEGER PRIMARY KEY,
-		collection_id INTEGER NOT NULL,
-		item_id       TEXT    NOT NULL
-	);
-	CREATE TRIGGER items_words_insert AFTER INSERT ON items BEGIN
-		` + markDueSQL + `
-	END;
-	CREATE TRIGGER items_words_update AFTER UPDATE OF cache_id, fields ON items BEGIN
-		` + markDueSQL + `
-	END;
-	CREATE TRIGGER items_words_delete AFTER DELETE ON items BEGIN
-		DELETE FROM item_words_fts WHERE rowid =
-			(SELECT id FROM item_words WHERE collection_id = old.collection_id AND item_id = old.id);
-		DELETE FROM item_words WHERE collection_id = old.collection_id AND item_id = old.id;
-	END;`
+	` + vectorFilesTable + `
+	` + vectorFilesTriggers + `
+	` + wordsDueTable + `
+	` + wordsDueTriggers
 
 func init() {
 	if len(migrations) != SchemaVersion {

@@ -54,16 +54,23 @@ var crcTable = crc32.IEEETable
 // insert or delete of an item, a change of the vector an item points at, or
 // a new vector for a cached key (which every collection may share) bumps
 // it in the same transaction.
-const vectorFilesMigration = `CREATE TABLE vector_files (
+const vectorFilesMigration = vectorFilesTable + `
+	INSERT INTO vector_files (collection_id) SELECT id FROM collections;
+	` + vectorFilesTriggers
+
+// vectorFilesTable holds each collection's generation and what its vector
+// file was written from.
+const vectorFilesTable = `CREATE TABLE vector_files (
 		collection_id   INTEGER PRIMARY KEY REFERENCES collections (id) ON DELETE CASCADE,
 		generation      INTEGER NOT NULL DEFAULT 0,
 		file_generation INTEGER,
 		file_checksum   INTEGER,
 		file_count      INTEGER,
 		file_dims       INTEGER
-	);
-	INSERT INTO vector_files (collection_id) SELECT id FROM collections;
-	CREATE TRIGGER vector_files_new_collection AFTER INSERT ON collections BEGIN
+	);`
+
+// vectorFilesTriggers keep the generations.
+const vectorFilesTriggers = `CREATE TRIGGER vector_files_new_collection AFTER INSERT ON collections BEGIN
 		INSERT OR IGNORE INTO vector_files (collection_id) VALUES (NEW.id);
 	END;
 	CREATE TRIGGER vector_files_item_added AFTER INSERT ON items BEGIN

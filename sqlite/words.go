@@ -22,14 +22,17 @@ var _ salvo.TextSearcher = (*Store)(nil)
 // when it is inserted, again when its vector (its text) or fields change,
 // and remove it when it is deleted: in the same transaction as the item,
 // with no pass of their own.
-const wordsSchema = `CREATE TABLE item_words (
+// wordsTables are the tables of the words index.
+const wordsTables = `CREATE TABLE item_words (
 		id            INTEGER PRIMARY KEY,
 		collection_id INTEGER NOT NULL,
 		item_id       TEXT    NOT NULL,
 		UNIQUE (collection_id, item_id)
 	);
 	CREATE VIRTUAL TABLE item_words_fts USING fts5 (text, fields,
-		content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
+		content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');`
+
+const wordsSchema = wordsTables + `
 	CREATE TRIGGER items_words_insert AFTER INSERT ON items BEGIN
 		INSERT INTO item_words (collection_id, item_id) VALUES (new.collection_id, new.id);
 		INSERT INTO item_words_fts (rowid, text, fields) VALUES (

@@ -25,15 +25,22 @@ var _ salvo.WordsIndexer = (*Store)(nil)
 // noted that still exist, once each, and empties the table, in one
 // transaction. A deleted item still leaves the index with it, in its own
 // transaction.
-const wordsDueSchema = `CREATE TABLE words_due (
-		id            INTEGER PRIMARY KEY,
-		collection_id INTEGER NOT NULL,
-		item_id       TEXT    NOT NULL
-	);
+const wordsDueSchema = wordsDueTable + `
 	DROP TRIGGER items_words_insert;
 	DROP TRIGGER items_words_update;
 	DROP TRIGGER items_words_delete;
-	CREATE TRIGGER items_words_insert AFTER INSERT ON items BEGIN
+	` + wordsDueTriggers
+
+// wordsDueTable lists the items whose words are to be indexed.
+const wordsDueTable = `CREATE TABLE words_due (
+		id            INTEGER PRIMARY KEY,
+		collection_id INTEGER NOT NULL,
+		item_id       TEXT    NOT NULL
+	);`
+
+// wordsDueTriggers note in words_due the items inserted or changed, and
+// take deleted ones out of the index.
+const wordsDueTriggers = `CREATE TRIGGER items_words_insert AFTER INSERT ON items BEGIN
 		` + markDueSQL + `
 	END;
 	CREATE TRIGGER items_words_update AFTER UPDATE OF cache_id, fields ON items BEGIN
