@@ -27,16 +27,8 @@ func (r *Renderer) RenderJSON(field func(name string) []byte) (text string, ok b
 	if !r.RendersJSON() {
 		return "", false
 	}
-	buf, _ := r.bufs.Get().(*bytes.Buffer)
-	if buf == nil {
-		buf = new(bytes.Buffer)
-	}
-	defer func() {
-		if buf.Cap() <= 64<<10 {
-			r.bufs.Put(buf)
-		}
-	}()
-	buf.Reset()
+	buf := r.buffer()
+	defer r.release(buf)
 	buf.WriteString(r.prefix)
 	switch {
 	case r.plan != nil:

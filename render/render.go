@@ -157,19 +157,29 @@ func New(opts Options) (*Renderer, error) {
 // `prefix:"..." ` when there is a prefix.
 func (r *Renderer) Describe() string { return r.desc }
 
+// buffer returns an empty buffer to render a text in; release gives it
+// back.
+func (r *Renderer) buffer() *bytes.Buffer {
+	buf, _ := r.bufs.Get().(*bytes.Buffer)
+	if buf == nil {
+		return new(bytes.Buffer)
+	}
+	buf.Reset()
+	return buf
+}
+
+// release keeps buf for another text, unless it grew large.
+func (r *Renderer) release(buf *bytes.Buffer) {
+	if buf.Cap() <= 64<<10 {
+		r.bufs.Put(buf)
+	}
+}
+
 // Render returns the text of rec. Errors begin with the record's file:line;
 // one for an empty text wraps [ErrEmptyText].
 func (r *Renderer) Render(rec *salvo.Record) (string, error) {
-	buf, _ := r.bufs.Get().(*bytes.Buffer)
-	if buf == nil {
-		buf = new(bytes.Buffer)
-	}
-	defer func() {
-		if buf.Cap() <= 64<<10 {
-			r.bufs.Put(buf)
-		}
-	}()
-	buf.Reset()
+	buf := r.buffer()
+	defer r.release(buf)
 	buf.WriteString(r.prefix)
 	var empty bool
 	switch {

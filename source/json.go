@@ -190,15 +190,7 @@ func (r *jsonReader) skipRest(depth int) error {
 }
 
 func (r *jsonReader) next() (map[string]any, int, error) {
-	b, line, err := r.nextObject()
-	if err != nil {
-		return nil, 0, err
-	}
-	fields, err := r.decodeObject(b, line)
-	if err != nil {
-		return nil, 0, err
-	}
-	return fields, line, nil
+	return nextDecoded(r)
 }
 
 // nextObject returns the text of the next element of the array, an object,

@@ -24,15 +24,7 @@ func newJSONL(name string, br *bufio.Reader, proj *projector) *jsonlReader {
 }
 
 func (r *jsonlReader) next() (map[string]any, int, error) {
-	b, line, err := r.nextObject()
-	if err != nil {
-		return nil, 0, err
-	}
-	fields, err := r.decodeObject(b, line)
-	if err != nil {
-		return nil, 0, err
-	}
-	return fields, line, nil
+	return nextDecoded(r)
 }
 
 // nextObject returns the next line that is not blank, valid until the

@@ -34,6 +34,20 @@ type objectFormat interface {
 	decodeObject(obj []byte, line int) (map[string]any, error)
 }
 
+// nextDecoded is the next method of an objectFormat: the next record's
+// text, decoded.
+func nextDecoded(of objectFormat) (map[string]any, int, error) {
+	b, line, err := of.nextObject()
+	if err != nil {
+		return nil, 0, err
+	}
+	fields, err := of.decodeObject(b, line)
+	if err != nil {
+		return nil, 0, err
+	}
+	return fields, line, nil
+}
+
 // NextRaw is [Reader.Next] for a caller that uses the values of a few fields
 // as JSON text: it returns the same outcomes, and the same records through
 // [RawRecord.Record], but for a JSONL or JSON input opened with
