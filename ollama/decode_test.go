@@ -5,24 +5,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
-)
 
-func sameVectors(a, b [][]float32) bool {
-	if len(a) != len(b) || (a == nil) != (b == nil) {
-		return false
-	}
-	for i := range a {
-		if len(a[i]) != len(b[i]) || (a[i] == nil) != (b[i] == nil) {
-			return false
-		}
-		for j := range a[i] {
-			if math.Float32bits(a[i][j]) != math.Float32bits(b[i][j]) {
-				return false
-			}
-		}
-	}
-	return true
-}
+	"github.com/salvoembed/salvo/internal/base/f32le"
+)
 
 // checkDecodeEmbed compares the fast path with encoding/json on body.
 func checkDecodeEmbed(t *testing.T, body []byte, n int) (fastOK bool) {
@@ -35,7 +20,7 @@ func checkDecodeEmbed(t *testing.T, body []byte, n int) (fastOK bool) {
 	if refErr != nil {
 		t.Fatalf("fast path accepted %q; encoding/json: %v", body, refErr)
 	}
-	if !sameVectors(fast.Embeddings, ref.Embeddings) || fast.TotalDuration != ref.TotalDuration ||
+	if !f32le.SameBits(fast.Embeddings, ref.Embeddings) || fast.TotalDuration != ref.TotalDuration ||
 		fast.LoadDuration != ref.LoadDuration || fast.PromptEvalCount != ref.PromptEvalCount {
 		t.Fatalf("%q:\nfast %+v\njson %+v", body, fast, ref)
 	}
@@ -78,7 +63,7 @@ func TestDecodeEmbed(t *testing.T) {
 			// decodeEmbed must agree with its slow path either way.
 			a, err := decodeEmbed([]byte(tt.body), 2)
 			ref, refErr := decodeEmbedJSON([]byte(tt.body))
-			if (err == nil) != (refErr == nil) || (err == nil && !sameVectors(a.Embeddings, ref.Embeddings)) {
+			if (err == nil) != (refErr == nil) || (err == nil && !f32le.SameBits(a.Embeddings, ref.Embeddings)) {
 				t.Errorf("decodeEmbed = %+v, %v; slow path %+v, %v", a, err, ref, refErr)
 			}
 		})

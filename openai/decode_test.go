@@ -11,6 +11,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/salvoembed/salvo/internal/base/f32le"
 )
 
 // b64 encodes floats as OpenAI does: little-endian float32, std base64.
@@ -47,20 +49,10 @@ func sameItems(a, b []item) bool {
 // sameVectors reports whether two results of vectors are the same, bit for
 // bit, errors included.
 func sameVectors(a [][]float32, aErr error, b [][]float32, bErr error) bool {
-	if (aErr == nil) != (bErr == nil) || aErr != nil && aErr.Error() != bErr.Error() || len(a) != len(b) {
+	if (aErr == nil) != (bErr == nil) || aErr != nil && aErr.Error() != bErr.Error() {
 		return false
 	}
-	for i := range a {
-		if len(a[i]) != len(b[i]) || (a[i] == nil) != (b[i] == nil) {
-			return false
-		}
-		for j := range a[i] {
-			if math.Float32bits(a[i][j]) != math.Float32bits(b[i][j]) {
-				return false
-			}
-		}
-	}
-	return true
+	return f32le.SameBits(a, b)
 }
 
 // checkDecodeList compares the fast path with encoding/json on body, an

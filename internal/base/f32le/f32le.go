@@ -51,3 +51,23 @@ func decodePortable(dst []float32, b []byte) {
 		dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[i*4:]))
 	}
 }
+
+// SameBits reports whether a and b hold the same vectors, float for float
+// bit for bit (so a NaN equals the same NaN and 0 differs from -0), with
+// the same nil vectors: what a decoder's two paths must agree on.
+func SameBits(a, b [][]float32) bool {
+	if len(a) != len(b) || (a == nil) != (b == nil) {
+		return false
+	}
+	for i := range a {
+		if len(a[i]) != len(b[i]) || (a[i] == nil) != (b[i] == nil) {
+			return false
+		}
+		for j := range a[i] {
+			if math.Float32bits(a[i][j]) != math.Float32bits(b[i][j]) {
+				return false
+			}
+		}
+	}
+	return true
+}

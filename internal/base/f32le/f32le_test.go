@@ -70,3 +70,24 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestSameBits(t *testing.T) {
+	nan := float32(math.NaN())
+	negZero := float32(math.Copysign(0, -1))
+	for _, c := range []struct {
+		a, b [][]float32
+		want bool
+	}{
+		{nil, nil, true},
+		{[][]float32{{1, nan}}, [][]float32{{1, nan}}, true},
+		{[][]float32{{0}}, [][]float32{{negZero}}, false},
+		{[][]float32{{1}}, [][]float32{{1, 2}}, false},
+		{[][]float32{nil}, [][]float32{{}}, false},
+		{nil, [][]float32{}, false},
+		{[][]float32{{1}, {2}}, [][]float32{{1}, {3}}, false},
+	} {
+		if got := SameBits(c.a, c.b); got != c.want {
+			t.Errorf("SameBits(%v, %v) = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
+}
