@@ -46,20 +46,8 @@ func (r *Renderer) RenderJSON(field func(name string) []byte) (text string, ok b
 			}
 		}
 	case r.label:
-		empty := true
-		for i, f := range r.fields {
-			if i > 0 {
-				buf.WriteByte('\n')
-			}
-			buf.WriteString(f)
-			buf.WriteString(": ")
-			n := buf.Len()
-			if !writeJSONText(buf, field(f)) {
-				return "", false
-			}
-			empty = empty && isSpace(buf.Bytes()[n:])
-		}
-		if empty {
+		empty, ok := r.writeLabelled(buf, func(f string) bool { return writeJSONText(buf, field(f)) })
+		if !ok || empty {
 			return "", false
 		}
 		return buf.String(), true

@@ -175,6 +175,26 @@ func (r *Renderer) release(buf *bytes.Buffer) {
 	}
 }
 
+// writeLabelled writes a --fields text: a line "name: value" per field,
+// the value written by value, which may refuse it (ok false, and the text
+// is not done). empty says whether every value was white space.
+func (r *Renderer) writeLabelled(buf *bytes.Buffer, value func(field string) bool) (empty, ok bool) {
+	empty = true
+	for i, f := range r.fields {
+		if i > 0 {
+			buf.WriteByte('\n')
+		}
+		buf.WriteString(f)
+		buf.WriteString(": ")
+		n := buf.Len()
+		if !value(f) {
+			return false, false
+		}
+		empty = empty && isSpace(buf.Bytes()[n:])
+	}
+	return empty, true
+}
+
 // Render returns the text of rec. Errors begin with the record's file:line;
 // one for an empty text wraps [ErrEmptyText].
 func (r *Renderer) Render(rec *salvo.Record) (string, error) {
@@ -192,17 +212,7 @@ func (r *Renderer) Render(rec *salvo.Record) (string, error) {
 		}
 		empty = isSpace(buf.Bytes()[len(r.prefix):])
 	case r.label:
-		empty = true
-		for i, f := range r.fields {
-			if i > 0 {
-				buf.WriteByte('\n')
-			}
-			buf.WriteString(f)
-			buf.WriteString(": ")
-			n := buf.Len()
-			writeValue(buf, rec.Fields[f])
-			empty = empty && isSpace(buf.Bytes()[n:])
-		}
+		empty, _ = r.writeLabelled(buf, func(f string) bool { writeValue(buf, rec.Fields[f]); return true })
 	default:
 		v, ok := rec.Fields[DefaultField]
 		if !ok {
