@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -410,35 +409,6 @@ func inputOf(name string, it item, rd *render.Renderer, kp keeper) engine.Input 
 	return in
 }
 
-// readsRaw reports whether records are read as the JSON text of their
-// values (source.Reader.NextRaw): the renderer renders from it, and every
-// field kept is one of those read.
-func readsRaw(opts source.Options, rd *render.Renderer, kp keeper) bool {
-	if !rd.RendersJSON() || kp.all || opts.Fields == nil {
-		return false
-	}
-	id := cmp.Or(opts.IDField, source.DefaultIDField)
-	for _, k := range kp.names {
-		if k != id && !slices.Contains(opts.Fields, k) {
-			return false
-		}
-	}
-	return true
-}
-
-// inputOfRaw is inputOf for a record read as the JSON text of its values:
-// its text and kept fields are made from that text where they can be, else
-// from the decoded record.
-func inputOfRaw(name string, rr *source.RawRecord, rd *render.Renderer, kp keeper) engine.Input {
-	if text, ok := rd.RenderJSON(rr.Field); ok {
-		if fields, ok := keptRaw(rr, kp.names, kp.all); ok {
-			return engine.Input{ID: rr.ID, Where: salvo.Where(rr.Source, rr.Line), Text: text, Fields: fields}
-		}
-	}
-	rec, err := rr.Record()
-	return inputOf(name, item{rec: rec, err: err}, rd, kp)
-}
-
 // each calls f for every record of the input until f returns false, and
 // reports whether it got to the end. With raw, the records after the sample
 // may come as the JSON text of their values (item.raw).
@@ -491,22 +461,4 @@ func (in *input) each(opts source.Options, raw bool, f func(item) bool) bool {
 		}
 	}
 	return true
-}
-
-// next reads the next record of the input: with raw, as the JSON text of
-// its values when the reader can give it so.
-func (in *input) next(raw bool) item {
-	if !raw {
-		rec, err := in.r.Next()
-		return item{rec: rec, err: err}
-	}
-	rr, err := in.r.NextRaw()
-	switch {
-	case err != nil:
-		return item{err: err}
-	case rr.JSON():
-		return item{raw: rr}
-	}
-	rec, err := rr.Record()
-	return item{rec: rec, err: err}
 }
