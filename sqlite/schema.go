@@ -32,13 +32,7 @@ var migrations = []string{
 		created_at INTEGER NOT NULL,
 		updated_at INTEGER NOT NULL
 	);
-	CREATE TABLE cache (
-		id     INTEGER PRIMARY KEY,
-		key    BLOB    NOT NULL UNIQUE CHECK (length(key) = 32),
-		dims   INTEGER NOT NULL,
-		vector BLOB    NOT NULL CHECK (length(vector) = 4 * dims),
-		text   TEXT    NOT NULL DEFAULT ''
-	);
+	` + cacheTable + `
 	CREATE TABLE items (
 		collection_id INTEGER NOT NULL REFERENCES collections (id),
 		id            TEXT    NOT NULL,
@@ -46,16 +40,7 @@ var migrations = []string{
 		updated_at    INTEGER NOT NULL,
 		PRIMARY KEY (collection_id, id)
 	) WITHOUT ROWID;
-	CREATE TABLE runs (
-		id          INTEGER PRIMARY KEY,
-		collection  TEXT    NOT NULL,
-		model       TEXT    NOT NULL,
-		started_at  INTEGER NOT NULL,
-		finished_at INTEGER NOT NULL,
-		stats       TEXT    NOT NULL DEFAULT '{}' CHECK (json_valid(stats)),
-		args        TEXT    NOT NULL DEFAULT '[]' CHECK (json_valid(args))
-	);
-	CREATE INDEX runs_by_collection ON runs (collection, started_at);`,
+	` + runsTable,
 	// 2: how a collection was embedded, so a query is embedded alike, and
 	// the record fields kept with each item (a JSON object, NULL for none).
 	`ALTER TABLE collections ADD COLUMN prefix     TEXT    NOT NULL DEFAULT '';
@@ -107,6 +92,28 @@ var migrations = []string{
 	textRefsSchema,
 }
 
+// cacheTable and runsTable are as step 0 made them, and as they are
+// still: the steps and newSchema share their text.
+const (
+	cacheTable = `CREATE TABLE cache (
+		id     INTEGER PRIMARY KEY,
+		key    BLOB    NOT NULL UNIQUE CHECK (length(key) = 32),
+		dims   INTEGER NOT NULL,
+		vector BLOB    NOT NULL CHECK (length(vector) = 4 * dims),
+		text   TEXT    NOT NULL DEFAULT ''
+	);`
+	runsTable = `CREATE TABLE runs (
+		id          INTEGER PRIMARY KEY,
+		collection  TEXT    NOT NULL,
+		model       TEXT    NOT NULL,
+		started_at  INTEGER NOT NULL,
+		finished_at INTEGER NOT NULL,
+		stats       TEXT    NOT NULL DEFAULT '{}' CHECK (json_valid(stats)),
+		args        TEXT    NOT NULL DEFAULT '[]' CHECK (json_valid(args))
+	);
+	CREATE INDEX runs_by_collection ON runs (collection, started_at);`
+)
+
 // SchemaVersion is the schema version this build writes.
 const SchemaVersion = 10
 
@@ -130,13 +137,7 @@ const newSchema = `CREATE TABLE collections (
 		digest     TEXT    NOT NULL DEFAULT '',
 		keep       TEXT    NOT NULL DEFAULT ''
 	);
-	CREATE TABLE cache (
-		id     INTEGER PRIMARY KEY,
-		key    BLOB    NOT NULL UNIQUE CHECK (length(key) = 32),
-		dims   INTEGER NOT NULL,
-		vector BLOB    NOT NULL CHECK (length(vector) = 4 * dims),
-		text   TEXT    NOT NULL DEFAULT ''
-	);
+	` + cacheTable + `
 	CREATE TABLE items (
 		collection_id INTEGER NOT NULL REFERENCES collections (id),
 		id            TEXT    NOT NULL,
@@ -147,16 +148,7 @@ const newSchema = `CREATE TABLE collections (
 		text_refs     TEXT,
 		PRIMARY KEY (collection_id, id)
 	) WITHOUT ROWID;
-	CREATE TABLE runs (
-		id          INTEGER PRIMARY KEY,
-		collection  TEXT    NOT NULL,
-		model       TEXT    NOT NULL,
-		started_at  INTEGER NOT NULL,
-		finished_at INTEGER NOT NULL,
-		stats       TEXT    NOT NULL DEFAULT '{}' CHECK (json_valid(stats)),
-		args        TEXT    NOT NULL DEFAULT '[]' CHECK (json_valid(args))
-	);
-	CREATE INDEX runs_by_collection ON runs (collection, started_at);
+	` + runsTable + `
 	CREATE TABLE aliases (
 		name          TEXT    PRIMARY KEY,
 		collection_id INTEGER NOT NULL REFERENCES collections (id)
