@@ -51,11 +51,7 @@ var migrations = []string{
 	ALTER TABLE items ADD COLUMN fields TEXT CHECK (fields IS NULL OR json_valid(fields));`,
 	// 3: aliases, names that stand for a collection (salvo alias). The
 	// reference keeps a collection an alias points to from being deleted.
-	`CREATE TABLE aliases (
-		name          TEXT    PRIMARY KEY,
-		collection_id INTEGER NOT NULL REFERENCES collections (id)
-	) WITHOUT ROWID;
-	CREATE INDEX aliases_by_collection ON aliases (collection_id);`,
+	aliasesTable,
 	// 4: the words of each item (its text and its kept fields' values) in
 	// an FTS5 index, for search by words (BM25). Triggers keep it in step
 	// with items in the transaction that writes them; the items already
@@ -63,15 +59,7 @@ var migrations = []string{
 	wordsSchema,
 	// 5: the pieces of long records, one vector each, under the record's
 	// ID and the piece's number, with its byte offsets in the text.
-	`CREATE TABLE chunks (
-		collection_id INTEGER NOT NULL REFERENCES collections (id),
-		id            TEXT    NOT NULL,
-		chunk         INTEGER NOT NULL,
-		start         INTEGER NOT NULL,
-		"end"         INTEGER NOT NULL,
-		cache_id      INTEGER NOT NULL REFERENCES cache (id),
-		PRIMARY KEY (collection_id, id, chunk)
-	) WITHOUT ROWID;`,
+	chunksTable,
 	// 6: the vector file beside the database (vecfile.go). generation
 	// counts the changes to a collection's vectors, bumped by triggers in
 	// the transaction that makes them, whatever code path writes; file_*
@@ -92,9 +80,23 @@ var migrations = []string{
 	textRefsSchema,
 }
 
-// cacheTable and runsTable are as step 0 made them, and as they are
-// still: the steps and newSchema share their text.
+// The tables that no later step changed: the steps and newSchema share
+// their text.
 const (
+	chunksTable = `CREATE TABLE chunks (
+		collection_id INTEGER NOT NULL REFERENCES collections (id),
+		id            TEXT    NOT NULL,
+		chunk         INTEGER NOT NULL,
+		start         INTEGER NOT NULL,
+		"end"         INTEGER NOT NULL,
+		cache_id      INTEGER NOT NULL REFERENCES cache (id),
+		PRIMARY KEY (collection_id, id, chunk)
+	) WITHOUT ROWID;`
+	aliasesTable = `CREATE TABLE aliases (
+		name          TEXT    PRIMARY KEY,
+		collection_id INTEGER NOT NULL REFERENCES collections (id)
+	) WITHOUT ROWID;
+	CREATE INDEX aliases_by_collection ON aliases (collection_id);`
 	cacheTable = `CREATE TABLE cache (
 		id     INTEGER PRIMARY KEY,
 		key    BLOB    NOT NULL UNIQUE CHECK (length(key) = 32),
@@ -149,21 +151,9 @@ const newSchema = `CREATE TABLE collections (
 		PRIMARY KEY (collection_id, id)
 	) WITHOUT ROWID;
 	` + runsTable + `
-	CREATE TABLE aliases (
-		name          TEXT    PRIMARY KEY,
-		collection_id INTEGER NOT NULL REFERENCES collections (id)
-	) WITHOUT ROWID;
-	CREATE INDEX aliases_by_collection ON aliases (collection_id);
+	` + aliasesTable + `
 	` + wordsTables + `
-	CREATE TABLE chunks (
-		collection_id INTEGER NOT NULL REFERENCES collections (id),
-		id            TEXT    NOT NULL,
-		chunk         INTEGER NOT NULL,
-		start         INTEGER NOT NULL,
-		"end"         INTEGER NOT NULL,
-		cache_id      INTEGER NOT NULL REFERENCES cache (id),
-		PRIMARY KEY (collection_id, id, chunk)
-	) WITHOUT ROWID;
+	` + chunksTable + `
 	` + vectorFilesTable + `
 	` + vectorFilesTriggers + `
 	` + wordsDueTable + `
