@@ -14,11 +14,12 @@ package jsonscan
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/salvoembed/salvo/internal/base/jsonstr"
 )
 
 // Scanner reads one JSON document held in memory. Its methods skip leading
@@ -111,7 +112,7 @@ func (s *Scanner) Quoted() (quoted []byte, plain, ok bool) {
 	b := s.b
 	start, escaped, ascii := s.i, false, true
 	for i := s.i; ; {
-		i = skipPlain(b, i)
+		i = jsonstr.PlainRun(b, i)
 		if i >= len(b) {
 			return nil, false, false
 		}
@@ -140,35 +141,6 @@ func Unquote(quoted []byte) (string, bool) {
 	var v string
 	err := json.Unmarshal(quoted, &v)
 	return v, err == nil
-}
-
-// plain marks the bytes that stand for themselves inside a string and need
-// no further look: printable ASCII other than the quote and the backslash.
-var plain = func() (t [256]bool) {
-	for c := 0x20; c < 0x80; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
-// skipPlain returns the index of the first byte from b[i] on that is not
-// plain, eight bytes at a time while it can: strings are most of a record.
-func skipPlain(b []byte, i int) int {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	for ; i+8 <= len(b); i += 8 {
-		x := binary.LittleEndian.Uint64(b[i:])
-		q := x ^ (ones * '"')
-		e := x ^ (ones * '\\')
-		// High bits of: bytes below 0x20, zero bytes of q and e (quotes
-		// and backslashes), and bytes of 0x80 or more.
-		if ((x-ones*0x20)&^x|(q-ones)&^q|(e-ones)&^e|x)&highs != 0 {
-			break
-		}
-	}
-	for i < len(b) && plain[b[i]] {
-		i++
-	}
-	return i
 }
 
 // escape checks the escape sequence at b[i] (a backslash) and returns the

@@ -6,7 +6,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
-	"strings"
 	"testing"
 )
 
@@ -238,26 +237,6 @@ func TestString(t *testing.T) {
 		got, ok := NewScanner([]byte(tt.in)).String()
 		if ok != tt.wantOK || (ok && string(got) != tt.want) {
 			t.Errorf("String(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.wantOK)
-		}
-	}
-}
-
-// skipPlain agrees with a byte-by-byte look for every byte at every place
-// of its eight-byte words.
-func TestSkipPlain(t *testing.T) {
-	for c := range 256 {
-		for at := range 20 {
-			b := []byte(strings.Repeat("a", 20))
-			b[at] = byte(c)
-			want := at
-			if plain[c] {
-				want = len(b)
-			}
-			for from := range at + 1 {
-				if got := skipPlain(b, from); got != want {
-					t.Fatalf("byte %#x at %d, from %d: skipPlain = %d, want %d", c, at, from, got, want)
-				}
-			}
 		}
 	}
 }

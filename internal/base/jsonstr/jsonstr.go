@@ -4,7 +4,9 @@
 // UTF-8 become U+FFFD, as with encoding/json.
 package jsonstr
 
-import "unicode/utf8"
+import (
+	"unicode/utf8"
+)
 
 const hexDigits = "0123456789abcdef"
 
@@ -22,7 +24,7 @@ func appendString(dst []byte, s string, short bool) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		i = skipPlain(s, i)
+		i = PlainRun(s, i)
 		if i >= len(s) {
 			break
 		}
@@ -79,30 +81,6 @@ func appendString(dst []byte, s string, short bool) []byte {
 	return append(dst, '"')
 }
 
-// skipPlain returns the index of the first byte of s from i on that
-// AppendString must look at (below 0x20, '"', '\\', or not ASCII), or
-// len(s); it tests eight bytes at a time while it can.
-func skipPlain(s string, i int) int {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	for ; i+8 <= len(s); i += 8 {
-		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-		q := x ^ (ones * '"')
-		e := x ^ (ones * '\\')
-		// High bits of: bytes below 0x20, zero bytes of q and e (quotes
-		// and backslashes), and bytes of 0x80 or more.
-		if ((x-ones*0x20)&^x|(q-ones)&^q|(e-ones)&^e|x)&highs != 0 {
-			break
-		}
-	}
-	for ; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
-			break
-		}
-	}
-	return i
-}
-
 // StringsLen estimates the encoded size of texts as a JSON array, to size a
 // request buffer in one allocation.
 func StringsLen(texts []string) int {
@@ -112,3 +90,35 @@ func StringsLen(texts []string) int {
 	}
 	return n
 }
+
+// PlainRun returns the index of the first byte of b from i on that does
+// not stand for itself in a JSON string (below 0x20, '"', '\\', or not
+// ASCII), or len(b); it tests eight bytes at a time while it can, since
+// strings are most of a record and of a request.
+func PlainRun[T ~string | ~[]byte](b T, i int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(b); i += 8 {
+		x := uint64(b[i]) | uint64(b[i+1])<<8 | uint64(b[i+2])<<16 | uint64(b[i+3])<<24 |
+			uint64(b[i+4])<<32 | uint64(b[i+5])<<40 | uint64(b[i+6])<<48 | uint64(b[i+7])<<56
+		q := x ^ (ones * '"')
+		e := x ^ (ones * '\\')
+		// High bits of: bytes below 0x20, zero bytes of q and e (quotes
+		// and backslashes), and bytes of 0x80 or more.
+		if ((x-ones*0x20)&^x|(q-ones)&^q|(e-ones)&^e|x)&highs != 0 {
+			break
+		}
+	}
+	for i < len(b) && plain[b[i]] {
+		i++
+	}
+	return i
+}
+
+// plain marks the bytes that stand for themselves inside a string and need
+// no further look: printable ASCII other than the quote and the backslash.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()

@@ -145,3 +145,23 @@ func BenchmarkAppendString(b *testing.B) {
 		}
 	}
 }
+
+// PlainRun agrees with a byte-by-byte look for every byte at every place
+// of its eight-byte words.
+func TestPlainRun(t *testing.T) {
+	for c := range 256 {
+		for at := range 20 {
+			b := []byte(strings.Repeat("a", 20))
+			b[at] = byte(c)
+			want := at
+			if c >= 0x20 && c < 0x80 && c != '"' && c != '\\' {
+				want = len(b)
+			}
+			for from := range at + 1 {
+				if got := PlainRun(b, from); got != want {
+					t.Fatalf("byte %#x at %d, from %d: PlainRun = %d, want %d", c, at, from, got, want)
+				}
+			}
+		}
+	}
+}
