@@ -2,7 +2,6 @@ package render
 
 import (
 	"bytes"
-	"unicode/utf8"
 
 	"github.com/salvoembed/salvo/internal/base/jsonscan"
 )
@@ -103,7 +102,7 @@ func writeJSONText(b *bytes.Buffer, v []byte) bool {
 	switch v[0] {
 	case '"':
 		c := v[1 : len(v)-1]
-		if bytes.IndexByte(c, '\\') >= 0 || !utf8.Valid(c) {
+		if !jsonscan.Plain(c) {
 			s, ok := jsonscan.Unquote(v) // as encoding/json decodes it
 			if !ok {
 				return false

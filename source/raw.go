@@ -1,9 +1,6 @@
 package source
 
 import (
-	"bytes"
-	"unicode/utf8"
-
 	"github.com/salvoembed/salvo"
 	"github.com/salvoembed/salvo/internal/base/jsonscan"
 )
@@ -90,7 +87,7 @@ func (r *Reader) NextRaw() (*RawRecord, error) {
 	case v[0] == '-' || '0' <= v[0] && v[0] <= '9': // a number, as written
 		rr.ID = string(v)
 		return rr, nil
-	case v[0] == '"' && len(v) > 2 && plain(v[1:len(v)-1]):
+	case v[0] == '"' && len(v) > 2 && jsonscan.Plain(v[1:len(v)-1]):
 		rr.ID = string(v[1 : len(v)-1])
 		return rr, nil
 	default:
@@ -107,12 +104,6 @@ func (r *Reader) NextRaw() (*RawRecord, error) {
 	}
 	rr.ID = r.idOf(id, line)
 	return rr, nil
-}
-
-// plain reports whether the contents of a JSON string are its value as
-// they stand: no escapes, valid UTF-8.
-func plain(c []byte) bool {
-	return bytes.IndexByte(c, '\\') < 0 && utf8.Valid(c)
 }
 
 // JSON reports whether [RawRecord.Field] gives the record's values. When it

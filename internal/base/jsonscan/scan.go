@@ -100,6 +100,13 @@ func (s *Scanner) String() ([]byte, bool) {
 	return q[1 : len(q)-1], true
 }
 
+// Plain reports whether the contents of a JSON string (without its quotes),
+// one a reader already checked, are its value as they stand: no escapes and
+// valid UTF-8, as [Scanner.Quoted] says of the strings it reads.
+func Plain(contents []byte) bool {
+	return bytes.IndexByte(contents, '\\') < 0 && utf8.Valid(contents)
+}
+
 // Quoted reads a string and returns it with its quotes, a view into the
 // document, and whether its contents are its value as they stand: no
 // escapes and valid UTF-8. A string that is not plain decodes as the

@@ -259,6 +259,9 @@ func FuzzQuoted(f *testing.F) {
 		if plain && v != string(q[1:len(q)-1]) {
 			t.Fatalf("Quoted says %q is plain; encoding/json decodes it to %q", q, v)
 		}
+		if Plain(q[1:len(q)-1]) != plain {
+			t.Fatalf("Plain(%q) = %v, Quoted says %v", q, !plain, plain)
+		}
 	})
 }
 

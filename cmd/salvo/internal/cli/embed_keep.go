@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/salvoembed/salvo"
+	"github.com/salvoembed/salvo/internal/base/jsonscan"
 	"github.com/salvoembed/salvo/internal/base/jsonstr"
 	"github.com/salvoembed/salvo/render"
 	"github.com/salvoembed/salvo/source"
@@ -171,8 +171,7 @@ func canonical(v []byte) bool {
 // plainString reports whether the contents of a JSON string are written as
 // they stand: no escapes, valid UTF-8, no U+2028 or U+2029.
 func plainString(c []byte) bool {
-	return bytes.IndexByte(c, '\\') < 0 && utf8.Valid(c) &&
-		!bytes.Contains(c, []byte("\u2028")) && !bytes.Contains(c, []byte("\u2029"))
+	return jsonscan.Plain(c) && !bytes.Contains(c, []byte("\u2028")) && !bytes.Contains(c, []byte("\u2029"))
 }
 
 // appendEncoded appends v as encoding/json writes it, for the values
