@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -139,6 +140,48 @@ func TestCacheRowsWellFormed(t *testing.T) {
 		put("c", second, 768, 1000)
 		put("d", []int{200, 201, 202}, 8, 2000)
 		wellFormed(t, s.w, 153) // keys 0–149 and 200–202
+	})
+
+	// A cache holding the largest id SQLite allows: it then numbers new
+	// rows at random, and Put must read each key's id back.
+	t.Run("largest id taken", func(t *testing.T) {
+		s := openTemp(t)
+		if _, err := s.OpenCollection(ctx, salvo.Collection{Name: "c", Model: "m"}); err != nil {
+			t.Fatal(err)
+		}
+		top := key(-1)
+		if _, err := s.w.ExecContext(ctx, `INSERT INTO cache (id, key, dims, vector, text) VALUES (9223372036854775807, ?, 8, ?, 'top')`,
+			top[:], encodeVector(storetest.Vector(-1, 8))); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string][]float32{}
+		var es []salvo.Entry
+		var items []salvo.Item
+		for k := range 75 {
+			v := storetest.Vector(k, 8)
+			es = append(es, salvo.Entry{Key: key(k), Vector: v, Text: fmt.Sprintf("text %d", k)})
+			items = append(items, salvo.Item{ID: fmt.Sprint(k), Key: key(k)})
+			want[fmt.Sprint(k)] = v
+		}
+		if err := s.Put(ctx, "c", es, items); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string][]float32{}
+		if err := s.Each(ctx, "c", func(id string, v []float32) error {
+			got[id] = v
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) {
+			t.Errorf("%d items read back, want %d", len(got), len(want))
+		}
+		for id, v := range want {
+			if !slices.Equal(got[id], v) {
+				t.Errorf("item %s: vector %v, want %v", id, got[id], v)
+			}
+		}
+		wellFormed(t, s.w, 76)
 	})
 
 	t.Run("upgraded", func(t *testing.T) {
