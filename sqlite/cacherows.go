@@ -128,7 +128,7 @@ func (s *Store) putEntries(ctx context.Context, tx *sql.Tx, entries []salvo.Entr
 		if err := lastID.QueryRowContext(ctx).Scan(&after); err != nil {
 			return nil, false, err
 		}
-		if after-before == inserted && after > before {
+		if after-before == inserted {
 			for i := range ids {
 				ids[i] = before + 1 + int64(i)
 			}
