@@ -210,7 +210,8 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 	if missing != nil {
 		return missing
 	}
-	if err := s.upsertItems(ctx, tx, &rows); err != nil {
+	changed, err := s.upsertItems(ctx, tx, &rows)
+	if err != nil {
 		return fmt.Errorf("store %d items in collection %q of %s: %w", len(rows.args)/rowParams, collection, s.path, err)
 	}
 	if err := markPiecesDue(ctx, tx, cid, pieces); err != nil {
@@ -219,8 +220,14 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 	if _, err := tx.StmtContext(ctx, s.st.touchColl).ExecContext(ctx, want, now, cid); err != nil {
 		return fmt.Errorf("store in collection %q of %s: %w", collection, s.path, err)
 	}
-	after, err := generation(ctx, tx, cid)
-	if err != nil {
+	// The items' rows change the collection's vectors: Put bumps its
+	// generation once for all of them (putGenerationSchema), and reads it.
+	gen := tx.StmtContext(ctx, s.st.generation)
+	if changed > 0 {
+		gen = tx.StmtContext(ctx, s.st.bumpGeneration)
+	}
+	var after int64
+	if err := gen.QueryRowContext(ctx, cid).Scan(&after); err != nil {
 		return fmt.Errorf("store in collection %q of %s: %w", collection, s.path, err)
 	}
 	err = tx.Commit()
@@ -342,8 +349,9 @@ func (r *itemRows) add(id string, cacheID int64, fields []byte, textAt int, refs
 	r.args = append(r.args, r.cid, id, cacheID, r.now, f, at, rs)
 }
 
-// upsertItems writes the items of rows.
-func (s *Store) upsertItems(ctx context.Context, tx *sql.Tx, rows *itemRows) error {
+// upsertItems writes the items of rows and returns how many rows it
+// inserted or changed (an item stored as it was counts none).
+func (s *Store) upsertItems(ctx context.Context, tx *sql.Tx, rows *itemRows) (changed int64, err error) {
 	rest := rows.args
 	for i, size := range upsertSizes {
 		if len(rest) < rowParams*size {
@@ -351,11 +359,17 @@ func (s *Store) upsertItems(ctx context.Context, tx *sql.Tx, rows *itemRows) err
 		}
 		st := tx.StmtContext(ctx, s.st.upsertItems[i])
 		for len(rest) >= rowParams*size {
-			if _, err := st.ExecContext(ctx, rest[:rowParams*size]...); err != nil {
-				return err
+			res, err := st.ExecContext(ctx, rest[:rowParams*size]...)
+			if err != nil {
+				return changed, err
 			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return changed, err
+			}
+			changed += n
 			rest = rest[rowParams*size:]
 		}
 	}
-	return nil
+	return changed, nil
 }

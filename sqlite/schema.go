@@ -88,6 +88,9 @@ var migrations = []string{
 	// SQLite keep a statement journal for every multi-row insert
 	// (cacherows.go).
 	cacheChecksSchema,
+	// 12: the items inserted no longer bump their collection's generation
+	// one by one, by trigger: Put bumps it once (putGenerationSchema).
+	putGenerationSchema,
 }
 
 // The tables that no later step changed: the steps and newSchema share
@@ -120,7 +123,7 @@ const (
 )
 
 // SchemaVersion is the schema version this build writes.
-const SchemaVersion = 11
+const SchemaVersion = 12
 
 // newSchema is the schema at SchemaVersion, which a new file gets in one
 // script: running the steps one by one (each ALTER TABLE and DROP
@@ -158,7 +161,7 @@ const newSchema = `CREATE TABLE collections (
 	` + wordsTables + `
 	` + chunksTable + `
 	` + vectorFilesTable + `
-	` + vectorFilesTriggers + `
+	` + newVectorFilesTriggers + `
 	` + wordsDueTable + `
 	` + wordsDueTriggers
 

@@ -17,6 +17,7 @@ type statements struct {
 	insertCache                                                 [len(cacheSizes)]*sql.Stmt
 	cacheVector, cacheText                                      *sql.Stmt
 	upsertItems                                                 [len(upsertSizes)]*sql.Stmt
+	generation, bumpGeneration                                  *sql.Stmt
 	// readers
 	collID, lookup, each, collections, runs, docs, collSize, idAt *sql.Stmt
 	countItemsR                                                   *sql.Stmt
@@ -50,6 +51,8 @@ func (st *statements) queries() []query {
 		{&st.cacheVector, `SELECT vector FROM cache WHERE id = ?`, false},
 		{&st.cacheText, `SELECT text FROM cache WHERE id = ?`, false},
 		{&st.insertRun, `INSERT INTO runs (collection, model, started_at, finished_at, stats, args) VALUES (?, ?, ?, ?, ?, ?)`, false},
+		{&st.generation, `SELECT generation FROM vector_files WHERE collection_id = ?`, false},
+		{&st.bumpGeneration, `UPDATE vector_files SET generation = generation + 1 WHERE collection_id = ? RETURNING generation`, false},
 	}
 	for i, rows := range cacheSizes {
 		qs = append(qs, query{&st.insertCache[i], insertCacheSQL(rows), false})

@@ -96,8 +96,9 @@ func TestVectorFileUsedWhenCurrent(t *testing.T) {
 	}
 }
 
-// TestVectorFileStale: every change to the collection's vectors, whatever
-// writes it, makes the file stale until the next Index.
+// TestVectorFileStale: every change to the collection's vectors (a Put, a
+// delete however made, a vector replaced through another collection) makes
+// the file stale until the next Index.
 func TestVectorFileStale(t *testing.T) {
 	ctx := context.Background()
 	changes := map[string]func(s *Store) error{
@@ -142,6 +143,60 @@ func TestVectorFileStale(t *testing.T) {
 		}
 		sameAsDatabase(t, s, cid, true)
 	})
+}
+
+// TestPutBumpsGenerationOnce: a Put that inserts items bumps the
+// collection's generation once, whatever their number (schema 12: no
+// trigger per row), and one that stores them unchanged leaves it, so the
+// vector file stays current.
+func TestPutBumpsGenerationOnce(t *testing.T) {
+	ctx := context.Background()
+	s, cid := filled(t, 100)
+	index(t, s, "c")
+	gen := func() int64 {
+		t.Helper()
+		v, err := s.vectorState(ctx, cid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.generation
+	}
+	g0 := gen()
+
+	same := make([]salvo.Item, 100)
+	for i := range same {
+		same[i] = salvo.Item{ID: fmt.Sprintf("id-%05d", (i*7919)%100), Key: storetest.Key(i)}
+	}
+	if err := s.Put(ctx, "c", nil, same); err != nil {
+		t.Fatal(err)
+	}
+	if g := gen(); g != g0 {
+		t.Errorf("items stored unchanged moved the generation from %d to %d", g0, g)
+	}
+	sameAsDatabase(t, s, cid, true)
+
+	seeds := []int{7001, 7002, 7003}
+	var items []salvo.Item
+	for _, k := range seeds {
+		items = append(items, salvo.Item{ID: fmt.Sprintf("new-%d", k), Key: storetest.Key(k)})
+	}
+	if err := s.Put(ctx, "c", storetest.Entries(6, seeds...), items); err != nil {
+		t.Fatal(err)
+	}
+	if g := gen(); g != g0+1 {
+		t.Errorf("a Put of %d new items took the generation from %d to %d, want %d", len(items), g0, g, g0+1)
+	}
+	sameAsDatabase(t, s, cid, false)
+	index(t, s, "c")
+	sameAsDatabase(t, s, cid, true)
+
+	var trig int
+	if err := s.w.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name = 'vector_files_item_added'`).Scan(&trig); err != nil {
+		t.Fatal(err)
+	}
+	if trig != 0 {
+		t.Errorf("the trigger per item inserted is still there")
+	}
 }
 
 // TestVectorFileNotTrusted: a file that does not agree with the database
@@ -293,7 +348,6 @@ func TestVectorFileAfterUpgrade(t *testing.T) {
 		`DROP TABLE words_due`,
 		`DROP TABLE vector_files`,
 		`DROP TRIGGER vector_files_new_collection`,
-		`DROP TRIGGER vector_files_item_added`,
 		`DROP TRIGGER vector_files_item_deleted`,
 		`DROP TRIGGER vector_files_item_changed`,
 		`DROP TRIGGER vector_files_vector_changed`,

@@ -15,8 +15,8 @@ import (
 // a collection that was empty), as the database would have given them.
 //
 // The spool is trusted only if it saw every change to the collection: each
-// Put reads the collection's generation (vector_files, bumped by triggers
-// at every change) in its transaction before and after its writes, and the
+// Put reads the collection's generation (vector_files, bumped at every
+// change) in its transaction before and after its writes, and the
 // spool goes on only when the generation before is the one the previous Put
 // left. Any other change (another process's run, DeleteItems, a cached
 // vector replaced, which changes the records of every collection that
@@ -220,13 +220,6 @@ func (s *Store) closeSpools() {
 	for cid := range s.spool.m {
 		s.dropSpool(cid)
 	}
-}
-
-// generation reads the collection's generation in tx.
-func generation(ctx context.Context, tx *sql.Tx, cid int64) (int64, error) {
-	var g int64
-	err := tx.QueryRowContext(ctx, `SELECT generation FROM vector_files WHERE collection_id = ?`, cid).Scan(&g)
-	return g, err
 }
 
 // takeSpool removes and returns the collection's spool.
