@@ -6,12 +6,11 @@ import (
 	"github.com/salvoembed/salvo/internal/base/offheap"
 )
 
-// allocSlab returns room for n floats outside Go's heap, in huge pages
-// where the kernel allows (one page fault per 2 MiB, not per 4 KiB), or nil
-// when the memory cannot be had (the caller makes it on the heap);
-// freeSlab returns it.
+// allocSlab returns room for n floats outside Go's heap, or nil when the
+// memory cannot be had (the caller makes it on the heap); freeSlab returns
+// it.
 func allocSlab(n int) []float32 {
-	b := offheap.Alloc(4*n, true)
+	b := offheap.Alloc(4 * n)
 	if b == nil {
 		return nil
 	}

@@ -82,9 +82,8 @@ func (sp *vecSpool) add(id string, v []float32) {
 	per := spoolSlab / sp.dims * sp.dims
 	off := len(sp.ids) * sp.dims
 	if off/per == len(sp.slabs) {
-		// Outside Go's heap, in huge pages where Linux has them: Go's
-		// fresh memory costs a page fault per 4 KiB, a quarter of the
-		// copy's cost.
+		// Outside Go's heap (internal/base/offheap), where it does not
+		// move the garbage collector's goal.
 		sl := allocSlab(per)
 		sp.mapped = append(sp.mapped, sl != nil)
 		if sl == nil {

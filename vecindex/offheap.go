@@ -14,7 +14,7 @@ import (
 // collection (a server over 171,075 × 384 held 65 MB more that way). Where
 // no such memory is had, the heap.
 func int8s(n int, owner *quantized) []int8 {
-	b := offheap.Alloc(n, false)
+	b := offheap.Alloc(n)
 	if b == nil {
 		return make([]int8, n)
 	}

@@ -6,14 +6,20 @@
 package offheap
 
 // Alloc returns n zeroed bytes outside the Go heap, or nil where the system
-// gives none (the caller then makes them on the heap). With huge, it asks
-// for huge pages where the kernel has them: one page fault per 2 MiB
-// instead of per 4 KiB. Free returns them.
-func Alloc(n int, huge bool) []byte {
+// gives none (the caller then makes them on the heap). Free returns them.
+//
+// The pages are the kernel's usual 4 KiB ones, not huge pages: on a virtual
+// machine that hands its free memory back to the host (virtio-balloon's
+// free page reporting, which reports free blocks of 2 MiB and up), a fresh
+// huge page is one the host must back again, 4 KiB at a time, under the
+// guest's zeroing. On the machine of docs/BENCHMARKS.md, filling 32 MiB
+// took 89 ms in huge pages asked for with MADV_HUGEPAGE, against 20 ms in
+// 4 KiB pages, once the memory had been free a few seconds.
+func Alloc(n int) []byte {
 	if n <= 0 {
 		return nil
 	}
-	return alloc(n, huge)
+	return alloc(n)
 }
 
 // Free returns memory that Alloc gave; b must be the whole buffer.
