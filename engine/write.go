@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/salvoembed/salvo"
 )
@@ -11,12 +12,30 @@ import (
 // writer faster than it commits them, the outcomes waiting are committed
 // together until a commit holds maxGroup texts or more: a commit costs the
 // store about as much for one batch as for several (the pages of its
-// indexes, a segment of the words index, a sync), so a writer that falls
-// behind catches up. Nothing
-// waits for a group to fill: a writer that keeps up commits each outcome as
-// it comes, and a kill loses at most the group in flight, which the next
-// run embeds again.
+// indexes rewritten, a segment of the words index, a sync), so a writer
+// that falls behind catches up. A kill loses at most the group in flight,
+// which the next run embeds again.
 const maxGroup = 4096
+
+// A group of fewer than minGroup texts waits for more while they come: it
+// is committed once groupWait passes with nothing new, or groupMax after
+// its first outcome. When answers come fast (a server that answers at
+// once) that makes commits of several batches rather than one: on SQLite,
+// each commit rewrites the pages of the cache's key index, which hold keys
+// in hash order. When they come slowly it delays each commit by groupWait,
+// which is nothing next to a request.
+const (
+	minGroup  = 512
+	groupWait = 10 * time.Millisecond
+	groupMax  = 100 * time.Millisecond
+)
+
+// groupTimer starts a wait of groupWait, or d if shorter, for a group's
+// next outcome (a variable, for tests).
+var groupTimer = func(d time.Duration) (<-chan time.Time, func()) {
+	t := time.NewTimer(min(d, groupWait))
+	return t.C, func() { t.Stop() }
+}
 
 // write commits outcomes to the store, one transaction per group of the
 // outcomes waiting (see maxGroup), and reports failed records. It runs in
@@ -43,21 +62,40 @@ func (r *run) write(ctx context.Context, results <-chan *outcome) error {
 			continue
 		}
 		group, n := append(w.group[:0], o), len(o.groups)
+		var deadline time.Time // groupMax after the group's first wait
 	more:
 		for n < maxGroup {
+			var o *outcome
+			var ok bool
 			select {
-			case o, ok := <-results:
-				if !ok {
-					break more // the next receive sees it closed too
-				}
-				if o.groups == nil {
-					held = o
+			case o, ok = <-results:
+			default:
+				if n >= minGroup {
 					break more
 				}
-				group, n = append(group, o), n+len(o.groups)
-			default:
+				now := time.Now()
+				if deadline.IsZero() {
+					deadline = now.Add(groupMax)
+				}
+				if !now.Before(deadline) {
+					break more
+				}
+				due, stop := groupTimer(deadline.Sub(now))
+				select {
+				case o, ok = <-results:
+					stop()
+				case <-due:
+					break more
+				}
+			}
+			if !ok {
+				break more // the next receive sees it closed too
+			}
+			if o.groups == nil {
+				held = o
 				break more
 			}
+			group, n = append(group, o), n+len(o.groups)
 		}
 		w.group = group
 		if err := r.commit(ctx, w, stored); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/salvoembed/salvo"
 )
@@ -70,6 +71,53 @@ func TestWriteGroupsWaitingOutcomes(t *testing.T) {
 	}
 	if len(r.dedup.groups) != 0 {
 		t.Errorf("%d groups left in flight after their commit", len(r.dedup.groups))
+	}
+}
+
+// TestWriteSmallGroupWaits: a group of fewer than minGroup texts waits
+// (groupWait after each outcome) and takes the outcomes that come
+// meanwhile into the same commit; a group of minGroup texts or more is
+// committed without waiting.
+func TestWriteSmallGroupWaits(t *testing.T) {
+	fire := make(chan time.Time)
+	waits := make(chan time.Duration, 8)
+	old := groupTimer
+	groupTimer = func(d time.Duration) (<-chan time.Time, func()) {
+		waits <- d
+		return fire, func() {}
+	}
+	t.Cleanup(func() { groupTimer = old })
+
+	st := &putLog{}
+	r := newRun(Config{Store: st, Collection: "c", Counters: &Counters{}})
+	results := make(chan *outcome)
+	done := make(chan error, 1)
+	go func() { done <- r.write(context.Background(), results) }()
+	results <- answered(0, 3)
+	select { // the group of 3 waits
+	case <-waits:
+	case <-time.After(time.Minute):
+		t.Fatal("a group of 3 texts did not wait for more")
+	}
+	results <- answered(3, 2) // and takes this one
+	if d := <-waits; d <= 0 || d > groupMax {
+		t.Errorf("a wait of at most %v, want one within (0, %v]", d, groupMax)
+	}
+	fire <- time.Time{} // its second wait ends: one commit of 5
+	results <- answered(5, minGroup)
+	close(results)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	var sizes []int
+	for _, p := range st.puts {
+		sizes = append(sizes, len(p))
+	}
+	if want := []int{5, minGroup}; !slices.Equal(sizes, want) {
+		t.Fatalf("Puts of %v items, want %v", sizes, want)
+	}
+	if n := len(waits); n != 0 {
+		t.Errorf("a group of %d texts waited for more (%d waits)", minGroup, n)
 	}
 }
 
