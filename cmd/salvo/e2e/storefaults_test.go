@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/salvoembed/salvo/ollamatest"
 )
@@ -161,7 +162,10 @@ func TestStoreDiskFull(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs salvo as a process")
 	}
-	srv := ollamatest.New(ollamatest.Config{})
+	// Answers come 15 ms apart, as from a real server, not at once: each
+	// batch is then a commit of its own (the writer waits 10 ms after an
+	// answer for more), and the disk fills after some commits.
+	srv := ollamatest.New(ollamatest.Config{Slots: 1, CostPerRequest: 15 * time.Millisecond})
 	t.Cleanup(srv.Close)
 	var prefix []string
 	dir := tmpfs(t, "600k")
