@@ -222,12 +222,12 @@ func (s *Store) put(ctx context.Context, collection string, entries []salvo.Entr
 	}
 	// The items' rows change the collection's vectors: Put bumps its
 	// generation once for all of them (putGenerationSchema), and reads it.
-	gen := tx.StmtContext(ctx, s.st.generation)
+	gen := s.st.generation
 	if changed > 0 {
-		gen = tx.StmtContext(ctx, s.st.bumpGeneration)
+		gen = s.st.bumpGeneration
 	}
 	var after int64
-	if err := gen.QueryRowContext(ctx, cid).Scan(&after); err != nil {
+	if err := tx.StmtContext(ctx, gen).QueryRowContext(ctx, cid).Scan(&after); err != nil {
 		return fmt.Errorf("store in collection %q of %s: %w", collection, s.path, err)
 	}
 	err = tx.Commit()
