@@ -84,10 +84,13 @@ const vectorFilesTriggers = vectorFilesNewCollection + `
 const newVectorFilesTriggers = vectorFilesNewCollection + `
 	` + vectorFilesOtherTriggers
 
+// vectorFilesNewCollection gives each new collection its row.
 const vectorFilesNewCollection = `CREATE TRIGGER vector_files_new_collection AFTER INSERT ON collections BEGIN
 		INSERT OR IGNORE INTO vector_files (collection_id) VALUES (NEW.id);
 	END;`
 
+// vectorFilesOtherTriggers bump the generation for an item deleted or
+// repointed and for a cached vector replaced.
 const vectorFilesOtherTriggers = `CREATE TRIGGER vector_files_item_deleted AFTER DELETE ON items BEGIN
 		UPDATE vector_files SET generation = generation + 1 WHERE collection_id = OLD.collection_id;
 	END;
